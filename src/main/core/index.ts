@@ -1,0 +1,151 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type {
+  ConnectionSnapshot,
+  InvokeChannel,
+  ParsedReq,
+  Res,
+} from '../../shared/contract';
+import { AppError } from '../../shared/errors';
+import { systemClock, type Clock } from './clock';
+import { CoreEventBus, type CoreEvents } from './events';
+import { createFileLogger, type Logger } from './logging';
+import { DEFAULT_TIMING, type CoreOptions, type Timing } from './options';
+import { MemorySecretStore, type SecretStore } from './secret-store';
+import { openDatabase, type DB } from './store/database';
+
+export type { CoreOptions, Timing, AppInfo } from './options';
+export type { CoreEvents } from './events';
+
+/** One async function per invoke channel; each throws AppError for expected failures. */
+export type Handlers = { [C in InvokeChannel]: (req: ParsedReq<C>) => Promise<Res<C>> };
+
+/** What the OS tells the shell, forwarded so the connection can react (sleep, network). */
+export type SystemEvent = 'suspend' | 'resume' | 'online' | 'offline';
+
+export interface Core {
+  readonly handlers: Handlers;
+  readonly events: CoreEvents;
+  readonly log: Logger;
+  readonly dataDir: string;
+  start(): Promise<void>;
+  notifySystem(event: SystemEvent): void;
+  /** Messages not yet acknowledged by the server; the quit guard asks before leaving them. */
+  getPendingCount(): number;
+  /** Ordered shutdown: outbox, socket, metrics, database last. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** The context services are built from; one object so adding a service does not ripple. */
+export type CoreContext = Readonly<{
+  options: CoreOptions;
+  timing: Timing;
+  clock: Clock;
+  random: () => number;
+  secretStore: SecretStore;
+  log: Logger;
+  events: CoreEventBus;
+  db: DB;
+}>;
+
+function notImplemented(channel: InvokeChannel): () => Promise<never> {
+  return () => Promise.reject(new AppError('NOT_IMPLEMENTED', `${channel} is not available yet.`));
+}
+
+export function createCore(options: CoreOptions): Core {
+  fs.mkdirSync(options.dataDir, { recursive: true });
+  const log =
+    options.logger ??
+    createFileLogger({ dir: path.join(options.dataDir, 'logs'), console: options.logToConsole ?? false });
+  const events = new CoreEventBus();
+  const clock = options.clock ?? systemClock;
+  const timing: Timing = { ...DEFAULT_TIMING, ...options.timing };
+  const db = openDatabase(
+    path.join(options.dataDir, 'nova.db'),
+    options.sqliteNativeBinding ? { nativeBinding: options.sqliteNativeBinding } : {},
+  );
+  const context: CoreContext = {
+    options,
+    timing,
+    clock,
+    random: options.random ?? Math.random,
+    secretStore: options.secretStore ?? new MemorySecretStore(),
+    log,
+    events,
+    db,
+  };
+
+  const rendererLog = log.scope('renderer');
+  const connectionSnapshot = (): ConnectionSnapshot => ({
+    state: 'CLOSED',
+    reason: 'signed out',
+    since: context.clock.now(),
+    attempt: 0,
+    nextAttemptAt: null,
+    lastRttMs: null,
+    isOsOffline: false,
+    pendingCount: 0,
+  });
+
+  const handlers: Handlers = {
+    'auth:login': notImplemented('auth:login'),
+    'auth:verify2fa': notImplemented('auth:verify2fa'),
+    'auth:logout': notImplemented('auth:logout'),
+    'auth:status': () =>
+      Promise.resolve({
+        signedIn: false,
+        user: null,
+        serverUrl: options.serverUrl,
+        isDemoServer: options.isDemoServer ?? false,
+      }),
+    'conversations:list': notImplemented('conversations:list'),
+    'messages:list': notImplemented('messages:list'),
+    'messages:send': notImplemented('messages:send'),
+    'messages:markRead': notImplemented('messages:markRead'),
+    'outbox:list': notImplemented('outbox:list'),
+    'outbox:retry': notImplemented('outbox:retry'),
+    'outbox:discard': notImplemented('outbox:discard'),
+    'outbox:confirm': notImplemented('outbox:confirm'),
+    'connection:get': () => Promise.resolve({ snapshot: connectionSnapshot(), history: [] }),
+    'connection:retryNow': notImplemented('connection:retryNow'),
+    'diagnostics:collect': notImplemented('diagnostics:collect'),
+    'diagnostics:save': notImplemented('diagnostics:save'),
+    'diagnostics:showLogsFolder': notImplemented('diagnostics:showLogsFolder'),
+    'log:write': (req) => {
+      rendererLog.scope(req.scope)[req.level](req.message);
+      return Promise.resolve(null);
+    },
+  };
+
+  let state: 'idle' | 'started' | 'stopped' = 'idle';
+  let stopping: Promise<void> | null = null;
+
+  return {
+    handlers,
+    events,
+    log,
+    dataDir: options.dataDir,
+    start() {
+      if (state !== 'idle') return Promise.resolve();
+      state = 'started';
+      log.info(`core: started (server ${options.serverUrl})`);
+      return Promise.resolve();
+    },
+    notifySystem(event) {
+      log.info(`system: ${event}`);
+    },
+    getPendingCount() {
+      return 0;
+    },
+    stop() {
+      stopping ??= (async () => {
+        state = 'stopped';
+        events.clear();
+        // The database closes last: everything above may still write to it while stopping.
+        db.close();
+        log.info('core: stopped');
+      })();
+      return stopping;
+    },
+  };
+}

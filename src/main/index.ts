@@ -1,0 +1,182 @@
+/**
+ * The Electron shell: lifecycle, window, menu and OS integration. It holds no business rules;
+ * everything a user does goes through the core's handlers, wired here to ipcMain.
+ */
+import path from 'node:path';
+import {
+  BrowserWindow,
+  Menu,
+  app,
+  dialog,
+  ipcMain,
+  net,
+  powerMonitor,
+  safeStorage,
+  session,
+  shell,
+  type MenuItemConstructorOptions,
+} from 'electron';
+import { EVENT_CHANNELS } from '../shared/contract';
+import { createCore, type Core } from './core';
+import { registerIpc } from './ipc';
+import { resolveSqliteBinding } from './native-binding';
+import { SafeStorageSecretStore } from './secret-store';
+import {
+  CONTENT_SECURITY_POLICY,
+  buildWindowOptions,
+  createUrlTrust,
+  decidePermission,
+  handleNavigation,
+  handleWindowOpen,
+} from './window';
+
+const DEFAULT_SERVER_URL = 'http://127.0.0.1:8787';
+const ONLINE_POLL_MS = 5_000;
+
+function rendererUrl(): string {
+  const devUrl = process.env['ELECTRON_RENDERER_URL'];
+  if (!app.isPackaged && devUrl) return devUrl;
+  return new URL(`file://${path.join(__dirname, '../renderer/index.html')}`).toString();
+}
+
+function openExternal(url: string): void {
+  void shell.openExternal(url);
+}
+
+function createWindow(core: Core, isTrustedUrl: (url: string) => boolean): BrowserWindow {
+  const window = new BrowserWindow(buildWindowOptions(path.join(__dirname, '../preload/index.js')));
+  window.once('ready-to-show', () => window.show());
+  window.webContents.on('will-navigate', (event, url) => {
+    if (handleNavigation(url, openExternal).block) event.preventDefault();
+  });
+  window.webContents.on('will-attach-webview', (event) => event.preventDefault());
+  window.webContents.setWindowOpenHandler(({ url }) => handleWindowOpen(url, openExternal));
+
+  const unsubscribers = EVENT_CHANNELS.map((channel) =>
+    core.events.on(channel, (payload) => {
+      if (!window.isDestroyed()) window.webContents.send(channel, payload);
+    }),
+  );
+  window.on('closed', () => unsubscribers.forEach((off) => off()));
+  void window.loadURL(rendererUrl());
+  core.log.scope('shell').info(`window: loading ${isTrustedUrl(rendererUrl()) ? 'trusted' : 'UNTRUSTED'} page`);
+  return window;
+}
+
+function buildMenu(send: (command: 'open-help' | 'collect-diagnostics' | 'open-outbox') => void): Menu {
+  const template: MenuItemConstructorOptions[] = [
+    ...(process.platform === 'darwin' ? [{ role: 'appMenu' as const }] : []),
+    { role: 'fileMenu' },
+    { role: 'editMenu' },
+    { label: 'View', submenu: [{ label: 'Outbox', accelerator: 'CmdOrCtrl+Shift+O', click: () => send('open-outbox') }, { type: 'separator' }, { role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }, { type: 'separator' }, { role: 'togglefullscreen' }] },
+    {
+      role: 'help',
+      submenu: [
+        { label: 'Help and support', click: () => send('open-help') },
+        { label: 'Collect diagnostics…', click: () => send('collect-diagnostics') },
+      ],
+    },
+  ];
+  return Menu.buildFromTemplate(template);
+}
+
+function main(): void {
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
+  app.enableSandbox();
+
+  let core: Core | null = null;
+  let window: BrowserWindow | null = null;
+  let disposeIpc: (() => void) | null = null;
+  let isQuitConfirmed = false;
+
+  app.on('second-instance', () => {
+    if (window) {
+      if (window.isMinimized()) window.restore();
+      window.focus();
+    }
+  });
+
+  app.whenReady().then(async () => {
+    const dataDir = app.getPath('userData');
+    const serverUrl = process.env['NOVA_SERVER_URL'] ?? DEFAULT_SERVER_URL;
+    const sqliteBinding = resolveSqliteBinding({
+      isPackaged: app.isPackaged,
+      appPath: app.getAppPath(),
+      electronVersion: process.versions.electron,
+    });
+    core = createCore({
+      dataDir,
+      serverUrl,
+      isDemoServer: process.env['NOVA_DEMO_SERVER'] === '1',
+      secretStore: new SafeStorageSecretStore(safeStorage, path.join(dataDir, 'secrets.json')),
+      logToConsole: !app.isPackaged,
+      ...(sqliteBinding ? { sqliteNativeBinding: sqliteBinding } : {}),
+      appInfo: {
+        name: app.getName(),
+        version: app.getVersion(),
+        electron: process.versions.electron,
+        chrome: process.versions.chrome,
+      },
+    });
+    const activeCore = core;
+
+    session.defaultSession.setPermissionRequestHandler((_wc, permission, callback) => callback(decidePermission(permission)));
+    session.defaultSession.setPermissionCheckHandler((_wc, permission) => decidePermission(permission));
+    session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+      callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
+    });
+
+    const isTrustedUrl = createUrlTrust(rendererUrl());
+    disposeIpc = registerIpc(ipcMain, activeCore.handlers, isTrustedUrl, activeCore.log.scope('ipc'));
+    await activeCore.start();
+
+    powerMonitor.on('suspend', () => activeCore.notifySystem('suspend'));
+    powerMonitor.on('resume', () => activeCore.notifySystem('resume'));
+    // Electron has no online/offline event in main; polling net.isOnline is cheap.
+    let wasOnline = net.isOnline();
+    if (!wasOnline) activeCore.notifySystem('offline');
+    setInterval(() => {
+      const isOnline = net.isOnline();
+      if (isOnline !== wasOnline) activeCore.notifySystem(isOnline ? 'online' : 'offline');
+      wasOnline = isOnline;
+    }, ONLINE_POLL_MS).unref();
+
+    window = createWindow(activeCore, isTrustedUrl);
+    Menu.setApplicationMenu(
+      buildMenu((command) => window?.webContents.send('app:command', { command })),
+    );
+  }).catch((error: unknown) => {
+    dialog.showErrorBox('Nova could not start', error instanceof Error ? error.message : String(error));
+    app.exit(1);
+  });
+
+  app.on('before-quit', (event) => {
+    if (isQuitConfirmed || !core) return;
+    const pending = core.getPendingCount();
+    if (pending > 0) {
+      const choice = dialog.showMessageBoxSync({
+        type: 'question',
+        buttons: ['Quit', 'Stay'],
+        defaultId: 1,
+        cancelId: 1,
+        message: `${pending} ${pending === 1 ? 'message is' : 'messages are'} waiting`,
+        detail: 'They are saved on this computer, and Nova sends them next time it opens.',
+      });
+      if (choice !== 0) {
+        event.preventDefault();
+        return;
+      }
+    }
+    isQuitConfirmed = true;
+    event.preventDefault();
+    disposeIpc?.();
+    void core.stop().finally(() => app.quit());
+  });
+
+  app.on('window-all-closed', () => app.quit());
+}
+
+main();

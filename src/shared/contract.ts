@@ -1,0 +1,308 @@
+/**
+ * The IPC contract: every channel between the renderer and the main process, declared once.
+ * The main process registers handlers from `invokeChannels`, the preload exposes exactly these
+ * channels, and the e2e bridge is generated from the same table, so nothing else names a channel.
+ */
+import { z } from 'zod';
+import { ERROR_CODES } from './errors';
+import type { IpcResult } from './result';
+
+// ---- Data shapes ---------------------------------------------------------------------------
+
+export const UserSchema = z.object({
+  id: z.string(),
+  email: z.string(),
+  username: z.string(),
+});
+export type User = z.infer<typeof UserSchema>;
+
+export const AuthStatusSchema = z.object({
+  signedIn: z.boolean(),
+  user: UserSchema.nullable(),
+  serverUrl: z.string(),
+  /** True when the app talks to the bundled reference server, so the sign-in screen can name the demo accounts. */
+  isDemoServer: z.boolean(),
+});
+export type AuthStatus = z.infer<typeof AuthStatusSchema>;
+
+export const LoginResultSchema = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('signed_in'), auth: AuthStatusSchema }),
+  z.object({ status: z.literal('two_factor_required'), challengeId: z.string() }),
+]);
+export type LoginResult = z.infer<typeof LoginResultSchema>;
+
+export const MESSAGE_STATES = [
+  'saved',
+  'sending',
+  'confirming',
+  'sent',
+  'failed',
+  'expired',
+  'held',
+] as const;
+export const MessageStateSchema = z.enum(MESSAGE_STATES);
+/** Where an own message is on its way to the server; messages from others are always `sent`. */
+export type MessageState = z.infer<typeof MessageStateSchema>;
+
+export const ErrorDataSchema = z.object({
+  code: z.enum(ERROR_CODES),
+  message: z.string(),
+  id: z.string(),
+  retryAfterMs: z.number().optional(),
+});
+
+export const MessageViewSchema = z.object({
+  /** Client id (UUID) for own messages, which is also the idempotency key; server id otherwise. */
+  key: z.string(),
+  serverId: z.string().nullable(),
+  conversationId: z.string(),
+  senderId: z.string(),
+  isOwn: z.boolean(),
+  text: z.string(),
+  seq: z.number().int().nullable(),
+  composedAt: z.number(),
+  state: MessageStateSchema,
+  error: ErrorDataSchema.nullable(),
+});
+export type MessageView = z.infer<typeof MessageViewSchema>;
+
+export const ConversationSummarySchema = z.object({
+  id: z.string(),
+  type: z.enum(['direct', 'group']),
+  name: z.string(),
+  lastMessage: z
+    .object({ preview: z.string(), at: z.number(), senderId: z.string(), isOwn: z.boolean() })
+    .nullable(),
+  unreadCount: z.number().int(),
+  pendingCount: z.number().int(),
+  lastSeq: z.number().int(),
+});
+export type ConversationSummary = z.infer<typeof ConversationSummarySchema>;
+
+export const MessagePageSchema = z.object({
+  messages: z.array(MessageViewSchema),
+  /** Opaque cursor for the next older page; null when the start of history is reached. */
+  olderCursor: z.string().nullable(),
+});
+export type MessagePage = z.infer<typeof MessagePageSchema>;
+
+export const AttemptSchema = z.object({
+  at: z.number(),
+  transport: z.enum(['ws', 'rest']),
+  outcome: z.enum(['acked', 'duplicate', 'retry', 'failed', 'lost']),
+  error: ErrorDataSchema.nullable(),
+});
+
+export const OutboxItemSchema = z.object({
+  key: z.string(),
+  conversationId: z.string(),
+  conversationName: z.string(),
+  state: MessageStateSchema,
+  composedAt: z.number(),
+  attempts: z.number().int(),
+  lastError: ErrorDataSchema.nullable(),
+  nextAttemptAt: z.number().nullable(),
+  sizeBytes: z.number().int(),
+  history: z.array(AttemptSchema),
+});
+export type OutboxItem = z.infer<typeof OutboxItemSchema>;
+
+export const CONNECTION_STATES = [
+  'CONNECTING',
+  'CONNECTED',
+  'DISCONNECTED',
+  'RECONNECTING',
+  'ERROR',
+  'CLOSED',
+] as const;
+export const ConnectionStateSchema = z.enum(CONNECTION_STATES);
+export type ConnectionState = z.infer<typeof ConnectionStateSchema>;
+
+export const ConnectionTransitionSchema = z.object({
+  at: z.number(),
+  from: ConnectionStateSchema,
+  to: ConnectionStateSchema,
+  reason: z.string(),
+});
+export type ConnectionTransition = z.infer<typeof ConnectionTransitionSchema>;
+
+export const ConnectionSnapshotSchema = z.object({
+  state: ConnectionStateSchema,
+  reason: z.string(),
+  since: z.number(),
+  attempt: z.number().int(),
+  nextAttemptAt: z.number().nullable(),
+  lastRttMs: z.number().nullable(),
+  isOsOffline: z.boolean(),
+  /** Messages waiting in the outbox, so the banner can say they are safe. */
+  pendingCount: z.number().int(),
+});
+export type ConnectionSnapshot = z.infer<typeof ConnectionSnapshotSchema>;
+
+export const NotificationSchema = z.object({
+  /** The error id: the same id appears in the log line, so support can find it. */
+  id: z.string(),
+  code: z.enum(ERROR_CODES),
+  message: z.string(),
+  severity: z.enum(['info', 'warning', 'error', 'critical']),
+  sticky: z.boolean(),
+  at: z.number(),
+  actions: z.array(z.enum(['retry', 'discard', 'sign_in', 'details', 'retry_connection'])),
+  /** The message this is about, when it is about one. */
+  messageKey: z.string().nullable(),
+});
+export type AppNotification = z.infer<typeof NotificationSchema>;
+
+export const DiagnosticsPreviewSchema = z.object({
+  bundleId: z.string(),
+  sizeBytes: z.number().int(),
+  files: z.array(z.object({ name: z.string(), sizeBytes: z.number().int() })),
+  masked: z.record(z.string(), z.number().int()),
+  /** A redacted excerpt the user can read before deciding to share. */
+  reviewText: z.string(),
+});
+export type DiagnosticsPreview = z.infer<typeof DiagnosticsPreviewSchema>;
+
+// ---- Invoke channels (renderer → main, request/response) -----------------------------------
+
+const empty = z.object({}).strict();
+const nothing = z.null();
+
+export const invokeChannels = {
+  'auth:login': {
+    req: z.object({ email: z.string().trim().min(3).max(320), password: z.string().min(1).max(1024) }).strict(),
+    res: LoginResultSchema,
+  },
+  'auth:verify2fa': {
+    req: z
+      .object({ challengeId: z.string().min(1).max(200), code: z.string().trim().min(6).max(16) })
+      .strict(),
+    res: AuthStatusSchema,
+  },
+  'auth:logout': { req: empty, res: nothing },
+  'auth:status': { req: empty, res: AuthStatusSchema },
+  'conversations:list': { req: empty, res: z.array(ConversationSummarySchema) },
+  'messages:list': {
+    req: z
+      .object({
+        conversationId: z.string().min(1).max(200),
+        olderCursor: z.string().max(200).nullable().optional(),
+        limit: z.number().int().positive().max(500).optional(),
+      })
+      .strict(),
+    res: MessagePageSchema,
+  },
+  'messages:send': {
+    // The byte limit is enforced in the core, where the server's advertised maximum is known.
+    req: z.object({ conversationId: z.string().min(1).max(200), text: z.string().min(1) }).strict(),
+    res: MessageViewSchema,
+  },
+  'messages:markRead': {
+    req: z.object({ conversationId: z.string().min(1).max(200) }).strict(),
+    res: nothing,
+  },
+  'outbox:list': { req: empty, res: z.array(OutboxItemSchema) },
+  'outbox:retry': {
+    req: z.object({ key: z.string().min(1).max(200).nullable() }).strict(),
+    res: z.object({ count: z.number().int() }),
+  },
+  'outbox:discard': { req: z.object({ key: z.string().min(1).max(200) }).strict(), res: nothing },
+  'outbox:confirm': {
+    req: z.object({ key: z.string().min(1).max(200), send: z.boolean() }).strict(),
+    res: nothing,
+  },
+  'connection:get': {
+    req: empty,
+    res: z.object({ snapshot: ConnectionSnapshotSchema, history: z.array(ConnectionTransitionSchema) }),
+  },
+  'connection:retryNow': { req: empty, res: nothing },
+  'diagnostics:collect': { req: empty, res: DiagnosticsPreviewSchema },
+  'diagnostics:save': {
+    req: z.object({ bundleId: z.string().min(1).max(200) }).strict(),
+    res: z.object({ savedPath: z.string().nullable() }),
+  },
+  'diagnostics:showLogsFolder': { req: empty, res: nothing },
+  'log:write': {
+    req: z
+      .object({
+        level: z.enum(['error', 'warn', 'info', 'debug']),
+        scope: z.string().min(1).max(64),
+        message: z.string().max(4096),
+      })
+      .strict(),
+    res: nothing,
+  },
+} as const satisfies Record<`${string}:${string}`, { req: z.ZodType; res: z.ZodType }>;
+
+export type InvokeChannel = keyof typeof invokeChannels;
+export type Req<C extends InvokeChannel> = z.input<(typeof invokeChannels)[C]['req']>;
+export type ParsedReq<C extends InvokeChannel> = z.output<(typeof invokeChannels)[C]['req']>;
+export type Res<C extends InvokeChannel> = z.infer<(typeof invokeChannels)[C]['res']>;
+export const INVOKE_CHANNELS = Object.keys(invokeChannels) as InvokeChannel[];
+
+// ---- Event channels (main → renderer) ------------------------------------------------------
+
+export const eventChannels = {
+  'connection:changed': ConnectionSnapshotSchema,
+  /** Upserts, batched: main coalesces bursts so a flood of messages is one IPC call per tick. */
+  'messages:changed': z.object({ messages: z.array(MessageViewSchema) }),
+  'outbox:changed': z.object({ items: z.array(OutboxItemSchema) }),
+  'conversations:changed': z.object({ conversations: z.array(ConversationSummarySchema) }),
+  'auth:changed': AuthStatusSchema,
+  notification: NotificationSchema,
+  'diagnostics:progress': z.object({ stage: z.string(), done: z.number(), total: z.number() }),
+  /** Menu commands from the shell (Help → Collect diagnostics…), for the renderer to act on. */
+  'app:command': z.object({ command: z.enum(['open-help', 'collect-diagnostics', 'open-outbox']) }),
+} as const satisfies Record<string, z.ZodType>;
+
+export type EventChannel = keyof typeof eventChannels;
+export type EventPayload<E extends EventChannel> = z.infer<(typeof eventChannels)[E]>;
+export const EVENT_CHANNELS = Object.keys(eventChannels) as EventChannel[];
+
+// ---- Names the preload uses ----------------------------------------------------------------
+
+type CamelTail<S extends string> = S extends `${infer H}${infer T}` ? `${Uppercase<H>}${T}` : S;
+/** `outbox:retry` → `outboxRetry`; `log:write` → `logWrite`. */
+export type MethodName<C extends string> = C extends `${infer D}:${infer V}` ? `${D}${CamelTail<V>}` : C;
+/** `connection:changed` → `onConnectionChanged`; `notification` → `onNotification`. */
+export type EventMethodName<E extends string> = E extends `${infer D}:${infer V}`
+  ? `on${CamelTail<D>}${CamelTail<V>}`
+  : `on${CamelTail<E>}`;
+
+export function methodName<C extends InvokeChannel>(channel: C): MethodName<C> {
+  const [domain, verb = ''] = channel.split(':');
+  return `${domain}${verb.charAt(0).toUpperCase()}${verb.slice(1)}` as MethodName<C>;
+}
+
+export function eventMethodName<E extends EventChannel>(channel: E): EventMethodName<E> {
+  const parts = channel.split(':');
+  return `on${parts.map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join('')}` as EventMethodName<E>;
+}
+
+export type Unsubscribe = () => void;
+
+/** What `window.api` is: one function per channel, one subscription per event. */
+export type NovaApi = {
+  [C in InvokeChannel as MethodName<C>]: (req: Req<C>) => Promise<IpcResult<Res<C>>>;
+} & {
+  [E in EventChannel as EventMethodName<E>]: (listener: (payload: EventPayload<E>) => void) => Unsubscribe;
+};
+
+/**
+ * Builds the api object from two transports. The preload passes ipcRenderer-backed functions;
+ * the e2e harness passes a bridge to a core running in the test process. Same table, same shape.
+ */
+export function buildApi(transport: {
+  invoke: (channel: InvokeChannel, req: unknown) => Promise<unknown>;
+  subscribe: (channel: EventChannel, listener: (payload: unknown) => void) => Unsubscribe;
+}): NovaApi {
+  const api: Record<string, unknown> = {};
+  for (const channel of INVOKE_CHANNELS) {
+    api[methodName(channel)] = (req: unknown) => transport.invoke(channel, req);
+  }
+  for (const channel of EVENT_CHANNELS) {
+    api[eventMethodName(channel)] = (listener: (payload: unknown) => void) =>
+      transport.subscribe(channel, listener);
+  }
+  return Object.freeze(api) as NovaApi;
+}

@@ -1,0 +1,139 @@
+/**
+ * The one error taxonomy. Every failure the user can see carries one of these codes, from the
+ * IPC result envelope to the toast. Nova's web client had twelve types (reference §4.1); we keep
+ * them so its texts stay familiar, and add the codes our own engine needs.
+ */
+export const NOVA_ERROR_CODES = [
+  'NETWORK_ERROR',
+  'TIMEOUT',
+  'BAD_REQUEST',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'CONFLICT',
+  'VALIDATION_ERROR',
+  'SERVER_ERROR',
+  'SERVICE_UNAVAILABLE',
+  'UNKNOWN_ERROR',
+  'ABORT_ERROR',
+] as const;
+
+export const APP_ERROR_CODES = [
+  'INVALID_REQUEST',
+  'NOT_IMPLEMENTED',
+  'NOT_SIGNED_IN',
+  'INVALID_CREDENTIALS',
+  'TWO_FACTOR_INVALID',
+  'TWO_FACTOR_REUSED',
+  'TOKEN_EXPIRED',
+  'TOKEN_REVOKED',
+  'RATE_LIMITED',
+  'OUTBOX_FULL',
+  'MESSAGE_TOO_LARGE',
+  'MESSAGE_REJECTED',
+  'STORAGE_FULL',
+  'DB_CORRUPT',
+  'OFFLINE',
+  'UPDATE_REQUIRED',
+  'INTERNAL',
+] as const;
+
+export const ERROR_CODES = [...NOVA_ERROR_CODES, ...APP_ERROR_CODES] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export type Severity = 'info' | 'warning' | 'error' | 'critical';
+
+export type ErrorInfo = Readonly<{
+  /** Text a person can act on; never a stack trace. */
+  message: string;
+  retryable: boolean;
+  severity: Severity;
+  /** Sticky toasts stay until dismissed: the user must act, or the state persists. */
+  sticky: boolean;
+}>;
+
+export const ERROR_INFO: Readonly<Record<ErrorCode, ErrorInfo>> = {
+  NETWORK_ERROR: { message: 'Network connection error. Your messages are safe on this computer and will be sent when the connection returns.', retryable: true, severity: 'warning', sticky: false },
+  TIMEOUT: { message: 'The server took too long to answer. Nova will try again.', retryable: true, severity: 'warning', sticky: false },
+  BAD_REQUEST: { message: 'The server rejected the request as invalid.', retryable: false, severity: 'error', sticky: false },
+  UNAUTHORIZED: { message: 'Authentication failed. Please sign in again.', retryable: false, severity: 'error', sticky: true },
+  FORBIDDEN: { message: 'You do not have permission to do this.', retryable: false, severity: 'error', sticky: false },
+  NOT_FOUND: { message: 'That conversation or message no longer exists on the server.', retryable: false, severity: 'error', sticky: false },
+  CONFLICT: { message: 'This conflicts with newer data on the server. Refresh and try again.', retryable: false, severity: 'error', sticky: false },
+  VALIDATION_ERROR: { message: 'Some of the input is not valid.', retryable: false, severity: 'error', sticky: false },
+  SERVER_ERROR: { message: 'The server had a problem. Nova will try again.', retryable: true, severity: 'error', sticky: false },
+  SERVICE_UNAVAILABLE: { message: 'The service is temporarily unavailable. Nova will keep trying.', retryable: true, severity: 'warning', sticky: false },
+  UNKNOWN_ERROR: { message: 'Something unexpected happened. Try again; if it persists, send a diagnostics bundle to support.', retryable: true, severity: 'error', sticky: false },
+  ABORT_ERROR: { message: 'The request was cancelled.', retryable: false, severity: 'info', sticky: false },
+  INVALID_REQUEST: { message: 'The app sent an invalid request. Nothing was changed.', retryable: false, severity: 'error', sticky: false },
+  NOT_IMPLEMENTED: { message: 'This feature is not available yet.', retryable: false, severity: 'info', sticky: false },
+  NOT_SIGNED_IN: { message: 'Sign in to do this.', retryable: false, severity: 'warning', sticky: false },
+  INVALID_CREDENTIALS: { message: 'The e-mail address or password is wrong.', retryable: false, severity: 'warning', sticky: false },
+  TWO_FACTOR_INVALID: { message: 'That code is not valid. Check your authenticator app and try again.', retryable: false, severity: 'warning', sticky: false },
+  TWO_FACTOR_REUSED: { message: 'That backup code was already used. Each backup code works once.', retryable: false, severity: 'warning', sticky: false },
+  TOKEN_EXPIRED: { message: 'Your session expired. Signing you in again…', retryable: true, severity: 'info', sticky: false },
+  TOKEN_REVOKED: { message: 'You were signed out. Sign in again; your unsent messages are kept.', retryable: false, severity: 'critical', sticky: true },
+  RATE_LIMITED: { message: 'Too many requests. Nova will retry shortly.', retryable: true, severity: 'warning', sticky: false },
+  OUTBOX_FULL: { message: 'Too many messages are waiting to be sent. Wait for the connection to return before sending more.', retryable: false, severity: 'error', sticky: false },
+  MESSAGE_TOO_LARGE: { message: 'This message is too large to send. Shorten it and try again.', retryable: false, severity: 'warning', sticky: false },
+  MESSAGE_REJECTED: { message: 'The server refused this message.', retryable: false, severity: 'error', sticky: false },
+  STORAGE_FULL: { message: 'The disk is full, so the message could not be saved. Free some space and try again.', retryable: false, severity: 'critical', sticky: true },
+  DB_CORRUPT: { message: 'The local database was damaged. It was set aside for support and a fresh one was created; history will download again.', retryable: false, severity: 'critical', sticky: true },
+  OFFLINE: { message: 'You are offline. Messages are saved and will be sent when the network returns.', retryable: true, severity: 'warning', sticky: true },
+  UPDATE_REQUIRED: { message: 'This version of Nova is too old for the server. Please update the app.', retryable: false, severity: 'critical', sticky: true },
+  INTERNAL: { message: 'Nova hit an internal error. Send a diagnostics bundle to support if it happens again.', retryable: false, severity: 'error', sticky: false },
+};
+
+/** The wait a rate-limit message shows is the real one, not a generic "try later". */
+export function describeError(code: ErrorCode, retryAfterMs?: number): string {
+  if (code === 'RATE_LIMITED' && retryAfterMs !== undefined) {
+    const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+    return `Too many requests. Retrying in ${seconds} s.`;
+  }
+  return ERROR_INFO[code].message;
+}
+
+/** Maps an HTTP status to the taxonomy (Nova §4.1, except 408/429 which it folded into TIMEOUT). */
+export function classifyHttpStatus(status: number): ErrorCode {
+  if (status === 400) return 'BAD_REQUEST';
+  if (status === 401) return 'UNAUTHORIZED';
+  if (status === 403) return 'FORBIDDEN';
+  if (status === 404) return 'NOT_FOUND';
+  if (status === 408) return 'TIMEOUT';
+  if (status === 409) return 'CONFLICT';
+  if (status === 413) return 'MESSAGE_TOO_LARGE';
+  if (status === 422) return 'VALIDATION_ERROR';
+  if (status === 429) return 'RATE_LIMITED';
+  if (status === 503 || status === 504) return 'SERVICE_UNAVAILABLE';
+  if (status >= 500) return 'SERVER_ERROR';
+  if (status >= 400) return 'BAD_REQUEST';
+  return 'UNKNOWN_ERROR';
+}
+
+/** A failure that crosses a boundary as data: the code picks the text, the id ties toast to log line. */
+export type AppErrorData = Readonly<{
+  code: ErrorCode;
+  message: string;
+  id: string;
+  retryAfterMs?: number;
+}>;
+
+export class AppError extends Error {
+  override readonly name = 'AppError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string = ERROR_INFO[code].message,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Thrown when an invariant breaks: a bug, never a user-facing condition. */
+export class BugError extends Error {
+  override readonly name = 'BugError';
+}
+
+export function assertNever(value: never): never {
+  throw new BugError(`Unhandled case: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,30 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createCore, type Core, type CoreOptions } from '../../src/main/core';
+import { createMemoryLogger, type LogRecord } from '../../src/main/core/logging';
+
+export function makeTempDir(prefix = 'nova-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** A core on a fresh data folder with an in-memory log, stopped and removed by the returned cleanup. */
+export function makeTestCore(overrides: Partial<CoreOptions> = {}): {
+  core: Core;
+  records: LogRecord[];
+  dataDir: string;
+  cleanup: () => Promise<void>;
+} {
+  const dataDir = overrides.dataDir ?? makeTempDir();
+  const logger = createMemoryLogger();
+  const core = createCore({ dataDir, serverUrl: 'http://127.0.0.1:9', logger, ...overrides });
+  return {
+    core,
+    records: logger.records,
+    dataDir,
+    cleanup: async () => {
+      await core.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
