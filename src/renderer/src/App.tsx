@@ -1,17 +1,66 @@
+import { useShallow } from 'zustand/react/shallow';
+import { signOut } from './actions';
+import { ConnectionBanner } from './features/connection-status/ConnectionBanner';
 import { ConnectionIndicator } from './features/connection-status/ConnectionIndicator';
+import { ConversationList } from './features/conversation-list/ConversationList';
+import { Toaster } from './features/notifications/Toaster';
+import { OutboxPanel } from './features/outbox-panel/OutboxPanel';
+import { SignIn } from './features/sign-in/SignIn';
+import { Thread } from './features/thread/Thread';
 import { useAppStore } from './store';
 
 export function App(): React.JSX.Element {
-  const auth = useAppStore((s) => s.auth);
+  const auth = useAppStore(useShallow((s) => (s.auth ? { signedIn: s.auth.signedIn, user: s.auth.user } : null)));
   return (
     <div className="app">
       <header className="app-header">
         <h1 className="app-title">Nova</h1>
-        <ConnectionIndicator />
+        <div className="app-header-side">
+          {auth?.signedIn && <OutboxButton />}
+          <ConnectionIndicator />
+          {auth?.signedIn && (
+            <button type="button" className="button button-quiet" onClick={() => void signOut()} title={auth.user?.email}>
+              Sign out
+            </button>
+          )}
+        </div>
       </header>
+      <ConnectionBanner />
       <main className="app-main">
-        {auth === null ? <p>Loading…</p> : <p>Server: {auth.serverUrl}</p>}
+        {auth === null ? <p className="muted list-note">Loading…</p> : auth.signedIn ? <Messenger /> : <SignIn />}
       </main>
+      <OutboxPanel />
+      <Toaster />
     </div>
+  );
+}
+
+function Messenger(): React.JSX.Element {
+  const selected = useAppStore((s) => s.selectedConversationId);
+  return (
+    <div className="messenger">
+      <ConversationList />
+      {selected ? (
+        <Thread key={selected} conversationId={selected} />
+      ) : (
+        <p className="muted empty-thread">Choose a conversation.</p>
+      )}
+    </div>
+  );
+}
+
+function OutboxButton(): React.JSX.Element {
+  const count = useAppStore((s) => Object.keys(s.outbox).length);
+  const setOpen = useAppStore((s) => s.setOutboxOpen);
+  return (
+    <button
+      type="button"
+      className="button button-quiet"
+      onClick={() => setOpen(true)}
+      aria-keyshortcuts="Control+Shift+O"
+      data-testid="outbox-button"
+    >
+      Outbox{count > 0 && <span className="badge badge-pending">{count}</span>}
+    </button>
   );
 }

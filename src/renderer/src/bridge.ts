@@ -1,21 +1,54 @@
 /**
  * The one place that listens to the main process. Events update the store outside React
- * (zustand's getState), so components only select what they draw.
+ * (zustand's getState), so components only select what they draw. The api it is given is kept
+ * in `api.ts` for the actions, so nothing else reaches for `window.api`.
  */
 import type { NovaApi } from '../../shared/contract';
+import { loadConversations, loadOutbox, refreshOpenThread } from './actions';
+import { setApi } from './api';
 import { useAppStore } from './store';
 
 export function connectBridge(api: NovaApi): () => void {
+  setApi(api);
   const store = useAppStore.getState;
   const unsubscribers = [
-    api.onConnectionChanged((snapshot) => store().setConnection(snapshot)),
-    api.onAuthChanged((auth) => store().setAuth(auth)),
+    api.onConnectionChanged((snapshot) => {
+      const wasConnected = store().connection?.state === 'CONNECTED';
+      store().setConnection(snapshot);
+      // Resync may have filled the open thread while we were away: reload its newest page.
+      if (!wasConnected && snapshot.state === 'CONNECTED') void refreshOpenThread();
+    }),
+    api.onAuthChanged((auth) => {
+      const wasSignedIn = store().auth?.signedIn === true;
+      store().setAuth(auth);
+      store().setSigningOut(false);
+      if (auth.signedIn && !wasSignedIn) void loadSignedInData();
+    }),
+    api.onMessagesChanged(({ messages }) => store().upsertMessages(messages)),
+    api.onOutboxChanged(({ items }) => {
+      store().upsertOutbox(items);
+      for (const item of items) if (item.state === 'sent') store().dismissToastsFor(item.key);
+    }),
+    api.onConversationsChanged(({ conversations }) => store().upsertConversations(conversations)),
+    api.onNotification((notification) => store().notify(notification)),
+    api.onAppCommand(({ command }) => {
+      if (command === 'open-outbox') store().setOutboxOpen(true);
+    }),
   ];
   void api.connectionGet({}).then((result) => {
     if (result.ok) store().setConnection(result.value.snapshot);
   });
   void api.authStatus({}).then((result) => {
-    if (result.ok) store().setAuth(result.value);
+    if (!result.ok) return;
+    store().setAuth(result.value);
+    if (result.value.signedIn) void loadSignedInData();
   });
-  return () => unsubscribers.forEach((off) => off());
+  return () => {
+    unsubscribers.forEach((off) => off());
+    setApi(null);
+  };
+}
+
+async function loadSignedInData(): Promise<void> {
+  await Promise.all([loadConversations(), loadOutbox()]);
 }

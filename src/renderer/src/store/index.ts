@@ -1,29 +1,41 @@
-import { create, type StateCreator } from 'zustand';
-import type { AuthStatus, ConnectionSnapshot } from '../../../shared/contract';
+/**
+ * The renderer's one store: a projection of what main reports, made of typed slices. Main owns
+ * the truth; `bridge.ts` feeds this store, and components select narrowly from it.
+ */
+import { create } from 'zustand';
+import { createConnectionSlice, type ConnectionSlice } from './connection';
+import { createConversationsSlice, type ConversationsSlice } from './conversations';
+import { createDraftsSlice, type DraftsSlice } from './drafts';
+import { createMessagesSlice, type MessagesSlice } from './messages';
+import { createNotificationsSlice, type NotificationsSlice } from './notifications';
+import { createOutboxSlice, type OutboxSlice } from './outbox';
+import { createSessionSlice, type SessionSlice } from './session';
+import { createUiSlice, type UiSlice } from './ui';
 
-export type ConnectionSlice = {
-  connection: ConnectionSnapshot | null;
-  setConnection: (snapshot: ConnectionSnapshot) => void;
-};
-
-export type SessionSlice = {
-  auth: AuthStatus | null;
-  setAuth: (auth: AuthStatus) => void;
-};
-
-export type AppState = ConnectionSlice & SessionSlice;
-
-export const createConnectionSlice: StateCreator<AppState, [], [], ConnectionSlice> = (set) => ({
-  connection: null,
-  setConnection: (connection) => set({ connection }),
-});
-
-export const createSessionSlice: StateCreator<AppState, [], [], SessionSlice> = (set) => ({
-  auth: null,
-  setAuth: (auth) => set({ auth }),
-});
+export type AppState = SessionSlice &
+  ConnectionSlice &
+  ConversationsSlice &
+  MessagesSlice &
+  OutboxSlice &
+  NotificationsSlice &
+  DraftsSlice &
+  UiSlice;
 
 export const useAppStore = create<AppState>()((...a) => ({
-  ...createConnectionSlice(...a),
   ...createSessionSlice(...a),
+  ...createConnectionSlice(...a),
+  ...createConversationsSlice(...a),
+  ...createMessagesSlice(...a),
+  ...createOutboxSlice(...a),
+  ...createNotificationsSlice(...a),
+  ...createDraftsSlice(...a),
+  ...createUiSlice(...a),
 }));
+
+/** The state a fresh window starts with; tests reset to it between cases. */
+export const initialAppState: AppState = useAppStore.getState();
+
+export type { ConnectionSlice } from './connection';
+export type { SessionSlice, SignInStep } from './session';
+export type { ThreadState } from './messages';
+export type { Toast } from './notifications';

@@ -1,29 +1,30 @@
-import type { ConnectionState } from '../../../../shared/contract';
 import { useAppStore } from '../../store';
+import { connectionLabel, connectionTone, roundTripText } from './describe';
 
-const LABELS: Record<ConnectionState, string> = {
-  CONNECTING: 'Connecting…',
-  CONNECTED: 'Connected',
-  DISCONNECTED: 'Disconnected',
-  RECONNECTING: 'Reconnecting…',
-  ERROR: 'Connection error',
-  CLOSED: 'Signed out',
-};
-
+/** Always in the header: colour, state and, on hover, the last heartbeat round trip. */
 export function ConnectionIndicator(): React.JSX.Element {
   const connection = useAppStore((s) => s.connection);
-  if (!connection) return <span className="conn conn-unknown">Starting…</span>;
-  const rtt = connection.lastRttMs === null ? 'no round trip yet' : `round trip ${connection.lastRttMs} ms`;
+  if (!connection) {
+    return (
+      <span className="conn conn-idle" data-testid="connection-indicator">
+        <span className="conn-dot" aria-hidden="true" />
+        Starting…
+      </span>
+    );
+  }
+  const label = connectionLabel(connection);
+  const detail = connection.reason ? ` (${connection.reason})` : '';
   return (
     <span
-      className={`conn conn-${connection.state.toLowerCase()}`}
+      className={`conn conn-${connectionTone(connection)}`}
       data-testid="connection-indicator"
       data-state={connection.state}
-      title={`${LABELS[connection.state]} — ${rtt}`}
+      title={`${label}${detail} — ${roundTripText(connection)}`}
+      tabIndex={0}
     >
       <span className="conn-dot" aria-hidden="true" />
       <span role="status" aria-live="polite">
-        {LABELS[connection.state]}
+        {label}
       </span>
     </span>
   );

@@ -1,0 +1,153 @@
+/**
+ * What the user can ask of the core. Each action calls one channel, puts the answer in the store
+ * and turns a failure into a notification (or returns it, where a form shows it inline).
+ */
+import type { AppNotification, MessageView } from '../../shared/contract';
+import { ERROR_INFO, describeError, type AppErrorData } from '../../shared/errors';
+import type { IpcResult } from '../../shared/result';
+import { getApi } from './api';
+import { useAppStore } from './store';
+
+export const PAGE_SIZE = 100;
+
+const store = useAppStore.getState;
+
+type NotifyOptions = Readonly<{
+  messageKey?: string;
+  actions?: AppNotification['actions'];
+}>;
+
+/** Turns an IPC failure into a toast: same code, same error id as the log line. */
+export function notifyError(error: AppErrorData, options: NotifyOptions = {}): void {
+  const info = ERROR_INFO[error.code];
+  const message = error.code === 'RATE_LIMITED' ? describeError(error.code, error.retryAfterMs) : error.message;
+  store().notify({
+    id: error.id,
+    code: error.code,
+    message,
+    severity: info.severity,
+    sticky: info.sticky,
+    at: Date.now(),
+    actions: options.actions ?? ['details'],
+    messageKey: options.messageKey ?? null,
+  });
+}
+
+function succeeded<T>(result: IpcResult<T>, options?: NotifyOptions): result is { ok: true; value: T } {
+  if (!result.ok) notifyError(result.error, options);
+  return result.ok;
+}
+
+export async function signIn(email: string, password: string): Promise<AppErrorData | null> {
+  const result = await getApi().authLogin({ email, password });
+  if (!result.ok) return result.error;
+  if (result.value.status === 'two_factor_required') {
+    store().setSignInStep({ kind: 'two_factor', challengeId: result.value.challengeId, email });
+  } else {
+    store().setAuth(result.value.auth);
+    await Promise.all([loadConversations(), loadOutbox()]);
+  }
+  return null;
+}
+
+export async function verifyTwoFactor(challengeId: string, code: string): Promise<AppErrorData | null> {
+  const result = await getApi().authVerify2fa({ challengeId, code });
+  if (!result.ok) return result.error;
+  store().setAuth(result.value);
+  await Promise.all([loadConversations(), loadOutbox()]);
+  return null;
+}
+
+export function cancelTwoFactor(): void {
+  store().setSignInStep({ kind: 'credentials' });
+}
+
+export async function signOut(): Promise<void> {
+  store().setSigningOut(true);
+  const result = await getApi().authLogout({});
+  if (!result.ok) {
+    store().setSigningOut(false);
+    notifyError(result.error);
+  }
+}
+
+export async function loadConversations(): Promise<void> {
+  store().setConversationsStatus('loading');
+  const result = await getApi().conversationsList({});
+  if (result.ok) store().setConversations(result.value);
+  // A core without the channel yet, or a failed read, leaves the list saying so rather than empty.
+  else store().setConversationsStatus('unavailable');
+}
+
+export async function loadOutbox(): Promise<void> {
+  const result = await getApi().outboxList({});
+  if (result.ok) store().setOutbox(result.value);
+}
+
+export async function openConversation(conversationId: string): Promise<void> {
+  store().selectConversation(conversationId);
+  store().setTimelineKey(null);
+  store().ensureThread(conversationId);
+  const thread = store().threads[conversationId];
+  if (!thread?.hasLoadedFirstPage) await loadNewestPage(conversationId);
+  const summary = store().conversations[conversationId];
+  if (summary && summary.unreadCount > 0) void getApi().messagesMarkRead({ conversationId });
+}
+
+async function loadNewestPage(conversationId: string): Promise<void> {
+  const result = await getApi().messagesList({ conversationId, limit: PAGE_SIZE });
+  if (result.ok) store().applyPage(conversationId, result.value, true);
+}
+
+export async function refreshOpenThread(): Promise<void> {
+  const id = store().selectedConversationId;
+  if (id && store().threads[id]?.hasLoadedFirstPage) await loadNewestPage(id);
+}
+
+/** Loads the next older page from the local store; a no-op while one is loading or at the start. */
+export async function loadOlder(conversationId: string): Promise<void> {
+  const thread = store().threads[conversationId];
+  if (!thread || !thread.hasLoadedFirstPage || thread.isLoadingOlder || thread.olderCursor === null) return;
+  store().setLoadingOlder(conversationId, true);
+  const result = await getApi().messagesList({ conversationId, olderCursor: thread.olderCursor, limit: PAGE_SIZE });
+  if (result.ok) store().applyPage(conversationId, result.value, false);
+  else {
+    store().setLoadingOlder(conversationId, false);
+    notifyError(result.error);
+  }
+}
+
+export async function sendMessage(conversationId: string, text: string): Promise<MessageView | null> {
+  const result = await getApi().messagesSend({ conversationId, text });
+  if (!succeeded(result)) return null;
+  store().upsertMessages([result.value]);
+  return result.value;
+}
+
+export async function retryOutbox(key: string | null): Promise<void> {
+  const result = await getApi().outboxRetry({ key });
+  if (succeeded(result, key ? { messageKey: key } : {}) && key) store().dismissToastsFor(key);
+}
+
+export async function discardOutbox(key: string, conversationId: string): Promise<void> {
+  const result = await getApi().outboxDiscard({ key });
+  if (!succeeded(result, { messageKey: key })) return;
+  store().removeOutboxItem(key);
+  store().removeMessage(conversationId, key);
+  store().dismissToastsFor(key);
+  if (store().timelineKey === key) store().setTimelineKey(null);
+}
+
+/** A held message (composed long before the link returned) waits for the user: send it, or not. */
+export async function confirmHeld(key: string, conversationId: string, send: boolean): Promise<void> {
+  const result = await getApi().outboxConfirm({ key, send });
+  if (!succeeded(result, { messageKey: key })) return;
+  if (!send) {
+    store().removeOutboxItem(key);
+    store().removeMessage(conversationId, key);
+  }
+}
+
+export async function retryConnectionNow(): Promise<void> {
+  succeeded(await getApi().connectionRetryNow({}));
+}

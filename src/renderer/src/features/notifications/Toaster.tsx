@@ -1,0 +1,150 @@
+import { useEffect, useState } from 'react';
+import type { AppNotification } from '../../../../shared/contract';
+import { discardOutbox, retryConnectionNow, retryOutbox, signOut } from '../../actions';
+import { formatDateTime } from '../../format';
+import { useAppStore, type Toast } from '../../store';
+import { MAX_VISIBLE_TOASTS, TOAST_TIMEOUT_MS } from '../../store/notifications';
+import { copyText } from '../../clipboard';
+
+/**
+ * Our own toasts rather than sonner's: sonner injects a <style> element at run time, which our
+ * CSP (style-src 'self') blocks, and merging with a count lives naturally in the store (see
+ * docs/decisions.md).
+ */
+export function Toaster(): React.JSX.Element {
+  const toasts = useAppStore((s) => s.toasts);
+  const visible = toasts.slice(-MAX_VISIBLE_TOASTS);
+  const hiddenCount = toasts.length - visible.length;
+  return (
+    <section className="toaster" aria-label="Notifications" data-testid="toaster">
+      {hiddenCount > 0 && <p className="toaster-more">{hiddenCount} more…</p>}
+      {visible.map((toast) => (
+        <ToastCard key={toast.mergeKey} toast={toast} />
+      ))}
+    </section>
+  );
+}
+
+const ACTION_LABELS: Record<AppNotification['actions'][number], string> = {
+  retry: 'Retry',
+  discard: 'Discard',
+  sign_in: 'Sign in again',
+  details: 'Details',
+  retry_connection: 'Retry now',
+};
+
+function ToastCard({ toast }: Readonly<{ toast: Toast }>): React.JSX.Element {
+  const { notification, count, mergeKey } = toast;
+  const dismiss = useAppStore((s) => s.dismissToast);
+  const [isPaused, setPaused] = useState(false);
+  const [isShowingDetails, setShowingDetails] = useState(false);
+
+  // A toast that needs the user stays; the rest go after 5 s, timed from the latest repeat.
+  const isTimed = !notification.sticky && !isPaused && !isShowingDetails;
+  useEffect(() => {
+    if (!isTimed) return undefined;
+    const timer = setTimeout(() => dismiss(mergeKey), TOAST_TIMEOUT_MS);
+    return () => clearTimeout(timer);
+  }, [isTimed, mergeKey, toast.updatedAt, dismiss]);
+
+  const isUrgent = notification.severity === 'error' || notification.severity === 'critical';
+  const act = (action: AppNotification['actions'][number]): void => {
+    const key = notification.messageKey;
+    switch (action) {
+      case 'details':
+        setShowingDetails((shown) => !shown);
+        return;
+      case 'retry':
+        if (key) void retryOutbox(key);
+        dismiss(mergeKey);
+        return;
+      case 'discard': {
+        const conversationId = key ? findConversationOf(key) : null;
+        if (key && conversationId) void discardOutbox(key, conversationId);
+        dismiss(mergeKey);
+        return;
+      }
+      case 'retry_connection':
+        void retryConnectionNow();
+        dismiss(mergeKey);
+        return;
+      case 'sign_in':
+        // Signed out already: the sign-in screen is showing. Otherwise end the session first.
+        if (useAppStore.getState().auth?.signedIn) void signOut();
+        dismiss(mergeKey);
+        return;
+    }
+  };
+
+  return (
+    <div
+      className={`toast toast-${notification.severity}`}
+      role={isUrgent ? 'alert' : 'status'}
+      data-testid="toast"
+      data-code={notification.code}
+      data-sticky={notification.sticky ? 'true' : 'false'}
+      onMouseEnter={() => setPaused(true)}
+      onMouseLeave={() => setPaused(false)}
+      onFocus={() => setPaused(true)}
+      onBlur={() => setPaused(false)}
+    >
+      <div className="toast-body">
+        <p className="toast-message">
+          {notification.message}
+          {count > 1 && (
+            <span className="toast-count" aria-label={`${count} times`}>
+              ×{count}
+            </span>
+          )}
+        </p>
+        <p className="toast-meta">
+          <code>{notification.code}</code> · error id <code>{notification.id}</code>
+        </p>
+        {isShowingDetails && (
+          <dl className="toast-details">
+            <dt>When</dt>
+            <dd>{formatDateTime(notification.at)}</dd>
+            <dt>Error id</dt>
+            <dd>
+              <code>{notification.id}</code>{' '}
+              <button type="button" className="link-button" onClick={() => void copyText(notification.id)}>
+                Copy
+              </button>
+            </dd>
+            <dd className="toast-hint">Quote this id to support: it is also in the log.</dd>
+          </dl>
+        )}
+      </div>
+      <div className="toast-actions">
+        {withDetails(notification.actions).map((action) => (
+          <button key={action} type="button" className="button button-small" onClick={() => act(action)}>
+            {action === 'details' && isShowingDetails ? 'Hide details' : ACTION_LABELS[action]}
+          </button>
+        ))}
+        <button
+          type="button"
+          className="button button-small button-quiet"
+          aria-label="Dismiss notification"
+          onClick={() => dismiss(mergeKey)}
+        >
+          ✕
+        </button>
+      </div>
+    </div>
+  );
+}
+
+/** Every toast can show its details: the error id is what support asks for. */
+function withDetails(actions: AppNotification['actions']): AppNotification['actions'] {
+  return actions.includes('details') ? actions : [...actions, 'details'];
+}
+
+function findConversationOf(messageKey: string): string | null {
+  const state = useAppStore.getState();
+  const item = state.outbox[messageKey];
+  if (item) return item.conversationId;
+  for (const thread of Object.values(state.threads)) {
+    if (thread.byKey.has(messageKey)) return thread.conversationId;
+  }
+  return null;
+}

@@ -1,0 +1,164 @@
+import type { StateCreator } from 'zustand';
+import type { MessagePage, MessageView } from '../../../shared/contract';
+import type { AppState } from './index';
+
+/**
+ * One loaded conversation. `byKey` is mutated in place and `version` bumps on every change: a
+ * thread can hold 100,000 messages, and copying that map for each 16 ms batch would cost more than
+ * drawing it. `order` is a fresh array whenever it changes, so list selectors stay cheap to compare.
+ */
+export type ThreadState = Readonly<{
+  conversationId: string;
+  byKey: Map<string, MessageView>;
+  /** Message keys, oldest first. */
+  order: readonly string[];
+  olderCursor: string | null;
+  hasLoadedFirstPage: boolean;
+  isLoadingOlder: boolean;
+  version: number;
+}>;
+
+export type MessagesSlice = {
+  threads: Readonly<Record<string, ThreadState>>;
+  upsertMessages: (messages: readonly MessageView[]) => void;
+  /** Starts keeping a thread in memory, so live events are not missed while its first page loads. */
+  ensureThread: (conversationId: string) => void;
+  applyPage: (conversationId: string, page: MessagePage, isFirstPage: boolean) => void;
+  setLoadingOlder: (conversationId: string, isLoading: boolean) => void;
+  removeMessage: (conversationId: string, key: string) => void;
+};
+
+/** Server order first (seq), then messages the server has not numbered yet, in compose order. */
+export function compareMessages(a: MessageView, b: MessageView): number {
+  if (a.seq !== null && b.seq !== null) return a.seq - b.seq || a.composedAt - b.composedAt;
+  if (a.seq !== null) return -1;
+  if (b.seq !== null) return 1;
+  return a.composedAt - b.composedAt || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+}
+
+function emptyThread(conversationId: string): ThreadState {
+  return {
+    conversationId,
+    byKey: new Map(),
+    order: [],
+    olderCursor: null,
+    hasLoadedFirstPage: false,
+    isLoadingOlder: false,
+    version: 0,
+  };
+}
+
+function sortKeyChanged(before: MessageView, after: MessageView): boolean {
+  return before.seq !== after.seq || before.composedAt !== after.composedAt;
+}
+
+/** Merges sorted `added` keys into sorted `order`; the common cases (all newer, all older) are a concat. */
+function mergeOrder(order: readonly string[], added: string[], byKey: Map<string, MessageView>): string[] {
+  const at = (key: string): MessageView => byKey.get(key) as MessageView;
+  added.sort((a, b) => compareMessages(at(a), at(b)));
+  if (added.length === 0) return order as string[];
+  const first = order[0];
+  const last = order[order.length - 1];
+  if (last === undefined || first === undefined) return added;
+  if (compareMessages(at(added[0] as string), at(last)) >= 0) return order.concat(added);
+  if (compareMessages(at(added[added.length - 1] as string), at(first)) <= 0) return added.concat(order);
+  const merged: string[] = new Array<string>(order.length + added.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < order.length && j < added.length) {
+    const left = order[i] as string;
+    const right = added[j] as string;
+    if (compareMessages(at(left), at(right)) <= 0) {
+      merged[k++] = left;
+      i++;
+    } else {
+      merged[k++] = right;
+      j++;
+    }
+  }
+  while (i < order.length) merged[k++] = order[i++] as string;
+  while (j < added.length) merged[k++] = added[j++] as string;
+  return merged;
+}
+
+function applyToThread(thread: ThreadState, messages: readonly MessageView[]): ThreadState {
+  const { byKey } = thread;
+  const added: string[] = [];
+  const moved = new Set<string>();
+  for (const message of messages) {
+    const before = byKey.get(message.key);
+    if (before === message) continue;
+    byKey.set(message.key, message);
+    if (!before) added.push(message.key);
+    else if (sortKeyChanged(before, message)) moved.add(message.key);
+  }
+  let order = thread.order;
+  if (moved.size > 0) {
+    order = order.filter((key) => !moved.has(key));
+    added.push(...moved);
+  }
+  order = mergeOrder(order, added, byKey);
+  return { ...thread, order, version: thread.version + 1 };
+}
+
+export const createMessagesSlice: StateCreator<AppState, [], [], MessagesSlice> = (set) => ({
+  threads: {},
+  upsertMessages: (messages) =>
+    set((state) => {
+      const byConversation = new Map<string, MessageView[]>();
+      for (const message of messages) {
+        // Only threads the user has opened are kept in memory; the list summary covers the rest.
+        if (!state.threads[message.conversationId]) continue;
+        const list = byConversation.get(message.conversationId) ?? [];
+        list.push(message);
+        byConversation.set(message.conversationId, list);
+      }
+      if (byConversation.size === 0) return state;
+      const threads = { ...state.threads };
+      for (const [conversationId, list] of byConversation) {
+        threads[conversationId] = applyToThread(threads[conversationId] as ThreadState, list);
+      }
+      return { threads };
+    }),
+  ensureThread: (conversationId) =>
+    set((state) =>
+      state.threads[conversationId] ? state : { threads: { ...state.threads, [conversationId]: emptyThread(conversationId) } },
+    ),
+  applyPage: (conversationId, page, isFirstPage) =>
+    set((state) => {
+      const thread = applyToThread(state.threads[conversationId] ?? emptyThread(conversationId), page.messages);
+      // Reloading the newest page (after a reconnect) must not forget how far back the user paged.
+      const olderCursor = isFirstPage && thread.hasLoadedFirstPage ? thread.olderCursor : page.olderCursor;
+      return {
+        threads: {
+          ...state.threads,
+          [conversationId]: {
+            ...thread,
+            olderCursor,
+            hasLoadedFirstPage: thread.hasLoadedFirstPage || isFirstPage,
+            isLoadingOlder: false,
+          },
+        },
+      };
+    }),
+  setLoadingOlder: (conversationId, isLoading) =>
+    set((state) => ({
+      threads: {
+        ...state.threads,
+        [conversationId]: { ...(state.threads[conversationId] ?? emptyThread(conversationId)), isLoadingOlder: isLoading },
+      },
+    })),
+  removeMessage: (conversationId, key) =>
+    set((state) => {
+      const thread = state.threads[conversationId];
+      if (!thread || !thread.byKey.has(key)) return state;
+      thread.byKey.delete(key);
+      return {
+        threads: {
+          ...state.threads,
+          [conversationId]: { ...thread, order: thread.order.filter((k) => k !== key), version: thread.version + 1 },
+        },
+      };
+    }),
+});
