@@ -57,9 +57,9 @@ export function createCore(options: CoreOptions): Core {
   const log =
     options.logger ??
     createFileLogger({ dir: path.join(options.dataDir, 'logs'), console: options.logToConsole ?? false });
-  const events = new CoreEventBus();
-  const clock = options.clock ?? systemClock;
   const timing: Timing = { ...DEFAULT_TIMING, ...options.timing };
+  const events = new CoreEventBus({ batchMs: timing.eventBatchMs });
+  const clock = options.clock ?? systemClock;
   const db = openDatabase(
     path.join(options.dataDir, 'nova.db'),
     options.sqliteNativeBinding ? { nativeBinding: options.sqliteNativeBinding } : {},
@@ -140,6 +140,7 @@ export function createCore(options: CoreOptions): Core {
     stop() {
       stopping ??= (async () => {
         state = 'stopped';
+        events.flush();
         events.clear();
         // The database closes last: everything above may still write to it while stopping.
         db.close();
