@@ -15,8 +15,15 @@ export function OutboxPanel(): React.JSX.Element | null {
   const now = useNow(1_000, isOpen);
   const closeButton = useRef<HTMLButtonElement>(null);
   useEffect(() => {
-    if (isOpen) closeButton.current?.focus();
-  }, [isOpen]);
+    if (!isOpen) return undefined;
+    closeButton.current?.focus();
+    // Escape closes it wherever focus is, even after the focused row was discarded.
+    const onKeyDown = (event: KeyboardEvent): void => {
+      if (event.key === 'Escape') setOpen(false);
+    };
+    window.addEventListener('keydown', onKeyDown);
+    return () => window.removeEventListener('keydown', onKeyDown);
+  }, [isOpen, setOpen]);
   if (!isOpen) return null;
 
   return (
@@ -25,9 +32,6 @@ export function OutboxPanel(): React.JSX.Element | null {
       role="dialog"
       aria-label="Outbox"
       data-testid="outbox-panel"
-      onKeyDown={(event) => {
-        if (event.key === 'Escape') setOpen(false);
-      }}
     >
       <header className="outbox-header">
         <h2>Outbox</h2>

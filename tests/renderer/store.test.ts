@@ -1,0 +1,73 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { initialAppState, useAppStore } from '../../src/renderer/src/store';
+import { message, outboxItem, signedIn } from './support';
+
+const state = useAppStore.getState;
+beforeEach(() => useAppStore.setState(initialAppState, true));
+
+describe('messages slice', () => {
+  it('keeps server order, puts unnumbered own messages last, and moves one when it gets its seq', () => {
+    state().ensureThread('c1');
+    state().applyPage('c1', { messages: [message({ key: 'a', seq: 5 }), message({ key: 'b', seq: 6 })], olderCursor: 'cur-5' }, true);
+    state().upsertMessages([message({ key: 'mine', seq: null, composedAt: 1 }), message({ key: 'c', seq: 7 })]);
+    expect(state().threads['c1']?.order).toEqual(['a', 'b', 'c', 'mine']);
+
+    state().applyPage('c1', { messages: [message({ key: 'x', seq: 3 }), message({ key: 'y', seq: 4 })], olderCursor: null }, false);
+    expect(state().threads['c1']?.order).toEqual(['x', 'y', 'a', 'b', 'c', 'mine']);
+    expect(state().threads['c1']?.olderCursor).toBeNull();
+
+    state().upsertMessages([message({ key: 'd', seq: 9 }), message({ key: 'mine', seq: 8, state: 'sent' })]);
+    expect(state().threads['c1']?.order).toEqual(['x', 'y', 'a', 'b', 'c', 'mine', 'd']);
+    expect(state().threads['c1']?.byKey.get('mine')?.state).toBe('sent');
+  });
+
+  it('merges an out-of-order batch into the middle', () => {
+    state().ensureThread('c1');
+    state().upsertMessages([1, 3, 5].map((seq) => message({ key: `m${seq}`, seq })));
+    state().upsertMessages([4, 2, 6].map((seq) => message({ key: `m${seq}`, seq })));
+    expect(state().threads['c1']?.order).toEqual(['m1', 'm2', 'm3', 'm4', 'm5', 'm6']);
+  });
+
+  it('ignores conversations that are not open and keeps the paged-back cursor on a refresh', () => {
+    state().upsertMessages([message({ key: 'z', conversationId: 'elsewhere' })]);
+    expect(state().threads['elsewhere']).toBeUndefined();
+
+    state().applyPage('c1', { messages: [message({ key: 'a', seq: 50 })], olderCursor: 'cur-50' }, true);
+    state().applyPage('c1', { messages: [message({ key: 'b', seq: 40 })], olderCursor: 'cur-40' }, false);
+    state().applyPage('c1', { messages: [message({ key: 'a', seq: 50 })], olderCursor: 'cur-50' }, true);
+    expect(state().threads['c1']?.olderCursor).toBe('cur-40');
+  });
+
+  it('a state change re-renders only what changed: the order array stays the same object', () => {
+    state().applyPage('c1', { messages: [message({ key: 'a', seq: null })], olderCursor: null }, true);
+    const order = state().threads['c1']?.order;
+    state().upsertMessages([message({ key: 'a', seq: null, state: 'sending' })]);
+    expect(state().threads['c1']?.order).toBe(order);
+    expect(state().threads['c1']?.byKey.get('a')?.state).toBe('sending');
+  });
+});
+
+describe('outbox slice', () => {
+  it('drops items once the server has them', () => {
+    state().setOutbox([outboxItem({ key: 'a' }), outboxItem({ key: 'b', state: 'sent' })]);
+    expect(Object.keys(state().outbox)).toEqual(['a']);
+    state().upsertOutbox([outboxItem({ key: 'a', state: 'sent' }), outboxItem({ key: 'c', state: 'failed' })]);
+    expect(Object.keys(state().outbox)).toEqual(['c']);
+  });
+});
+
+describe('session slice', () => {
+  it('tells a sign-out by the server from one the user asked for', () => {
+    const signedOut = { ...signedIn(), signedIn: false, user: null };
+    state().setAuth(signedOut);
+    expect(state().isSignedOutByServer).toBe(false);
+    state().setAuth(signedIn());
+    state().setAuth(signedOut);
+    expect(state().isSignedOutByServer).toBe(true);
+    state().setAuth(signedIn());
+    expect(state().isSignedOutByServer).toBe(false);
+    state().setSigningOut(true);
+    state().setAuth(signedOut);
+    expect(state().isSignedOutByServer).toBe(false);
+  });
+});
