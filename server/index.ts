@@ -246,10 +246,14 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     },
     listMessages: (conversationId) =>
       listMessages(ctx.db, conversationId, { limit: Number.MAX_SAFE_INTEGER }).map(toMessage),
+    // counts OPEN sockets only: a socket we are closing is gone as far as a client can tell
     socketCount: (email) => {
-      if (email === undefined) return ctx.conns.size;
-      const user = getUserByEmail(ctx.db, email);
-      return user ? (ctx.connsByUser.get(user.id)?.size ?? 0) : 0;
+      const user = email === undefined ? undefined : getUserByEmail(ctx.db, email);
+      if (email !== undefined && !user) return 0;
+      const pool = user ? (ctx.connsByUser.get(user.id) ?? new Set()) : ctx.conns.values();
+      let n = 0;
+      for (const c of pool) if (c.ws.readyState === c.ws.OPEN) n += 1;
+      return n;
     },
     connectionAttempts: () => ctx.stats.connectionAttempts,
     stats: () => ({ ...ctx.stats, sockets: ctx.conns.size }),
