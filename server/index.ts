@@ -141,6 +141,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   const tcpSockets = new Set<Socket>();
   let server: Server = createHttpServer();
   let port = await listen(server, options.port ?? 0);
+  ctx.log.info('server: listening', { host, port, mode: legacy ? 'legacy-nova' : 'nova-compat', dataFile });
   let closed = false;
   const unfreeze = (): void => {
     if (!ctx.faults.frozen) return;
@@ -228,6 +229,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
       ctx.faults.rejectLogins = on ? { status: opts.status ?? 503 } : null;
     },
     restart: async (opts = {}) => {
+      ctx.log.info('server: restarting', { port, downMs: opts.downMs ?? 0 });
       await shutdown();
       if (dataFile !== ':memory:') {
         ctx.db.close();
