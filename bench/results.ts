@@ -24,7 +24,10 @@ export function recordBenchResults(figures: Readonly<Record<string, BenchFigure>
     _updated_at: new Date().toISOString(),
   };
   fs.mkdirSync(path.dirname(RESULTS_FILE), { recursive: true });
-  fs.writeFileSync(RESULTS_FILE, `${JSON.stringify(merged, null, 2)}\n`);
+  // Written aside and renamed: rename is atomic, so a reader never sees half a file.
+  const temp = `${RESULTS_FILE}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, `${JSON.stringify(merged, null, 2)}\n`);
+  fs.renameSync(temp, RESULTS_FILE);
 }
 
 /** Percentile by nearest rank on a copy; p in [0, 100]. */
