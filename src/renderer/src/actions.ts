@@ -121,6 +121,9 @@ export async function sendMessage(conversationId: string, text: string): Promise
   const result = await getApi().messagesSend({ conversationId, text });
   if (!succeeded(result)) return null;
   store().upsertMessages([result.value]);
+  // The outbox panel and badge count the new item at once; a parked (offline) item may not
+  // produce an outbox event until it is tried.
+  void loadOutbox();
   return result.value;
 }
 

@@ -3,7 +3,7 @@ import { openConversation } from '../../actions';
 import { formatListTime, plural } from '../../format';
 import { useNow } from '../../hooks/useNow';
 import { useAppStore } from '../../store';
-import { sortConversations } from '../../store/conversations';
+import { conversationTitle, sortConversations } from '../../store/conversations';
 
 /** Arrow keys move between conversations; Enter or Space opens one (they are buttons). */
 function moveFocus(event: React.KeyboardEvent<HTMLUListElement>): void {
@@ -56,7 +56,7 @@ function ConversationRow({ id, now }: Readonly<{ id: string; now: number }>): Re
         onClick={() => void openConversation(id)}
       >
         <span className="conversation-top">
-          <span className="conversation-name">{conversation.name}</span>
+          <span className="conversation-name">{conversationTitle(conversation)}</span>
           {lastMessage && <time className="conversation-time">{formatListTime(lastMessage.at, now)}</time>}
         </span>
         <span className="conversation-bottom">

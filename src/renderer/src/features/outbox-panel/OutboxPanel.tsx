@@ -5,6 +5,7 @@ import { confirmHeld, discardOutbox, retryOutbox } from '../../actions';
 import { formatDuration, plural } from '../../format';
 import { useNow } from '../../hooks/useNow';
 import { useAppStore } from '../../store';
+import { conversationTitle } from '../../store/conversations';
 import { MESSAGE_STATE_TEXT } from '../thread/status';
 
 /** Every message still waiting, oldest first, with what happened to it and when it goes next. */
@@ -59,10 +60,11 @@ export function OutboxPanel(): React.JSX.Element | null {
 function OutboxRow({ item, now }: Readonly<{ item: OutboxItem; now: number }>): React.JSX.Element {
   const state = MESSAGE_STATE_TEXT[item.state];
   const text = useAppStore((s) => s.threads[item.conversationId]?.byKey.get(item.key)?.text);
+  const title = useAppStore((s) => item.conversationName || conversationTitle(s.conversations[item.conversationId]));
   return (
     <li className={`outbox-item status-${item.state}`} data-testid="outbox-item" data-key={item.key}>
       <div className="outbox-item-top">
-        <strong>{item.conversationName}</strong>
+        <strong>{title}</strong>
         <span className={`message-status status-${item.state}`}>
           <span aria-hidden="true">{state.symbol}</span> {state.label}
         </span>

@@ -3,6 +3,7 @@ import { useCallback, useEffect, useMemo, useRef } from 'react';
 import { loadOlder } from '../../actions';
 import { formatDay } from '../../format';
 import { useAppStore } from '../../store';
+import { conversationTitle } from '../../store/conversations';
 import { Composer } from '../composer/Composer';
 import { MessageRow } from './MessageRow';
 import { buildRows } from './rows';
@@ -11,9 +12,9 @@ import { buildRows } from './rows';
 const LOAD_OLDER_WITHIN_ROWS = 20;
 
 export function Thread({ conversationId }: Readonly<{ conversationId: string }>): React.JSX.Element {
-  const name = useAppStore((s) => s.conversations[conversationId]?.name ?? 'Conversation');
+  const name = useAppStore((s) => conversationTitle(s.conversations[conversationId]));
   return (
-    <section className="thread" aria-label={`Conversation with ${name}`} data-testid="thread">
+    <section className="thread" aria-label={name} data-testid="thread">
       <header className="thread-header">
         <h2>{name}</h2>
       </header>
