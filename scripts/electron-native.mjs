@@ -30,16 +30,18 @@ export function ensureElectronSqlite(root, target = { platform: process.platform
   // A prebuilt binary when one is published, else a compile against Electron's headers, which
   // only works for the machine's own platform and architecture.
   const env = { ...process.env, npm_config_nodedir: '' };
+  // Windows runs npx.cmd only through a shell (Node refuses to spawn .cmd files directly).
+  const shell = process.platform === 'win32';
   let result = spawnSync(
     npx,
     ['--no-install', 'prebuild-install', '--runtime=electron', `--target=${electronVersion}`, `--platform=${target.platform}`, `--arch=${target.arch}`],
-    { cwd: work, stdio: 'inherit', env },
+    { cwd: work, stdio: 'inherit', env, shell },
   );
   if (result.status !== 0 && isHost) {
     result = spawnSync(
       npx,
       ['--no-install', 'node-gyp', 'rebuild', '--release', '--runtime=electron', `--target=${electronVersion}`, '--dist-url=https://electronjs.org/headers'],
-      { cwd: work, stdio: 'inherit', env },
+      { cwd: work, stdio: 'inherit', env, shell },
     );
   }
   const built = path.join(work, 'build', 'Release', 'better_sqlite3.node');

@@ -138,6 +138,7 @@ function ensureTool(root: string): string {
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   const result = spawnSync(npm, ['install', '--prefix', prefix, '--no-audit', '--no-fund', '--save-exact', `@doyensec/electronegativity@${ELECTRONEGATIVITY_VERSION}`], {
     stdio: 'inherit',
+    shell: process.platform === 'win32', // npm.cmd runs only through a shell
   });
   if (result.status !== 0 || !fs.existsSync(runner)) throw new Error('could not install Electronegativity');
   return runner;
