@@ -44,7 +44,13 @@ function openExternal(url: string): void {
 }
 
 function createWindow(core: Core, isTrustedUrl: (url: string) => boolean): BrowserWindow {
-  const window = new BrowserWindow(buildWindowOptions(path.join(__dirname, '../preload/index.js')));
+  const options = buildWindowOptions(path.join(__dirname, '../preload/index.js'));
+  // The switches are restated as literals because the static scan (npm run security:scan) cannot
+  // see through buildWindowOptions; they are the same values, typed as literals in window.ts.
+  const window = new BrowserWindow({
+    ...options,
+    webPreferences: { ...options.webPreferences, contextIsolation: true, sandbox: true, nodeIntegration: false, disableBlinkFeatures: 'Auxclick' },
+  });
   window.once('ready-to-show', () => window.show());
   window.webContents.on('will-navigate', (event, url) => {
     if (handleNavigation(url, openExternal).block) event.preventDefault();
