@@ -15,6 +15,11 @@ export type FaultProxy = Readonly<{
   blackhole: (on: boolean) => void;
   /** While on, new connections are reset at once; existing ones are untouched. */
   refuse: (on: boolean) => void;
+  /**
+   * While set, new connections get this canned HTTP answer instead of the server, as a
+   * gateway in front of it would (429 with Retry-After, 503…). Null forwards again.
+   */
+  answerNew: (response: Readonly<{ status: number; headers?: Readonly<Record<string, string>> }> | null) => void;
   /** Connections accepted so far (including refused ones). */
   accepted: () => number;
   open: () => number;
@@ -26,12 +31,27 @@ export async function startFaultProxy(targetPort: number, targetHost = '127.0.0.
   let isBlackholed = false;
   let isRefusing = false;
   let acceptedCount = 0;
+  let cannedAnswer: Readonly<{ status: number; headers?: Readonly<Record<string, string>> }> | null = null;
 
   const server = net.createServer((client) => {
     acceptedCount += 1;
     client.on('error', () => undefined);
     if (isRefusing) {
       client.resetAndDestroy();
+      return;
+    }
+    if (cannedAnswer !== null) {
+      const { status, headers = {} } = cannedAnswer;
+      const body = JSON.stringify({ error: 'refused by the fault proxy', code: status === 429 ? 'RATE_LIMITED' : 'SERVICE_UNAVAILABLE' });
+      const lines = [
+        `HTTP/1.1 ${status} Refused`,
+        'Content-Type: application/json',
+        `Content-Length: ${Buffer.byteLength(body)}`,
+        'Connection: close',
+        ...Object.entries(headers).map(([key, value]) => `${key}: ${value}`),
+      ];
+      // Answer once the request has arrived, as a real gateway would.
+      client.once('data', () => client.end(`${lines.join('\r\n')}\r\n\r\n${body}`));
       return;
     }
     const upstream = net.connect(targetPort, targetHost);
@@ -87,6 +107,9 @@ export async function startFaultProxy(targetPort: number, targetHost = '127.0.0.
     },
     refuse: (on) => {
       isRefusing = on;
+    },
+    answerNew: (response) => {
+      cannedAnswer = response;
     },
     accepted: () => acceptedCount,
     open: () => pairs.size,

@@ -85,7 +85,7 @@ export function createConnectionStack(context: CoreContext): ConnectionStack {
     },
     'auth:status': () => Promise.resolve(auth.status()),
     'connection:get': () => Promise.resolve({ snapshot: connection.snapshot(), history: connection.history() }),
-    'connection:retryNow': () => {
+    'connection:retryNow': async () => {
       connection.retryNow();
       return Promise.resolve(null);
     },
