@@ -2,7 +2,11 @@ import { startServer, type ServerHandle, type ServerOptions } from '../../../ser
 import { DEMO_PASSWORD } from '../../../server/seed';
 import type { ConnectionState } from '../../../src/shared/contract';
 import type { Core } from '../../../src/main/core';
-import type { Timing } from '../../../src/main/core/options';
+import { DEFAULT_TIMING, type Timing } from '../../../src/main/core/options';
+import { AuthService } from '../../../src/main/core/auth';
+import { systemClock } from '../../../src/main/core/clock';
+import { ConnectionService, type LinkAuth } from '../../../src/main/core/connection';
+import { createMemoryLogger, type LogRecord } from '../../../src/main/core/logging';
 import { MemorySecretStore } from '../../../src/main/core/secret-store';
 import { makeTestCore } from '../../support/core';
 import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy';
@@ -85,6 +89,53 @@ export async function startRig(
       await cleanup();
       await proxy.close();
       await server.close();
+    },
+  };
+}
+
+/** A bare ConnectionService over a real AuthService (no core), for tests that swap parts. */
+export async function startBareLink(
+  serverUrl: string,
+  options: Readonly<{
+    timing?: Partial<Timing>;
+    /** Wraps the real auth, e.g. to make the token provider throw. */
+    wrapAuth?: (auth: LinkAuth) => LinkAuth;
+    email?: string;
+  }> = {},
+): Promise<{ auth: AuthService; link: ConnectionService; records: LogRecord[]; dispose: () => void }> {
+  const timing = { ...DEFAULT_TIMING, ...FAST_TIMING, ...options.timing };
+  const logger = createMemoryLogger();
+  const auth = new AuthService({
+    serverUrl,
+    isDemoServer: true,
+    secretStore: new MemorySecretStore(),
+    clock: systemClock,
+    timing,
+    log: logger.scope('auth'),
+  });
+  await auth.login(options.email ?? 'alice@nova.local', DEMO_PASSWORD);
+  const real: LinkAuth = {
+    userId: () => auth.user?.id ?? null,
+    currentAccessToken: () => auth.currentAccessToken(),
+    freshAccessToken: () => auth.freshAccessToken(),
+    refresh: () => auth.refresh(),
+    request: (method, path, body, headers) => auth.request(method, path, body, headers),
+  };
+  const link = new ConnectionService({
+    serverUrl,
+    auth: options.wrapAuth ? options.wrapAuth(real) : real,
+    clock: systemClock,
+    random: Math.random,
+    timing,
+    log: logger.scope('connection'),
+  });
+  return {
+    auth,
+    link,
+    records: logger.records,
+    dispose: () => {
+      link.dispose();
+      auth.dispose();
     },
   };
 }

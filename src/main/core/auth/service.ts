@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { AuthStatus, LoginResult, Unsubscribe, User } from '../../../shared/contract';
 import { TokenPairSchema, TwoFactorRequiredSchema } from '../../../shared/protocol';
@@ -11,6 +12,13 @@ import { readClaims } from './jwt';
 
 /** The one secret-store key holding the session; never written anywhere else. */
 export const SESSION_SECRET_KEY = 'nova.session';
+/** Hashes of backup codes this device has spent, so a reuse gets its own message. */
+const USED_BACKUP_CODES_KEY = 'nova.usedBackupCodes';
+const BACKUP_CODE = /^[0-9a-f]{8}$/i;
+
+function hashCode(code: string): string {
+  return createHash('sha256').update(code.toLowerCase()).digest('hex');
+}
 
 const SessionSchema = z.object({
   accessToken: z.string(),
@@ -112,16 +120,22 @@ export class AuthService {
   }
 
   async verifyTwoFactor(challengeId: string, code: string): Promise<AuthStatus> {
-    const response = await this.post('/api/v1/auth/2fa/verify', { session_id: challengeId, code: code.trim() });
+    const trimmed = code.trim();
+    const response = await this.post('/api/v1/auth/2fa/verify', { session_id: challengeId, code: trimmed });
+    const isBackupCode = BACKUP_CODE.test(trimmed);
     if (response.status === 200) {
+      if (isBackupCode) await this.rememberBackupCode(trimmed);
       await this.adopt(response.body, 'signed_in');
       return this.status();
     }
     const refusal = describeRefusal(response, this.options.clock.now());
     this.options.log.warn(`verify2fa: refused (${response.status} ${refusal.serverCode ?? refusal.code})`);
     if (response.status === 401 || response.status === 400) {
-      // A used backup code and a wrong code are both 401; only the text tells them apart.
-      const reused = /already used|reused|used before/i.test(refusal.message);
+      // Nova answers a spent backup code like a wrong one (401); a server text saying so, or
+      // our own record of codes spent on this device, tells the user why it failed.
+      const reused =
+        /already used|reused|used before/i.test(refusal.message) ||
+        (isBackupCode && (await this.usedBackupCodes()).includes(hashCode(trimmed)));
       throw new AppError(reused ? 'TWO_FACTOR_REUSED' : 'TWO_FACTOR_INVALID');
     }
     throw new AppError(refusal.code, undefined, refusal.retryAfterMs);
@@ -243,6 +257,22 @@ export class AuthService {
     this.options.log.warn(`refresh: failed (${response.status} ${refusal.code}); will retry`);
     this.scheduleRefresh(this.options.timing.tokenRefreshRetryMs);
     throw new AppError(refusal.code, undefined, refusal.retryAfterMs);
+  }
+
+  private async usedBackupCodes(): Promise<string[]> {
+    try {
+      const parsed: unknown = JSON.parse((await this.options.secretStore.get(USED_BACKUP_CODES_KEY)) ?? '[]');
+      return Array.isArray(parsed) ? parsed.filter((item): item is string => typeof item === 'string') : [];
+    } catch {
+      return [];
+    }
+  }
+
+  private async rememberBackupCode(code: string): Promise<void> {
+    const used = await this.usedBackupCodes();
+    // Nova issues 10 codes per enrolment; a short tail is all we ever need.
+    const next = [...used.filter((hash) => hash !== hashCode(code)), hashCode(code)].slice(-20);
+    await this.options.secretStore.set(USED_BACKUP_CODES_KEY, JSON.stringify(next));
   }
 
   private async adopt(body: unknown, cause: AuthChangeCause): Promise<void> {

@@ -248,7 +248,11 @@ export class ConnectionService implements ServerLink {
     this.wake();
     const socket = this.socket;
     if (socket) this.finishSocket(socket, { code: CloseCode.NORMAL, reason }, false);
-    if (socket && socket.readyState !== socket.CLOSED) socket.close(CloseCode.NORMAL, 'client closing');
+    if (socket && socket.readyState !== socket.CLOSED) {
+      socket.close(CloseCode.NORMAL, 'client closing');
+      // Once our close frame is out the socket carries nothing more: it no longer counts as open.
+      this.openSockets.delete(socket);
+    }
     if (this.machine.state !== 'CLOSED') this.transition('CLOSED', reason);
   }
 
