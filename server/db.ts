@@ -100,7 +100,6 @@ const MIGRATIONS: ReadonlyArray<Migration> = [
           expires_at INTEGER NOT NULL,
           used_at TEXT
         );
-        CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
       `),
   },
 ];
@@ -529,13 +528,8 @@ export function sendMessageLegacy(db: DB, input: SendInput): SendOutcome {
         ) as MessageRow | undefined;
         if (prior) return { kind: 'duplicate', message: prior };
       }
-      const seq = stmt(
-        db,
-        `INSERT INTO meta (key, value) VALUES ('global_seq', 1)
-         ON CONFLICT (key) DO UPDATE SET value = value + 1 RETURNING value`,
-      )
-        .pluck()
-        .get() as number;
+      // Nova's BIGSERIAL, emulated: one counter over every conversation
+      const seq = stmt(db, 'SELECT COALESCE(MAX(sequence_number), 0) + 1 FROM messages').pluck().get() as number;
       stmt(db, 'UPDATE conversations SET last_seq = ?, updated_at = ? WHERE id = ?').run(
         seq,
         input.now,

@@ -141,6 +141,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   const tcpSockets = new Set<Socket>();
   let server: Server = createHttpServer();
   let port = await listen(server, options.port ?? 0);
+  ctx.log.info('server: listening', { host, port, mode: legacy ? 'legacy-nova' : 'nova-compat', dataFile });
   let closed = false;
   const unfreeze = (): void => {
     if (!ctx.faults.frozen) return;
@@ -228,6 +229,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
       ctx.faults.rejectLogins = on ? { status: opts.status ?? 503 } : null;
     },
     restart: async (opts = {}) => {
+      ctx.log.info('server: restarting', { port, downMs: opts.downMs ?? 0 });
       await shutdown();
       if (dataFile !== ':memory:') {
         ctx.db.close();
@@ -246,10 +248,14 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     },
     listMessages: (conversationId) =>
       listMessages(ctx.db, conversationId, { limit: Number.MAX_SAFE_INTEGER }).map(toMessage),
+    // counts OPEN sockets only: a socket we are closing is gone as far as a client can tell
     socketCount: (email) => {
-      if (email === undefined) return ctx.conns.size;
-      const user = getUserByEmail(ctx.db, email);
-      return user ? (ctx.connsByUser.get(user.id)?.size ?? 0) : 0;
+      const user = email === undefined ? undefined : getUserByEmail(ctx.db, email);
+      if (email !== undefined && !user) return 0;
+      const pool = user ? (ctx.connsByUser.get(user.id) ?? new Set()) : ctx.conns.values();
+      let n = 0;
+      for (const c of pool) if (c.ws.readyState === c.ws.OPEN) n += 1;
+      return n;
     },
     connectionAttempts: () => ctx.stats.connectionAttempts,
     stats: () => ({ ...ctx.stats, sockets: ctx.conns.size }),

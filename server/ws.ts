@@ -279,7 +279,11 @@ function register(
   });
   // oversized frames surface here before ws closes with 1009; nothing else to do
   ws.on('error', (err) => ctx.log.debug('ws: socket error', { error: errorMessage(err) }));
-  ws.on('close', () => unregister(ctx, conn));
+  ws.on('close', (code) => {
+    unregister(ctx, conn);
+    ctx.log.debug('ws: close', { connection: conn.id, code });
+  });
+  ctx.log.debug('ws: open', { connection: conn.id, user: conn.userId, legacy: conn.legacy });
   if (ctx.faults.frozen) ws.pause();
   return conn;
 }
