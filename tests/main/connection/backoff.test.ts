@@ -29,6 +29,8 @@ describe('full-jitter backoff', () => {
   it('never comes back before the server said, and spreads the clients it turned away', () => {
     expect(serverDelayMs(policy, 0, 1000, () => 0)).toBe(1000);
     expect(serverDelayMs(policy, 0, 1000, () => 0.5)).toBe(1500);
+    // Late attempts spread over twice the server's wait, not over the 30 s cap.
+    expect(serverDelayMs(policy, 8, 1000, () => 0.999)).toBe(2998);
     expect(serverDelayMs(policy, 2, null, () => 0.5)).toBe(2000);
   });
 

@@ -21,8 +21,9 @@ export function fullJitterDelayMs(policy: BackoffPolicy, attempt: number, random
 
 /**
  * The wait before the next dial when the server named one (Retry-After, 4029 retry_after_ms):
- * never earlier than the server asked, plus a jittered share of the backoff so the clients the
- * server turned away in the same second do not all come back in the same millisecond.
+ * never earlier than it asked, plus a jittered spread of up to twice that wait (bounded by the
+ * backoff ceiling), so the clients it turned away in the same second come back over the next
+ * two windows instead of all at once, and none of them sleeps for the full 30 s cap.
  */
 export function serverDelayMs(
   policy: BackoffPolicy,
@@ -30,7 +31,8 @@ export function serverDelayMs(
   retryAfterMs: number | null,
   random: () => number,
 ): number {
-  const jitter = fullJitterDelayMs(policy, attempt, random);
-  if (retryAfterMs === null) return jitter;
-  return Math.max(0, retryAfterMs) + jitter;
+  if (retryAfterMs === null) return fullJitterDelayMs(policy, attempt, random);
+  const wait = Math.max(0, retryAfterMs);
+  const spread = Math.min(backoffCeilingMs(policy, attempt), 2 * Math.max(wait, policy.baseMs));
+  return wait + Math.floor(random() * spread);
 }

@@ -687,10 +687,11 @@ export class ConnectionService implements ServerLink {
       this.transition('ERROR', 'the server rejected the protocol (4000)');
       return;
     }
-    if (!wasConnected) this.failures += 1;
     let retryAfterMs: number | null = null;
     if (cause.code === CloseCode.RATE_LIMITED) retryAfterMs = errorFrame?.retryAfterMs ?? null;
     if (refusal !== null) retryAfterMs = refusal.retryAfterMs;
+    // A server that names a wait is alive and admitting: that is no reason to give up.
+    if (!wasConnected && retryAfterMs === null) this.failures += 1;
     this.afterFailure(wasConnected ? `link lost (${description})` : `attempt ${this.attempt} failed (${description})`, retryAfterMs);
   }
 
