@@ -1,13 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type {
-  ConnectionSnapshot,
   InvokeChannel,
   ParsedReq,
   Res,
 } from '../../shared/contract';
 import { AppError } from '../../shared/errors';
 import { systemClock, type Clock } from './clock';
+import type { ConnectionService } from './connection';
+import { createConnectionStack } from './connection/wiring';
 import { CoreEventBus, type CoreEvents } from './events';
 import { createFileLogger, type Logger } from './logging';
 import { DEFAULT_TIMING, type CoreOptions, type Timing } from './options';
@@ -28,6 +29,8 @@ export interface Core {
   readonly events: CoreEvents;
   readonly log: Logger;
   readonly dataDir: string;
+  /** The connection manager; it implements ServerLink (`./link.ts`) for delivery. */
+  readonly connection: ConnectionService;
   start(): Promise<void>;
   notifySystem(event: SystemEvent): void;
   /** Messages not yet acknowledged by the server; the quit guard asks before leaving them. */
@@ -76,28 +79,13 @@ export function createCore(options: CoreOptions): Core {
   };
 
   const rendererLog = log.scope('renderer');
-  const connectionSnapshot = (): ConnectionSnapshot => ({
-    state: 'CLOSED',
-    reason: 'signed out',
-    since: context.clock.now(),
-    attempt: 0,
-    nextAttemptAt: null,
-    lastRttMs: null,
-    isOsOffline: false,
-    pendingCount: 0,
-  });
+  // Auth and the connection; `link` is the ServerLink delivery talks to (issue 4 plugs in
+  // `link.setPendingCountProvider(…)` and subscribes to onDidConnect/onFrame).
+  const connectionStack = createConnectionStack(context);
+  const link: ConnectionService = connectionStack.connection;
 
   const handlers: Handlers = {
-    'auth:login': notImplemented('auth:login'),
-    'auth:verify2fa': notImplemented('auth:verify2fa'),
-    'auth:logout': notImplemented('auth:logout'),
-    'auth:status': () =>
-      Promise.resolve({
-        signedIn: false,
-        user: null,
-        serverUrl: options.serverUrl,
-        isDemoServer: options.isDemoServer ?? false,
-      }),
+    ...connectionStack.handlers,
     'conversations:list': notImplemented('conversations:list'),
     'messages:list': notImplemented('messages:list'),
     'messages:send': notImplemented('messages:send'),
@@ -106,8 +94,6 @@ export function createCore(options: CoreOptions): Core {
     'outbox:retry': notImplemented('outbox:retry'),
     'outbox:discard': notImplemented('outbox:discard'),
     'outbox:confirm': notImplemented('outbox:confirm'),
-    'connection:get': () => Promise.resolve({ snapshot: connectionSnapshot(), history: [] }),
-    'connection:retryNow': notImplemented('connection:retryNow'),
     'diagnostics:collect': notImplemented('diagnostics:collect'),
     'diagnostics:save': notImplemented('diagnostics:save'),
     'diagnostics:showLogsFolder': notImplemented('diagnostics:showLogsFolder'),
@@ -125,14 +111,16 @@ export function createCore(options: CoreOptions): Core {
     events,
     log,
     dataDir: options.dataDir,
+    connection: link,
     start() {
       if (state !== 'idle') return Promise.resolve();
       state = 'started';
       log.info(`core: started (server ${options.serverUrl})`);
-      return Promise.resolve();
+      return connectionStack.start();
     },
     notifySystem(event) {
       log.info(`system: ${event}`);
+      if (state === 'started') connectionStack.notifySystem(event);
     },
     getPendingCount() {
       return 0;
@@ -140,6 +128,7 @@ export function createCore(options: CoreOptions): Core {
     stop() {
       stopping ??= (async () => {
         state = 'stopped';
+        connectionStack.stop();
         events.clear();
         // The database closes last: everything above may still write to it while stopping.
         db.close();
