@@ -9,7 +9,8 @@ import type {
 import { AppError } from '../../shared/errors';
 import { systemClock, type Clock } from './clock';
 import { CoreEventBus, type CoreEvents } from './events';
-import { createFileLogger, type Logger } from './logging';
+import { createCoreDiagnostics, type DiagnosticsRegistry } from './diagnostics';
+import { createFileLogger, createRendererLogWriter, type Logger } from './logging';
 import { DEFAULT_TIMING, type CoreOptions, type Timing } from './options';
 import { MemorySecretStore, type SecretStore } from './secret-store';
 import { openDatabase, type DB } from './store/database';
@@ -28,6 +29,8 @@ export interface Core {
   readonly events: CoreEvents;
   readonly log: Logger;
   readonly dataDir: string;
+  /** Other services add their part of the diagnostics bundle here, one line each. */
+  readonly diagnostics: DiagnosticsRegistry;
   start(): Promise<void>;
   notifySystem(event: SystemEvent): void;
   /** Messages not yet acknowledged by the server; the quit guard asks before leaving them. */
@@ -54,9 +57,8 @@ function notImplemented(channel: InvokeChannel): () => Promise<never> {
 
 export function createCore(options: CoreOptions): Core {
   fs.mkdirSync(options.dataDir, { recursive: true });
-  const log =
-    options.logger ??
-    createFileLogger({ dir: path.join(options.dataDir, 'logs'), console: options.logToConsole ?? false });
+  const logsDir = path.join(options.dataDir, 'logs');
+  const log = options.logger ?? createFileLogger({ dir: logsDir, console: options.logToConsole ?? false });
   const events = new CoreEventBus();
   const clock = options.clock ?? systemClock;
   const timing: Timing = { ...DEFAULT_TIMING, ...options.timing };
@@ -75,7 +77,8 @@ export function createCore(options: CoreOptions): Core {
     db,
   };
 
-  const rendererLog = log.scope('renderer');
+  const rendererLog = createRendererLogWriter(log.scope('renderer'), () => context.clock.now());
+  const diagnostics = createCoreDiagnostics(context, logsDir, () => handlers);
   const connectionSnapshot = (): ConnectionSnapshot => ({
     state: 'CLOSED',
     reason: 'signed out',
@@ -108,11 +111,11 @@ export function createCore(options: CoreOptions): Core {
     'outbox:confirm': notImplemented('outbox:confirm'),
     'connection:get': () => Promise.resolve({ snapshot: connectionSnapshot(), history: [] }),
     'connection:retryNow': notImplemented('connection:retryNow'),
-    'diagnostics:collect': notImplemented('diagnostics:collect'),
-    'diagnostics:save': notImplemented('diagnostics:save'),
-    'diagnostics:showLogsFolder': notImplemented('diagnostics:showLogsFolder'),
+    'diagnostics:collect': () => diagnostics.collect(),
+    'diagnostics:save': (req) => diagnostics.save(req.bundleId),
+    'diagnostics:showLogsFolder': () => diagnostics.showLogsFolder(),
     'log:write': (req) => {
-      rendererLog.scope(req.scope)[req.level](req.message);
+      rendererLog.write(req);
       return Promise.resolve(null);
     },
   };
@@ -125,6 +128,7 @@ export function createCore(options: CoreOptions): Core {
     events,
     log,
     dataDir: options.dataDir,
+    diagnostics,
     start() {
       if (state !== 'idle') return Promise.resolve();
       state = 'started';
@@ -140,6 +144,8 @@ export function createCore(options: CoreOptions): Core {
     stop() {
       stopping ??= (async () => {
         state = 'stopped';
+        rendererLog.flush();
+        diagnostics.dispose();
         events.clear();
         // The database closes last: everything above may still write to it while stopping.
         db.close();
