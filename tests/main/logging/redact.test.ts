@@ -21,6 +21,9 @@ describe('redaction', () => {
       [`proxy https://ann:pw@example.org`, 'url_credentials', 'ann:pw'],
       [`Cookie: sid=abc; theme=dark`, 'cookie', 'sid=abc'],
       [`${s.HOME}/Documents/a.txt`, 'home_path', s.HOME],
+      [`ws frame {"type":"message","text":"${s.MESSAGE_TEXT}"}`, 'message_text', 'north gate'],
+      [`login password = ${s.PASSWORD} next`, 'password', '3-horse'],
+      [`GET /cb?code=${s.TOTP_CODE}&state=abc`, 'code', s.TOTP_CODE],
     ];
     for (const [input, kind, secret] of cases) {
       const result = redactText(input, { homeDir: s.HOME });

@@ -54,6 +54,8 @@ export class RedactLinesStream extends Transform {
   private readonly decoder = new StringDecoder('utf8');
   private carry = '';
   private skipping: boolean;
+  /** Lines of the current chunk, pushed together: one push per line costs more than redaction. */
+  private pending: string[] = [];
 
   constructor(private readonly options: RedactLinesOptions) {
     super();
@@ -62,6 +64,7 @@ export class RedactLinesStream extends Transform {
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.acceptText(this.decoder.write(chunk));
+    this.pushPending();
     callback();
   }
 
@@ -69,6 +72,7 @@ export class RedactLinesStream extends Transform {
     this.acceptText(this.decoder.end());
     if (this.carry.length > 0) this.emitLine(this.carry);
     this.carry = '';
+    this.pushPending();
     callback();
   }
 
@@ -106,6 +110,12 @@ export class RedactLinesStream extends Transform {
       tail.lines.push(out.slice(0, -1));
       if (tail.lines.length > tail.max) tail.lines.shift();
     }
-    this.push(out);
+    this.pending.push(out);
+  }
+
+  private pushPending(): void {
+    if (this.pending.length === 0) return;
+    this.push(this.pending.join(''));
+    this.pending = [];
   }
 }

@@ -117,13 +117,19 @@ const AUTHORIZATION = new RegExp(
 );
 const COOKIE = new RegExp(`\\b((?:set-)?cookie["']?\\s*[:=]\\s*["']?)${NOT_MASKED_YET}([^"'\\n]+)`, 'gi');
 const BEARER = new RegExp(`\\b(Bearer\\s+)${NOT_MASKED_YET}([A-Za-z0-9._~+/-]+=*)`, 'g');
-/** `password=…`, `"refresh_token": "…"`, `code: 123456`; a quoted value is masked up to its closing quote. */
+/**
+ * `password=…`, `"refresh_token": "…"`, `code: 123456`, and `"text": "…"` in a raw frame logged as a
+ * string; a quoted value is masked up to its closing quote.
+ */
 const KEY_VALUE = new RegExp(
   '(?<![A-Za-z0-9])' +
-    '([A-Za-z0-9_-]*(?:password|passwd|passphrase|secret|token|api_?key)|backup_?codes?|code|otp|totp)' +
-    `(["']?\\s*[:=]\\s*)(?:"((?:[^"\\\\]|\\\\.)*)"|'([^']*)'|([^\\s"'&,;}\\])]+))`,
+    '([A-Za-z0-9_-]*(?:password|passwd|passphrase|secret|token|api_?key)|backup_?codes?|code|otp|totp|' +
+    'text|body|content|preview|draft|plaintext)' +
+    // A bare value ends at a space or punctuation; `&` ends it only where a query parameter follows.
+    `(["']?\\s*[:=]\\s*)(?:"((?:[^"\\\\]|\\\\.)*)"|'([^']*)'|((?:[^\\s"'&,;}\\])]|&(?![A-Za-z0-9_.-]+=))+))`,
   'gi',
 );
+const KEY_HINT = /pass|secret|token|api_?key|code|otp|text|body|content|preview|draft/;
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
 /** International numbers: a leading + is a strong signal, so 8 to 15 digits in any grouping. */
 const PHONE_INTERNATIONAL = /(?<![\w+])\+\d[\d ().-]{6,20}\d(?![\w])/g;
@@ -148,6 +154,8 @@ function homePattern(homeDir: string | undefined): RegExp | null {
 export function createRedactor(options: RedactOptions = {}): Redactor {
   let counts: MaskCounts = {};
   const home = homePattern(options.homeDir);
+  // The last path segment (the user name) is in every spelling of the home folder.
+  const homeHint = options.homeDir?.split(/[\\/]/).filter(Boolean).at(-1) ?? '';
   const count = (kind: MaskKind): void => {
     counts[kind] = (counts[kind] ?? 0) + 1;
   };
@@ -156,31 +164,42 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     return placeholder(kind);
   };
 
+  // Each pattern runs only when a cheap check says it could match: most log lines hold no
+  // secret at all, and redaction runs on every line written and every line bundled.
   function text(input: string): string {
     if (input.length === 0) return input;
     let out = input;
-    if (home) out = out.replace(home, () => (count('home_path'), '~'));
-    out = out.replace(URL_CREDENTIALS, (_m, scheme: string) => `${scheme}${mask('url_credentials')}@`);
-    out = out.replace(JWT, () => mask('jwt'));
-    out = out.replace(AUTHORIZATION, (_m, prefix: string) => `${prefix}${mask('authorization')}`);
-    out = out.replace(COOKIE, (_m, prefix: string) => `${prefix}${mask('cookie')}`);
-    out = out.replace(BEARER, (_m, prefix: string) => `${prefix}${mask('bearer_token')}`);
-    out = out.replace(
-      KEY_VALUE,
-      (whole, key: string, separator: string, double?: string, single?: string, bare?: string) => {
-        const value = double ?? single ?? bare ?? '';
-        const kind = classifyKey(key) ?? 'secret';
-        if (value === '' || value.startsWith('[masked:')) return whole;
-        if (kind === 'code' && isHarmlessCode(value)) return whole;
-        const quote = double !== undefined ? '"' : single !== undefined ? "'" : '';
-        return `${key}${separator}${quote}${mask(kind)}${quote}`;
-      },
-    );
-    out = out.replace(EMAIL, () => mask('email'));
-    out = out.replace(PHONE_INTERNATIONAL, (whole) => {
-      const digits = whole.replace(/\D/g, '').length;
-      return digits >= 8 && digits <= 15 ? mask('phone') : whole;
-    });
+    if (home && homeHint && out.includes(homeHint)) out = out.replace(home, () => (count('home_path'), '~'));
+    if (out.includes('://')) {
+      out = out.replace(URL_CREDENTIALS, (_m, scheme: string) => `${scheme}${mask('url_credentials')}@`);
+    }
+    if (out.includes('eyJ')) out = out.replace(JWT, () => mask('jwt'));
+    const lower = out.toLowerCase();
+    if (lower.includes('authoriz')) {
+      out = out.replace(AUTHORIZATION, (_m, prefix: string) => `${prefix}${mask('authorization')}`);
+    }
+    if (lower.includes('cookie')) out = out.replace(COOKIE, (_m, prefix: string) => `${prefix}${mask('cookie')}`);
+    if (lower.includes('bearer')) out = out.replace(BEARER, (_m, prefix: string) => `${prefix}${mask('bearer_token')}`);
+    if (KEY_HINT.test(lower)) {
+      out = out.replace(
+        KEY_VALUE,
+        (whole, key: string, separator: string, double?: string, single?: string, bare?: string) => {
+          const value = double ?? single ?? bare ?? '';
+          const kind = classifyKey(key) ?? 'secret';
+          if (value === '' || value.startsWith('[masked:')) return whole;
+          if (kind === 'code' && isHarmlessCode(value)) return whole;
+          const quote = double !== undefined ? '"' : single !== undefined ? "'" : '';
+          return `${key}${separator}${quote}${mask(kind)}${quote}`;
+        },
+      );
+    }
+    if (out.includes('@')) out = out.replace(EMAIL, () => mask('email'));
+    if (out.includes('+')) {
+      out = out.replace(PHONE_INTERNATIONAL, (whole) => {
+        const digits = whole.replace(/\D/g, '').length;
+        return digits >= 8 && digits <= 15 ? mask('phone') : whole;
+      });
+    }
     out = out.replace(PHONE_NATIONAL, () => mask('phone'));
     out = out.replace(OPAQUE, (whole) =>
       /[a-z]/.test(whole) && /[A-Z]/.test(whole) && /\d/.test(whole) ? mask('token') : whole,
