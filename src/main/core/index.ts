@@ -10,7 +10,8 @@ import { systemClock, type Clock } from './clock';
 import type { ConnectionService } from './connection';
 import { createConnectionStack } from './connection/wiring';
 import { CoreEventBus, type CoreEvents } from './events';
-import { createFileLogger, type Logger } from './logging';
+import { createCoreDiagnostics, type DiagnosticsRegistry } from './diagnostics';
+import { createFileLogger, createRendererLogWriter, type Logger } from './logging';
 import { DEFAULT_TIMING, type CoreOptions, type Timing } from './options';
 import { MemorySecretStore, type SecretStore } from './secret-store';
 import { openDatabase, type DB } from './store/database';
@@ -31,6 +32,8 @@ export interface Core {
   readonly dataDir: string;
   /** The connection manager; it implements ServerLink (`./link.ts`) for delivery. */
   readonly connection: ConnectionService;
+  /** Other services add their part of the diagnostics bundle here, one line each. */
+  readonly diagnostics: DiagnosticsRegistry;
   start(): Promise<void>;
   notifySystem(event: SystemEvent): void;
   /** Messages not yet acknowledged by the server; the quit guard asks before leaving them. */
@@ -57,9 +60,8 @@ function notImplemented(channel: InvokeChannel): () => Promise<never> {
 
 export function createCore(options: CoreOptions): Core {
   fs.mkdirSync(options.dataDir, { recursive: true });
-  const log =
-    options.logger ??
-    createFileLogger({ dir: path.join(options.dataDir, 'logs'), console: options.logToConsole ?? false });
+  const logsDir = path.join(options.dataDir, 'logs');
+  const log = options.logger ?? createFileLogger({ dir: logsDir, console: options.logToConsole ?? false });
   const events = new CoreEventBus();
   const clock = options.clock ?? systemClock;
   const timing: Timing = { ...DEFAULT_TIMING, ...options.timing };
@@ -78,7 +80,8 @@ export function createCore(options: CoreOptions): Core {
     db,
   };
 
-  const rendererLog = log.scope('renderer');
+  const rendererLog = createRendererLogWriter(log.scope('renderer'), () => context.clock.now());
+  const diagnostics = createCoreDiagnostics(context, logsDir, () => handlers);
   // Auth and the connection; `link` is the ServerLink delivery talks to (issue 4 plugs in
   // `link.setPendingCountProvider(…)` and subscribes to onDidConnect/onFrame).
   const connectionStack = createConnectionStack(context);
@@ -94,11 +97,11 @@ export function createCore(options: CoreOptions): Core {
     'outbox:retry': notImplemented('outbox:retry'),
     'outbox:discard': notImplemented('outbox:discard'),
     'outbox:confirm': notImplemented('outbox:confirm'),
-    'diagnostics:collect': notImplemented('diagnostics:collect'),
-    'diagnostics:save': notImplemented('diagnostics:save'),
-    'diagnostics:showLogsFolder': notImplemented('diagnostics:showLogsFolder'),
+    'diagnostics:collect': () => diagnostics.collect(),
+    'diagnostics:save': (req) => diagnostics.save(req.bundleId),
+    'diagnostics:showLogsFolder': () => diagnostics.showLogsFolder(),
     'log:write': (req) => {
-      rendererLog.scope(req.scope)[req.level](req.message);
+      rendererLog.write(req);
       return Promise.resolve(null);
     },
   };
@@ -112,6 +115,7 @@ export function createCore(options: CoreOptions): Core {
     log,
     dataDir: options.dataDir,
     connection: link,
+    diagnostics,
     start() {
       if (state !== 'idle') return Promise.resolve();
       state = 'started';
@@ -129,6 +133,8 @@ export function createCore(options: CoreOptions): Core {
       stopping ??= (async () => {
         state = 'stopped';
         connectionStack.stop();
+        rendererLog.flush();
+        diagnostics.dispose();
         events.clear();
         // The database closes last: everything above may still write to it while stopping.
         db.close();

@@ -1,4 +1,5 @@
 import type { Clock } from './clock';
+import type { DesktopPort } from './diagnostics';
 import type { Logger } from './logging';
 import type { SecretStore } from './secret-store';
 
@@ -69,4 +70,8 @@ export type CoreOptions = Readonly<{
   /** better-sqlite3 binding built for the current runtime (the Electron shell sets it). */
   sqliteNativeBinding?: string;
   appInfo?: AppInfo;
+  /** Save dialog, reveal file, open folder: the shell's part of diagnostics. */
+  desktop?: DesktopPort;
+  /** Prometheus text for the diagnostics bundle; `core.diagnostics.registerSource('metrics', …)` does the same. */
+  metricsSnapshot?: () => Promise<string>;
 }>;

@@ -1,4 +1,5 @@
 import { ConnectionIndicator } from './features/connection-status/ConnectionIndicator';
+import { HelpPanel } from './features/help';
 import { useAppStore } from './store';
 
 export function App(): React.JSX.Element {
@@ -8,6 +9,7 @@ export function App(): React.JSX.Element {
       <header className="app-header">
         <h1 className="app-title">Nova</h1>
         <ConnectionIndicator />
+        <HelpPanel api={window.api} />
       </header>
       <main className="app-main">
         {auth === null ? <p>Loading…</p> : <p>Server: {auth.serverUrl}</p>}
