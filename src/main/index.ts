@@ -18,6 +18,7 @@ import {
 } from 'electron';
 import { EVENT_CHANNELS } from '../shared/contract';
 import { createCore, type Core } from './core';
+import { bundleFileName, collectDiagnostics, parseCollectLogsArgument, type DesktopPort } from './core/diagnostics';
 import { registerIpc } from './ipc';
 import { resolveSqliteBinding } from './native-binding';
 import { SafeStorageSecretStore } from './secret-store';
@@ -44,7 +45,13 @@ function openExternal(url: string): void {
 }
 
 function createWindow(core: Core, isTrustedUrl: (url: string) => boolean): BrowserWindow {
-  const window = new BrowserWindow(buildWindowOptions(path.join(__dirname, '../preload/index.js')));
+  const options = buildWindowOptions(path.join(__dirname, '../preload/index.js'));
+  // The switches are restated as literals because the static scan (npm run security:scan) cannot
+  // see through buildWindowOptions; they are the same values, typed as literals in window.ts.
+  const window = new BrowserWindow({
+    ...options,
+    webPreferences: { ...options.webPreferences, contextIsolation: true, sandbox: true, nodeIntegration: false, disableBlinkFeatures: 'Auxclick' },
+  });
   window.once('ready-to-show', () => window.show());
   window.webContents.on('will-navigate', (event, url) => {
     if (handleNavigation(url, openExternal).block) event.preventDefault();
@@ -61,6 +68,63 @@ function createWindow(core: Core, isTrustedUrl: (url: string) => boolean): Brows
   void window.loadURL(rendererUrl());
   core.log.scope('shell').info(`window: loading ${isTrustedUrl(rendererUrl()) ? 'trusted' : 'UNTRUSTED'} page`);
   return window;
+}
+
+function appInfo(): { name: string; version: string; electron: string; chrome: string } {
+  return { name: app.getName(), version: app.getVersion(), electron: process.versions.electron, chrome: process.versions.chrome };
+}
+
+function sqliteBinding(): string | undefined {
+  return resolveSqliteBinding({
+    isPackaged: app.isPackaged,
+    appPath: app.getAppPath(),
+    electronVersion: process.versions.electron,
+  });
+}
+
+/** The OS side of diagnostics: the save dialog, the file manager. */
+function createDesktopPort(getWindow: () => BrowserWindow | null): DesktopPort {
+  return {
+    async chooseSavePath(defaultName) {
+      const options = {
+        defaultPath: path.join(app.getPath('downloads'), defaultName),
+        filters: [{ name: 'Zip archive', extensions: ['zip'] }],
+      };
+      const window = getWindow();
+      const result = window ? await dialog.showSaveDialog(window, options) : await dialog.showSaveDialog(options);
+      return result.canceled || !result.filePath ? null : result.filePath;
+    },
+    revealFile: (file) => shell.showItemInFolder(file),
+    async openFolder(folder) {
+      const error = await shell.openPath(folder);
+      if (error) throw new Error(error);
+    },
+  };
+}
+
+/**
+ * `--collect-logs[=path]`: support scripts get a bundle without a window. It skips the
+ * single-instance lock on purpose, so it works while Nova is running.
+ */
+function collectLogsAndExit(outPath: string | null): void {
+  app
+    .whenReady()
+    .then(async () => {
+      const target = path.resolve(outPath ?? bundleFileName(new Date()));
+      const binding = sqliteBinding();
+      await collectDiagnostics({
+        dataDir: app.getPath('userData'),
+        outPath: target,
+        appInfo: appInfo(),
+        ...(binding ? { sqliteNativeBinding: binding } : {}),
+      });
+      process.stdout.write(`${target}\n`);
+      app.exit(0);
+    })
+    .catch((error: unknown) => {
+      process.stderr.write(`Nova could not collect diagnostics: ${error instanceof Error ? error.message : String(error)}\n`);
+      app.exit(1);
+    });
 }
 
 function buildMenu(send: (command: 'open-help' | 'collect-diagnostics' | 'open-outbox') => void): Menu {
@@ -81,6 +145,11 @@ function buildMenu(send: (command: 'open-help' | 'collect-diagnostics' | 'open-o
 }
 
 function main(): void {
+  const collectLogs = parseCollectLogsArgument(process.argv);
+  if (collectLogs) {
+    collectLogsAndExit(collectLogs.outPath);
+    return;
+  }
   if (!app.requestSingleInstanceLock()) {
     app.quit();
     return;
@@ -102,24 +171,16 @@ function main(): void {
   app.whenReady().then(async () => {
     const dataDir = app.getPath('userData');
     const serverUrl = process.env['NOVA_SERVER_URL'] ?? DEFAULT_SERVER_URL;
-    const sqliteBinding = resolveSqliteBinding({
-      isPackaged: app.isPackaged,
-      appPath: app.getAppPath(),
-      electronVersion: process.versions.electron,
-    });
+    const binding = sqliteBinding();
     core = createCore({
       dataDir,
       serverUrl,
       isDemoServer: process.env['NOVA_DEMO_SERVER'] === '1',
       secretStore: new SafeStorageSecretStore(safeStorage, path.join(dataDir, 'secrets.json')),
       logToConsole: !app.isPackaged,
-      ...(sqliteBinding ? { sqliteNativeBinding: sqliteBinding } : {}),
-      appInfo: {
-        name: app.getName(),
-        version: app.getVersion(),
-        electron: process.versions.electron,
-        chrome: process.versions.chrome,
-      },
+      ...(binding ? { sqliteNativeBinding: binding } : {}),
+      appInfo: appInfo(),
+      desktop: createDesktopPort(() => window),
     });
     const activeCore = core;
 

@@ -26,6 +26,8 @@ export type SecureWebPreferences = Readonly<{
   allowRunningInsecureContent: false;
   webviewTag: false;
   experimentalFeatures: false;
+  // Middle-click would otherwise bypass the window-open handler on some links.
+  disableBlinkFeatures: 'Auxclick';
   spellcheck: boolean;
 }>;
 
@@ -59,6 +61,7 @@ export function buildWindowOptions(preloadPath: string): {
       allowRunningInsecureContent: false,
       webviewTag: false,
       experimentalFeatures: false,
+      disableBlinkFeatures: 'Auxclick',
       spellcheck: true,
     },
   };

@@ -104,6 +104,7 @@ describe('Electron shell (electron mocked)', () => {
     expect(h.sandboxEnabled).toBe(true);
     expect(h.windowOptions?.['webPreferences']).toMatchObject({
       contextIsolation: true,
+      disableBlinkFeatures: 'Auxclick',
       sandbox: true,
       nodeIntegration: false,
       nodeIntegrationInWorker: false,

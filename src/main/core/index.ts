@@ -1,15 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type {
-  ConnectionSnapshot,
   InvokeChannel,
   ParsedReq,
   Res,
 } from '../../shared/contract';
 import { AppError } from '../../shared/errors';
 import { systemClock, type Clock } from './clock';
+import type { ConnectionService } from './connection';
+import { createConnectionStack } from './connection/wiring';
 import { CoreEventBus, type CoreEvents } from './events';
-import { createFileLogger, type Logger } from './logging';
+import { createCoreDiagnostics, type DiagnosticsRegistry } from './diagnostics';
+import { createFileLogger, createRendererLogWriter, type Logger } from './logging';
 import { DEFAULT_TIMING, type CoreOptions, type Timing } from './options';
 import { MemorySecretStore, type SecretStore } from './secret-store';
 import { openDatabase, type DB } from './store/database';
@@ -28,6 +30,10 @@ export interface Core {
   readonly events: CoreEvents;
   readonly log: Logger;
   readonly dataDir: string;
+  /** The connection manager; it implements ServerLink (`./link.ts`) for delivery. */
+  readonly connection: ConnectionService;
+  /** Other services add their part of the diagnostics bundle here, one line each. */
+  readonly diagnostics: DiagnosticsRegistry;
   start(): Promise<void>;
   notifySystem(event: SystemEvent): void;
   /** Messages not yet acknowledged by the server; the quit guard asks before leaving them. */
@@ -54,9 +60,8 @@ function notImplemented(channel: InvokeChannel): () => Promise<never> {
 
 export function createCore(options: CoreOptions): Core {
   fs.mkdirSync(options.dataDir, { recursive: true });
-  const log =
-    options.logger ??
-    createFileLogger({ dir: path.join(options.dataDir, 'logs'), console: options.logToConsole ?? false });
+  const logsDir = path.join(options.dataDir, 'logs');
+  const log = options.logger ?? createFileLogger({ dir: logsDir, console: options.logToConsole ?? false });
   const timing: Timing = { ...DEFAULT_TIMING, ...options.timing };
   const events = new CoreEventBus({ batchMs: timing.eventBatchMs });
   const clock = options.clock ?? systemClock;
@@ -75,29 +80,15 @@ export function createCore(options: CoreOptions): Core {
     db,
   };
 
-  const rendererLog = log.scope('renderer');
-  const connectionSnapshot = (): ConnectionSnapshot => ({
-    state: 'CLOSED',
-    reason: 'signed out',
-    since: context.clock.now(),
-    attempt: 0,
-    nextAttemptAt: null,
-    lastRttMs: null,
-    isOsOffline: false,
-    pendingCount: 0,
-  });
+  const rendererLog = createRendererLogWriter(log.scope('renderer'), () => context.clock.now());
+  const diagnostics = createCoreDiagnostics(context, logsDir, () => handlers);
+  // Auth and the connection; `link` is the ServerLink delivery talks to (issue 4 plugs in
+  // `link.setPendingCountProvider(…)` and subscribes to onDidConnect/onFrame).
+  const connectionStack = createConnectionStack(context);
+  const link: ConnectionService = connectionStack.connection;
 
   const handlers: Handlers = {
-    'auth:login': notImplemented('auth:login'),
-    'auth:verify2fa': notImplemented('auth:verify2fa'),
-    'auth:logout': notImplemented('auth:logout'),
-    'auth:status': () =>
-      Promise.resolve({
-        signedIn: false,
-        user: null,
-        serverUrl: options.serverUrl,
-        isDemoServer: options.isDemoServer ?? false,
-      }),
+    ...connectionStack.handlers,
     'conversations:list': notImplemented('conversations:list'),
     'messages:list': notImplemented('messages:list'),
     'messages:send': notImplemented('messages:send'),
@@ -106,13 +97,11 @@ export function createCore(options: CoreOptions): Core {
     'outbox:retry': notImplemented('outbox:retry'),
     'outbox:discard': notImplemented('outbox:discard'),
     'outbox:confirm': notImplemented('outbox:confirm'),
-    'connection:get': () => Promise.resolve({ snapshot: connectionSnapshot(), history: [] }),
-    'connection:retryNow': notImplemented('connection:retryNow'),
-    'diagnostics:collect': notImplemented('diagnostics:collect'),
-    'diagnostics:save': notImplemented('diagnostics:save'),
-    'diagnostics:showLogsFolder': notImplemented('diagnostics:showLogsFolder'),
+    'diagnostics:collect': () => diagnostics.collect(),
+    'diagnostics:save': (req) => diagnostics.save(req.bundleId),
+    'diagnostics:showLogsFolder': () => diagnostics.showLogsFolder(),
     'log:write': (req) => {
-      rendererLog.scope(req.scope)[req.level](req.message);
+      rendererLog.write(req);
       return Promise.resolve(null);
     },
   };
@@ -125,14 +114,17 @@ export function createCore(options: CoreOptions): Core {
     events,
     log,
     dataDir: options.dataDir,
+    connection: link,
+    diagnostics,
     start() {
       if (state !== 'idle') return Promise.resolve();
       state = 'started';
       log.info(`core: started (server ${options.serverUrl})`);
-      return Promise.resolve();
+      return connectionStack.start();
     },
     notifySystem(event) {
       log.info(`system: ${event}`);
+      if (state === 'started') connectionStack.notifySystem(event);
     },
     getPendingCount() {
       return 0;
@@ -140,7 +132,10 @@ export function createCore(options: CoreOptions): Core {
     stop() {
       stopping ??= (async () => {
         state = 'stopped';
+        connectionStack.stop();
         events.flush();
+        rendererLog.flush();
+        diagnostics.dispose();
         events.clear();
         // The database closes last: everything above may still write to it while stopping.
         db.close();

@@ -1,4 +1,5 @@
 import type { Clock } from './clock';
+import type { DesktopPort } from './diagnostics';
 import type { Logger } from './logging';
 import type { SecretStore } from './secret-store';
 
@@ -6,10 +7,42 @@ import type { SecretStore } from './secret-store';
 export type Timing = Readonly<{
   /** How often the renderer-facing events may fire in a burst (coalescing window). */
   eventBatchMs: number;
+  // -- connection (issue 5); see src/main/core/connection/service.ts for each meaning --
+  backoffBaseMs: number;
+  backoffCapMs: number;
+  giveUpAfterFailures: number;
+  slowRetryMs: number;
+  resetAfterConnectedMs: number;
+  heartbeatIntervalMs: number;
+  heartbeatTimeoutMs: number;
+  resumePingTimeoutMs: number;
+  longSleepMs: number;
+  handshakeWaitMs: number;
+  connectTimeoutMs: number;
+  closeTimeoutMs: number;
+  // -- auth --
+  tokenRefreshMarginMs: number;
+  tokenRefreshRetryMs: number;
+  requestTimeoutMs: number;
 }>;
 
 export const DEFAULT_TIMING: Timing = {
   eventBatchMs: 16,
+  backoffBaseMs: 1000,
+  backoffCapMs: 30_000,
+  giveUpAfterFailures: 10,
+  slowRetryMs: 5 * 60_000,
+  resetAfterConnectedMs: 10_000,
+  heartbeatIntervalMs: 30_000,
+  heartbeatTimeoutMs: 10_000,
+  resumePingTimeoutMs: 5000,
+  longSleepMs: 5 * 60_000,
+  handshakeWaitMs: 2000,
+  connectTimeoutMs: 10_000,
+  closeTimeoutMs: 2000,
+  tokenRefreshMarginMs: 60_000,
+  tokenRefreshRetryMs: 30_000,
+  requestTimeoutMs: 15_000,
 };
 
 export type AppInfo = Readonly<{
@@ -37,4 +70,8 @@ export type CoreOptions = Readonly<{
   /** better-sqlite3 binding built for the current runtime (the Electron shell sets it). */
   sqliteNativeBinding?: string;
   appInfo?: AppInfo;
+  /** Save dialog, reveal file, open folder: the shell's part of diagnostics. */
+  desktop?: DesktopPort;
+  /** Prometheus text for the diagnostics bundle; `core.diagnostics.registerSource('metrics', …)` does the same. */
+  metricsSnapshot?: () => Promise<string>;
 }>;

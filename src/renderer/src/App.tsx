@@ -1,8 +1,10 @@
 import { useShallow } from 'zustand/react/shallow';
 import { signOut } from './actions';
+import { getApi } from './api';
 import { ConnectionBanner } from './features/connection-status/ConnectionBanner';
 import { ConnectionIndicator } from './features/connection-status/ConnectionIndicator';
 import { ConversationList } from './features/conversation-list/ConversationList';
+import { HelpPanel } from './features/help';
 import { Toaster } from './features/notifications/Toaster';
 import { OutboxPanel } from './features/outbox-panel/OutboxPanel';
 import { SignIn } from './features/sign-in/SignIn';
@@ -23,6 +25,7 @@ export function App(): React.JSX.Element {
               Sign out
             </button>
           )}
+          <HelpPanel api={getApi()} />
         </div>
       </header>
       <ConnectionBanner />

@@ -1,0 +1,761 @@
+import type ReconnectingWebSocket from 'reconnecting-websocket';
+import type WebSocket from 'ws';
+import type { ConnectionSnapshot, ConnectionState, ConnectionTransition, Unsubscribe } from '../../../shared/contract';
+import { AppError, type ErrorCode } from '../../../shared/errors';
+import { CloseCode, PROTOCOL_VERSION, ProtocolHandshakeFrameSchema } from '../../../shared/protocol';
+import type { Clock, TimerHandle } from '../clock';
+import type { LinkResponse, ServerCapabilities, ServerLink } from '../link';
+import type { Logger } from '../logging';
+import { serverDelayMs, type BackoffPolicy } from './backoff';
+import { createAuthorizedSocketClass, createDialer, type AuthorizedSocketClass } from './dialer';
+import { Heartbeat } from './heartbeat';
+import { ConnectionStateMachine } from './states';
+
+export type ConnectionTiming = Readonly<{
+  backoffBaseMs: number;
+  backoffCapMs: number;
+  /** Consecutive failed attempts before ERROR (then slow retries). */
+  giveUpAfterFailures: number;
+  slowRetryMs: number;
+  /** The attempt counter resets only after this long connected, so a flapping link backs off. */
+  resetAfterConnectedMs: number;
+  heartbeatIntervalMs: number;
+  heartbeatTimeoutMs: number;
+  resumePingTimeoutMs: number;
+  /** Asleep longer than this: drop the socket on resume instead of probing it. */
+  longSleepMs: number;
+  /** No protocol_handshake within this after open: assume legacy Nova. */
+  handshakeWaitMs: number;
+  /** An upgrade that has not opened by then counts as a failed attempt. */
+  connectTimeoutMs: number;
+  /** How long a graceful close may wait for the peer's close frame. */
+  closeTimeoutMs: number;
+  /** Coalescing window for state-change notifications. */
+  eventBatchMs: number;
+}>;
+
+/** What the connection needs from auth; the AuthService provides it, benchmarks stub it. */
+export interface LinkAuth {
+  userId(): string | null;
+  /** The token in hand, without I/O; compared with the one a rejected socket used. */
+  currentAccessToken(): string | null;
+  /** A token good for a while; may refresh. Throws AppError (NETWORK_ERROR, TOKEN_REVOKED, …). */
+  freshAccessToken(): Promise<string>;
+  /** Forces a refresh (after a 401 or 4001). Throws TOKEN_REVOKED when the session is dead. */
+  refresh(): Promise<string>;
+  request: ServerLink['request'];
+}
+
+export type ConnectionServiceOptions = Readonly<{
+  serverUrl: string;
+  auth: LinkAuth;
+  clock: Clock;
+  random: () => number;
+  timing: ConnectionTiming;
+  log: Logger;
+}>;
+
+/** Counters for tests, diagnostics and metrics; no tokens, no URLs. */
+export type ConnectionStats = {
+  socketsCreated: number;
+  attemptsStarted: number;
+  connects: number;
+  heartbeatTimeouts: number;
+  /** Times a new socket was created while the previous one was still open (must stay 0). */
+  overlappingSockets: number;
+  maxOpenSockets: number;
+};
+
+/** A notice the core turns into a toast: update required, session revoked. */
+export type ConnectionNotice = Readonly<{ code: ErrorCode }>;
+
+type Cause = Readonly<{ code: number; reason: string }>;
+type NextDial = number | 'now' | 'never' | null;
+
+const SESSION_DEAD: ReadonlySet<ErrorCode> = new Set(['TOKEN_REVOKED', 'NOT_SIGNED_IN', 'UNAUTHORIZED']);
+
+function errorCodeOf(error: unknown): ErrorCode {
+  return error instanceof AppError ? error.code : 'UNKNOWN_ERROR';
+}
+
+/**
+ * The connection manager: Nova's six states over reconnecting-websocket, with full-jitter
+ * backoff, a give-up threshold with slow retries, a heartbeat, OS sleep/network awareness,
+ * close-code policy and auth refresh. Implements ServerLink for delivery.
+ */
+export class ConnectionService implements ServerLink {
+  private readonly machine: ConnectionStateMachine;
+  private readonly heartbeat: Heartbeat;
+  private readonly policy: BackoffPolicy;
+  private readonly socketClass: AuthorizedSocketClass;
+
+  private dialer: ReconnectingWebSocket | null = null;
+  /** Bumped on every start and close, so callbacks of an old dialer become no-ops. */
+  private generation = 0;
+  private socket: WebSocket | null = null;
+  private readonly openSockets = new Set<WebSocket>();
+  private socketToken: string | null = null;
+  private pendingToken: string | null = null;
+  private socketConnected = false;
+  private socketCause: Cause | null = null;
+  private socketRefusal: Readonly<{ status: number; retryAfterMs: number | null }> | null = null;
+  private socketErrorFrame: Readonly<{ code: string; retryAfterMs: number | null }> | null = null;
+
+  private attempt = 0;
+  private failures = 0;
+  private authRetries = 0;
+  private nextDial: NextDial = null;
+  private needsRefresh = false;
+  private isUpdateRequired = false;
+  private waiter: (() => void) | null = null;
+  private waitTimer: TimerHandle | null = null;
+  private handshakeTimer: TimerHandle | null = null;
+  private stableTimer: TimerHandle | null = null;
+  private emitTimer: TimerHandle | null = null;
+
+  private isOsOffline = false;
+  /** Retry now was pressed: dial even while the OS says offline. */
+  private isUserForced = false;
+  /** The heartbeat probe in flight was sent on resume: if it fails, dial at once. */
+  private resumeProbe = false;
+  private suspendedAt: number | null = null;
+  private lastRttMs: number | null = null;
+  private caps: ServerCapabilities | null = null;
+  private watched: readonly string[] = [];
+  private pendingCount: () => number = () => 0;
+
+  private readonly stats: ConnectionStats = {
+    socketsCreated: 0,
+    attemptsStarted: 0,
+    connects: 0,
+    heartbeatTimeouts: 0,
+    overlappingSockets: 0,
+    maxOpenSockets: 0,
+  };
+
+  private readonly changeListeners = new Set<(snapshot: ConnectionSnapshot) => void>();
+  private readonly transitionListeners = new Set<(transition: ConnectionTransition) => void>();
+  private readonly connectListeners = new Set<(capabilities: ServerCapabilities) => void>();
+  private readonly disconnectListeners = new Set<(reason: string) => void>();
+  private readonly frameListeners = new Set<(frame: Readonly<Record<string, unknown>>) => void>();
+  private readonly noticeListeners = new Set<(notice: ConnectionNotice) => void>();
+
+  constructor(private readonly options: ConnectionServiceOptions) {
+    this.machine = new ConnectionStateMachine(() => options.clock.now());
+    this.policy = { baseMs: options.timing.backoffBaseMs, capMs: options.timing.backoffCapMs };
+    this.heartbeat = new Heartbeat(
+      options.clock,
+      {
+        sendPing: (sentAt) => this.sendPing(sentAt),
+        onTimeout: (waited) => this.onHeartbeatTimeout(waited),
+        onRoundTrip: (rtt) => {
+          this.lastRttMs = rtt;
+          this.changed();
+        },
+      },
+      options.timing.heartbeatIntervalMs,
+      options.timing.heartbeatTimeoutMs,
+    );
+    this.socketClass = createAuthorizedSocketClass({
+      takeToken: () => {
+        const token = this.pendingToken;
+        this.pendingToken = null;
+        return token;
+      },
+      onCreated: (socket) => this.onSocketCreated(socket),
+      onRefused: (socket, status, headers) => this.onSocketRefused(socket, status, headers),
+      closeTimeoutMs: options.timing.closeTimeoutMs,
+    });
+  }
+
+  // ---- Public surface ---------------------------------------------------------------------
+
+  get state(): ConnectionState {
+    return this.machine.state;
+  }
+
+  snapshot(): ConnectionSnapshot {
+    return {
+      state: this.machine.state,
+      reason: this.machine.reason,
+      since: this.machine.since,
+      attempt: this.attempt,
+      nextAttemptAt: typeof this.nextDial === 'number' ? this.nextDial : null,
+      lastRttMs: this.lastRttMs,
+      isOsOffline: this.isOsOffline,
+      pendingCount: this.pendingCount(),
+    };
+  }
+
+  history(): ConnectionTransition[] {
+    return this.machine.history();
+  }
+
+  getStats(): Readonly<ConnectionStats> {
+    return { ...this.stats };
+  }
+
+  /** Delivery plugs in the outbox size, so the banner can say how many messages are safe. */
+  setPendingCountProvider(provider: () => number): void {
+    this.pendingCount = provider;
+    this.changed();
+  }
+
+  /** Coalesced: at most one call per `eventBatchMs`, always with the latest snapshot. */
+  onDidChange(listener: (snapshot: ConnectionSnapshot) => void): Unsubscribe {
+    return subscribe(this.changeListeners, listener);
+  }
+
+  /** Every transition, synchronously (tests, metrics). */
+  onDidTransition(listener: (transition: ConnectionTransition) => void): Unsubscribe {
+    return subscribe(this.transitionListeners, listener);
+  }
+
+  onDidNotice(listener: (notice: ConnectionNotice) => void): Unsubscribe {
+    return subscribe(this.noticeListeners, listener);
+  }
+
+  /** Begins connecting (CLOSED → CONNECTING). No-op unless CLOSED and signed in. */
+  start(): void {
+    if (this.machine.state !== 'CLOSED' || this.options.auth.userId() === null) return;
+    this.generation += 1;
+    const generation = this.generation;
+    this.attempt = 0;
+    this.failures = 0;
+    this.authRetries = 0;
+    this.isUpdateRequired = false;
+    this.needsRefresh = false;
+    this.nextDial = 'now';
+    this.transition('CONNECTING', 'starting');
+    this.dialer = createDialer({
+      nextUrl: () => this.gate(generation),
+      socketClass: this.socketClass,
+      connectTimeoutMs: this.options.timing.connectTimeoutMs,
+    });
+  }
+
+  /** Stops dialing and closes the socket (→ CLOSED). Safe in any state. */
+  close(reason: string): void {
+    this.generation += 1;
+    const dialer = this.dialer;
+    this.dialer = null;
+    this.clearTimer('handshakeTimer');
+    this.clearTimer('stableTimer');
+    this.heartbeat.stop();
+    this.nextDial = null;
+    // Resolve a pending wait so the old dialer's promise chain ends; its close flag stops it.
+    dialer?.close(CloseCode.NORMAL, 'client closing');
+    this.wake();
+    const socket = this.socket;
+    if (socket) this.finishSocket(socket, { code: CloseCode.NORMAL, reason }, false);
+    if (socket && socket.readyState !== socket.CLOSED) {
+      socket.close(CloseCode.NORMAL, 'client closing');
+      // Once our close frame is out the socket carries nothing more: it no longer counts as open.
+      this.openSockets.delete(socket);
+    }
+    if (this.machine.state !== 'CLOSED') this.transition('CLOSED', reason);
+  }
+
+  /** "Retry now": dial at once from any state but CLOSED, even while the OS says offline. */
+  retryNow(): void {
+    if (this.machine.state === 'CLOSED') throw new AppError('NOT_SIGNED_IN');
+    if (this.machine.state === 'CONNECTED') {
+      this.heartbeat.probeNow(this.options.timing.resumePingTimeoutMs);
+      return;
+    }
+    this.isUpdateRequired = false;
+    this.isUserForced = true;
+    this.dialNow('retry now');
+  }
+
+  notifySystem(event: 'suspend' | 'resume' | 'online' | 'offline'): void {
+    const log = this.options.log;
+    switch (event) {
+      case 'offline': {
+        this.isOsOffline = true;
+        log.info('system: offline');
+        if (this.machine.state === 'CONNECTED') {
+          // The OS is often right but not always (network switch): let a quick probe decide.
+          this.heartbeat.probeNow(this.options.timing.resumePingTimeoutMs);
+        } else if (this.waiter !== null && this.machine.state !== 'CLOSED') {
+          this.nextDial = 'never';
+          this.transition('DISCONNECTED', 'waiting for network');
+        }
+        this.changed();
+        return;
+      }
+      case 'online': {
+        const wasOffline = this.isOsOffline;
+        this.isOsOffline = false;
+        log.info('system: online');
+        if (this.machine.state === 'CONNECTED') this.heartbeat.probeNow(this.options.timing.resumePingTimeoutMs);
+        else if (wasOffline || this.waiter !== null) this.dialNow('network back');
+        this.changed();
+        return;
+      }
+      case 'suspend': {
+        this.suspendedAt = this.options.clock.now();
+        // A heartbeat deadline that expires across the sleep would blame the link for the lid.
+        this.heartbeat.stop();
+        log.info('system: suspend');
+        return;
+      }
+      case 'resume': {
+        const asleepMs = this.suspendedAt === null ? 0 : this.options.clock.now() - this.suspendedAt;
+        this.suspendedAt = null;
+        log.info(`system: resume after ${Math.round(asleepMs / 1000)} s`);
+        if (this.machine.state === 'CONNECTED') {
+          if (asleepMs > this.options.timing.longSleepMs) {
+            this.dropSocket({ code: CloseCode.NORMAL, reason: `resumed after ${Math.round(asleepMs / 60_000)} min asleep` }, true);
+          } else {
+            this.startHeartbeat();
+            this.heartbeat.probeNow(this.options.timing.resumePingTimeoutMs);
+            this.resumeProbe = true;
+          }
+        } else if (this.machine.state !== 'CLOSED') {
+          this.dialNow('resumed from sleep');
+        }
+        return;
+      }
+    }
+  }
+
+  // ---- ServerLink -------------------------------------------------------------------------
+
+  currentUserId(): string | null {
+    return this.options.auth.userId();
+  }
+
+  capabilities(): ServerCapabilities | null {
+    return this.machine.state === 'CONNECTED' ? this.caps : null;
+  }
+
+  onDidConnect(listener: (capabilities: ServerCapabilities) => void): Unsubscribe {
+    return subscribe(this.connectListeners, listener);
+  }
+
+  onDidDisconnect(listener: (reason: string) => void): Unsubscribe {
+    return subscribe(this.disconnectListeners, listener);
+  }
+
+  onFrame(listener: (frame: Readonly<Record<string, unknown>>) => void): Unsubscribe {
+    return subscribe(this.frameListeners, listener);
+  }
+
+  sendFrame(frame: Readonly<Record<string, unknown>>): boolean {
+    const socket = this.socket;
+    if (this.machine.state !== 'CONNECTED' || socket === null || socket.readyState !== socket.OPEN) return false;
+    socket.send(JSON.stringify(frame));
+    return true;
+  }
+
+  request(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    body?: unknown,
+    headers?: Readonly<Record<string, string>>,
+  ): Promise<LinkResponse> {
+    return this.options.auth.request(method, path, body, headers);
+  }
+
+  watchConversations(conversationIds: readonly string[]): void {
+    this.watched = [...conversationIds];
+  }
+
+  /** Conversations delivery asked to watch (legacy mode opens one socket each). */
+  watchedConversations(): readonly string[] {
+    return this.watched;
+  }
+
+  dispose(): void {
+    this.close('stopped');
+    this.clearTimer('emitTimer');
+    for (const socket of this.openSockets) socket.terminate();
+    this.changeListeners.clear();
+    this.transitionListeners.clear();
+    this.connectListeners.clear();
+    this.disconnectListeners.clear();
+    this.frameListeners.clear();
+    this.noticeListeners.clear();
+  }
+
+  // ---- The gate: every dial passes through here ------------------------------------------
+
+  /**
+   * reconnecting-websocket calls this before every attempt (its own delays are zero). It
+   * waits for our policy to allow the next dial, fetches a fresh token, and never rejects:
+   * a rejected URL provider stops reconnecting-websocket for good (issues #134, #166).
+   */
+  private async gate(generation: number): Promise<string> {
+    for (;;) {
+      if (generation !== this.generation) return this.dialUrl();
+      // The previous socket may still be closing (connect timeout path): settle it first, so
+      // two sockets are never open at once and its outcome is counted before we decide.
+      this.settleSocket();
+      await this.waitForTurn();
+      if (generation !== this.generation) return this.dialUrl();
+      let token: string;
+      try {
+        token = this.needsRefresh ? await this.options.auth.refresh() : await this.options.auth.freshAccessToken();
+        this.needsRefresh = false;
+      } catch (error) {
+        if (generation !== this.generation) return this.dialUrl();
+        const code = errorCodeOf(error);
+        if (SESSION_DEAD.has(code)) {
+          // Auth has ended the session and tells the core, which owns the sticky notification.
+          this.options.log.warn(`dial: session ended (${code})`);
+          this.close('signed out: session revoked');
+          return this.dialUrl();
+        }
+        this.attempt += 1;
+        this.stats.attemptsStarted += 1;
+        this.afterFailure(`token unavailable (${code})`, null);
+        continue;
+      }
+      if (generation !== this.generation) return this.dialUrl();
+      this.beginAttempt(token);
+      return this.dialUrl();
+    }
+  }
+
+  private dialUrl(): string {
+    const url = new URL('/ws', this.options.serverUrl.replace(/^http/, 'ws'));
+    const userId = this.options.auth.userId();
+    if (userId !== null) url.searchParams.set('user_id', userId);
+    url.searchParams.set('protocol_version', PROTOCOL_VERSION);
+    return url.toString();
+  }
+
+  private waitForTurn(): Promise<void> {
+    const due = this.nextDial;
+    const now = this.options.clock.now();
+    if (due === 'now' || (typeof due === 'number' && due <= now)) {
+      this.nextDial = null;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => {
+      this.waiter = () => {
+        this.nextDial = null;
+        resolve();
+      };
+      if (typeof due === 'number') {
+        this.waitTimer = this.options.clock.setTimeout(() => {
+          this.waitTimer = null;
+          this.wake();
+        }, due - now);
+      }
+    });
+  }
+
+  private wake(): void {
+    this.clearTimer('waitTimer');
+    const waiter = this.waiter;
+    this.waiter = null;
+    waiter?.();
+  }
+
+  private dialNow(reason: string): void {
+    if (this.machine.state === 'CLOSED') return;
+    this.nextDial = 'now';
+    if (this.waiter !== null) {
+      this.options.log.info(`dial: now (${reason})`);
+      if (this.machine.state === 'DISCONNECTED' || this.machine.state === 'ERROR') this.transition('RECONNECTING', reason);
+      this.wake();
+    }
+    this.changed();
+  }
+
+  private beginAttempt(token: string): void {
+    this.isUserForced = false;
+    this.attempt += 1;
+    this.stats.attemptsStarted += 1;
+    this.pendingToken = token;
+    this.socketToken = token;
+    if (this.machine.state === 'DISCONNECTED' || this.machine.state === 'ERROR') {
+      this.transition('RECONNECTING', `attempt ${this.attempt}`);
+    } else {
+      this.changed();
+    }
+  }
+
+  // ---- Raw socket events ------------------------------------------------------------------
+
+  private onSocketCreated(socket: WebSocket): void {
+    this.stats.socketsCreated += 1;
+    if (this.socket !== null && this.socket.readyState !== this.socket.CLOSED) {
+      // Cannot happen through the gate; if it ever does, the old one goes, never both.
+      this.stats.overlappingSockets += 1;
+      this.options.log.error('dial: a socket was still open when a new one was created; terminating it');
+      const previous = this.socket;
+      this.finishSocket(previous, { code: CloseCode.ABNORMAL, reason: 'superseded' }, true);
+      previous.terminate();
+    }
+    this.socket = socket;
+    this.socketConnected = false;
+    this.socketCause = null;
+    this.socketRefusal = null;
+    this.socketErrorFrame = null;
+    socket.on('open', () => {
+      this.openSockets.add(socket);
+      this.stats.maxOpenSockets = Math.max(this.stats.maxOpenSockets, this.openSockets.size);
+      if (socket !== this.socket) return;
+      this.armHandshakeWait(socket);
+    });
+    socket.on('message', (data, isBinary) => {
+      if (socket !== this.socket || isBinary) return;
+      this.onSocketMessage(socket, String(data as Buffer));
+    });
+    socket.on('pong', () => {
+      if (socket === this.socket) this.onPong();
+    });
+    socket.on('close', (code, reason) => {
+      this.openSockets.delete(socket);
+      if (socket !== this.socket) return;
+      this.finishSocket(socket, this.socketCause ?? { code, reason: reason.toString('utf8') }, true);
+    });
+  }
+
+  private onSocketRefused(socket: WebSocket, status: number, headers: Readonly<Record<string, string>>): void {
+    if (socket !== this.socket) return;
+    const seconds = Number(headers['retry-after']);
+    this.socketRefusal = { status, retryAfterMs: Number.isFinite(seconds) ? seconds * 1000 : null };
+  }
+
+  private onSocketMessage(socket: WebSocket, text: string): void {
+    let frame: unknown;
+    try {
+      frame = JSON.parse(text);
+    } catch {
+      this.options.log.debug('frame: not JSON; ignored');
+      return;
+    }
+    if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) return;
+    const record = frame as Record<string, unknown>;
+    const type = record.type;
+    if (type === 'protocol_handshake') {
+      const handshake = ProtocolHandshakeFrameSchema.safeParse(frame);
+      if (handshake.success && !this.socketConnected) {
+        const advertised = handshake.data.server_capabilities;
+        this.onConnected(socket, {
+          mode: 'compat',
+          features: new Set(advertised.features),
+          maxPayloadBytes: advertised.max_payload_size,
+          pingIntervalMs: advertised.ping_interval_ms,
+        });
+      }
+      return;
+    }
+    if (type === 'pong') {
+      this.onPong();
+      return;
+    }
+    if (type === 'error') {
+      const retry = record.retry_after_ms;
+      this.socketErrorFrame = {
+        code: typeof record.error_code === 'string' ? record.error_code : 'UNKNOWN',
+        retryAfterMs: typeof retry === 'number' ? retry : null,
+      };
+    }
+    if (!this.socketConnected) return;
+    for (const listener of [...this.frameListeners]) listener(record);
+  }
+
+  private armHandshakeWait(socket: WebSocket): void {
+    this.clearTimer('handshakeTimer');
+    this.handshakeTimer = this.options.clock.setTimeout(() => {
+      this.handshakeTimer = null;
+      if (socket !== this.socket || this.socketConnected) return;
+      this.options.log.info('dial: no handshake; legacy Nova mode');
+      this.onConnected(socket, { mode: 'legacy', features: new Set(), maxPayloadBytes: 1_048_576, pingIntervalMs: null });
+    }, this.options.timing.handshakeWaitMs);
+  }
+
+  private onConnected(socket: WebSocket, capabilities: ServerCapabilities): void {
+    this.clearTimer('handshakeTimer');
+    this.socketConnected = true;
+    this.caps = capabilities;
+    this.failures = 0;
+    this.authRetries = 0;
+    this.nextDial = null;
+    this.stats.connects += 1;
+    this.clearTimer('stableTimer');
+    this.stableTimer = this.options.clock.setTimeout(() => {
+      this.stableTimer = null;
+      if (socket === this.socket) {
+        this.attempt = 0;
+        this.changed();
+      }
+    }, this.options.timing.resetAfterConnectedMs);
+    this.transition('CONNECTED', capabilities.mode === 'compat' ? 'handshake received' : 'legacy Nova (no handshake)');
+    this.startHeartbeat();
+    for (const listener of [...this.connectListeners]) listener(capabilities);
+  }
+
+  // ---- Heartbeat --------------------------------------------------------------------------
+
+  private startHeartbeat(): void {
+    const advertised = this.caps?.pingIntervalMs ?? null;
+    const interval = Math.min(this.options.timing.heartbeatIntervalMs, advertised ?? Number.POSITIVE_INFINITY);
+    this.heartbeat.start(interval, this.options.timing.heartbeatTimeoutMs);
+  }
+
+  private sendPing(sentAt: number): boolean {
+    const socket = this.socket;
+    if (socket === null || socket.readyState !== socket.OPEN || !this.socketConnected) return false;
+    if (this.caps?.features.has('json_ping') === true) socket.send(JSON.stringify({ type: 'ping', ts: sentAt }));
+    else socket.ping();
+    return true;
+  }
+
+  private onPong(): void {
+    this.heartbeat.pong();
+    this.resumeProbe = false;
+  }
+
+  private onHeartbeatTimeout(waitedMs: number): void {
+    this.stats.heartbeatTimeouts += 1;
+    const afterResume = this.resumeProbe;
+    this.resumeProbe = false;
+    this.options.log.warn(`heartbeat: no pong in ${waitedMs} ms; terminating (4008)`);
+    this.dropSocket({ code: CloseCode.HEARTBEAT_TIMEOUT, reason: 'heartbeat timeout' }, afterResume);
+  }
+
+  /** Client-side drop: send the close frame if we can, but do not wait for a dead peer. */
+  private dropSocket(cause: Cause, dialAtOnce: boolean): void {
+    const socket = this.socket;
+    if (socket === null) return;
+    this.socketCause = cause;
+    if (dialAtOnce) this.nextDial = 'now';
+    try {
+      if (socket.readyState === socket.OPEN) socket.close(cause.code, cause.reason);
+    } catch {
+      // an invalid state for close() is fine: terminate below ends it either way
+    }
+    socket.terminate();
+  }
+
+  // ---- Outcome of an attempt or a connection ------------------------------------------------
+
+  /** If the current socket is no longer usable but its close was not processed, process it. */
+  private settleSocket(): void {
+    const socket = this.socket;
+    if (socket === null) return;
+    if (socket.readyState === socket.OPEN && this.socketConnected) return;
+    if (socket.readyState !== socket.CLOSED) socket.terminate();
+    this.finishSocket(socket, this.socketCause ?? { code: CloseCode.ABNORMAL, reason: 'connect timeout' }, true);
+  }
+
+  private finishSocket(socket: WebSocket, cause: Cause, decide: boolean): void {
+    if (socket !== this.socket) return;
+    this.socket = null;
+    this.clearTimer('handshakeTimer');
+    this.clearTimer('stableTimer');
+    this.heartbeat.stop();
+    const wasConnected = this.socketConnected;
+    this.socketConnected = false;
+    this.caps = null;
+    const refusal = this.socketRefusal;
+    const errorFrame = this.socketErrorFrame;
+    this.socketRefusal = null;
+    this.socketErrorFrame = null;
+    const description = refusal ? `upgrade refused (${refusal.status})` : `closed ${cause.code}${cause.reason ? ` ${cause.reason}` : ''}`;
+    if (wasConnected) {
+      this.options.log.info(`link: lost (${description})`);
+      for (const listener of [...this.disconnectListeners]) listener(description);
+    }
+    if (!decide || this.machine.state === 'CLOSED') return;
+
+    if (refusal?.status === 401 || cause.code === CloseCode.UNAUTHORIZED) {
+      // The token the socket used is still the one in hand: it needs a refresh first.
+      this.needsRefresh = this.options.auth.currentAccessToken() === this.socketToken;
+      this.authRetries += 1;
+      if (!wasConnected) this.failures += 1;
+      const reason = errorFrame?.code === 'TOKEN_REVOKED' || cause.reason === 'token_revoked' ? 'session revoked' : 'token expired';
+      // One immediate retry with a fresh token; a server that keeps refusing gets the backoff.
+      this.afterFailure(`${reason}; refreshing`, null, this.authRetries <= 1);
+      return;
+    }
+    if (cause.code === CloseCode.UNSUPPORTED_VERSION || refusal?.status === 426) {
+      this.isUpdateRequired = true;
+      this.nextDial = 'never';
+      this.emitNotice({ code: 'UPDATE_REQUIRED' });
+      this.transition('ERROR', 'update required');
+      return;
+    }
+    if (cause.code === CloseCode.BAD_REQUEST) {
+      this.nextDial = 'never';
+      this.transition('ERROR', 'the server rejected the protocol (4000)');
+      return;
+    }
+    let retryAfterMs: number | null = null;
+    if (cause.code === CloseCode.RATE_LIMITED) retryAfterMs = errorFrame?.retryAfterMs ?? null;
+    if (refusal !== null) retryAfterMs = refusal.retryAfterMs;
+    // A server that names a wait is alive and admitting: that is no reason to give up.
+    if (!wasConnected && retryAfterMs === null) this.failures += 1;
+    this.afterFailure(wasConnected ? `link lost (${description})` : `attempt ${this.attempt} failed (${description})`, retryAfterMs);
+  }
+
+  /** Decides the next dial after a failed attempt or a lost link, and the state to show. */
+  private afterFailure(reason: string, retryAfterMs: number | null, dialAtOnce = false): void {
+    if (this.machine.state === 'CLOSED') return;
+    const now = this.options.clock.now();
+    if (this.isOsOffline && !this.isUserForced) {
+      this.nextDial = 'never';
+      this.transition('DISCONNECTED', 'waiting for network');
+      return;
+    }
+    if (this.nextDial === 'now' || dialAtOnce) {
+      this.nextDial = 'now';
+      this.transition('RECONNECTING', reason);
+      return;
+    }
+    if (this.failures >= this.options.timing.giveUpAfterFailures) {
+      this.nextDial = now + this.options.timing.slowRetryMs;
+      this.transition('ERROR', `gave up after ${this.failures} attempts (${reason}); retrying every ${Math.round(this.options.timing.slowRetryMs / 1000)} s`);
+      return;
+    }
+    this.nextDial = now + serverDelayMs(this.policy, this.attempt, retryAfterMs, this.options.random);
+    this.transition('RECONNECTING', reason);
+  }
+
+  // ---- Plumbing ---------------------------------------------------------------------------
+
+  private transition(to: ConnectionState, reason: string): void {
+    const from = this.machine.state;
+    if (!this.machine.transition(to, reason)) {
+      this.changed();
+      return;
+    }
+    const history = this.machine.history();
+    const last = history[history.length - 1];
+    this.options.log.info(`state: ${from} → ${to} (${reason})`);
+    if (last) for (const listener of [...this.transitionListeners]) listener(last);
+    this.changed();
+  }
+
+  private changed(): void {
+    if (this.emitTimer !== null || this.changeListeners.size === 0) return;
+    this.emitTimer = this.options.clock.setTimeout(() => {
+      this.emitTimer = null;
+      const snapshot = this.snapshot();
+      for (const listener of [...this.changeListeners]) listener(snapshot);
+    }, this.options.timing.eventBatchMs);
+  }
+
+  private emitNotice(notice: ConnectionNotice): void {
+    for (const listener of [...this.noticeListeners]) listener(notice);
+  }
+
+  private clearTimer(name: 'waitTimer' | 'handshakeTimer' | 'stableTimer' | 'emitTimer'): void {
+    const handle = this[name];
+    if (handle !== null) this.options.clock.clearTimeout(handle);
+    this[name] = null;
+  }
+}
+
+function subscribe<T>(set: Set<T>, listener: T): Unsubscribe {
+  set.add(listener);
+  return () => {
+    set.delete(listener);
+  };
+}

@@ -1,0 +1,207 @@
+import { useCallback, useEffect, useId, useRef, useState } from 'react';
+import type { DiagnosticsPreview, EventPayload, NovaApi } from '../../../../shared/contract';
+import type { IpcResult } from '../../../../shared/result';
+import './help.css';
+
+/** Words for what the bundle masked; the keys are the main process's mask kinds. */
+const MASK_LABELS: Readonly<Record<string, string>> = {
+  jwt: 'Sign-in tokens',
+  bearer_token: 'Bearer tokens',
+  authorization: 'Authorization headers',
+  cookie: 'Cookies',
+  password: 'Passwords',
+  token: 'Other tokens',
+  secret: 'Secrets and keys',
+  code: 'Sign-in and backup codes',
+  email: 'E-mail addresses',
+  phone: 'Phone numbers',
+  url_credentials: 'Credentials in web addresses',
+  message_text: 'Message text',
+  home_path: 'Your home folder in file paths',
+};
+
+const STAGE_LABELS: Readonly<Record<string, string>> = {
+  logs: 'Reading and masking logs',
+  parts: 'Adding app details',
+  done: 'Finishing',
+};
+
+type Progress = EventPayload<'diagnostics:progress'>;
+type Failure = Readonly<{ message: string; id: string }>;
+
+type Phase =
+  | Readonly<{ kind: 'idle' }>
+  | Readonly<{ kind: 'collecting'; progress: Progress | null }>
+  | Readonly<{ kind: 'ready'; preview: DiagnosticsPreview }>
+  | Readonly<{ kind: 'failed'; failure: Failure }>;
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+function failureOf(result: IpcResult<unknown>): Failure | null {
+  return result.ok ? null : { message: result.error.message, id: result.error.id };
+}
+
+/**
+ * Help and support: collects a diagnostics bundle, shows what it holds and what was masked,
+ * and saves it where the user chooses. Nothing leaves the computer unless the user sends the file.
+ */
+export function HelpPanel({ api }: Readonly<{ api: NovaApi }>): React.JSX.Element {
+  const [isOpen, setOpen] = useState(false);
+  const [phase, setPhase] = useState<Phase>({ kind: 'idle' });
+  const [saveNote, setSaveNote] = useState<string | null>(null);
+  const [folderFailure, setFolderFailure] = useState<Failure | null>(null);
+  const titleId = useId();
+  const panelId = useId();
+  const panelRef = useRef<HTMLElement>(null);
+  const isCollecting = phase.kind === 'collecting';
+
+  const collect = useCallback(async () => {
+    setSaveNote(null);
+    setPhase({ kind: 'collecting', progress: null });
+    const result = await api.diagnosticsCollect({});
+    setPhase(result.ok ? { kind: 'ready', preview: result.value } : { kind: 'failed', failure: failureOf(result) ?? { message: '', id: '' } });
+  }, [api]);
+
+  useEffect(() => {
+    const offCommand = api.onAppCommand(({ command }) => {
+      if (command === 'open-help') setOpen(true);
+      if (command === 'collect-diagnostics') {
+        setOpen(true);
+        void collect();
+      }
+    });
+    const offProgress = api.onDiagnosticsProgress((progress) => {
+      setPhase((current) => (current.kind === 'collecting' ? { kind: 'collecting', progress } : current));
+    });
+    return () => {
+      offCommand();
+      offProgress();
+    };
+  }, [api, collect]);
+
+  useEffect(() => {
+    if (isOpen) panelRef.current?.focus();
+  }, [isOpen]);
+
+  const save = async (bundleId: string): Promise<void> => {
+    setSaveNote('Choose where to save the file…');
+    const result = await api.diagnosticsSave({ bundleId });
+    if (!result.ok) setSaveNote(`Could not save: ${result.error.message} (error ${result.error.id})`);
+    else if (result.value.savedPath === null) setSaveNote('Not saved.');
+    else setSaveNote(`Saved to ${result.value.savedPath}`);
+  };
+
+  const showLogsFolder = async (): Promise<void> => {
+    setFolderFailure(failureOf(await api.diagnosticsShowLogsFolder({})));
+  };
+
+  return (
+    <div className="help">
+      <button
+        type="button"
+        className="help-toggle"
+        aria-expanded={isOpen}
+        aria-controls={isOpen ? panelId : undefined}
+        onClick={() => setOpen((open) => !open)}
+      >
+        Help
+      </button>
+      {isOpen && (
+        <section id={panelId} className="help-panel" role="dialog" aria-modal="false" aria-labelledby={titleId} tabIndex={-1} ref={panelRef}>
+          <header className="help-header">
+            <h2 id={titleId}>Help and support</h2>
+            <button type="button" className="help-close" aria-label="Close help" onClick={() => setOpen(false)}>
+              ×
+            </button>
+          </header>
+          <p>
+            A diagnostics bundle is one file for support: recent logs, versions, connection and outbox
+            state, and recent errors. Passwords, tokens, e-mail addresses, phone numbers and message
+            text are masked first. Nothing is sent anywhere: you save the file and choose whom to give it to.
+          </p>
+          <div className="help-actions">
+            <button type="button" onClick={() => void collect()} disabled={isCollecting}>
+              {phase.kind === 'ready' ? 'Collect again' : 'Collect diagnostics'}
+            </button>
+            <button type="button" onClick={() => void showLogsFolder()}>
+              Show logs folder
+            </button>
+          </div>
+          {folderFailure && (
+            <p role="alert">
+              Could not open the logs folder: {folderFailure.message} (error {folderFailure.id})
+            </p>
+          )}
+
+          <div role="status" aria-live="polite" className="help-status">
+            {phase.kind === 'collecting' && <CollectingStatus progress={phase.progress} />}
+            {phase.kind === 'ready' && `Bundle ready: ${formatBytes(phase.preview.sizeBytes)}, ${phase.preview.files.length} files.`}
+            {saveNote && <span className="help-save-note"> {saveNote}</span>}
+          </div>
+          {phase.kind === 'failed' && (
+            <p role="alert">
+              Could not collect diagnostics: {phase.failure.message} (error {phase.failure.id})
+            </p>
+          )}
+
+          {phase.kind === 'ready' && (
+            <BundlePreview preview={phase.preview} onSave={() => void save(phase.preview.bundleId)} />
+          )}
+        </section>
+      )}
+    </div>
+  );
+}
+
+function CollectingStatus({ progress }: Readonly<{ progress: Progress | null }>): React.JSX.Element {
+  const label = progress ? (STAGE_LABELS[progress.stage] ?? progress.stage) : 'Starting';
+  return (
+    <>
+      <span>
+        Collecting diagnostics… {label}
+        {progress ? ` (${progress.done} of ${progress.total})` : ''}
+      </span>
+      <progress aria-label="Collecting diagnostics" max={progress?.total ?? 1} value={progress?.done ?? 0} />
+    </>
+  );
+}
+
+function BundlePreview({ preview, onSave }: Readonly<{ preview: DiagnosticsPreview; onSave: () => void }>): React.JSX.Element {
+  const masked = Object.entries(preview.masked).filter(([, count]) => count > 0);
+  const reviewId = useId();
+  return (
+    <div className="help-preview">
+      <h3>Masked before anything was written</h3>
+      {masked.length === 0 ? (
+        <p>Nothing needed masking.</p>
+      ) : (
+        <ul aria-label="Masked items by kind">
+          {masked.map(([kind, count]) => (
+            <li key={kind}>
+              {MASK_LABELS[kind] ?? kind}: {count}
+            </li>
+          ))}
+        </ul>
+      )}
+      <h3>Files</h3>
+      <ul aria-label="Files in the bundle">
+        {preview.files.map((file) => (
+          <li key={file.name}>
+            {file.name} ({formatBytes(file.sizeBytes)})
+          </li>
+        ))}
+      </ul>
+      <h3 id={reviewId}>Review what you would share</h3>
+      <pre className="help-review" tabIndex={0} aria-labelledby={reviewId}>
+        {preview.reviewText}
+      </pre>
+      <button type="button" onClick={onSave}>
+        Save…
+      </button>
+    </div>
+  );
+}

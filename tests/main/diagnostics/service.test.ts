@@ -1,0 +1,121 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createCore, type Core } from '../../../src/main/core';
+import type { DesktopPort } from '../../../src/main/core/diagnostics';
+import { NOTIFICATION_HISTORY } from '../../../src/main/core/diagnostics';
+import type { CoreEventBus } from '../../../src/main/core/events';
+import type { AppNotification, EventPayload } from '../../../src/shared/contract';
+import { makeTempDir } from '../../support/core';
+import * as s from '../../support/secrets';
+import { readZip } from '../../support/zip';
+
+/** The shell's side, recorded: a save dialog that answers with a prepared path or a cancel. */
+class RecordingDesktop implements DesktopPort {
+  nextSavePath: string | null = null;
+  readonly asked: string[] = [];
+  readonly revealed: string[] = [];
+  readonly opened: string[] = [];
+  chooseSavePath(defaultName: string): Promise<string | null> {
+    this.asked.push(defaultName);
+    return Promise.resolve(this.nextSavePath);
+  }
+  revealFile(filePath: string): void {
+    this.revealed.push(filePath);
+  }
+  openFolder(folderPath: string): void {
+    this.opened.push(folderPath);
+  }
+}
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+function startCore(): { core: Core; dataDir: string; desktop: RecordingDesktop; bus: CoreEventBus } {
+  const dataDir = makeTempDir('nova-diag-core-');
+  const desktop = new RecordingDesktop();
+  // The real file logger; the server address has nothing listening: offline and signed out.
+  const core = createCore({ dataDir, serverUrl: 'http://127.0.0.1:9', desktop, appInfo: { name: 'Nova', version: '9.9.9', electron: null, chrome: null } });
+  cleanups.push(async () => {
+    await core.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+  return { core, dataDir, desktop, bus: core.events as CoreEventBus };
+}
+
+function notification(index: number): AppNotification {
+  const id = `E-${index.toString(16).toUpperCase().padStart(8, '0')}`;
+  return { id, code: 'TIMEOUT', message: 'The server took too long to answer.', severity: 'warning', sticky: false, at: index, actions: [], messageKey: null };
+}
+
+describe('diagnostics service in the core', () => {
+  it('shares one build between concurrent collects and reports progress', async () => {
+    const { core } = startCore();
+    await core.start();
+    core.log.scope('auth').info(`signed in as ${s.EMAIL} with ${s.ACCESS_JWT}`);
+    await core.handlers['log:write']({ level: 'warn', scope: 'composer', message: `draft password=${s.PASSWORD}` });
+    const progress: Array<EventPayload<'diagnostics:progress'>> = [];
+    core.events.on('diagnostics:progress', (p) => progress.push(p));
+
+    const [first, second] = await Promise.all([core.handlers['diagnostics:collect']({}), core.handlers['diagnostics:collect']({})]);
+    expect(second.bundleId).toBe(first.bundleId);
+    expect(progress.filter((p) => p.stage === 'done')).toHaveLength(1);
+    expect(first.files.map((f) => f.name)).toEqual(
+      expect.arrayContaining(['logs/main.log', 'connection-history.json', 'outbox-summary.txt', 'metrics.txt', 'versions.json', 'settings.json', 'notifications.json', 'manifest.json']),
+    );
+    expect(first.masked).toMatchObject({ email: 1, jwt: 1, password: 1 });
+    expect(first.reviewText).toContain('(renderer.composer) draft password=[masked:password]');
+    for (const secret of s.SECRETS) expect(first.reviewText).not.toContain(secret);
+
+    const third = await core.handlers['diagnostics:collect']({});
+    expect(third.bundleId).not.toBe(first.bundleId);
+  });
+
+  it('saves through the desktop port with a timestamped name and reveals the file', async () => {
+    const { core, desktop, dataDir } = startCore();
+    const preview = await core.handlers['diagnostics:collect']({});
+
+    desktop.nextSavePath = null;
+    expect(await core.handlers['diagnostics:save']({ bundleId: preview.bundleId })).toEqual({ savedPath: null });
+    expect(desktop.asked[0]).toMatch(/^nova-diagnostics-\d{8}-\d{6}\.zip$/);
+    expect(desktop.revealed).toEqual([]);
+
+    const target = path.join(makeTempDir('nova-save-'), 'support.zip');
+    cleanups.push(() => Promise.resolve(fs.rmSync(path.dirname(target), { recursive: true, force: true })));
+    desktop.nextSavePath = target;
+    expect(await core.handlers['diagnostics:save']({ bundleId: preview.bundleId })).toEqual({ savedPath: target });
+    expect(desktop.revealed).toEqual([target]);
+    expect(fs.statSync(target).size).toBe(preview.sizeBytes);
+    expect((await readZip(target)).map((e) => e.name)).toEqual(preview.files.map((f) => f.name));
+
+    await expect(core.handlers['diagnostics:save']({ bundleId: 'B-NOPE' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await core.handlers['diagnostics:showLogsFolder']({});
+    expect(desktop.opened).toEqual([path.join(dataDir, 'logs')]);
+  });
+
+  it('keeps the last 100 notifications with their error ids', async () => {
+    const { core, bus } = startCore();
+    for (let index = 1; index <= NOTIFICATION_HISTORY + 20; index += 1) bus.emit('notification', notification(index));
+    const preview = await core.handlers['diagnostics:collect']({});
+    const zipPath = path.join(core.dataDir, 'diagnostics', `${preview.bundleId}.zip`);
+    const entry = (await readZip(zipPath)).find((e) => e.name === 'notifications.json');
+    const ids = (JSON.parse(entry?.data.toString('utf8') ?? '') as { recent: AppNotification[] }).recent.map((n) => n.id);
+    expect(ids).toHaveLength(NOTIFICATION_HISTORY);
+    expect(ids[0]).toBe(notification(21).id);
+    expect(ids.at(-1)).toBe(notification(120).id);
+  });
+
+  it('registers a source in one line; a failing source becomes a note, not a failed bundle', async () => {
+    const { core } = startCore();
+    core.diagnostics.registerSource('metrics', () => Promise.resolve('nova_up 1\n'));
+    core.diagnostics.registerSource('broken', () => Promise.reject(new Error(`cannot read ${os.homedir()}/x for ${s.EMAIL}`)));
+    const preview = await core.handlers['diagnostics:collect']({});
+    const entries = await readZip(path.join(core.dataDir, 'diagnostics', `${preview.bundleId}.zip`));
+    const text = (name: string): string => entries.find((e) => e.name === name)?.data.toString('utf8') ?? '';
+    expect(text('metrics.txt')).toBe('nova_up 1\n');
+    expect(JSON.parse(text('broken.json'))).toEqual({ unavailable: true, reason: 'cannot read ~/x for [masked:email]' });
+  });
+});
