@@ -1,0 +1,64 @@
+/**
+ * Sign-in, the two-factor step and a revoked session, against the reference server through a
+ * real core (auth and connection).
+ */
+import { expect, test, type Page } from '@playwright/test';
+import { startServer } from '../../server/index';
+import { DEMO_PASSWORD } from '../../server/seed';
+import { makeTestCore } from '../support/core';
+import { attachCore, screenshotPath, serveRenderer } from './harness';
+
+async function signIn(page: Page, email: string): Promise<void> {
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Password').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+}
+
+test('two-factor sign-in with clear errors, then a revoked token shows "Signed out"', async ({ page }) => {
+  const server = await startServer({ seed: true, bcryptRounds: 4 });
+  const { core, cleanup } = makeTestCore({ serverUrl: server.url, isDemoServer: true });
+  await core.start();
+  const site = await serveRenderer();
+  const bridge = await attachCore(page, core, site.url);
+  const backupCode = server.seed?.carol.backupCodes[0] ?? '';
+  try {
+    await page.setViewportSize({ width: 1100, height: 720 });
+    await page.goto(site.url);
+
+    // A wrong code, then a backup code: signed in and connected.
+    await signIn(page, 'carol@nova.local');
+    const code = page.getByLabel('Code');
+    await code.fill('000000');
+    await code.press('Enter');
+    await expect(page.getByRole('alert')).toContainText('That code is not valid');
+    await page.screenshot({ path: screenshotPath('session-01-two-factor-invalid') });
+    await code.fill(backupCode);
+    await code.press('Enter');
+    await expect(page.getByTestId('connection-indicator')).toHaveAttribute('data-state', 'CONNECTED', { timeout: 10_000 });
+
+    // The same backup code a second time is refused as already used.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect(page.getByTestId('connection-banner')).toHaveCount(0);
+    await signIn(page, 'carol@nova.local');
+    await code.fill(backupCode);
+    await code.press('Enter');
+    await expect(page.getByRole('alert')).toContainText('already used');
+    await page.screenshot({ path: screenshotPath('session-02-two-factor-reused') });
+    await page.getByRole('button', { name: 'Back' }).click();
+
+    // Alice signs in; the server revokes her tokens: the app says she was signed out.
+    await signIn(page, 'alice@nova.local');
+    await expect(page.getByTestId('connection-indicator')).toHaveAttribute('data-state', 'CONNECTED', { timeout: 10_000 });
+    await page.screenshot({ path: screenshotPath('session-03-signed-in') });
+    server.control.revokeUser('alice@nova.local');
+    await expect(page.getByTestId('connection-banner')).toContainText('Signed out', { timeout: 10_000 });
+    await expect(page.getByTestId('connection-indicator')).toContainText('Signed out');
+    await expect(page.getByRole('button', { name: 'Sign in', exact: true })).toBeVisible();
+    await page.screenshot({ path: screenshotPath('session-04-signed-out') });
+  } finally {
+    bridge.dispose();
+    await site.close();
+    await cleanup();
+    await server.close();
+  }
+});
