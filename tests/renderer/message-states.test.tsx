@@ -1,7 +1,7 @@
 import { act, render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MESSAGE_STATES, type MessageState } from '../../src/shared/contract';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { MESSAGE_STATES, type MessageState, type MessageView } from '../../src/shared/contract';
 import { MessageRow } from '../../src/renderer/src/features/thread/MessageRow';
 import { useAppStore } from '../../src/renderer/src/store';
 import { message, ok, outboxItem, setUp, tearDown, type ScriptedApi } from './support';
@@ -28,27 +28,33 @@ const LABELS: Record<MessageState, string> = {
 
 const rejected = { code: 'BAD_REQUEST', message: 'The server rejected the request as invalid.', id: 'e-400' } as const;
 
-function show(state: MessageState): void {
+/** Message events reach the store on the next animation frame (the bridge coalesces them). */
+async function emitMessages(messages: MessageView[]): Promise<void> {
+  act(() => scripted.emit('messages:changed', { messages }));
+  await act(() => vi.waitFor(() => expect(useAppStore.getState().threads['c1']?.byKey.get(messages[0]?.key ?? '')).toBe(messages[0])));
+}
+
+async function show(state: MessageState): Promise<void> {
   const error = state === 'failed' || state === 'expired' ? rejected : null;
+  await emitMessages([message({ key: 'k1', state, error, seq: state === 'sent' ? 7 : null })]);
   act(() => {
-    scripted.emit('messages:changed', { messages: [message({ key: 'k1', state, error, seq: state === 'sent' ? 7 : null })] });
     if (state !== 'sent') scripted.emit('outbox:changed', { items: [outboxItem({ key: 'k1', state, lastError: error })] });
   });
 }
 
 describe('own message states', () => {
-  it.each(MESSAGE_STATES.map((s) => [s]))('shows "%s" under the message', (state) => {
+  it.each(MESSAGE_STATES.map((s) => [s]))('shows "%s" under the message', async (state) => {
     render(<MessageRow conversationId="c1" messageKey="k1" />);
-    show(state);
+    await show(state);
     const status = screen.getByTestId('message-status');
     expect(status.textContent).toContain(LABELS[state]);
     expect(screen.getByTestId('message').getAttribute('data-state')).toBe(state);
     if (state === 'failed') expect(status.textContent).toContain('rejected the request');
   });
 
-  it('messages from others carry no status', () => {
+  it('messages from others carry no status', async () => {
     render(<MessageRow conversationId="c1" messageKey="o1" />);
-    act(() => scripted.emit('messages:changed', { messages: [message({ key: 'o1', isOwn: false, state: 'sent', seq: 1 })] }));
+    await emitMessages([message({ key: 'o1', isOwn: false, state: 'sent', seq: 1 })]);
     expect(screen.getByTestId('message').className).toContain('message-other');
     expect(screen.queryByTestId('message-status')).toBeNull();
   });
@@ -56,8 +62,8 @@ describe('own message states', () => {
   it('a click opens the timeline: composed, saved, each attempt with its error, acked', async () => {
     render(<MessageRow conversationId="c1" messageKey="k1" />);
     const composedAt = Date.UTC(2026, 10, 28, 9, 0);
+    await emitMessages([message({ key: 'k1', state: 'sent', seq: 12 })]);
     act(() => {
-      scripted.emit('messages:changed', { messages: [message({ key: 'k1', state: 'sent', seq: 12 })] });
       scripted.emit('outbox:changed', {
         items: [
           outboxItem({
@@ -89,7 +95,7 @@ describe('own message states', () => {
   it('a failed message offers retry, discard and copy error id', async () => {
     const user = userEvent.setup();
     render(<MessageRow conversationId="c1" messageKey="k1" />);
-    show('failed');
+    await show('failed');
     await user.click(screen.getByTestId('message-status'));
     await user.click(screen.getByRole('button', { name: 'Copy error id' }));
     expect(await navigator.clipboard.readText()).toBe('e-400');
@@ -103,7 +109,7 @@ describe('own message states', () => {
 
   it('an expired message can be sent again', async () => {
     render(<MessageRow conversationId="c1" messageKey="k1" />);
-    show('expired');
+    await show('expired');
     await userEvent.click(screen.getByTestId('message-status'));
     await userEvent.click(screen.getByRole('button', { name: 'Send again' }));
     expect(scripted.callsTo('outbox:retry')).toEqual([{ key: 'k1' }]);
@@ -111,7 +117,7 @@ describe('own message states', () => {
 
   it('a held message waits for "send anyway" or discard', async () => {
     render(<MessageRow conversationId="c1" messageKey="k1" />);
-    show('held');
+    await show('held');
     await userEvent.click(screen.getByTestId('message-status'));
     await userEvent.click(screen.getByRole('button', { name: 'Send anyway' }));
     expect(scripted.callsTo('outbox:confirm')).toEqual([{ key: 'k1', send: true }]);
@@ -121,7 +127,7 @@ describe('own message states', () => {
 
   it.each(['saved', 'sending', 'confirming', 'sent'] as const)('a %s message offers no retry or discard', async (state) => {
     render(<MessageRow conversationId="c1" messageKey="k1" />);
-    show(state);
+    await show(state);
     await userEvent.click(screen.getByTestId('message-status'));
     expect(screen.queryByRole('button', { name: 'Retry' })).toBeNull();
     expect(screen.queryByRole('button', { name: 'Discard' })).toBeNull();

@@ -71,3 +71,23 @@ describe('session slice', () => {
     expect(state().isSignedOutByServer).toBe(false);
   });
 });
+
+describe('thread rows', () => {
+  it('puts a day separator where the date changes, and builds only the tail on an append', async () => {
+    const { buildRows } = await import('../../src/renderer/src/features/thread/rows');
+    const day = 86_400_000;
+    const base = Date.UTC(2026, 10, 20, 12, 0);
+    const byKey = new Map([
+      ['a', message({ key: 'a', seq: 1, composedAt: base })],
+      ['b', message({ key: 'b', seq: 2, composedAt: base + 60_000 })],
+      ['c', message({ key: 'c', seq: 3, composedAt: base + day })],
+    ]);
+    const first = buildRows(['a', 'b'], byKey);
+    expect(first.rows.map((r) => r.kind)).toEqual(['day', 'message', 'message']);
+    const appended = buildRows(['a', 'b', 'c'], byKey, first);
+    expect(appended.rows.map((r) => `${r.kind}:${r.key}`)).toEqual(['day:day:a', 'message:a', 'message:b', 'day:day:c', 'message:c']);
+    byKey.set('x', message({ key: 'x', seq: 0, composedAt: base - day }));
+    const prepended = buildRows(['x', 'a', 'b', 'c'], byKey, appended);
+    expect(prepended.rows.map((r) => r.key)).toEqual(['day:x', 'x', 'day:a', 'a', 'b', 'day:c', 'c']);
+  });
+});

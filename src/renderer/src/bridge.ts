@@ -3,7 +3,7 @@
  * (zustand's getState), so components only select what they draw. The api it is given is kept
  * in `api.ts` for the actions, so nothing else reaches for `window.api`.
  */
-import type { NovaApi } from '../../shared/contract';
+import type { MessageView, NovaApi } from '../../shared/contract';
 import { loadConversations, loadOutbox, refreshOpenThread } from './actions';
 import { setApi } from './api';
 import { useAppStore } from './store';
@@ -11,6 +11,20 @@ import { useAppStore } from './store';
 export function connectBridge(api: NovaApi): () => void {
   setApi(api);
   const store = useAppStore.getState;
+  // Several IPC batches can land within one frame (main's window and the engine's are not in
+  // step); the store, and so React, takes them in one update per frame.
+  let pending: MessageView[] = [];
+  let frame: number | null = null;
+  const flushMessages = (): void => {
+    frame = null;
+    const batch = pending;
+    pending = [];
+    if (batch.length > 0) store().upsertMessages(batch);
+  };
+  const queueMessages = (messages: readonly MessageView[]): void => {
+    pending.push(...messages);
+    frame ??= requestAnimationFrame(flushMessages);
+  };
   const unsubscribers = [
     api.onConnectionChanged((snapshot) => {
       const wasConnected = store().connection?.state === 'CONNECTED';
@@ -24,7 +38,7 @@ export function connectBridge(api: NovaApi): () => void {
       store().setSigningOut(false);
       if (auth.signedIn && !wasSignedIn) void loadSignedInData();
     }),
-    api.onMessagesChanged(({ messages }) => store().upsertMessages(messages)),
+    api.onMessagesChanged(({ messages }) => queueMessages(messages)),
     api.onOutboxChanged(({ items }) => {
       store().upsertOutbox(items);
       for (const item of items) if (item.state === 'sent') store().dismissToastsFor(item.key);
@@ -44,6 +58,7 @@ export function connectBridge(api: NovaApi): () => void {
     if (result.value.signedIn) void loadSignedInData();
   });
   return () => {
+    if (frame !== null) cancelAnimationFrame(frame);
     unsubscribers.forEach((off) => off());
     setApi(null);
   };

@@ -12,18 +12,19 @@ export function formatBytes(bytes: number): string {
   return kb < 1024 ? `${kb < 10 ? kb.toFixed(1) : Math.round(kb)} KB` : `${(kb / 1024).toFixed(1)} MB`;
 }
 
+// Formatters are built once: toLocale*String builds a new Intl formatter on every call, which
+// costs more than the rest of a message row when rows mount during a fast scroll.
+const TIME = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const DATE_TIME = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+const SHORT_DATE = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
+const LONG_DATE = new Intl.DateTimeFormat(undefined, { weekday: 'long', month: 'long', day: 'numeric', year: 'numeric' });
+
 export function formatTime(at: number): string {
-  return new Date(at).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  return TIME.format(at);
 }
 
 export function formatDateTime(at: number): string {
-  return new Date(at).toLocaleString(undefined, {
-    month: 'short',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  });
+  return DATE_TIME.format(at);
 }
 
 /** Local calendar day as an integer, for day separators (cheaper than comparing date strings). */
@@ -36,7 +37,7 @@ export function formatDay(at: number, now: number): string {
   const day = localDay(at);
   if (day === localDay(now)) return 'Today';
   if (day === localDay(now - 86_400_000)) return 'Yesterday';
-  return new Date(at).toLocaleDateString(undefined, { weekday: 'long', month: 'long', day: 'numeric', year: 'numeric' });
+  return LONG_DATE.format(at);
 }
 
 /** "12 s", "4 min", "3 h", "2 d": how long ago, or how long until. */
@@ -53,7 +54,7 @@ export function formatDuration(ms: number): string {
 /** The list's time column: the time today, else the date. */
 export function formatListTime(at: number, now: number): string {
   if (localDay(at) === localDay(now)) return formatTime(at);
-  return new Date(at).toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
+  return SHORT_DATE.format(at);
 }
 
 export function plural(count: number, one: string, many: string = `${one}s`): string {

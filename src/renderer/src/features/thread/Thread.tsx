@@ -29,9 +29,12 @@ function MessageList({ conversationId }: Readonly<{ conversationId: string }>): 
   const hasLoaded = useAppStore((s) => s.threads[conversationId]?.hasLoadedFirstPage === true);
   const isLoadingOlder = useAppStore((s) => s.threads[conversationId]?.isLoadingOlder === true);
   const hasOlder = useAppStore((s) => (s.threads[conversationId]?.olderCursor ?? null) !== null);
+  const built = useRef<ReturnType<typeof buildRows> | undefined>(undefined);
   const rows = useMemo(() => {
     const thread = useAppStore.getState().threads[conversationId];
-    return order && thread ? buildRows(order, thread.byKey) : [];
+    if (!order || !thread) return [];
+    built.current = buildRows(order, thread.byKey, built.current);
+    return built.current.rows;
   }, [order, conversationId]);
 
   const scrollRef = useRef<HTMLDivElement>(null);

@@ -5,11 +5,40 @@ export type ThreadRow =
   | Readonly<{ kind: 'day'; key: string; at: number }>
   | Readonly<{ kind: 'message'; key: string }>;
 
-/** The loaded messages with a day separator wherever the local date changes. */
-export function buildRows(order: readonly string[], byKey: ReadonlyMap<string, MessageView>): ThreadRow[] {
+type Built = Readonly<{ order: readonly string[]; rows: ThreadRow[]; lastDay: number }>;
+
+/**
+ * The loaded messages with a day separator wherever the local date changes. When the new order
+ * only appends to the previous one (live messages), only the tail is built: a burst into a long
+ * thread must not cost the whole thread per frame.
+ */
+export function buildRows(order: readonly string[], byKey: ReadonlyMap<string, MessageView>, previous?: Built): Built {
+  if (previous && order.length >= previous.order.length && isPrefix(previous.order, order)) {
+    const rows = previous.rows.slice();
+    const lastDay = appendRows(rows, order, previous.order.length, byKey, previous.lastDay);
+    return { order, rows, lastDay };
+  }
   const rows: ThreadRow[] = [];
-  let previousDay = -1;
-  for (const key of order) {
+  const lastDay = appendRows(rows, order, 0, byKey, -1);
+  return { order, rows, lastDay };
+}
+
+/** A reference compare per key: far cheaper than building the rows (dates) again. */
+function isPrefix(prefix: readonly string[], order: readonly string[]): boolean {
+  for (let index = 0; index < prefix.length; index++) if (order[index] !== prefix[index]) return false;
+  return true;
+}
+
+function appendRows(
+  rows: ThreadRow[],
+  order: readonly string[],
+  from: number,
+  byKey: ReadonlyMap<string, MessageView>,
+  startDay: number,
+): number {
+  let previousDay = startDay;
+  for (let index = from; index < order.length; index++) {
+    const key = order[index] as string;
     const message = byKey.get(key);
     if (!message) continue;
     const day = localDay(message.composedAt);
@@ -19,5 +48,5 @@ export function buildRows(order: readonly string[], byKey: ReadonlyMap<string, M
     }
     rows.push({ kind: 'message', key });
   }
-  return rows;
+  return previousDay;
 }
