@@ -6,13 +6,18 @@ import type {
   ParsedReq,
   Res,
 } from '../../shared/contract';
-import { AppError } from '../../shared/errors';
+import { AppError, ERROR_INFO } from '../../shared/errors';
+import { newErrorId } from './errors';
 import { systemClock, type Clock } from './clock';
 import { CoreEventBus, type CoreEvents } from './events';
 import { createFileLogger, type Logger } from './logging';
 import { DEFAULT_TIMING, type CoreOptions, type Timing } from './options';
 import { MemorySecretStore, type SecretStore } from './secret-store';
-import { openDatabase, type DB } from './store/database';
+import type { DB } from './store/database';
+import { openStore } from './store/open';
+import { offlineLink } from './outbox/offline-link';
+import { createDeliveryService, DEFAULT_OUTBOX_LIMITS, type DeliveryService } from './outbox/service';
+import type { OutboxSummary } from './store/outbox';
 
 export type { CoreOptions, Timing, AppInfo } from './options';
 export type { CoreEvents } from './events';
@@ -32,6 +37,9 @@ export interface Core {
   notifySystem(event: SystemEvent): void;
   /** Messages not yet acknowledged by the server; the quit guard asks before leaving them. */
   getPendingCount(): number;
+  /** Outbox counts by state, ages, attempts and error codes (no text), for diagnostics. */
+  getOutboxSummary(): OutboxSummary;
+  readonly delivery: DeliveryService;
   /** Ordered shutdown: outbox, socket, metrics, database last. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -60,10 +68,12 @@ export function createCore(options: CoreOptions): Core {
   const events = new CoreEventBus();
   const clock = options.clock ?? systemClock;
   const timing: Timing = { ...DEFAULT_TIMING, ...options.timing };
-  const db = openDatabase(
-    path.join(options.dataDir, 'nova.db'),
-    options.sqliteNativeBinding ? { nativeBinding: options.sqliteNativeBinding } : {},
-  );
+  const store = openStore(path.join(options.dataDir, 'nova.db'), {
+    ...(options.sqliteNativeBinding ? { nativeBinding: options.sqliteNativeBinding } : {}),
+    now: () => clock.now(),
+  });
+  const db = store.db;
+  if (store.movedAsideTo !== null) log.error(`store: database was damaged; moved to ${path.basename(store.movedAsideTo)}`);
   const context: CoreContext = {
     options,
     timing,
@@ -75,6 +85,17 @@ export function createCore(options: CoreOptions): Core {
     db,
   };
 
+  const delivery = createDeliveryService({
+    db,
+    link: options.link ?? offlineLink,
+    clock,
+    random: context.random,
+    timing,
+    limits: { ...DEFAULT_OUTBOX_LIMITS, ...options.outboxLimits },
+    log: log.scope('delivery'),
+    events,
+  });
+
   const rendererLog = log.scope('renderer');
   const connectionSnapshot = (): ConnectionSnapshot => ({
     state: 'CLOSED',
@@ -84,7 +105,7 @@ export function createCore(options: CoreOptions): Core {
     nextAttemptAt: null,
     lastRttMs: null,
     isOsOffline: false,
-    pendingCount: 0,
+    pendingCount: delivery.pendingCountForCurrentUser(),
   });
 
   const handlers: Handlers = {
@@ -98,14 +119,14 @@ export function createCore(options: CoreOptions): Core {
         serverUrl: options.serverUrl,
         isDemoServer: options.isDemoServer ?? false,
       }),
-    'conversations:list': notImplemented('conversations:list'),
-    'messages:list': notImplemented('messages:list'),
-    'messages:send': notImplemented('messages:send'),
-    'messages:markRead': notImplemented('messages:markRead'),
-    'outbox:list': notImplemented('outbox:list'),
-    'outbox:retry': notImplemented('outbox:retry'),
-    'outbox:discard': notImplemented('outbox:discard'),
-    'outbox:confirm': notImplemented('outbox:confirm'),
+    'conversations:list': delivery.handlers['conversations:list'],
+    'messages:list': delivery.handlers['messages:list'],
+    'messages:send': delivery.handlers['messages:send'],
+    'messages:markRead': delivery.handlers['messages:markRead'],
+    'outbox:list': delivery.handlers['outbox:list'],
+    'outbox:retry': delivery.handlers['outbox:retry'],
+    'outbox:discard': delivery.handlers['outbox:discard'],
+    'outbox:confirm': delivery.handlers['outbox:confirm'],
     'connection:get': () => Promise.resolve({ snapshot: connectionSnapshot(), history: [] }),
     'connection:retryNow': notImplemented('connection:retryNow'),
     'diagnostics:collect': notImplemented('diagnostics:collect'),
@@ -128,6 +149,21 @@ export function createCore(options: CoreOptions): Core {
     start() {
       if (state !== 'idle') return Promise.resolve();
       state = 'started';
+      delivery.start();
+      if (store.movedAsideTo !== null) {
+        const id = newErrorId();
+        log.error(`store: DB_CORRUPT [${id}]`);
+        events.emit('notification', {
+          id,
+          code: 'DB_CORRUPT',
+          message: ERROR_INFO.DB_CORRUPT.message,
+          severity: 'critical',
+          sticky: true,
+          at: clock.now(),
+          actions: ['details'],
+          messageKey: null,
+        });
+      }
       log.info(`core: started (server ${options.serverUrl})`);
       return Promise.resolve();
     },
@@ -135,11 +171,16 @@ export function createCore(options: CoreOptions): Core {
       log.info(`system: ${event}`);
     },
     getPendingCount() {
-      return 0;
+      return delivery.pendingCount();
     },
+    getOutboxSummary() {
+      return delivery.summary();
+    },
+    delivery,
     stop() {
       stopping ??= (async () => {
         state = 'stopped';
+        delivery.stop();
         events.clear();
         // The database closes last: everything above may still write to it while stopping.
         db.close();

@@ -1,15 +1,34 @@
 import type { Clock } from './clock';
+import type { ServerLink } from './link';
 import type { Logger } from './logging';
+import type { OutboxLimits } from './outbox/service';
 import type { SecretStore } from './secret-store';
 
 /** Every delay the engine uses, so tests can shrink them instead of waiting on real timers. */
 export type Timing = Readonly<{
   /** How often the renderer-facing events may fire in a burst (coalescing window). */
   eventBatchMs: number;
+  /** Outbox retry backoff: full jitter over base × 2^n, capped. */
+  retryBaseMs: number;
+  retryCapMs: number;
+  /** A send with no ack after this is resent with the same key ("confirming"). */
+  ackTimeoutMs: number;
+  /** A message still failing this long after its first attempt expires (the user can resend). */
+  retryBudgetMs: number;
+  /** Messages written this long before the connection came back wait for the user's go-ahead. */
+  holdAfterMs: number;
+  /** A resync page not answered within this is given up (the outbox drains anyway). */
+  syncTimeoutMs: number;
 }>;
 
 export const DEFAULT_TIMING: Timing = {
   eventBatchMs: 16,
+  retryBaseMs: 1_000,
+  retryCapMs: 60_000,
+  ackTimeoutMs: 10_000,
+  retryBudgetMs: 24 * 60 * 60 * 1000,
+  holdAfterMs: 60 * 60 * 1000,
+  syncTimeoutMs: 15_000,
 };
 
 export type AppInfo = Readonly<{
@@ -37,4 +56,11 @@ export type CoreOptions = Readonly<{
   /** better-sqlite3 binding built for the current runtime (the Electron shell sets it). */
   sqliteNativeBinding?: string;
   appInfo?: AppInfo;
+  /** Outbox caps (messages, bytes, message size before a handshake, pipeline depth). */
+  outboxLimits?: Partial<OutboxLimits>;
+  /**
+   * The server connection. The connection (issue 5) provides it; tests pass their own. Without
+   * one, delivery works offline only (history, queueing needs a signed-in user).
+   */
+  link?: ServerLink;
 }>;
