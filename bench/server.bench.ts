@@ -8,15 +8,13 @@
  * for what a dedicated server process would do. Results are merged into
  * bench/results/latest.json under server_* keys; other keys there are left alone.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { startServer } from '../server/index';
 import { hashSecret } from '../server/auth';
 import { createConversation, insertUser } from '../server/db';
 import type { TokenPair } from '../src/shared/protocol';
+import { percentile, recordBenchResults } from './results';
 
 const { values } = parseArgs({
   options: {
@@ -41,11 +39,6 @@ type Client = {
   latencies: number[];
   nacks: number;
 };
-
-function percentile(sorted: ReadonlyArray<number>, p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
-}
 
 async function mapLimit<T, R>(items: ReadonlyArray<T>, limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
@@ -123,7 +116,7 @@ async function main(): Promise<void> {
       server_bench_at: new Date().toISOString(),
     };
     for (const c of clients) c.ws.close();
-    writeResults(figures);
+    recordBenchResults(figures);
     out(JSON.stringify(figures, null, 2));
     if (!allAckedOnce || !gapFree || !figures.server_all_delivered) process.exitCode = 1;
   } finally {
@@ -187,21 +180,6 @@ function runClient(c: Client, index: number): Promise<void> {
     });
     sendNext();
   });
-}
-
-function writeResults(figures: Record<string, unknown>): void {
-  const file = join(dirname(fileURLToPath(import.meta.url)), 'results', 'latest.json');
-  mkdirSync(dirname(file), { recursive: true });
-  let current: Record<string, unknown> = {};
-  try {
-    current = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch {
-    // first run, or an unreadable file: start fresh
-  }
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify({ ...current, ...figures }, null, 2)}\n`);
-  // rename is atomic, so a concurrent bench never reads half a file
-  renameSync(tmp, file);
 }
 
 main().catch((err: unknown) => {
