@@ -32,7 +32,7 @@ describe('migrations', () => {
     db.prepare("INSERT INTO settings (key, value) VALUES ('device_id', 'd1')").run();
     migrate(db, MIGRATIONS, 2);
     expect(schemaVersion(db)).toBe(2);
-    expect(tables(db)).toEqual(['conversations', 'messages', 'settings']);
+    expect(tables(db)).toEqual(['conversations', 'messages', 'settings', 'sqlite_sequence']);
     expect(db.prepare('SELECT value FROM settings').pluck().get()).toBe('d1');
     const plan = db
       .prepare("EXPLAIN QUERY PLAN SELECT id FROM messages WHERE owner_id = 'u' AND conversation_id = 'c' AND (sort_seq, id) < (5, 9) ORDER BY sort_seq DESC, id DESC LIMIT 10")
@@ -51,7 +51,7 @@ describe('migrations', () => {
     migrate(db, MIGRATIONS, 2);
     migrate(db, MIGRATIONS, 3);
     expect(schemaVersion(db)).toBe(3);
-    expect(tables(db)).toEqual(['client_seqs', 'conversations', 'messages', 'outbox', 'settings']);
+    expect(tables(db)).toEqual(['client_seqs', 'conversations', 'messages', 'outbox', 'settings', 'sqlite_sequence']);
     enqueueMessage(db, { ownerId: 'u', conversationId: 'c', key: 'k1', text: 'hello', sizeBytes: 5, composedAt: 10 });
     expect(() =>
       enqueueMessage(db as DB, { ownerId: 'u', conversationId: 'c', key: 'k1', text: 'again', sizeBytes: 5, composedAt: 11 }),
@@ -59,6 +59,12 @@ describe('migrations', () => {
     // the failed second enqueue left nothing half-written
     expect(db.prepare('SELECT COUNT(*) FROM messages').pluck().get()).toBe(1);
     expect(listOutbox(db, 'u').map((r) => [r.key, r.state, r.text])).toEqual([['k1', 'saved', 'hello']]);
+    // compose order never goes backwards, even after the newest row left the outbox
+    enqueueMessage(db, { ownerId: 'u', conversationId: 'c', key: 'k2', text: 'b', sizeBytes: 1, composedAt: 12 });
+    const secondId = listOutbox(db, 'u')[1]?.id ?? 0;
+    db.prepare("DELETE FROM outbox WHERE key = 'k2'").run();
+    enqueueMessage(db, { ownerId: 'u', conversationId: 'c', key: 'k3', text: 'c', sizeBytes: 1, composedAt: 13 });
+    expect(listOutbox(db, 'u')[1]?.id).toBeGreaterThan(secondId);
     setAckedClientSeq(db, 'u', 'c', 4);
     setAckedClientSeq(db, 'u', 'c', 2);
     expect(getAckedClientSeq(db, 'u', 'c')).toBe(4);

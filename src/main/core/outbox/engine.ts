@@ -78,6 +78,12 @@ type Lane = {
   /** Bumped whenever in-flight sends are given up on, so their late nacks are ignored. */
   epoch: number;
   nextClientSeq: number;
+  /**
+   * True once an accepted ack has shown that `nextClientSeq` is what the server expects. Until
+   * then only one send is in flight: with a wrong guess (acks lost in a crash), a later message
+   * could carry exactly the number the server waits for and overtake the ones before it.
+   */
+  counterConfirmed: boolean;
   failures: number;
   reorders: number;
   waitTimer: TimerHandle | null;
@@ -234,9 +240,15 @@ export class DeliveryEngine {
     serverId: string;
     seq: number;
     clientSeq: number | null;
+    duplicate: boolean;
   }>): void {
     const lane = this.findLane(frame.conversationId, frame.idempotencyKey);
-    if (lane) this.takeOutstanding(lane, frame.idempotencyKey);
+    const sent = lane ? this.takeOutstanding(lane, frame.idempotencyKey) : null;
+    if (lane && sent && !frame.duplicate && sent.epoch === lane.epoch && sent.clientSeq !== null && sent.clientSeq === frame.clientSeq) {
+      // The server took exactly the number we chose: from here on our counter is its counter.
+      lane.counterConfirmed = true;
+      lane.nextClientSeq = Math.max(lane.nextClientSeq, sent.clientSeq + 1);
+    }
     const ownerId = this.session?.ownerId ?? this.o.link.currentUserId();
     if (ownerId === null) return;
     this.acknowledge(ownerId, lane, frame.idempotencyKey, frame.conversationId, frame.serverId, frame.seq, frame.clientSeq, 'ws');
@@ -278,6 +290,7 @@ export class DeliveryEngine {
         exhausted: false,
         epoch: 0,
         nextClientSeq: ownerId ? getAckedClientSeq(this.o.db, ownerId, conversationId) + 1 : 1,
+        counterConfirmed: false,
         failures: 0,
         reorders: 0,
         waitTimer: null,
@@ -356,7 +369,7 @@ export class DeliveryEngine {
       void this.pumpRest(lane, session);
       return;
     }
-    const window = session.mode === 'pipelined' ? Math.max(1, this.o.pipelineWindow) : 1;
+    const window = session.mode === 'pipelined' && lane.counterConfirmed ? Math.max(1, this.o.pipelineWindow) : 1;
     const now = this.o.clock.now();
     while (lane.inflight.length < window) {
       const row = this.nextRow(lane, session.ownerId);
@@ -498,6 +511,7 @@ export class DeliveryEngine {
           return;
         }
         lane.nextClientSeq = verdict.expectedClientSeq ?? sent.clientSeq ?? lane.nextClientSeq;
+        lane.counterConfirmed = false;
         this.requeue(lane, 0);
         this.pump(lane);
         return;
@@ -525,6 +539,8 @@ export class DeliveryEngine {
         const state: OutboxState = ambiguous || row.state === 'confirming' ? 'confirming' : 'saved';
         this.record(row, state, now, now + delay, transport, 'retry', { code: verdict.code, message: describeError(verdict.code, verdict.retryAfterMs ?? undefined), id: errorId }, true);
         this.o.log.info(`outbox: retry in ${delay} ms after ${verdict.code} [${errorId}]`);
+        // The server refused the head, so it took none of the numbers behind it either.
+        if (sent.clientSeq !== null) lane.nextClientSeq = sent.clientSeq;
         this.requeue(lane, 0);
         if (lane.queue[0]?.key === row.key) {
           lane.queue[0] = { ...row, state, attempts: row.attempts + 1, firstAttemptAt: row.firstAttemptAt ?? now };
@@ -602,6 +618,8 @@ export class DeliveryEngine {
     lane.failures += 1;
     this.record(head.row, 'confirming', now, now + delay, 'ws', 'lost', { code: 'TIMEOUT', message: describeError('TIMEOUT'), id: errorId }, true);
     if (head.clientSeq !== null) lane.nextClientSeq = head.clientSeq;
+    // Some of those sends may have been accepted: the counter is a guess again.
+    lane.counterConfirmed = false;
     this.requeue(lane, 0);
     const first = lane.queue[0];
     if (first) lane.queue[0] = { ...first, state: 'confirming', firstAttemptAt: first.firstAttemptAt ?? now };

@@ -634,6 +634,7 @@ export function createDeliveryService(o: DeliveryServiceOptions): DeliveryServic
       serverId,
       seq,
       clientSeq: typeof frame['client_seq'] === 'number' ? frame['client_seq'] : null,
+      duplicate: frame['status'] === 'duplicate',
     });
   }
 

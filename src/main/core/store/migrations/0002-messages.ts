@@ -25,7 +25,8 @@ export const migration0002: Migration = {
       ) STRICT;
 
       CREATE TABLE messages (
-        id              INTEGER PRIMARY KEY,
+        -- insert order breaks ties between pending messages; never reused (AUTOINCREMENT)
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
         owner_id        TEXT NOT NULL,
         conversation_id TEXT NOT NULL,
         -- own messages: the client id (the idempotency key); others': the server id

@@ -11,8 +11,9 @@ export const migration0003: Migration = {
   up(db) {
     db.exec(`
       CREATE TABLE outbox (
-        -- compose order: FIFO per conversation follows it
-        id               INTEGER PRIMARY KEY,
+        -- compose order: FIFO per conversation follows it. AUTOINCREMENT, because a plain rowid
+        -- reuses the ids of rows deleted at the end, and a new message would sort before sent ones
+        id               INTEGER PRIMARY KEY AUTOINCREMENT,
         key              TEXT NOT NULL UNIQUE,
         owner_id         TEXT NOT NULL,
         conversation_id  TEXT NOT NULL,
