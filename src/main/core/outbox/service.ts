@@ -334,6 +334,8 @@ export function createDeliveryService(o: DeliveryServiceOptions): DeliveryServic
     },
   });
 
+  /** Conversations that have a row already, so an enqueue writes two rows, not three. */
+  const knownConversations = new Set<string>();
   let maxMessageBytes = Number(getSetting(db, 'max_message_bytes') ?? o.limits.defaultMaxMessageBytes);
   /** An upper bound of the outbox size: deliveries only shrink it, so it is re-counted only near the cap. */
   let approximate = outboxTotals(db);
@@ -477,11 +479,13 @@ export function createDeliveryService(o: DeliveryServiceOptions): DeliveryServic
       const composedAt = clock.now();
       // Batched writes first, so this commit stands alone and returns only when it is durable.
       writes.flush();
+      const known = knownConversations.has(`${ownerId}\u0000${req.conversationId}`);
       try {
-        enqueueMessage(db, { ownerId, conversationId: req.conversationId, key, text: req.text, sizeBytes, composedAt });
+        enqueueMessage(db, { ownerId, conversationId: req.conversationId, key, text: req.text, sizeBytes, composedAt }, known);
       } catch (error) {
         throw toStorageError(error);
       }
+      knownConversations.add(`${ownerId}\u0000${req.conversationId}`);
       approximate = { count: approximate.count + 1, bytes: approximate.bytes + sizeBytes };
       changedConversations.set(req.conversationId, ownerId);
       scheduleFlush();

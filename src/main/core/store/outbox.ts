@@ -93,9 +93,9 @@ export type EnqueueInput = Readonly<{
  * Writes the message and its outbox row in one transaction. With `synchronous = FULL` the
  * commit has reached the disk when this returns, which is what "saved" promises.
  */
-export function enqueueMessage(db: DB, input: EnqueueInput): void {
+export function enqueueMessage(db: DB, input: EnqueueInput, conversationKnown = false): void {
   db.transaction(() => {
-    ensureConversation(db, input.ownerId, input.conversationId);
+    if (!conversationKnown) ensureConversation(db, input.ownerId, input.conversationId);
     insertOwnMessage(db, input);
     stmt(
       db,
