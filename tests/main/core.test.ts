@@ -26,7 +26,7 @@ describe('createCore', () => {
     const connection = await core.handlers['connection:get']({});
     expect(connection.snapshot.state).toBe('CLOSED');
     await expect(core.handlers['messages:send']({ conversationId: 'c', text: 'x' })).rejects.toMatchObject({
-      code: 'NOT_IMPLEMENTED',
+      code: 'NOT_SIGNED_IN',
     });
     await Promise.all([core.stop(), core.stop()]);
     await cleanup();

@@ -5,7 +5,8 @@ import type {
   ParsedReq,
   Res,
 } from '../../shared/contract';
-import { AppError } from '../../shared/errors';
+import { ERROR_INFO } from '../../shared/errors';
+import { newErrorId } from './errors';
 import { systemClock, type Clock } from './clock';
 import type { ConnectionService } from './connection';
 import { createConnectionStack } from './connection/wiring';
@@ -14,7 +15,10 @@ import { createCoreDiagnostics, type DiagnosticsRegistry } from './diagnostics';
 import { createFileLogger, createRendererLogWriter, type Logger } from './logging';
 import { DEFAULT_TIMING, type CoreOptions, type Timing } from './options';
 import { MemorySecretStore, type SecretStore } from './secret-store';
-import { openDatabase, type DB } from './store/database';
+import type { DB } from './store/database';
+import { openStore } from './store/open';
+import { createDeliveryService, DEFAULT_OUTBOX_LIMITS, type DeliveryService } from './outbox/service';
+import type { OutboxSummary } from './store/outbox';
 
 export type { CoreOptions, Timing, AppInfo } from './options';
 export type { CoreEvents } from './events';
@@ -38,6 +42,9 @@ export interface Core {
   notifySystem(event: SystemEvent): void;
   /** Messages not yet acknowledged by the server; the quit guard asks before leaving them. */
   getPendingCount(): number;
+  /** Outbox counts by state, ages, attempts and error codes (no text), for diagnostics. */
+  getOutboxSummary(): OutboxSummary;
+  readonly delivery: DeliveryService;
   /** Ordered shutdown: outbox, socket, metrics, database last. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -54,10 +61,6 @@ export type CoreContext = Readonly<{
   db: DB;
 }>;
 
-function notImplemented(channel: InvokeChannel): () => Promise<never> {
-  return () => Promise.reject(new AppError('NOT_IMPLEMENTED', `${channel} is not available yet.`));
-}
-
 export function createCore(options: CoreOptions): Core {
   fs.mkdirSync(options.dataDir, { recursive: true });
   const logsDir = path.join(options.dataDir, 'logs');
@@ -65,10 +68,12 @@ export function createCore(options: CoreOptions): Core {
   const events = new CoreEventBus();
   const clock = options.clock ?? systemClock;
   const timing: Timing = { ...DEFAULT_TIMING, ...options.timing };
-  const db = openDatabase(
-    path.join(options.dataDir, 'nova.db'),
-    options.sqliteNativeBinding ? { nativeBinding: options.sqliteNativeBinding } : {},
-  );
+  const store = openStore(path.join(options.dataDir, 'nova.db'), {
+    ...(options.sqliteNativeBinding ? { nativeBinding: options.sqliteNativeBinding } : {}),
+    now: () => clock.now(),
+  });
+  const db = store.db;
+  if (store.movedAsideTo !== null) log.error(`store: database was damaged; moved to ${path.basename(store.movedAsideTo)}`);
   const context: CoreContext = {
     options,
     timing,
@@ -82,21 +87,35 @@ export function createCore(options: CoreOptions): Core {
 
   const rendererLog = createRendererLogWriter(log.scope('renderer'), () => context.clock.now());
   const diagnostics = createCoreDiagnostics(context, logsDir, () => handlers);
-  // Auth and the connection; `link` is the ServerLink delivery talks to (issue 4 plugs in
-  // `link.setPendingCountProvider(…)` and subscribes to onDidConnect/onFrame).
+  // Auth and the connection; the connection service is the ServerLink delivery talks to.
   const connectionStack = createConnectionStack(context);
   const link: ConnectionService = connectionStack.connection;
 
+  const delivery = createDeliveryService({
+    db,
+    // Tests may hand delivery a link of their own; the app always uses the connection.
+    link: options.link ?? link,
+    clock,
+    random: context.random,
+    timing,
+    limits: { ...DEFAULT_OUTBOX_LIMITS, ...options.outboxLimits },
+    log: log.scope('delivery'),
+    events,
+  });
+  link.setPendingCountProvider(() => delivery.pendingCountForCurrentUser());
+  // The banner says how many messages wait, so an outbox change refreshes the snapshot too.
+  events.on('outbox:changed', () => events.emit('connection:changed', link.snapshot()));
+
   const handlers: Handlers = {
     ...connectionStack.handlers,
-    'conversations:list': notImplemented('conversations:list'),
-    'messages:list': notImplemented('messages:list'),
-    'messages:send': notImplemented('messages:send'),
-    'messages:markRead': notImplemented('messages:markRead'),
-    'outbox:list': notImplemented('outbox:list'),
-    'outbox:retry': notImplemented('outbox:retry'),
-    'outbox:discard': notImplemented('outbox:discard'),
-    'outbox:confirm': notImplemented('outbox:confirm'),
+    'conversations:list': delivery.handlers['conversations:list'],
+    'messages:list': delivery.handlers['messages:list'],
+    'messages:send': delivery.handlers['messages:send'],
+    'messages:markRead': delivery.handlers['messages:markRead'],
+    'outbox:list': delivery.handlers['outbox:list'],
+    'outbox:retry': delivery.handlers['outbox:retry'],
+    'outbox:discard': delivery.handlers['outbox:discard'],
+    'outbox:confirm': delivery.handlers['outbox:confirm'],
     'diagnostics:collect': () => diagnostics.collect(),
     'diagnostics:save': (req) => diagnostics.save(req.bundleId),
     'diagnostics:showLogsFolder': () => diagnostics.showLogsFolder(),
@@ -119,6 +138,21 @@ export function createCore(options: CoreOptions): Core {
     start() {
       if (state !== 'idle') return Promise.resolve();
       state = 'started';
+      delivery.start();
+      if (store.movedAsideTo !== null) {
+        const id = newErrorId();
+        log.error(`store: DB_CORRUPT [${id}]`);
+        events.emit('notification', {
+          id,
+          code: 'DB_CORRUPT',
+          message: ERROR_INFO.DB_CORRUPT.message,
+          severity: 'critical',
+          sticky: true,
+          at: clock.now(),
+          actions: ['details'],
+          messageKey: null,
+        });
+      }
       log.info(`core: started (server ${options.serverUrl})`);
       return connectionStack.start();
     },
@@ -127,11 +161,16 @@ export function createCore(options: CoreOptions): Core {
       if (state === 'started') connectionStack.notifySystem(event);
     },
     getPendingCount() {
-      return 0;
+      return delivery.pendingCount();
     },
+    getOutboxSummary() {
+      return delivery.summary();
+    },
+    delivery,
     stop() {
       stopping ??= (async () => {
         state = 'stopped';
+        delivery.stop();
         connectionStack.stop();
         rendererLog.flush();
         diagnostics.dispose();
