@@ -37,4 +37,9 @@ export type CoreOptions = Readonly<{
   /** better-sqlite3 binding built for the current runtime (the Electron shell sets it). */
   sqliteNativeBinding?: string;
   appInfo?: AppInfo;
+  /**
+   * Port of the local Prometheus endpoint on 127.0.0.1: 0 = any free port, 'off' = no endpoint.
+   * Unset: `NOVA_METRICS_PORT`, else 9464.
+   */
+  metricsPort?: number | 'off';
 }>;
