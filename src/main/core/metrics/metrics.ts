@@ -79,10 +79,10 @@ const RESYNC_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 const API_LATENCY_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10];
 const IPC_BUCKETS = [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5];
 
-/** Version strings go into a label, so keep them to version-like characters. */
+/** Version strings go into a label, so only something shaped like a version gets through. */
 function versionLabel(value: string | null | undefined): string {
   if (!value) return 'none';
-  return /^[\w.+-]{1,64}$/.test(value) ? value : OTHER;
+  return /^v?\d{1,6}(\.\d{1,6}){0,3}([-+][0-9A-Za-z.]{1,32})?$/.test(value) ? value : OTHER;
 }
 
 function statusClass(status: number | 'network_error' | 'timeout'): HttpStatusClass {
