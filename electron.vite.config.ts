@@ -10,6 +10,9 @@ export default defineConfig({
   },
   preload: {
     build: {
+      // A sandboxed preload can require only electron's own modules, so zod (used by the
+      // contract) is bundled in rather than left as require('zod').
+      externalizeDeps: false,
       rollupOptions: { input: { index: resolve(__dirname, 'src/preload/index.ts') } },
     },
   },

@@ -1,0 +1,311 @@
+/**
+ * State shared by the REST and WebSocket halves, and the operations both use (sending a
+ * message, fanning out events), so the two transports cannot disagree.
+ */
+import type { WebSocket } from 'ws';
+import type { Duplex } from 'node:stream';
+import { RETRYABLE_CODES, STATUS_BY_CODE, ERROR_CODE_VERSION, CloseCode } from '../src/shared/protocol';
+import type { Conversation, ErrorCode, Message, ServerFrame } from '../src/shared/protocol';
+import type { AuthConfig } from './auth';
+import {
+  getConversation,
+  isMember,
+  lastMessageId,
+  memberIds,
+  sendMessage,
+  sendMessageLegacy,
+  unreadCount,
+} from './db';
+import type { ConversationRow, DB, MessageRow } from './db';
+import type { Logger } from './logger';
+import type { FixedWindowLimiter } from './rateLimit';
+
+export type FailSpec =
+  | Readonly<{ status: number; retryable?: boolean }>
+  | Readonly<{ nackCode: ErrorCode; retryable?: boolean }>;
+
+export type FaultState = {
+  /** Accept the TCP connection and read the upgrade request, but never answer it. */
+  holdUpgrades: boolean;
+  /** Open sockets stop being read (so protocol pings go unanswered) and get nothing sent. */
+  frozen: boolean;
+  ackDelayMs: number;
+  failSends: { remaining: number; spec: FailSpec } | null;
+  unavailableUntilMs: number;
+  rejectLogins: { status: number } | null;
+};
+
+export type Conn = {
+  readonly id: string;
+  readonly ws: WebSocket;
+  readonly userId: string;
+  readonly sessionId: string;
+  /** Token expiry (epoch ms); the socket is closed with 4001 when it passes. */
+  readonly expMs: number;
+  /** Set for Nova-style conversation-scoped sockets; null for user-scoped ones. */
+  readonly conversationId: string | null;
+  readonly legacy: boolean;
+  /** Conversations a user-scoped socket asked not to hear about (via `unsubscribe`). */
+  readonly muted: Set<string>;
+  idleTimer: NodeJS.Timeout | null;
+  expiryTimer: NodeJS.Timeout | null;
+};
+
+export type ServerStats = {
+  connectionAttempts: number;
+  connectionsAccepted: number;
+  upgradesRefused: number;
+  framesReceived: number;
+};
+
+export type ResolvedOptions = Readonly<{
+  maxPayloadSize: number;
+  pingIntervalMs: number;
+  idleTimeoutMs: number;
+}>;
+
+export type ServerContext = {
+  db: DB;
+  readonly auth: AuthConfig;
+  readonly log: Logger;
+  readonly clock: () => number;
+  readonly legacy: boolean;
+  readonly opts: ResolvedOptions;
+  readonly faults: FaultState;
+  readonly conns: Map<string, Conn>;
+  readonly connsByUser: Map<string, Set<Conn>>;
+  readonly limiter: FixedWindowLimiter | null;
+  readonly admission: FixedWindowLimiter | null;
+  readonly stats: ServerStats;
+  /** Upgrade sockets parked by the half-open fault, destroyed on close. */
+  readonly heldSockets: Set<Duplex>;
+};
+
+export function isoNow(ctx: ServerContext): string {
+  return new Date(ctx.clock()).toISOString();
+}
+
+export function newFaultState(): FaultState {
+  return {
+    holdUpgrades: false,
+    frozen: false,
+    ackDelayMs: 0,
+    failSends: null,
+    unavailableUntilMs: 0,
+    rejectLogins: null,
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Views
+// ---------------------------------------------------------------------------------------
+export function toMessage(m: MessageRow): Message {
+  return {
+    id: m.id,
+    sender_id: m.sender_id,
+    sequence_number: m.sequence_number,
+    created_at: m.created_at,
+    conversation_id: m.conversation_id,
+    plaintext: m.plaintext,
+    idempotency_key: m.idempotency_key,
+    edited_at: m.edited_at,
+    deleted_at: m.deleted_at,
+    client_seq: m.client_seq,
+  };
+}
+
+/** What real Nova returns and broadcasts: no content, no timestamps beyond created_at. */
+export function toLegacyMessage(m: MessageRow, withCreatedAt: boolean): Message {
+  const base = { id: m.id, sender_id: m.sender_id, sequence_number: m.sequence_number };
+  return withCreatedAt ? { ...base, created_at: m.created_at } : base;
+}
+
+export function toConversation(ctx: ServerContext, c: ConversationRow, viewerId: string): Conversation {
+  const members = memberIds(ctx.db, c.id);
+  const base = { id: c.id, member_count: members.length, last_message_id: lastMessageId(ctx.db, c.id) };
+  if (ctx.legacy) return base;
+  return {
+    ...base,
+    type: c.type,
+    name: c.name,
+    last_seq: c.last_seq,
+    unread_count: unreadCount(ctx.db, c.id, viewerId),
+    updated_at: c.updated_at,
+    member_ids: members,
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Fan-out
+// ---------------------------------------------------------------------------------------
+export function sendRaw(ctx: ServerContext, conn: Conn, data: string): void {
+  if (ctx.faults.frozen) return;
+  if (conn.ws.readyState === conn.ws.OPEN) conn.ws.send(data);
+}
+
+export function sendFrame(ctx: ServerContext, conn: Conn, frame: ServerFrame): void {
+  sendRaw(ctx, conn, JSON.stringify(frame));
+}
+
+export function errorFrame(
+  code: ErrorCode,
+  message: string,
+  extra: { ref?: string; retry_after_ms?: number } = {},
+): ServerFrame {
+  return { type: 'error', error_code: code, error_code_version: ERROR_CODE_VERSION, message, ...extra };
+}
+
+/**
+ * Delivers an event to every socket that should see events of this conversation. Legacy
+ * sockets get each frame twice: real Nova broadcasts locally and again via its Redis echo.
+ */
+export function publish(
+  ctx: ServerContext,
+  conversationId: string,
+  frame: ServerFrame,
+  options: { legacyFrame?: ServerFrame; except?: Conn } = {},
+): void {
+  const data = JSON.stringify(frame);
+  const legacyData = JSON.stringify(options.legacyFrame ?? frame);
+  for (const userId of memberIds(ctx.db, conversationId)) {
+    const conns = ctx.connsByUser.get(userId);
+    if (!conns) continue;
+    for (const conn of conns) {
+      if (conn === options.except) continue;
+      if (conn.conversationId !== null && conn.conversationId !== conversationId) continue;
+      if (conn.muted.has(conversationId)) continue;
+      if (conn.legacy) {
+        sendRaw(ctx, conn, legacyData);
+        sendRaw(ctx, conn, legacyData);
+      } else {
+        sendRaw(ctx, conn, data);
+      }
+    }
+  }
+}
+
+export function publishMessage(ctx: ServerContext, m: MessageRow): void {
+  publish(
+    ctx,
+    m.conversation_id,
+    { type: 'message', conversation_id: m.conversation_id, message: toMessage(m) },
+    {
+      legacyFrame: {
+        type: 'message',
+        conversation_id: m.conversation_id,
+        message: toLegacyMessage(m, false),
+      },
+    },
+  );
+}
+
+/** Sends an error frame, then closes 4001, to every socket matching `match`. */
+export function closeAuthSockets(
+  ctx: ServerContext,
+  match: (c: Conn) => boolean,
+  code: 'TOKEN_REVOKED' | 'TOKEN_EXPIRED',
+): number {
+  let n = 0;
+  for (const conn of [...ctx.conns.values()]) {
+    if (!match(conn)) continue;
+    closeAuth(ctx, conn, code);
+    n += 1;
+  }
+  return n;
+}
+
+export function closeAuth(ctx: ServerContext, conn: Conn, code: 'TOKEN_REVOKED' | 'TOKEN_EXPIRED'): void {
+  if (conn.ws.readyState !== conn.ws.OPEN) return;
+  const text = code === 'TOKEN_REVOKED' ? 'Token has been revoked' : 'Token has expired';
+  if (!conn.legacy) conn.ws.send(JSON.stringify(errorFrame(code, text)));
+  conn.ws.close(CloseCode.UNAUTHORIZED, code.toLowerCase());
+}
+
+// ---------------------------------------------------------------------------------------
+// Sending
+// ---------------------------------------------------------------------------------------
+export type SendRequest = Readonly<{
+  conversationId: string;
+  senderId: string;
+  plaintext: string;
+  idempotencyKey: string | null;
+  clientSeq: number | null;
+  deviceId: string | null;
+}>;
+
+export type SendResult =
+  | { ok: true; duplicate: boolean; message: MessageRow }
+  | {
+      ok: false;
+      code: ErrorCode;
+      status: number;
+      error: string;
+      retryable: boolean;
+      expectedClientSeq?: number;
+    };
+
+function codeForStatus(status: number): ErrorCode {
+  const byStatus: Record<number, ErrorCode> = {
+    400: 'INVALID_INPUT',
+    401: 'UNAUTHORIZED',
+    403: 'FORBIDDEN',
+    404: 'NOT_FOUND',
+    409: 'CONFLICT',
+    413: 'PAYLOAD_TOO_LARGE',
+    429: 'RATE_LIMITED',
+    500: 'INTERNAL_ERROR',
+    503: 'SERVICE_UNAVAILABLE',
+  };
+  return byStatus[status] ?? (status >= 500 ? 'INTERNAL_ERROR' : 'INVALID_INPUT');
+}
+
+function fail(code: ErrorCode, error: string, status = STATUS_BY_CODE[code]): SendResult {
+  return { ok: false, code, status, error, retryable: RETRYABLE_CODES.has(code) };
+}
+
+/** Injected failures come first so a test can fail a send without touching the database. */
+export function performSend(ctx: ServerContext, req: SendRequest): SendResult {
+  const injected = ctx.faults.failSends;
+  if (injected && injected.remaining > 0) {
+    injected.remaining -= 1;
+    if (injected.remaining === 0) ctx.faults.failSends = null;
+    const spec = injected.spec;
+    const code = 'status' in spec ? codeForStatus(spec.status) : spec.nackCode;
+    const status = 'status' in spec ? spec.status : STATUS_BY_CODE[spec.nackCode];
+    return {
+      ok: false,
+      code,
+      status,
+      error: 'Injected failure',
+      retryable: spec.retryable ?? RETRYABLE_CODES.has(code),
+    };
+  }
+  if (!getConversation(ctx.db, req.conversationId)) return fail('NOT_FOUND', 'Conversation not found');
+  if (!isMember(ctx.db, req.conversationId, req.senderId)) {
+    return fail('NOT_MEMBER', 'Not a member of this conversation');
+  }
+  const input = { ...req, now: isoNow(ctx) };
+  const outcome = ctx.legacy ? sendMessageLegacy(ctx.db, input) : sendMessage(ctx.db, input);
+  switch (outcome.kind) {
+    case 'accepted':
+      publishMessage(ctx, outcome.message);
+      return { ok: true, duplicate: false, message: outcome.message };
+    case 'duplicate':
+      // real Nova re-broadcasts retries; we do not, so a retry never shows twice
+      if (ctx.legacy) publishMessage(ctx, outcome.message);
+      return { ok: true, duplicate: true, message: outcome.message };
+    case 'key_conflict':
+      return fail('CONFLICT', 'idempotency_key already used in another conversation');
+    case 'out_of_order':
+      return {
+        ...(fail('OUT_OF_ORDER', `client_seq out of order; expected ${outcome.expected}`) as {
+          ok: false;
+          code: ErrorCode;
+          status: number;
+          error: string;
+          retryable: boolean;
+        }),
+        expectedClientSeq: outcome.expected,
+      };
+  }
+}

@@ -1,0 +1,612 @@
+/**
+ * SQLite persistence for the reference server. Plain functions taking `db` first; every
+ * multi-statement write runs in one synchronous transaction, which is also what makes
+ * per-conversation sequence numbers gap-free: better-sqlite3 serialises the whole
+ * read-increment-insert, and `.immediate` takes the write lock up front in case another
+ * process shares the file.
+ */
+import Database from 'better-sqlite3';
+import type { Database as DB, Statement } from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+
+export type { DB };
+
+type Migration = Readonly<{ version: number; up: (db: DB) => void }>;
+
+const MIGRATIONS: ReadonlyArray<Migration> = [
+  {
+    version: 1,
+    up: (db) =>
+      db.exec(`
+        CREATE TABLE users (
+          id TEXT PRIMARY KEY,
+          email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+          username TEXT NOT NULL,
+          password_hash TEXT NOT NULL,
+          totp_secret TEXT,
+          -- bumped by revokeUser: every token carrying an older generation is revoked
+          token_generation INTEGER NOT NULL DEFAULT 0,
+          created_at TEXT NOT NULL
+        );
+        CREATE TABLE backup_codes (
+          id INTEGER PRIMARY KEY,
+          user_id TEXT NOT NULL REFERENCES users(id),
+          code_hash TEXT NOT NULL,
+          used_at TEXT
+        );
+        CREATE TABLE conversations (
+          id TEXT PRIMARY KEY,
+          type TEXT NOT NULL CHECK (type IN ('direct', 'group')),
+          name TEXT,
+          last_seq INTEGER NOT NULL DEFAULT 0,
+          created_at TEXT NOT NULL,
+          updated_at TEXT NOT NULL
+        );
+        CREATE TABLE members (
+          conversation_id TEXT NOT NULL REFERENCES conversations(id),
+          user_id TEXT NOT NULL REFERENCES users(id),
+          role TEXT NOT NULL DEFAULT 'member',
+          joined_at TEXT NOT NULL,
+          last_read_seq INTEGER NOT NULL DEFAULT 0,
+          last_delivered_seq INTEGER NOT NULL DEFAULT 0,
+          PRIMARY KEY (conversation_id, user_id)
+        );
+        CREATE INDEX members_by_user ON members(user_id);
+        CREATE TABLE messages (
+          id TEXT PRIMARY KEY,
+          conversation_id TEXT NOT NULL REFERENCES conversations(id),
+          sender_id TEXT NOT NULL REFERENCES users(id),
+          sequence_number INTEGER NOT NULL,
+          plaintext TEXT NOT NULL,
+          idempotency_key TEXT,
+          client_seq INTEGER,
+          device_id TEXT,
+          created_at TEXT NOT NULL,
+          edited_at TEXT,
+          deleted_at TEXT,
+          UNIQUE (conversation_id, sequence_number)
+        );
+        -- idempotency keys are scoped to the sender (Nova's global scope lets one user's key
+        -- collide with another's); this index is also the persisted key store
+        CREATE UNIQUE INDEX messages_idempotency ON messages(sender_id, idempotency_key)
+          WHERE idempotency_key IS NOT NULL;
+        CREATE INDEX messages_by_key ON messages(idempotency_key);
+        CREATE TABLE client_seqs (
+          user_id TEXT NOT NULL,
+          device_id TEXT NOT NULL,
+          conversation_id TEXT NOT NULL,
+          last_client_seq INTEGER NOT NULL,
+          PRIMARY KEY (user_id, device_id, conversation_id)
+        );
+        CREATE TABLE sessions (
+          id TEXT PRIMARY KEY,
+          user_id TEXT NOT NULL REFERENCES users(id),
+          created_at TEXT NOT NULL,
+          revoked_at TEXT
+        );
+        CREATE TABLE refresh_tokens (
+          jti TEXT PRIMARY KEY,
+          session_id TEXT NOT NULL REFERENCES sessions(id),
+          expires_at INTEGER NOT NULL,
+          used_at TEXT
+        );
+        CREATE TABLE revoked_tokens (
+          jti TEXT PRIMARY KEY,
+          expires_at INTEGER NOT NULL
+        );
+        CREATE TABLE login_challenges (
+          id TEXT PRIMARY KEY,
+          user_id TEXT NOT NULL REFERENCES users(id),
+          expires_at INTEGER NOT NULL,
+          used_at TEXT
+        );
+      `),
+  },
+];
+
+export function migrate(db: DB): void {
+  const from = db.pragma('user_version', { simple: true }) as number;
+  for (const m of MIGRATIONS) {
+    if (m.version <= from) continue;
+    db.transaction(() => {
+      m.up(db);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+}
+
+export function openDatabase(file: string): DB {
+  const db = new Database(file);
+  if (file !== ':memory:') {
+    db.pragma('journal_mode = WAL');
+    // FULL: an acked message must survive a crash of the server process
+    db.pragma('synchronous = FULL');
+  }
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return db;
+}
+
+// Statements are cached per connection; restart() reopens the file and gets a fresh cache.
+const statementCache = new WeakMap<DB, Map<string, Statement>>();
+function stmt(db: DB, sql: string): Statement {
+  let cache = statementCache.get(db);
+  if (!cache) {
+    cache = new Map();
+    statementCache.set(db, cache);
+  }
+  let s = cache.get(sql);
+  if (!s) {
+    s = db.prepare(sql);
+    cache.set(sql, s);
+  }
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------
+// Rows
+// ---------------------------------------------------------------------------------------
+export type UserRow = Readonly<{
+  id: string;
+  email: string;
+  username: string;
+  password_hash: string;
+  totp_secret: string | null;
+  token_generation: number;
+}>;
+
+export type ConversationRow = Readonly<{
+  id: string;
+  type: 'direct' | 'group';
+  name: string | null;
+  last_seq: number;
+  created_at: string;
+  updated_at: string;
+}>;
+
+export type MessageRow = Readonly<{
+  id: string;
+  conversation_id: string;
+  sender_id: string;
+  sequence_number: number;
+  plaintext: string;
+  idempotency_key: string | null;
+  client_seq: number | null;
+  device_id: string | null;
+  created_at: string;
+  edited_at: string | null;
+  deleted_at: string | null;
+}>;
+
+// ---------------------------------------------------------------------------------------
+// Users and auth state
+// ---------------------------------------------------------------------------------------
+export function insertUser(
+  db: DB,
+  u: { email: string; username: string; passwordHash: string; totpSecret?: string; now: string },
+): UserRow {
+  const id = randomUUID();
+  stmt(
+    db,
+    'INSERT INTO users (id, email, username, password_hash, totp_secret, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+  ).run(id, u.email, u.username, u.passwordHash, u.totpSecret ?? null, u.now);
+  const row = getUserById(db, id);
+  if (!row) throw new Error('insertUser: row vanished');
+  return row;
+}
+
+export function getUserById(db: DB, id: string): UserRow | undefined {
+  return stmt(db, 'SELECT * FROM users WHERE id = ?').get(id) as UserRow | undefined;
+}
+
+export function getUserByEmail(db: DB, email: string): UserRow | undefined {
+  return stmt(db, 'SELECT * FROM users WHERE email = ?').get(email) as UserRow | undefined;
+}
+
+export function bumpTokenGeneration(db: DB, userId: string, now: string): void {
+  db.transaction(() => {
+    stmt(db, 'UPDATE users SET token_generation = token_generation + 1 WHERE id = ?').run(userId);
+    stmt(db, 'UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL').run(
+      now,
+      userId,
+    );
+  })();
+}
+
+export function insertBackupCodes(db: DB, userId: string, hashes: ReadonlyArray<string>): void {
+  const s = stmt(db, 'INSERT INTO backup_codes (user_id, code_hash) VALUES (?, ?)');
+  db.transaction(() => {
+    for (const h of hashes) s.run(userId, h);
+  })();
+}
+
+export function unusedBackupCodes(db: DB, userId: string): Array<{ id: number; code_hash: string }> {
+  return stmt(db, 'SELECT id, code_hash FROM backup_codes WHERE user_id = ? AND used_at IS NULL').all(
+    userId,
+  ) as Array<{ id: number; code_hash: string }>;
+}
+
+/** Returns false when another request used the same code first. */
+export function consumeBackupCode(db: DB, id: number, now: string): boolean {
+  return (
+    stmt(db, 'UPDATE backup_codes SET used_at = ? WHERE id = ? AND used_at IS NULL').run(now, id)
+      .changes === 1
+  );
+}
+
+export function insertSession(db: DB, userId: string, now: string): string {
+  const id = randomUUID();
+  stmt(db, 'INSERT INTO sessions (id, user_id, created_at) VALUES (?, ?, ?)').run(id, userId, now);
+  return id;
+}
+
+export function isSessionRevoked(db: DB, sessionId: string): boolean {
+  const row = stmt(db, 'SELECT revoked_at FROM sessions WHERE id = ?').get(sessionId) as
+    | { revoked_at: string | null }
+    | undefined;
+  return !row || row.revoked_at !== null;
+}
+
+export function revokeSession(db: DB, sessionId: string, now: string): void {
+  stmt(db, 'UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, sessionId);
+}
+
+export function insertRefreshToken(db: DB, jti: string, sessionId: string, expiresAt: number): void {
+  stmt(db, 'INSERT INTO refresh_tokens (jti, session_id, expires_at) VALUES (?, ?, ?)').run(
+    jti,
+    sessionId,
+    expiresAt,
+  );
+}
+
+/** Marks a refresh token spent; false if it was unknown or already spent (rotation). */
+export function spendRefreshToken(db: DB, jti: string, now: string): boolean {
+  return (
+    stmt(db, 'UPDATE refresh_tokens SET used_at = ? WHERE jti = ? AND used_at IS NULL').run(now, jti)
+      .changes === 1
+  );
+}
+
+export function isRefreshTokenSpent(db: DB, jti: string): boolean {
+  const row = stmt(db, 'SELECT used_at FROM refresh_tokens WHERE jti = ?').get(jti) as
+    | { used_at: string | null }
+    | undefined;
+  return !row || row.used_at !== null;
+}
+
+export function revokeTokenId(db: DB, jti: string, expiresAt: number): void {
+  stmt(db, 'INSERT OR IGNORE INTO revoked_tokens (jti, expires_at) VALUES (?, ?)').run(jti, expiresAt);
+}
+
+export function isTokenIdRevoked(db: DB, jti: string): boolean {
+  return stmt(db, 'SELECT 1 FROM revoked_tokens WHERE jti = ?').get(jti) !== undefined;
+}
+
+export function insertLoginChallenge(db: DB, userId: string, expiresAt: number): string {
+  const id = randomUUID();
+  stmt(db, 'INSERT INTO login_challenges (id, user_id, expires_at) VALUES (?, ?, ?)').run(
+    id,
+    userId,
+    expiresAt,
+  );
+  return id;
+}
+
+export function getLoginChallenge(
+  db: DB,
+  id: string,
+): { user_id: string; expires_at: number; used_at: string | null } | undefined {
+  return stmt(db, 'SELECT user_id, expires_at, used_at FROM login_challenges WHERE id = ?').get(id) as
+    | { user_id: string; expires_at: number; used_at: string | null }
+    | undefined;
+}
+
+export function consumeLoginChallenge(db: DB, id: string, now: string): boolean {
+  return (
+    stmt(db, 'UPDATE login_challenges SET used_at = ? WHERE id = ? AND used_at IS NULL').run(now, id)
+      .changes === 1
+  );
+}
+
+// ---------------------------------------------------------------------------------------
+// Conversations
+// ---------------------------------------------------------------------------------------
+export function createConversation(
+  db: DB,
+  c: { type: 'direct' | 'group'; name: string | null; memberIds: ReadonlyArray<string>; now: string },
+): ConversationRow {
+  const id = randomUUID();
+  db.transaction(() => {
+    stmt(
+      db,
+      'INSERT INTO conversations (id, type, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
+    ).run(id, c.type, c.name, c.now, c.now);
+    const add = stmt(db, 'INSERT OR IGNORE INTO members (conversation_id, user_id, joined_at) VALUES (?, ?, ?)');
+    for (const m of c.memberIds) add.run(id, m, c.now);
+  })();
+  const row = getConversation(db, id);
+  if (!row) throw new Error('createConversation: row vanished');
+  return row;
+}
+
+export function getConversation(db: DB, id: string): ConversationRow | undefined {
+  return stmt(db, 'SELECT * FROM conversations WHERE id = ?').get(id) as ConversationRow | undefined;
+}
+
+export function findDirectConversation(db: DB, a: string, b: string): ConversationRow | undefined {
+  return stmt(
+    db,
+    `SELECT c.* FROM conversations c
+       JOIN members ma ON ma.conversation_id = c.id AND ma.user_id = ?
+       JOIN members mb ON mb.conversation_id = c.id AND mb.user_id = ?
+     WHERE c.type = 'direct' LIMIT 1`,
+  ).get(a, b) as ConversationRow | undefined;
+}
+
+export function isMember(db: DB, conversationId: string, userId: string): boolean {
+  return (
+    stmt(db, 'SELECT 1 FROM members WHERE conversation_id = ? AND user_id = ?').get(
+      conversationId,
+      userId,
+    ) !== undefined
+  );
+}
+
+export function memberIds(db: DB, conversationId: string): string[] {
+  return (
+    stmt(db, 'SELECT user_id FROM members WHERE conversation_id = ? ORDER BY joined_at, user_id')
+      .pluck()
+      .all(conversationId) as string[]
+  );
+}
+
+export function countConversationsOf(db: DB, userId: string): number {
+  return stmt(db, 'SELECT COUNT(*) FROM members WHERE user_id = ?').pluck().get(userId) as number;
+}
+
+export function listConversationsOf(
+  db: DB,
+  userId: string,
+  limit: number,
+  offset: number,
+): ConversationRow[] {
+  return stmt(
+    db,
+    `SELECT c.* FROM conversations c JOIN members m ON m.conversation_id = c.id
+     WHERE m.user_id = ? ORDER BY c.updated_at DESC, c.id LIMIT ? OFFSET ?`,
+  ).all(userId, limit, offset) as ConversationRow[];
+}
+
+export function lastMessageId(db: DB, conversationId: string): string | null {
+  const id = stmt(
+    db,
+    'SELECT id FROM messages WHERE conversation_id = ? ORDER BY sequence_number DESC LIMIT 1',
+  )
+    .pluck()
+    .get(conversationId) as string | undefined;
+  return id ?? null;
+}
+
+export function unreadCount(db: DB, conversationId: string, userId: string): number {
+  return stmt(
+    db,
+    `SELECT COUNT(*) FROM messages msg JOIN members m
+       ON m.conversation_id = msg.conversation_id AND m.user_id = ?
+     WHERE msg.conversation_id = ? AND msg.sequence_number > m.last_read_seq
+       AND msg.sender_id != ? AND msg.deleted_at IS NULL`,
+  )
+    .pluck()
+    .get(userId, conversationId, userId) as number;
+}
+
+/** Read markers only move forward; returns the marker after the update. */
+export function markRead(db: DB, conversationId: string, userId: string, seq: number): number {
+  stmt(
+    db,
+    'UPDATE members SET last_read_seq = MAX(last_read_seq, ?) WHERE conversation_id = ? AND user_id = ?',
+  ).run(seq, conversationId, userId);
+  return stmt(db, 'SELECT last_read_seq FROM members WHERE conversation_id = ? AND user_id = ?')
+    .pluck()
+    .get(conversationId, userId) as number;
+}
+
+export function markDelivered(db: DB, conversationId: string, userId: string, seq: number): void {
+  stmt(
+    db,
+    'UPDATE members SET last_delivered_seq = MAX(last_delivered_seq, ?) WHERE conversation_id = ? AND user_id = ?',
+  ).run(seq, conversationId, userId);
+}
+
+// ---------------------------------------------------------------------------------------
+// Messages
+// ---------------------------------------------------------------------------------------
+export type SendInput = Readonly<{
+  conversationId: string;
+  senderId: string;
+  plaintext: string;
+  idempotencyKey: string | null;
+  clientSeq: number | null;
+  deviceId: string | null;
+  now: string;
+}>;
+
+export type SendOutcome =
+  | { kind: 'accepted'; message: MessageRow }
+  | { kind: 'duplicate'; message: MessageRow }
+  /** The sender reused a key in another conversation: not a retry, so not deduplicated. */
+  | { kind: 'key_conflict'; message: MessageRow }
+  | { kind: 'out_of_order'; expected: number };
+
+/** Devices that send client_seq without a device_id share this one slot per user. */
+export const DEFAULT_DEVICE_ID = 'default';
+
+export function sendMessage(db: DB, input: SendInput): SendOutcome {
+  return db
+    .transaction((): SendOutcome => {
+      if (input.idempotencyKey !== null) {
+        const prior = stmt(db, 'SELECT * FROM messages WHERE sender_id = ? AND idempotency_key = ?').get(
+          input.senderId,
+          input.idempotencyKey,
+        ) as MessageRow | undefined;
+        if (prior) {
+          return prior.conversation_id === input.conversationId
+            ? { kind: 'duplicate', message: prior }
+            : { kind: 'key_conflict', message: prior };
+        }
+      }
+      const deviceId = input.clientSeq !== null ? (input.deviceId ?? DEFAULT_DEVICE_ID) : input.deviceId;
+      if (input.clientSeq !== null) {
+        const last =
+          (stmt(
+            db,
+            'SELECT last_client_seq FROM client_seqs WHERE user_id = ? AND device_id = ? AND conversation_id = ?',
+          )
+            .pluck()
+            .get(input.senderId, deviceId, input.conversationId) as number | undefined) ?? 0;
+        if (input.clientSeq !== last + 1) return { kind: 'out_of_order', expected: last + 1 };
+        stmt(
+          db,
+          `INSERT INTO client_seqs (user_id, device_id, conversation_id, last_client_seq) VALUES (?, ?, ?, ?)
+           ON CONFLICT (user_id, device_id, conversation_id) DO UPDATE SET last_client_seq = excluded.last_client_seq`,
+        ).run(input.senderId, deviceId, input.conversationId, input.clientSeq);
+      }
+      const seq = stmt(
+        db,
+        'UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? RETURNING last_seq',
+      )
+        .pluck()
+        .get(input.now, input.conversationId) as number | undefined;
+      if (seq === undefined) throw new Error(`sendMessage: no conversation ${input.conversationId}`);
+      const message: MessageRow = {
+        id: randomUUID(),
+        conversation_id: input.conversationId,
+        sender_id: input.senderId,
+        sequence_number: seq,
+        plaintext: input.plaintext,
+        idempotency_key: input.idempotencyKey,
+        client_seq: input.clientSeq,
+        device_id: deviceId,
+        created_at: input.now,
+        edited_at: null,
+        deleted_at: null,
+      };
+      insertMessageRow(db, message);
+      return { kind: 'accepted', message };
+    })
+    .immediate();
+}
+
+function insertMessageRow(db: DB, m: MessageRow): void {
+  stmt(
+    db,
+    `INSERT INTO messages (id, conversation_id, sender_id, sequence_number, plaintext, idempotency_key,
+       client_seq, device_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    m.id,
+    m.conversation_id,
+    m.sender_id,
+    m.sequence_number,
+    m.plaintext,
+    m.idempotency_key,
+    m.client_seq,
+    m.device_id,
+    m.created_at,
+  );
+}
+
+/**
+ * Real Nova (da4f975d): one global BIGSERIAL for sequence numbers (gaps within a
+ * conversation) and a global idempotency index (a repeat returns the original, whoever sent it).
+ */
+export function sendMessageLegacy(db: DB, input: SendInput): SendOutcome {
+  return db
+    .transaction((): SendOutcome => {
+      if (input.idempotencyKey !== null) {
+        const prior = stmt(db, 'SELECT * FROM messages WHERE idempotency_key = ? LIMIT 1').get(
+          input.idempotencyKey,
+        ) as MessageRow | undefined;
+        if (prior) return { kind: 'duplicate', message: prior };
+      }
+      // Nova's BIGSERIAL, emulated: one counter over every conversation
+      const seq = stmt(db, 'SELECT COALESCE(MAX(sequence_number), 0) + 1 FROM messages').pluck().get() as number;
+      stmt(db, 'UPDATE conversations SET last_seq = ?, updated_at = ? WHERE id = ?').run(
+        seq,
+        input.now,
+        input.conversationId,
+      );
+      const message: MessageRow = {
+        id: randomUUID(),
+        conversation_id: input.conversationId,
+        sender_id: input.senderId,
+        sequence_number: seq,
+        plaintext: input.plaintext,
+        idempotency_key: input.idempotencyKey,
+        client_seq: null,
+        device_id: null,
+        created_at: input.now,
+        edited_at: null,
+        deleted_at: null,
+      };
+      insertMessageRow(db, message);
+      return { kind: 'accepted', message };
+    })
+    .immediate();
+}
+
+export function getMessage(db: DB, id: string): MessageRow | undefined {
+  return stmt(db, 'SELECT * FROM messages WHERE id = ?').get(id) as MessageRow | undefined;
+}
+
+/** Ascending page strictly between the two cursors; `beforeSeq` pages backwards from the newest. */
+export function listMessages(
+  db: DB,
+  conversationId: string,
+  q: { afterSeq?: number; beforeSeq?: number; limit: number },
+): MessageRow[] {
+  const after = q.afterSeq ?? -1;
+  const before = q.beforeSeq ?? Number.MAX_SAFE_INTEGER;
+  if (q.afterSeq === undefined && q.beforeSeq !== undefined) {
+    // newest `limit` messages below the cursor, still returned ascending
+    const rows = stmt(
+      db,
+      `SELECT * FROM messages WHERE conversation_id = ? AND sequence_number < ?
+       ORDER BY sequence_number DESC LIMIT ?`,
+    ).all(conversationId, before, q.limit) as MessageRow[];
+    return rows.reverse();
+  }
+  return stmt(
+    db,
+    `SELECT * FROM messages WHERE conversation_id = ? AND sequence_number > ? AND sequence_number < ?
+     ORDER BY sequence_number ASC LIMIT ?`,
+  ).all(conversationId, after, before, q.limit) as MessageRow[];
+}
+
+export function searchMessages(
+  db: DB,
+  conversationId: string,
+  q: { text: string; limit: number; offset: number; oldestFirst: boolean },
+): { rows: MessageRow[]; total: number } {
+  const like = `%${q.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const where = `conversation_id = ? AND deleted_at IS NULL AND plaintext LIKE ? ESCAPE '\\'`;
+  const total = stmt(db, `SELECT COUNT(*) FROM messages WHERE ${where}`)
+    .pluck()
+    .get(conversationId, like) as number;
+  const order = q.oldestFirst ? 'ASC' : 'DESC';
+  const rows = stmt(
+    db,
+    `SELECT * FROM messages WHERE ${where} ORDER BY sequence_number ${order} LIMIT ? OFFSET ?`,
+  ).all(conversationId, like, q.limit, q.offset) as MessageRow[];
+  return { rows, total };
+}
+
+export function editMessage(db: DB, id: string, plaintext: string, now: string): void {
+  stmt(db, 'UPDATE messages SET plaintext = ?, edited_at = ? WHERE id = ?').run(plaintext, now, id);
+}
+
+export function deleteMessage(db: DB, id: string, now: string): void {
+  stmt(db, "UPDATE messages SET deleted_at = ?, plaintext = '' WHERE id = ? AND deleted_at IS NULL").run(
+    now,
+    id,
+  );
+}

@@ -1,0 +1,619 @@
+/**
+ * REST half of the server (§8.2). Conversation routes have no /api/v1 prefix, as in Nova's
+ * messaging-service; auth lives under /api/v1/auth, as in Nova's user-service.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { z } from 'zod';
+import {
+  CreateConversationRequestSchema,
+  EditMessageRequestSchema,
+  LoginRequestSchema,
+  LogoutRequestSchema,
+  MESSAGE_PAGE_DEFAULT,
+  MESSAGE_PAGE_MAX,
+  PROTOCOL_VERSION,
+  ReadRequestSchema,
+  RefreshRequestSchema,
+  STATUS_BY_CODE,
+  SendMessageRequestSchema,
+  TwoFactorVerifyRequestSchema,
+} from '../src/shared/protocol';
+import type {
+  ConversationList,
+  ErrorBody,
+  ErrorCode,
+  HealthResponse,
+  SearchResponse,
+  SendMessageResponse,
+} from '../src/shared/protocol';
+import { bearerToken, checkSecret, checkTotp, issueTokenPair, verifyToken } from './auth';
+import type { VerifiedToken } from './auth';
+import {
+  consumeBackupCode,
+  consumeLoginChallenge,
+  countConversationsOf,
+  createConversation,
+  deleteMessage,
+  editMessage,
+  findDirectConversation,
+  getConversation,
+  getLoginChallenge,
+  getMessage,
+  getUserByEmail,
+  getUserById,
+  insertLoginChallenge,
+  insertSession,
+  isMember,
+  listConversationsOf,
+  listMessages,
+  markRead,
+  revokeSession,
+  revokeTokenId,
+  searchMessages,
+  spendRefreshToken,
+  unusedBackupCodes,
+} from './db';
+import type { ConversationRow } from './db';
+import {
+  closeAuthSockets,
+  isoNow,
+  performSend,
+  publish,
+  toConversation,
+  toLegacyMessage,
+  toMessage,
+} from './core';
+import type { ServerContext } from './core';
+import { errorMessage } from './logger';
+
+type Extra = Readonly<{ retry_after_ms?: number; expected_client_seq?: number; headers?: Record<string, string> }>;
+
+/** Thrown inside a handler to answer with an error; caught once in handleHttp. */
+class HttpError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: string | null = null,
+    readonly extra: Extra = {},
+    readonly status: number = STATUS_BY_CODE[code],
+  ) {
+    super(message);
+  }
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  if (res.headersSent) return;
+  const text = body === undefined ? '' : JSON.stringify(body);
+  res.writeHead(status, {
+    ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+    'Content-Length': String(Buffer.byteLength(text)),
+    ...headers,
+  });
+  res.end(text);
+}
+
+function sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+  if (res.headersSent) return;
+  res.writeHead(status, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(text)),
+    ...headers,
+  });
+  res.end(text);
+}
+
+/** Nova's messaging-service answers errors in plain text (§2.3). */
+function legacyText(status: number, message: string): string {
+  switch (status) {
+    case 400:
+      return message;
+    case 401:
+      return 'unauthorized';
+    case 403:
+      return 'forbidden';
+    case 404:
+      return 'not found';
+    default:
+      return status >= 500 ? `server error: ${message}` : message;
+  }
+}
+
+function sendError(ctx: ServerContext, res: ServerResponse, err: HttpError, isAuthRoute: boolean): void {
+  const headers = { ...(err.extra.headers ?? {}) };
+  if (err.extra.retry_after_ms !== undefined && headers['Retry-After'] === undefined) {
+    headers['Retry-After'] = String(Math.max(1, Math.ceil(err.extra.retry_after_ms / 1000)));
+  }
+  if (ctx.legacy) {
+    // Nova's user-service answers JSON without a code; its messaging-service plain text
+    if (isAuthRoute) send(res, err.status, { error: err.message, details: err.details }, headers);
+    else sendText(res, err.status, legacyText(err.status, err.message), headers);
+    return;
+  }
+  const body: ErrorBody = {
+    error: err.message,
+    details: err.details,
+    code: err.code,
+    ...(err.extra.retry_after_ms !== undefined ? { retry_after_ms: err.extra.retry_after_ms } : {}),
+    ...(err.extra.expected_client_seq !== undefined
+      ? { expected_client_seq: err.extra.expected_client_seq }
+      : {}),
+  };
+  send(res, err.status, body, headers);
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size > limit) {
+      throw new HttpError('PAYLOAD_TOO_LARGE', 'Request body too large', `limit is ${limit} bytes`);
+    }
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function readJson<S extends z.ZodType>(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  schema: S,
+  options: { emptyAs?: unknown } = {},
+): Promise<z.infer<S>> {
+  const text = await readBody(req, ctx.opts.maxPayloadSize);
+  let value: unknown;
+  if (text.trim() === '' && options.emptyAs !== undefined) {
+    value = options.emptyAs;
+  } else {
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw new HttpError('INVALID_INPUT', 'Malformed JSON body');
+    }
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const details = parsed.error.issues
+      .slice(0, 5)
+      .map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`)
+      .join('; ');
+    throw new HttpError('INVALID_INPUT', 'Invalid request body', details);
+  }
+  return parsed.data;
+}
+
+function intParam(url: URL, name: string, options: { min: number; max?: number }): number | undefined {
+  const raw = url.searchParams.get(name);
+  if (raw === null || raw === '') return undefined;
+  if (!/^\d+$/.test(raw)) throw new HttpError('INVALID_INPUT', `${name} must be a non-negative integer`);
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < options.min || (options.max !== undefined && n > options.max)) {
+    throw new HttpError(
+      'INVALID_INPUT',
+      `${name} out of range`,
+      `expected ${options.min}..${options.max ?? 'max'}`,
+    );
+  }
+  return n;
+}
+
+type Authed = Readonly<{ token: VerifiedToken; rateHeaders: Record<string, string> }>;
+
+async function authenticate(ctx: ServerContext, req: IncomingMessage): Promise<Authed> {
+  const token = bearerToken(req.headers.authorization);
+  if (!token) throw new HttpError('UNAUTHORIZED', 'Missing bearer token');
+  const v = await verifyToken(ctx.db, ctx.auth, token, 'access');
+  if (!v.ok) throw new HttpError(v.code, v.message);
+  const rateHeaders: Record<string, string> = {};
+  if (ctx.limiter) {
+    const d = ctx.limiter.take(v.token.user.id, ctx.clock());
+    rateHeaders['X-RateLimit-Limit'] = String(d.limit);
+    rateHeaders['X-RateLimit-Remaining'] = String(d.remaining);
+    rateHeaders['X-RateLimit-Reset'] = String(Math.ceil(d.resetAtMs / 1000));
+    if (!d.allowed) {
+      throw new HttpError('RATE_LIMITED', 'Too many requests', `Retry in ${Math.ceil(d.retryAfterMs / 1000)} s`, {
+        retry_after_ms: d.retryAfterMs,
+        headers: rateHeaders,
+      });
+    }
+  }
+  return { token: v.token, rateHeaders };
+}
+
+function requireMember(ctx: ServerContext, conversationId: string, userId: string): ConversationRow {
+  const c = getConversation(ctx.db, conversationId);
+  if (!c) throw new HttpError('NOT_FOUND', 'Conversation not found');
+  if (!isMember(ctx.db, conversationId, userId)) {
+    // real Nova answers 401 to non-members (§2.3)
+    if (ctx.legacy) throw new HttpError('UNAUTHORIZED', 'unauthorized');
+    throw new HttpError('NOT_MEMBER', 'Not a member of this conversation');
+  }
+  return c;
+}
+
+function delayed(ctx: ServerContext, fn: () => void): void {
+  if (ctx.faults.ackDelayMs > 0) setTimeout(fn, ctx.faults.ackDelayMs);
+  else fn();
+}
+
+export async function handleHttp(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const path = url.pathname.replace(/\/+$/, '') || '/';
+  const method = req.method ?? 'GET';
+  const isAuthRoute = path.startsWith('/api/v1/auth/');
+  try {
+    const now = ctx.clock();
+    if (ctx.faults.unavailableUntilMs > now) {
+      const ms = ctx.faults.unavailableUntilMs - now;
+      throw new HttpError('SERVICE_UNAVAILABLE', 'Service temporarily unavailable', null, {
+        retry_after_ms: ms,
+      });
+    }
+    await route(ctx, req, res, url, path, method);
+  } catch (err) {
+    if (err instanceof HttpError) {
+      sendError(ctx, res, err, isAuthRoute);
+      return;
+    }
+    ctx.log.error('http: unhandled', { path, error: errorMessage(err) });
+    sendError(ctx, res, new HttpError('INTERNAL_ERROR', 'Internal server error'), isAuthRoute);
+  }
+}
+
+async function route(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  path: string,
+  method: string,
+): Promise<void> {
+  if (path === '/health' && method === 'GET') {
+    if (ctx.legacy) {
+      // Nova's router-wide auth layer guards /health too (§1.1 wiring bug)
+      await authenticate(ctx, req);
+      sendText(res, 200, 'OK');
+      return;
+    }
+    const body: HealthResponse = { status: 'ok', protocol_version: PROTOCOL_VERSION, mode: 'nova-compat' };
+    send(res, 200, body);
+    return;
+  }
+  if (path.startsWith('/api/v1/auth/') && method === 'POST') {
+    await authRoute(ctx, req, res, path.slice('/api/v1/auth/'.length));
+    return;
+  }
+
+  let m: RegExpExecArray | null;
+  if (path === '/conversations') {
+    if (method === 'GET') return listConversations(ctx, req, res, url);
+    if (method === 'POST') return createConversationRoute(ctx, req, res);
+  }
+  if ((m = /^\/conversations\/([^/]+)$/.exec(path)) && method === 'GET') {
+    const { token, rateHeaders } = await authenticate(ctx, req);
+    const c = requireMember(ctx, decodeURIComponent(m[1] ?? ''), token.user.id);
+    send(res, 200, toConversation(ctx, c, token.user.id), rateHeaders);
+    return;
+  }
+  if ((m = /^\/conversations\/([^/]+)\/messages$/.exec(path))) {
+    const id = decodeURIComponent(m[1] ?? '');
+    if (method === 'POST') return postMessage(ctx, req, res, id);
+    if (method === 'GET') return getMessages(ctx, req, res, url, id);
+  }
+  if ((m = /^\/conversations\/([^/]+)\/messages\/search$/.exec(path)) && method === 'GET') {
+    return search(ctx, req, res, url, decodeURIComponent(m[1] ?? ''));
+  }
+  if ((m = /^\/conversations\/([^/]+)\/read$/.exec(path)) && method === 'POST') {
+    return postRead(ctx, req, res, decodeURIComponent(m[1] ?? ''));
+  }
+  if ((m = /^\/messages\/([^/]+)$/.exec(path)) && (method === 'PUT' || method === 'DELETE')) {
+    return changeMessage(ctx, req, res, decodeURIComponent(m[1] ?? ''), method);
+  }
+  throw new HttpError('NOT_FOUND', 'Not found', `${method} ${path}`);
+}
+
+// ---------------------------------------------------------------------------------------
+// Auth
+// ---------------------------------------------------------------------------------------
+async function authRoute(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, action: string): Promise<void> {
+  const reject = ctx.faults.rejectLogins;
+  if (reject && (action === 'login' || action === '2fa/verify')) {
+    const code: ErrorCode = reject.status === 503 ? 'SERVICE_UNAVAILABLE' : 'UNAUTHORIZED';
+    throw new HttpError(code, 'Logins are currently rejected', null, {}, reject.status);
+  }
+  switch (action) {
+    case 'login': {
+      const body = await readJson(ctx, req, LoginRequestSchema);
+      const user = getUserByEmail(ctx.db, body.email);
+      if (!user || !(await checkSecret(body.password, user.password_hash))) {
+        throw new HttpError('UNAUTHORIZED', 'Invalid credentials');
+      }
+      if (user.totp_secret) {
+        const ttl = ctx.auth.twoFactorTtlS;
+        const sessionId = insertLoginChallenge(ctx.db, user.id, Math.floor(ctx.clock() / 1000) + ttl);
+        send(res, 202, { session_id: sessionId, message: '2FA verification required', expires_in: ttl });
+        return;
+      }
+      send(res, 200, await issueTokenPair(ctx.db, ctx.auth, user, insertSession(ctx.db, user.id, isoNow(ctx))));
+      return;
+    }
+    case '2fa/verify': {
+      const body = await readJson(ctx, req, TwoFactorVerifyRequestSchema);
+      const challenge = getLoginChallenge(ctx.db, body.session_id);
+      if (!challenge || challenge.used_at !== null || challenge.expires_at * 1000 <= ctx.clock()) {
+        throw new HttpError('UNAUTHORIZED', 'Invalid or expired 2FA session');
+      }
+      const user = getUserById(ctx.db, challenge.user_id);
+      if (!user?.totp_secret) throw new HttpError('UNAUTHORIZED', 'Invalid or expired 2FA session');
+      const code = body.code.trim();
+      let ok = false;
+      if (/^\d{6}$/.test(code)) {
+        ok = checkTotp(user.totp_secret, code, ctx.clock());
+      } else if (/^[0-9a-f]{8}$/i.test(code)) {
+        for (const bc of unusedBackupCodes(ctx.db, user.id)) {
+          if (await checkSecret(code.toLowerCase(), bc.code_hash)) {
+            ok = consumeBackupCode(ctx.db, bc.id, isoNow(ctx));
+            break;
+          }
+        }
+      }
+      if (!ok) throw new HttpError('UNAUTHORIZED', 'Invalid 2FA code');
+      if (!consumeLoginChallenge(ctx.db, body.session_id, isoNow(ctx))) {
+        throw new HttpError('UNAUTHORIZED', 'Invalid or expired 2FA session');
+      }
+      send(res, 200, await issueTokenPair(ctx.db, ctx.auth, user, insertSession(ctx.db, user.id, isoNow(ctx))));
+      return;
+    }
+    case 'refresh': {
+      const body = await readJson(ctx, req, RefreshRequestSchema);
+      const v = await verifyToken(ctx.db, ctx.auth, body.refresh_token, 'refresh');
+      if (!v.ok) throw new HttpError(v.code, v.message);
+      // rotation: the presented token dies here, even if signing the new pair fails later;
+      // Nova never invalidated it (§3.1), so legacy mode does not either
+      if (!ctx.legacy && !spendRefreshToken(ctx.db, v.token.claims.jti, isoNow(ctx))) {
+        throw new HttpError('TOKEN_REVOKED', 'Refresh token has already been used');
+      }
+      send(res, 200, await issueTokenPair(ctx.db, ctx.auth, v.token.user, v.token.claims.sid));
+      return;
+    }
+    case 'logout': {
+      const body = await readJson(ctx, req, LogoutRequestSchema, { emptyAs: {} });
+      const token = bearerToken(req.headers.authorization) ?? body.access_token;
+      if (!token) throw new HttpError('UNAUTHORIZED', 'Missing bearer token');
+      const v = await verifyToken(ctx.db, ctx.auth, token, 'access');
+      if (!v.ok) throw new HttpError(v.code, v.message);
+      if (ctx.legacy) {
+        // Nova revoked only the access token (§3.3)
+        revokeTokenId(ctx.db, v.token.claims.jti, v.token.claims.exp);
+      } else {
+        const sid = v.token.claims.sid;
+        revokeSession(ctx.db, sid, isoNow(ctx));
+        closeAuthSockets(ctx, (c) => c.sessionId === sid, 'TOKEN_REVOKED');
+      }
+      send(res, 200, { message: 'Logged out' });
+      return;
+    }
+    default:
+      throw new HttpError('NOT_FOUND', 'Not found', `POST /api/v1/auth/${action}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Conversations
+// ---------------------------------------------------------------------------------------
+async function listConversations(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
+  // Nova has no list route (§2.1)
+  if (ctx.legacy) throw new HttpError('NOT_FOUND', 'not found');
+  const { token, rateHeaders } = await authenticate(ctx, req);
+  const limit = intParam(url, 'limit', { min: 1, max: 100 }) ?? 20;
+  const offset = intParam(url, 'offset', { min: 0 }) ?? 0;
+  const rows = listConversationsOf(ctx.db, token.user.id, limit, offset);
+  const body: ConversationList = {
+    conversations: rows.map((c) => toConversation(ctx, c, token.user.id)),
+    total: countConversationsOf(ctx.db, token.user.id),
+    limit,
+    offset,
+  };
+  send(res, 200, body, rateHeaders);
+}
+
+async function createConversationRoute(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { token, rateHeaders } = await authenticate(ctx, req);
+  const body = await readJson(ctx, req, CreateConversationRequestSchema);
+  const me = token.user.id;
+  let type: 'direct' | 'group';
+  let name: string | null = null;
+  let members: string[];
+  if ('user_a' in body) {
+    type = 'direct';
+    members = [body.user_a, body.user_b];
+    if (!ctx.legacy && !members.includes(me)) {
+      throw new HttpError('FORBIDDEN', 'The caller must be one of user_a and user_b');
+    }
+  } else {
+    type = body.type;
+    name = body.name ?? null;
+    members = [me, ...body.participant_ids];
+  }
+  members = [...new Set(members)];
+  for (const id of members) {
+    if (!getUserById(ctx.db, id)) throw new HttpError('NOT_FOUND', 'User not found', id);
+  }
+  if (type === 'direct' && members.length !== 2) {
+    throw new HttpError('INVALID_INPUT', 'A direct conversation has exactly two distinct members');
+  }
+  const [a, b] = members;
+  const existing =
+    !ctx.legacy && type === 'direct' && a !== undefined && b !== undefined
+      ? findDirectConversation(ctx.db, a, b)
+      : undefined;
+  const conv = existing ?? createConversation(ctx.db, { type, name, memberIds: members, now: isoNow(ctx) });
+  send(res, 200, toConversation(ctx, conv, me), rateHeaders);
+}
+
+// ---------------------------------------------------------------------------------------
+// Messages
+// ---------------------------------------------------------------------------------------
+async function postMessage(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, conversationId: string): Promise<void> {
+  const { token, rateHeaders } = await authenticate(ctx, req);
+  const body = await readJson(ctx, req, SendMessageRequestSchema);
+  const headerKey = req.headers['idempotency-key'];
+  const key = body.idempotency_key ?? (typeof headerKey === 'string' && headerKey !== '' ? headerKey : null);
+  const result = performSend(ctx, {
+    conversationId,
+    senderId: token.user.id,
+    plaintext: body.plaintext,
+    idempotencyKey: key,
+    clientSeq: ctx.legacy ? null : (body.client_seq ?? null),
+    deviceId: ctx.legacy ? null : (body.device_id ?? null),
+  });
+  if (!result.ok) {
+    if (ctx.legacy && result.code === 'NOT_MEMBER') throw new HttpError('UNAUTHORIZED', 'unauthorized');
+    throw new HttpError(
+      result.code,
+      result.error,
+      null,
+      {
+        headers: rateHeaders,
+        ...(result.expectedClientSeq !== undefined ? { expected_client_seq: result.expectedClientSeq } : {}),
+      },
+      result.status,
+    );
+  }
+  const msg = result.message;
+  const out: SendMessageResponse = ctx.legacy
+    ? { id: msg.id, sequence_number: msg.sequence_number }
+    : {
+        id: msg.id,
+        sequence_number: msg.sequence_number,
+        conversation_id: msg.conversation_id,
+        sender_id: msg.sender_id,
+        created_at: msg.created_at,
+        idempotency_key: msg.idempotency_key,
+        duplicate: result.duplicate,
+        client_seq: msg.client_seq,
+      };
+  delayed(ctx, () => send(res, 200, out, rateHeaders));
+}
+
+async function getMessages(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  conversationId: string,
+): Promise<void> {
+  const { token, rateHeaders } = await authenticate(ctx, req);
+  requireMember(ctx, conversationId, token.user.id);
+  if (ctx.legacy) {
+    // Nova ignores every query parameter: first 200, ascending, no content (§2.1)
+    const rows = listMessages(ctx.db, conversationId, { limit: 200 });
+    send(res, 200, rows.map((r) => toLegacyMessage(r, true)), rateHeaders);
+    return;
+  }
+  const afterSeq = intParam(url, 'after_seq', { min: 0 });
+  const beforeSeq = intParam(url, 'before_seq', { min: 0 });
+  const limit = intParam(url, 'limit', { min: 1, max: MESSAGE_PAGE_MAX }) ?? MESSAGE_PAGE_DEFAULT;
+  const rows = listMessages(ctx.db, conversationId, {
+    ...(afterSeq !== undefined ? { afterSeq } : {}),
+    ...(beforeSeq !== undefined ? { beforeSeq } : {}),
+    limit,
+  });
+  send(res, 200, rows.map(toMessage), rateHeaders);
+}
+
+async function search(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  conversationId: string,
+): Promise<void> {
+  const { token, rateHeaders } = await authenticate(ctx, req);
+  requireMember(ctx, conversationId, token.user.id);
+  const q = url.searchParams.get('q') ?? '';
+  if (q.trim() === '') throw new HttpError('INVALID_INPUT', 'q is required');
+  const limit = intParam(url, 'limit', { min: 1, max: 100 }) ?? 20;
+  const offset = intParam(url, 'offset', { min: 0 }) ?? 0;
+  const sortBy = url.searchParams.get('sort_by') ?? 'recent';
+  if (!['recent', 'oldest', 'relevance'].includes(sortBy)) {
+    throw new HttpError('INVALID_INPUT', 'sort_by must be recent, oldest or relevance');
+  }
+  const { rows, total } = searchMessages(ctx.db, conversationId, {
+    text: q,
+    limit,
+    offset,
+    oldestFirst: sortBy === 'oldest',
+  });
+  const body: SearchResponse = {
+    data: rows.map((r) => (ctx.legacy ? toLegacyMessage(r, true) : toMessage(r))),
+    total,
+    limit,
+    offset,
+    has_more: offset + rows.length < total,
+  };
+  send(res, 200, body, rateHeaders);
+}
+
+async function postRead(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, conversationId: string): Promise<void> {
+  const { token, rateHeaders } = await authenticate(ctx, req);
+  // Nova requires a JSON body here (415/400 without one); we accept an empty one
+  const body = await readJson(ctx, req, ReadRequestSchema, ctx.legacy ? {} : { emptyAs: {} });
+  const conv = requireMember(ctx, conversationId, token.user.id);
+  const upTo = Math.min(body.last_read_seq ?? conv.last_seq, conv.last_seq);
+  const marker = markRead(ctx.db, conversationId, token.user.id, upTo);
+  const timestamp = isoNow(ctx);
+  publish(
+    ctx,
+    conversationId,
+    { type: 'read_receipt', conversation_id: conversationId, user_id: token.user.id, timestamp, last_read_seq: marker },
+    { legacyFrame: { type: 'read_receipt', conversation_id: conversationId, user_id: token.user.id, timestamp } },
+  );
+  send(res, 204, undefined, rateHeaders);
+}
+
+async function changeMessage(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  messageId: string,
+  method: 'PUT' | 'DELETE',
+): Promise<void> {
+  const { token, rateHeaders } = await authenticate(ctx, req);
+  const body = method === 'PUT' ? await readJson(ctx, req, EditMessageRequestSchema) : null;
+  const msg = getMessage(ctx.db, messageId);
+  if (!msg || msg.deleted_at !== null) throw new HttpError('NOT_FOUND', 'Message not found');
+  requireMember(ctx, msg.conversation_id, token.user.id);
+  if (msg.sender_id !== token.user.id) throw new HttpError('FORBIDDEN', 'Only the sender may change a message');
+  const timestamp = isoNow(ctx);
+  const base = { conversation_id: msg.conversation_id, message_id: msg.id, timestamp };
+  if (body) {
+    editMessage(ctx.db, msg.id, body.plaintext, timestamp);
+    publish(
+      ctx,
+      msg.conversation_id,
+      { type: 'message_edited', ...base, sequence_number: msg.sequence_number, plaintext: body.plaintext },
+      { legacyFrame: { type: 'message_edited', ...base } },
+    );
+  } else {
+    deleteMessage(ctx.db, msg.id, timestamp);
+    publish(
+      ctx,
+      msg.conversation_id,
+      { type: 'message_deleted', ...base, sequence_number: msg.sequence_number },
+      { legacyFrame: { type: 'message_deleted', ...base } },
+    );
+  }
+  send(res, 204, undefined, rateHeaders);
+}

@@ -1,0 +1,395 @@
+/**
+ * The reference nova-compat server, usable in-process (tests, `npm start`'s embedded peer)
+ * and from the CLI. It never ships inside the desktop app.
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { CloseCode, ErrorCodeSchema } from '../src/shared/protocol';
+import type { ErrorCode, Message } from '../src/shared/protocol';
+import type { AuthConfig } from './auth';
+import { bumpTokenGeneration, getUserByEmail, listMessages, openDatabase } from './db';
+import type { DB } from './db';
+import { closeAuthSockets, isoNow, newFaultState, performSend, toMessage } from './core';
+import type { FailSpec, FaultState, ServerContext, ServerStats } from './core';
+import { handleHttp } from './http';
+import { errorMessage, silentLogger } from './logger';
+import type { Logger } from './logger';
+import { FixedWindowLimiter } from './rateLimit';
+import { seedDemo } from './seed';
+import type { SeedResult } from './seed';
+import { createWss, handleUpgrade } from './ws';
+
+export type { FailSpec, SeedResult, Logger };
+export { seedDemo, DEMO_EMAILS, DEMO_PASSWORD } from './seed';
+
+export type ServerOptions = Readonly<{
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Defaults to 127.0.0.1; nothing here is meant to face a network. */
+  host?: string;
+  /** SQLite file; defaults to an in-memory database. */
+  dataFile?: string;
+  seed?: boolean;
+  legacyNova?: boolean;
+  /** Mounts the loopback-only admin endpoint /__faults/* (the in-process control is always there). */
+  faultsEndpoint?: boolean;
+  /** HS256 key; a random one per server by default. */
+  jwtSecret?: string | Uint8Array;
+  accessTokenTtlS?: number;
+  refreshTokenTtlS?: number;
+  twoFactorTtlS?: number;
+  maxPayloadSize?: number;
+  pingIntervalMs?: number;
+  idleTimeoutMs?: number;
+  /** Per user, counting REST requests and WS sends together. Off by default. */
+  rateLimit?: Readonly<{ limit: number; windowMs: number }>;
+  /** New sockets per second across the server; excess upgrades get 503 + Retry-After. */
+  admissionPerSecond?: number;
+  /** bcrypt cost for seeded secrets; tests use 4 to keep start-up fast. */
+  bcryptRounds?: number;
+  /** Epoch-ms clock for token lifetimes and timestamps; tests inject one to expire tokens. */
+  clock?: () => number;
+  logger?: Logger;
+}>;
+
+export type HalfOpenMode = 'off' | 'upgrades' | 'freeze';
+
+export type ServerControl = Readonly<{
+  /** Ends every socket. Without a code the TCP connection is destroyed (client sees 1006). */
+  dropAllSockets: (options?: { code?: number; reason?: string }) => number;
+  /** 'upgrades': new upgrades are never answered. 'freeze': open sockets go mute, unclosed. */
+  halfOpen: (mode: HalfOpenMode) => void;
+  delayAcks: (ms: number) => void;
+  failNextSends: (n: number, spec: FailSpec) => void;
+  /** REST and upgrades answer 503 for `ms` (0 ends it early). */
+  unavailable: (ms: number) => void;
+  /** Revokes every token of the user; live sockets get an error frame and close 4001. */
+  revokeUser: (email: string) => number;
+  rejectLogins: (on: boolean, options?: { status?: number }) => void;
+  /** Closes sockets (1001) and the listener, reopens the database file, listens again. */
+  restart: (options?: { downMs?: number }) => Promise<void>;
+  /** Clears every fault. */
+  reset: () => void;
+  // -- read helpers for tests --
+  listMessages: (conversationId: string) => Message[];
+  socketCount: (email?: string) => number;
+  connectionAttempts: () => number;
+  stats: () => ServerStats & { sockets: number };
+  faultState: () => Readonly<FaultState>;
+  userId: (email: string) => string | undefined;
+  /** Sends as another user, as if from a second client (broadcast included). */
+  sendAs: (email: string, conversationId: string, plaintext: string, idempotencyKey?: string) => Message;
+  db: () => DB;
+}>;
+
+export type ServerHandle = Readonly<{
+  url: string;
+  wsUrl: string;
+  port: number;
+  host: string;
+  control: ServerControl;
+  seed: SeedResult | null;
+  close: () => Promise<void>;
+}>;
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+export async function startServer(options: ServerOptions = {}): Promise<ServerHandle> {
+  const host = options.host ?? '127.0.0.1';
+  const clock = options.clock ?? Date.now;
+  const dataFile = options.dataFile ?? ':memory:';
+  const secret =
+    typeof options.jwtSecret === 'string'
+      ? new TextEncoder().encode(options.jwtSecret)
+      : (options.jwtSecret ?? randomBytes(32));
+  const legacy = options.legacyNova ?? false;
+  const auth: AuthConfig = {
+    secret,
+    accessTtlS: options.accessTokenTtlS ?? 3600,
+    refreshTtlS: options.refreshTokenTtlS ?? 30 * 24 * 3600,
+    twoFactorTtlS: options.twoFactorTtlS ?? 300,
+    clock,
+    lax: legacy,
+  };
+  const ctx: ServerContext = {
+    db: openDatabase(dataFile),
+    auth,
+    log: options.logger ?? silentLogger,
+    clock,
+    legacy,
+    opts: {
+      maxPayloadSize: options.maxPayloadSize ?? 1_048_576,
+      pingIntervalMs: options.pingIntervalMs ?? 30_000,
+      idleTimeoutMs: options.idleTimeoutMs ?? 75_000,
+    },
+    faults: newFaultState(),
+    conns: new Map(),
+    connsByUser: new Map(),
+    limiter: options.rateLimit ? new FixedWindowLimiter(options.rateLimit.limit, options.rateLimit.windowMs) : null,
+    admission:
+      options.admissionPerSecond !== undefined ? new FixedWindowLimiter(options.admissionPerSecond, 1000) : null,
+    stats: { connectionAttempts: 0, connectionsAccepted: 0, upgradesRefused: 0, framesReceived: 0 },
+    heldSockets: new Set(),
+  };
+  const seed = options.seed
+    ? seedDemo(ctx.db, { bcryptRounds: options.bcryptRounds ?? 10, now: clock })
+    : null;
+  const wss = createWss(ctx);
+  const tcpSockets = new Set<Socket>();
+  let server: Server = createHttpServer();
+  let port = await listen(server, options.port ?? 0);
+  ctx.log.info('server: listening', { host, port, mode: legacy ? 'legacy-nova' : 'nova-compat', dataFile });
+  let closed = false;
+  const unfreeze = (): void => {
+    if (!ctx.faults.frozen) return;
+    ctx.faults.frozen = false;
+    for (const c of ctx.conns.values()) c.ws.resume();
+  };
+
+  function createHttpServer(): Server {
+    const s = createServer((req, res) => {
+      if (options.faultsEndpoint && (req.url ?? '').startsWith('/__faults')) {
+        void handleAdmin(req, res);
+        return;
+      }
+      void handleHttp(ctx, req, res);
+    });
+    s.on('connection', (sock: Socket) => {
+      tcpSockets.add(sock);
+      sock.once('close', () => tcpSockets.delete(sock));
+    });
+    s.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => handleUpgrade(ctx, wss, req, socket, head));
+    s.on('clientError', (_err, socket) => socket.destroy());
+    return s;
+  }
+
+  async function shutdown(): Promise<void> {
+    unfreeze();
+    const closing = [...ctx.conns.values()].map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.ws.readyState === c.ws.CLOSED) return resolve();
+          c.ws.once('close', () => resolve());
+          c.ws.close(CloseCode.GOING_AWAY, 'server_shutdown');
+        }),
+    );
+    // a client that never answers the close handshake must not hold the shutdown hostage
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, 500).unref());
+    await Promise.race([Promise.all(closing), grace]);
+    for (const c of ctx.conns.values()) c.ws.terminate();
+    for (const s of ctx.heldSockets) s.destroy();
+    ctx.heldSockets.clear();
+    const closedServer = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    for (const s of tcpSockets) s.destroy();
+    await closedServer;
+  }
+
+  const control: ServerControl = {
+    dropAllSockets: (opts = {}) => {
+      const conns = [...ctx.conns.values()];
+      for (const c of conns) {
+        if (opts.code !== undefined) c.ws.close(opts.code, opts.reason ?? 'dropped');
+        else c.ws.terminate();
+      }
+      return conns.length;
+    },
+    halfOpen: (mode) => {
+      ctx.faults.holdUpgrades = mode === 'upgrades';
+      if (mode === 'freeze') {
+        ctx.faults.frozen = true;
+        for (const c of ctx.conns.values()) c.ws.pause();
+      } else {
+        unfreeze();
+      }
+      if (mode === 'off') {
+        for (const s of ctx.heldSockets) s.destroy();
+        ctx.heldSockets.clear();
+      }
+    },
+    delayAcks: (ms) => {
+      ctx.faults.ackDelayMs = Math.max(0, ms);
+    },
+    failNextSends: (n, spec) => {
+      ctx.faults.failSends = n > 0 ? { remaining: n, spec } : null;
+    },
+    unavailable: (ms) => {
+      ctx.faults.unavailableUntilMs = ms > 0 ? clock() + ms : 0;
+    },
+    revokeUser: (email) => {
+      const user = getUserByEmail(ctx.db, email);
+      if (!user) throw new Error(`revokeUser: no user ${email}`);
+      bumpTokenGeneration(ctx.db, user.id, isoNow(ctx));
+      return closeAuthSockets(ctx, (c) => c.userId === user.id, 'TOKEN_REVOKED');
+    },
+    rejectLogins: (on, opts = {}) => {
+      ctx.faults.rejectLogins = on ? { status: opts.status ?? 503 } : null;
+    },
+    restart: async (opts = {}) => {
+      ctx.log.info('server: restarting', { port, downMs: opts.downMs ?? 0 });
+      await shutdown();
+      if (dataFile !== ':memory:') {
+        ctx.db.close();
+        ctx.db = openDatabase(dataFile);
+      }
+      if (opts.downMs) await new Promise((r) => setTimeout(r, opts.downMs));
+      server = createHttpServer();
+      port = await listen(server, port);
+    },
+    reset: () => {
+      const fresh = newFaultState();
+      control.halfOpen('off');
+      Object.assign(ctx.faults, fresh);
+      ctx.limiter?.reset();
+      ctx.admission?.reset();
+    },
+    listMessages: (conversationId) =>
+      listMessages(ctx.db, conversationId, { limit: Number.MAX_SAFE_INTEGER }).map(toMessage),
+    // counts OPEN sockets only: a socket we are closing is gone as far as a client can tell
+    socketCount: (email) => {
+      const user = email === undefined ? undefined : getUserByEmail(ctx.db, email);
+      if (email !== undefined && !user) return 0;
+      const pool = user ? (ctx.connsByUser.get(user.id) ?? new Set()) : ctx.conns.values();
+      let n = 0;
+      for (const c of pool) if (c.ws.readyState === c.ws.OPEN) n += 1;
+      return n;
+    },
+    connectionAttempts: () => ctx.stats.connectionAttempts,
+    stats: () => ({ ...ctx.stats, sockets: ctx.conns.size }),
+    faultState: () => ({ ...ctx.faults }),
+    userId: (email) => getUserByEmail(ctx.db, email)?.id,
+    sendAs: (email, conversationId, plaintext, idempotencyKey) => {
+      const user = getUserByEmail(ctx.db, email);
+      if (!user) throw new Error(`sendAs: no user ${email}`);
+      const r = performSend(ctx, {
+        conversationId,
+        senderId: user.id,
+        plaintext,
+        idempotencyKey: idempotencyKey ?? null,
+        clientSeq: null,
+        deviceId: null,
+      });
+      if (!r.ok) throw new Error(`sendAs: ${r.code} ${r.error}`);
+      return toMessage(r.message);
+    },
+    db: () => ctx.db,
+  };
+
+  const AdminBody = z.object({
+    mode: z.enum(['off', 'upgrades', 'freeze']).optional(),
+    ms: z.number().int().nonnegative().optional(),
+    n: z.number().int().nonnegative().optional(),
+    status: z.number().int().min(100).max(599).optional(),
+    nack_code: ErrorCodeSchema.optional(),
+    retryable: z.boolean().optional(),
+    email: z.string().optional(),
+    on: z.boolean().optional(),
+    code: z.number().int().optional(),
+    down_ms: z.number().int().nonnegative().optional(),
+  });
+
+  /** Loopback-only JSON wrapper around `control`, for out-of-process tests and demos. */
+  async function handleAdmin(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const reply = (status: number, body: unknown): void => {
+      const text = JSON.stringify(body);
+      res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+      res.end(text);
+    };
+    if (!LOOPBACK.has(req.socket.remoteAddress ?? '')) {
+      reply(403, { error: 'Loopback only', code: 'FORBIDDEN' satisfies ErrorCode });
+      return;
+    }
+    const action = (req.url ?? '').split('?')[0]?.replace(/^\/__faults\/?/, '') ?? '';
+    try {
+      if (req.method === 'GET' && (action === '' || action === 'state')) {
+        reply(200, { faults: control.faultState(), stats: control.stats() });
+        return;
+      }
+      let text = '';
+      for await (const chunk of req) text += String(chunk);
+      const parsed = AdminBody.safeParse(text.trim() === '' ? {} : JSON.parse(text));
+      if (!parsed.success) {
+        reply(400, { error: 'Invalid body', details: parsed.error.message, code: 'INVALID_INPUT' });
+        return;
+      }
+      const b = parsed.data;
+      let result: unknown = null;
+      switch (action) {
+        case 'drop-sockets':
+          result = control.dropAllSockets(b.code !== undefined ? { code: b.code } : {});
+          break;
+        case 'half-open':
+          control.halfOpen(b.mode ?? 'upgrades');
+          break;
+        case 'delay-acks':
+          control.delayAcks(b.ms ?? 0);
+          break;
+        case 'fail-next-sends': {
+          const extra = b.retryable !== undefined ? { retryable: b.retryable } : {};
+          control.failNextSends(
+            b.n ?? 1,
+            b.nack_code !== undefined ? { nackCode: b.nack_code, ...extra } : { status: b.status ?? 500, ...extra },
+          );
+          break;
+        }
+        case 'unavailable':
+          control.unavailable(b.ms ?? 0);
+          break;
+        case 'revoke-user':
+          result = control.revokeUser(b.email ?? '');
+          break;
+        case 'reject-logins':
+          control.rejectLogins(b.on ?? true, b.status !== undefined ? { status: b.status } : {});
+          break;
+        case 'reset':
+          control.reset();
+          break;
+        case 'restart':
+          reply(202, { ok: true });
+          void control.restart(b.down_ms !== undefined ? { downMs: b.down_ms } : {});
+          return;
+        default:
+          reply(404, { error: 'Unknown fault', details: action, code: 'NOT_FOUND' });
+          return;
+      }
+      reply(200, { ok: true, result });
+    } catch (err) {
+      reply(400, { error: errorMessage(err), code: 'INVALID_INPUT' });
+    }
+  }
+
+  return {
+    get url() {
+      return `http://${host}:${port}`;
+    },
+    get wsUrl() {
+      return `ws://${host}:${port}/ws`;
+    },
+    get port() {
+      return port;
+    },
+    host,
+    control,
+    seed,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await shutdown();
+      ctx.db.close();
+    },
+  };
+
+  function listen(s: Server, p: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      s.once('error', reject);
+      s.listen(p, host, () => {
+        s.off('error', reject);
+        const addr = s.address();
+        resolve(typeof addr === 'object' && addr ? addr.port : p);
+      });
+    });
+  }
+}
