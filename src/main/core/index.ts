@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type {
-  InvokeChannel,
-  ParsedReq,
-  Res,
+import {
+  EVENT_CHANNELS,
+  type InvokeChannel,
+  type ParsedReq,
+  type Res,
 } from '../../shared/contract';
 import { ERROR_INFO } from '../../shared/errors';
 import { newErrorId } from './errors';
@@ -13,6 +14,7 @@ import { createConnectionStack } from './connection/wiring';
 import { CoreEventBus, type CoreEvents } from './events';
 import { createCoreDiagnostics, type DiagnosticsRegistry } from './diagnostics';
 import { createFileLogger, createRendererLogWriter, type Logger } from './logging';
+import { Metrics, MetricsServer, instrumentHandlers, instrumentLogger, resolveMetricsPort } from './metrics';
 import { DEFAULT_TIMING, type CoreOptions, type Timing } from './options';
 import { MemorySecretStore, type SecretStore } from './secret-store';
 import type { DB } from './store/database';
@@ -22,6 +24,7 @@ import type { OutboxSummary } from './store/outbox';
 
 export type { CoreOptions, Timing, AppInfo } from './options';
 export type { CoreEvents } from './events';
+export type { Metrics } from './metrics';
 
 /** One async function per invoke channel; each throws AppError for expected failures. */
 export type Handlers = { [C in InvokeChannel]: (req: ParsedReq<C>) => Promise<Res<C>> };
@@ -42,6 +45,12 @@ export interface Core {
   notifySystem(event: SystemEvent): void;
   /** Messages not yet acknowledged by the server; the quit guard asks before leaving them. */
   getPendingCount(): number;
+  /** The metrics service; modules built by the core get it through CoreContext. */
+  readonly metrics: Metrics;
+  /** The Prometheus text exposition, for the diagnostics bundle. */
+  metricsSnapshot(): Promise<string>;
+  /** The port `/metrics` listens on, or null when it is off or not started. */
+  metricsPort(): number | null;
   /** Outbox counts by state, ages, attempts and error codes (no text), for diagnostics. */
   getOutboxSummary(): OutboxSummary;
   readonly delivery: DeliveryService;
@@ -59,14 +68,20 @@ export type CoreContext = Readonly<{
   log: Logger;
   events: CoreEventBus;
   db: DB;
+  metrics: Metrics;
 }>;
 
 export function createCore(options: CoreOptions): Core {
   fs.mkdirSync(options.dataDir, { recursive: true });
   const logsDir = path.join(options.dataDir, 'logs');
-  const log = options.logger ?? createFileLogger({ dir: logsDir, console: options.logToConsole ?? false });
-  const events = new CoreEventBus();
   const clock = options.clock ?? systemClock;
+  const metrics = new Metrics({ clock, ...(options.appInfo ? { appInfo: options.appInfo } : {}) });
+  const metricsPort = resolveMetricsPort(options.metricsPort, process.env['NOVA_METRICS_PORT']);
+  const log = instrumentLogger(
+    options.logger ?? createFileLogger({ dir: logsDir, console: options.logToConsole ?? false }),
+    metrics,
+  );
+  const events = new CoreEventBus();
   const timing: Timing = { ...DEFAULT_TIMING, ...options.timing };
   const store = openStore(path.join(options.dataDir, 'nova.db'), {
     ...(options.sqliteNativeBinding ? { nativeBinding: options.sqliteNativeBinding } : {}),
@@ -83,10 +98,14 @@ export function createCore(options: CoreOptions): Core {
     log,
     events,
     db,
+    metrics,
   };
+  const metricsServer =
+    metricsPort === 'off' ? null : new MetricsServer({ metrics, log: log.scope('metrics'), port: metricsPort });
 
   const rendererLog = createRendererLogWriter(log.scope('renderer'), () => context.clock.now());
   const diagnostics = createCoreDiagnostics(context, logsDir, () => handlers);
+  diagnostics.registerSource('metrics', () => metrics.snapshot());
   // Auth and the connection; the connection service is the ServerLink delivery talks to.
   const connectionStack = createConnectionStack(context);
   const link: ConnectionService = connectionStack.connection;
@@ -105,8 +124,11 @@ export function createCore(options: CoreOptions): Core {
   link.setPendingCountProvider(() => delivery.pendingCountForCurrentUser());
   // The banner says how many messages wait, so an outbox change refreshes the snapshot too.
   events.on('outbox:changed', () => events.emit('connection:changed', link.snapshot()));
+  wireCoreMetrics(context);
+  metrics.connectionState(link.snapshot().state);
+  events.on('connection:changed', (snapshot) => metrics.connectionState(snapshot.state));
 
-  const handlers: Handlers = {
+  const handlers: Handlers = instrumentHandlers({
     ...connectionStack.handlers,
     'conversations:list': delivery.handlers['conversations:list'],
     'messages:list': delivery.handlers['messages:list'],
@@ -123,7 +145,7 @@ export function createCore(options: CoreOptions): Core {
       rendererLog.write(req);
       return Promise.resolve(null);
     },
-  };
+  } satisfies Handlers, metrics);
 
   let state: 'idle' | 'started' | 'stopped' = 'idle';
   let stopping: Promise<void> | null = null;
@@ -135,9 +157,14 @@ export function createCore(options: CoreOptions): Core {
     dataDir: options.dataDir,
     connection: link,
     diagnostics,
-    start() {
-      if (state !== 'idle') return Promise.resolve();
+    async start() {
+      if (state !== 'idle') return;
       state = 'started';
+      metrics.coreStarted();
+      // The endpoint is for monitoring only: a busy port must not keep anyone from messaging.
+      await metricsServer
+        ?.start()
+        .catch((error: unknown) => log.warn(`metrics: endpoint not started on port ${metricsPort}`, error));
       delivery.start();
       if (store.movedAsideTo !== null) {
         const id = newErrorId();
@@ -154,9 +181,10 @@ export function createCore(options: CoreOptions): Core {
         });
       }
       log.info(`core: started (server ${options.serverUrl})`);
-      return connectionStack.start();
+      await connectionStack.start();
     },
     notifySystem(event) {
+      metrics.systemEvent(event);
       log.info(`system: ${event}`);
       if (state === 'started') connectionStack.notifySystem(event);
     },
@@ -167,6 +195,9 @@ export function createCore(options: CoreOptions): Core {
       return delivery.summary();
     },
     delivery,
+    metrics,
+    metricsSnapshot: () => metrics.snapshot(),
+    metricsPort: () => metricsServer?.port ?? null,
     stop() {
       stopping ??= (async () => {
         state = 'stopped';
@@ -174,6 +205,7 @@ export function createCore(options: CoreOptions): Core {
         connectionStack.stop();
         rendererLog.flush();
         diagnostics.dispose();
+        await metricsServer?.stop();
         events.clear();
         // The database closes last: everything above may still write to it while stopping.
         db.close();
@@ -182,4 +214,16 @@ export function createCore(options: CoreOptions): Core {
       return stopping;
     },
   };
+}
+
+/** Core paths that move metrics by themselves: events towards the window, database size. */
+function wireCoreMetrics({ events, metrics, db }: CoreContext): void {
+  metrics.observeDatabaseSize(() => {
+    if (!db.open) return null;
+    const pageSize = db.pragma('page_size', { simple: true });
+    const pageCount = db.pragma('page_count', { simple: true });
+    return typeof pageSize === 'number' && typeof pageCount === 'number' ? pageSize * pageCount : null;
+  });
+  for (const channel of EVENT_CHANNELS) events.on(channel, () => metrics.coreEvent(channel));
+  events.on('notification', (notification) => metrics.notificationShown(notification.code, notification.severity));
 }

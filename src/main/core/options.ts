@@ -100,4 +100,9 @@ export type CoreOptions = Readonly<{
    * one, delivery works offline only (history, queueing needs a signed-in user).
    */
   link?: ServerLink;
+  /**
+   * Port of the local Prometheus endpoint on 127.0.0.1: 0 = any free port, 'off' = no endpoint.
+   * Unset: `NOVA_METRICS_PORT`, else 9464.
+   */
+  metricsPort?: number | 'off';
 }>;
