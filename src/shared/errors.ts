@@ -36,6 +36,8 @@ export const APP_ERROR_CODES = [
   'OFFLINE',
   'UPDATE_REQUIRED',
   'INTERNAL',
+  'MESSAGE_EXPIRED',
+  'MESSAGES_HELD',
 ] as const;
 
 export const ERROR_CODES = [...NOVA_ERROR_CODES, ...APP_ERROR_CODES] as const;
@@ -82,6 +84,8 @@ export const ERROR_INFO: Readonly<Record<ErrorCode, ErrorInfo>> = {
   OFFLINE: { message: 'You are offline. Messages are saved and will be sent when the network returns.', retryable: true, severity: 'warning', sticky: true },
   UPDATE_REQUIRED: { message: 'This version of Nova is too old for the server. Please update the app.', retryable: false, severity: 'critical', sticky: true },
   INTERNAL: { message: 'Nova hit an internal error. Send a diagnostics bundle to support if it happens again.', retryable: false, severity: 'error', sticky: false },
+  MESSAGE_EXPIRED: { message: 'This message could not be sent for 24 hours, so Nova stopped trying. Resend it or delete it.', retryable: false, severity: 'error', sticky: false },
+  MESSAGES_HELD: { message: 'Messages you wrote more than an hour ago are waiting. Send them now or discard them.', retryable: false, severity: 'warning', sticky: true },
 };
 
 /** The wait a rate-limit message shows is the real one, not a generic "try later". */

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
+import { startServer } from '../../server';
 import { createCore } from '../../src/main/core';
+import { MemorySecretStore } from '../../src/main/core/secret-store';
 import type { DesktopPort } from '../../src/main/core/diagnostics';
 import { makeTempDir } from '../support/core';
 import * as s from '../support/secrets';
@@ -51,7 +53,7 @@ test('Help → collect, review and save a bundle that holds none of the session 
 
     const entries = await readZip(savedPath);
     expect(entries.map((e) => e.name)).toEqual(
-      expect.arrayContaining(['logs/main.log', 'metrics.txt', 'connection-history.json', 'outbox-summary.txt', 'versions.json', 'settings.json', 'notifications.json', 'manifest.json']),
+      expect.arrayContaining(['logs/main.log', 'metrics.txt', 'connection-history.json', 'outbox-summary.json', 'versions.json', 'settings.json', 'notifications.json', 'manifest.json']),
     );
     const everything = entries.map((e) => e.data.toString('utf8')).join('\n');
     expect(everything).toContain('(renderer.composer) draft');
@@ -62,6 +64,69 @@ test('Help → collect, review and save a bundle that holds none of the session 
     bridge.dispose();
     await site.close();
     await core.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('a bundle made after a signed-in session holds none of the tokens the server issued', async ({ page }) => {
+  const server = await startServer({ seed: true, bcryptRounds: 4 });
+  const dataDir = makeTempDir('nova-e2e-diag-session-');
+  const secretStore = new MemorySecretStore();
+  const core = createCore({ dataDir, serverUrl: server.url, secretStore, metricsPort: 'off' });
+  await core.start();
+  const site = await serveRenderer();
+  const bridge = await attachCore(page, core, site.url);
+  const messageText = `lunch at noon? ${Date.now()}`;
+  try {
+    await page.goto(site.url);
+    const conversationId = server.seed?.conversations.direct;
+    if (!conversationId) throw new Error('the seeded server has no direct conversation');
+    const sent = await page.evaluate(
+      async ({ conversationId, text }) => {
+        const login = await window.api.authLogin({ email: 'alice@nova.local', password: 'nova-dev-password' });
+        if (!login.ok) throw new Error(`sign-in failed: ${login.error.code}`);
+        const send = await window.api.messagesSend({ conversationId, text });
+        if (!send.ok) throw new Error(`send failed: ${send.error.code}`);
+        return send.value.key;
+      },
+      { conversationId, text: messageText },
+    );
+    await expect
+      .poll(() => server.control.listMessages(conversationId).some((m) => m.idempotency_key === sent), { timeout: 15_000 })
+      .toBe(true);
+
+    const stored = await secretStore.get('nova.session');
+    const session = JSON.parse(stored ?? '{}') as { accessToken?: string; refreshToken?: string };
+    expect(session.accessToken?.length).toBeGreaterThan(20);
+    core.log.scope('e2e').info(`session for alice@nova.local with ${session.accessToken ?? ''}`);
+
+    const preview = await page.evaluate(async () => {
+      const result = await window.api.diagnosticsCollect({});
+      if (!result.ok) throw new Error(result.error.code);
+      return result.value;
+    });
+    const zipPath = fs
+      .readdirSync(dataDir, { recursive: true, encoding: 'utf8' })
+      .map((name) => path.join(dataDir, name))
+      .find((file) => file.endsWith('.zip') && file.includes(preview.bundleId));
+    if (!zipPath) throw new Error(`bundle ${preview.bundleId} not found under ${dataDir}`);
+    const entries = await readZip(zipPath);
+    expect(entries.map((e) => e.name)).toEqual(
+      expect.arrayContaining(['logs/main.log', 'metrics.txt', 'connection-history.json', 'outbox-summary.json', 'versions.json', 'settings.json', 'notifications.json', 'manifest.json']),
+    );
+    const everything = entries.map((e) => e.data.toString('utf8')).join('\n');
+    expect(everything).toContain('CONNECTED');
+    for (const secret of [session.accessToken, session.refreshToken, 'nova-dev-password', 'alice@nova.local', messageText]) {
+      expect(everything, 'a secret of the session leaked into the bundle').not.toContain(secret);
+    }
+    const logText = fs.readFileSync(path.join(dataDir, 'logs', 'main.log'), 'utf8');
+    expect(logText).not.toContain(session.accessToken);
+    expect(logText).not.toContain(session.refreshToken);
+  } finally {
+    bridge.dispose();
+    await site.close();
+    await core.stop();
+    await server.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 });

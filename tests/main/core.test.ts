@@ -26,7 +26,7 @@ describe('createCore', () => {
     const connection = await core.handlers['connection:get']({});
     expect(connection.snapshot.state).toBe('CLOSED');
     await expect(core.handlers['messages:send']({ conversationId: 'c', text: 'x' })).rejects.toMatchObject({
-      code: 'NOT_IMPLEMENTED',
+      code: 'NOT_SIGNED_IN',
     });
     await Promise.all([core.stop(), core.stop()]);
     await cleanup();
@@ -34,7 +34,7 @@ describe('createCore', () => {
 
   it('writes renderer log lines to its log file under dataDir/logs', async () => {
     const dataDir = makeTempDir();
-    const core = createCore({ dataDir, serverUrl: 'http://127.0.0.1:9' });
+    const core = createCore({ dataDir, serverUrl: 'http://127.0.0.1:9', metricsPort: 'off' });
     await core.start();
     await core.handlers['log:write']({ level: 'warn', scope: 'composer', message: 'draft restore failed' });
     await core.stop();

@@ -8,7 +8,10 @@ export function makeTempDir(prefix = 'nova-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-/** A core on a fresh data folder with an in-memory log, stopped and removed by the returned cleanup. */
+/**
+ * A core on a fresh data folder with an in-memory log, stopped and removed by the returned cleanup.
+ * The metrics endpoint is off unless the test asks (`metricsPort: 0`), so parallel tests never collide.
+ */
 export function makeTestCore(overrides: Partial<CoreOptions> = {}): {
   core: Core;
   records: LogRecord[];
@@ -17,7 +20,7 @@ export function makeTestCore(overrides: Partial<CoreOptions> = {}): {
 } {
   const dataDir = overrides.dataDir ?? makeTempDir();
   const logger = createMemoryLogger();
-  const core = createCore({ dataDir, serverUrl: 'http://127.0.0.1:9', logger, ...overrides });
+  const core = createCore({ dataDir, serverUrl: 'http://127.0.0.1:9', logger, metricsPort: 'off', ...overrides });
   return {
     core,
     records: logger.records,

@@ -1,23 +1,30 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type {
-  InvokeChannel,
-  ParsedReq,
-  Res,
+import {
+  EVENT_CHANNELS,
+  type InvokeChannel,
+  type ParsedReq,
+  type Res,
 } from '../../shared/contract';
-import { AppError } from '../../shared/errors';
+import { ERROR_INFO } from '../../shared/errors';
+import { newErrorId } from './errors';
 import { systemClock, type Clock } from './clock';
 import type { ConnectionService } from './connection';
 import { createConnectionStack } from './connection/wiring';
 import { CoreEventBus, type CoreEvents } from './events';
 import { createCoreDiagnostics, type DiagnosticsRegistry } from './diagnostics';
 import { createFileLogger, createRendererLogWriter, type Logger } from './logging';
+import { Metrics, MetricsServer, instrumentHandlers, instrumentLogger, resolveMetricsPort } from './metrics';
 import { DEFAULT_TIMING, type CoreOptions, type Timing } from './options';
 import { MemorySecretStore, type SecretStore } from './secret-store';
-import { openDatabase, type DB } from './store/database';
+import type { DB } from './store/database';
+import { openStore } from './store/open';
+import { createDeliveryService, DEFAULT_OUTBOX_LIMITS, type DeliveryService } from './outbox/service';
+import type { OutboxSummary } from './store/outbox';
 
 export type { CoreOptions, Timing, AppInfo } from './options';
 export type { CoreEvents } from './events';
+export type { Metrics } from './metrics';
 
 /** One async function per invoke channel; each throws AppError for expected failures. */
 export type Handlers = { [C in InvokeChannel]: (req: ParsedReq<C>) => Promise<Res<C>> };
@@ -38,6 +45,15 @@ export interface Core {
   notifySystem(event: SystemEvent): void;
   /** Messages not yet acknowledged by the server; the quit guard asks before leaving them. */
   getPendingCount(): number;
+  /** The metrics service; modules built by the core get it through CoreContext. */
+  readonly metrics: Metrics;
+  /** The Prometheus text exposition, for the diagnostics bundle. */
+  metricsSnapshot(): Promise<string>;
+  /** The port `/metrics` listens on, or null when it is off or not started. */
+  metricsPort(): number | null;
+  /** Outbox counts by state, ages, attempts and error codes (no text), for diagnostics. */
+  getOutboxSummary(): OutboxSummary;
+  readonly delivery: DeliveryService;
   /** Ordered shutdown: outbox, socket, metrics, database last. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -52,23 +68,27 @@ export type CoreContext = Readonly<{
   log: Logger;
   events: CoreEventBus;
   db: DB;
+  metrics: Metrics;
 }>;
-
-function notImplemented(channel: InvokeChannel): () => Promise<never> {
-  return () => Promise.reject(new AppError('NOT_IMPLEMENTED', `${channel} is not available yet.`));
-}
 
 export function createCore(options: CoreOptions): Core {
   fs.mkdirSync(options.dataDir, { recursive: true });
   const logsDir = path.join(options.dataDir, 'logs');
-  const log = options.logger ?? createFileLogger({ dir: logsDir, console: options.logToConsole ?? false });
+  const clock = options.clock ?? systemClock;
+  const metrics = new Metrics({ clock, ...(options.appInfo ? { appInfo: options.appInfo } : {}) });
+  const metricsPort = resolveMetricsPort(options.metricsPort, process.env['NOVA_METRICS_PORT']);
+  const log = instrumentLogger(
+    options.logger ?? createFileLogger({ dir: logsDir, console: options.logToConsole ?? false }),
+    metrics,
+  );
   const timing: Timing = { ...DEFAULT_TIMING, ...options.timing };
   const events = new CoreEventBus({ batchMs: timing.eventBatchMs });
-  const clock = options.clock ?? systemClock;
-  const db = openDatabase(
-    path.join(options.dataDir, 'nova.db'),
-    options.sqliteNativeBinding ? { nativeBinding: options.sqliteNativeBinding } : {},
-  );
+  const store = openStore(path.join(options.dataDir, 'nova.db'), {
+    ...(options.sqliteNativeBinding ? { nativeBinding: options.sqliteNativeBinding } : {}),
+    now: () => clock.now(),
+  });
+  const db = store.db;
+  if (store.movedAsideTo !== null) log.error(`store: database was damaged; moved to ${path.basename(store.movedAsideTo)}`);
   const context: CoreContext = {
     options,
     timing,
@@ -78,25 +98,46 @@ export function createCore(options: CoreOptions): Core {
     log,
     events,
     db,
+    metrics,
   };
+  const metricsServer =
+    metricsPort === 'off' ? null : new MetricsServer({ metrics, log: log.scope('metrics'), port: metricsPort });
 
   const rendererLog = createRendererLogWriter(log.scope('renderer'), () => context.clock.now());
   const diagnostics = createCoreDiagnostics(context, logsDir, () => handlers);
-  // Auth and the connection; `link` is the ServerLink delivery talks to (issue 4 plugs in
-  // `link.setPendingCountProvider(…)` and subscribes to onDidConnect/onFrame).
+  diagnostics.registerSource('metrics', () => metrics.snapshot());
+  // Auth and the connection; the connection service is the ServerLink delivery talks to.
   const connectionStack = createConnectionStack(context);
   const link: ConnectionService = connectionStack.connection;
 
-  const handlers: Handlers = {
+  const delivery = createDeliveryService({
+    db,
+    // Tests may hand delivery a link of their own; the app always uses the connection.
+    link: options.link ?? link,
+    clock,
+    random: context.random,
+    timing,
+    limits: { ...DEFAULT_OUTBOX_LIMITS, ...options.outboxLimits },
+    log: log.scope('delivery'),
+    events,
+  });
+  link.setPendingCountProvider(() => delivery.pendingCountForCurrentUser());
+  // The banner says how many messages wait, so an outbox change refreshes the snapshot too.
+  events.on('outbox:changed', () => events.emit('connection:changed', link.snapshot()));
+  wireCoreMetrics(context);
+  metrics.connectionState(link.snapshot().state);
+  events.on('connection:changed', (snapshot) => metrics.connectionState(snapshot.state));
+
+  const handlers: Handlers = instrumentHandlers({
     ...connectionStack.handlers,
-    'conversations:list': notImplemented('conversations:list'),
-    'messages:list': notImplemented('messages:list'),
-    'messages:send': notImplemented('messages:send'),
-    'messages:markRead': notImplemented('messages:markRead'),
-    'outbox:list': notImplemented('outbox:list'),
-    'outbox:retry': notImplemented('outbox:retry'),
-    'outbox:discard': notImplemented('outbox:discard'),
-    'outbox:confirm': notImplemented('outbox:confirm'),
+    'conversations:list': delivery.handlers['conversations:list'],
+    'messages:list': delivery.handlers['messages:list'],
+    'messages:send': delivery.handlers['messages:send'],
+    'messages:markRead': delivery.handlers['messages:markRead'],
+    'outbox:list': delivery.handlers['outbox:list'],
+    'outbox:retry': delivery.handlers['outbox:retry'],
+    'outbox:discard': delivery.handlers['outbox:discard'],
+    'outbox:confirm': delivery.handlers['outbox:confirm'],
     'diagnostics:collect': () => diagnostics.collect(),
     'diagnostics:save': (req) => diagnostics.save(req.bundleId),
     'diagnostics:showLogsFolder': () => diagnostics.showLogsFolder(),
@@ -104,7 +145,7 @@ export function createCore(options: CoreOptions): Core {
       rendererLog.write(req);
       return Promise.resolve(null);
     },
-  };
+  } satisfies Handlers, metrics);
 
   let state: 'idle' | 'started' | 'stopped' = 'idle';
   let stopping: Promise<void> | null = null;
@@ -116,26 +157,56 @@ export function createCore(options: CoreOptions): Core {
     dataDir: options.dataDir,
     connection: link,
     diagnostics,
-    start() {
-      if (state !== 'idle') return Promise.resolve();
+    async start() {
+      if (state !== 'idle') return;
       state = 'started';
+      metrics.coreStarted();
+      // The endpoint is for monitoring only: a busy port must not keep anyone from messaging.
+      await metricsServer
+        ?.start()
+        .catch((error: unknown) => log.warn(`metrics: endpoint not started on port ${metricsPort}`, error));
+      delivery.start();
+      if (store.movedAsideTo !== null) {
+        const id = newErrorId();
+        log.error(`store: DB_CORRUPT [${id}]`);
+        events.emit('notification', {
+          id,
+          code: 'DB_CORRUPT',
+          message: ERROR_INFO.DB_CORRUPT.message,
+          severity: 'critical',
+          sticky: true,
+          at: clock.now(),
+          actions: ['details'],
+          messageKey: null,
+        });
+      }
       log.info(`core: started (server ${options.serverUrl})`);
-      return connectionStack.start();
+      await connectionStack.start();
     },
     notifySystem(event) {
+      metrics.systemEvent(event);
       log.info(`system: ${event}`);
       if (state === 'started') connectionStack.notifySystem(event);
     },
     getPendingCount() {
-      return 0;
+      return delivery.pendingCount();
     },
+    getOutboxSummary() {
+      return delivery.summary();
+    },
+    delivery,
+    metrics,
+    metricsSnapshot: () => metrics.snapshot(),
+    metricsPort: () => metricsServer?.port ?? null,
     stop() {
       stopping ??= (async () => {
         state = 'stopped';
+        delivery.stop();
         connectionStack.stop();
         events.flush();
         rendererLog.flush();
         diagnostics.dispose();
+        await metricsServer?.stop();
         events.clear();
         // The database closes last: everything above may still write to it while stopping.
         db.close();
@@ -144,4 +215,16 @@ export function createCore(options: CoreOptions): Core {
       return stopping;
     },
   };
+}
+
+/** Core paths that move metrics by themselves: events towards the window, database size. */
+function wireCoreMetrics({ events, metrics, db }: CoreContext): void {
+  metrics.observeDatabaseSize(() => {
+    if (!db.open) return null;
+    const pageSize = db.pragma('page_size', { simple: true });
+    const pageCount = db.pragma('page_count', { simple: true });
+    return typeof pageSize === 'number' && typeof pageCount === 'number' ? pageSize * pageCount : null;
+  });
+  for (const channel of EVENT_CHANNELS) events.on(channel, () => metrics.coreEvent(channel));
+  events.on('notification', (notification) => metrics.notificationShown(notification.code, notification.severity));
 }

@@ -1,6 +1,8 @@
 import type { Clock } from './clock';
 import type { DesktopPort } from './diagnostics';
+import type { ServerLink } from './link';
 import type { Logger } from './logging';
+import type { OutboxLimits } from './outbox/service';
 import type { SecretStore } from './secret-store';
 
 /** Every delay the engine uses, so tests can shrink them instead of waiting on real timers. */
@@ -24,6 +26,17 @@ export type Timing = Readonly<{
   tokenRefreshMarginMs: number;
   tokenRefreshRetryMs: number;
   requestTimeoutMs: number;
+  /** Outbox retry backoff: full jitter over base × 2^n, capped. */
+  retryBaseMs: number;
+  retryCapMs: number;
+  /** A send with no ack after this is resent with the same key ("confirming"). */
+  ackTimeoutMs: number;
+  /** A message still failing this long after its first attempt expires (the user can resend). */
+  retryBudgetMs: number;
+  /** Messages written this long before the connection came back wait for the user's go-ahead. */
+  holdAfterMs: number;
+  /** A resync page not answered within this is given up (the outbox drains anyway). */
+  syncTimeoutMs: number;
 }>;
 
 export const DEFAULT_TIMING: Timing = {
@@ -43,6 +56,12 @@ export const DEFAULT_TIMING: Timing = {
   tokenRefreshMarginMs: 60_000,
   tokenRefreshRetryMs: 30_000,
   requestTimeoutMs: 15_000,
+  retryBaseMs: 1_000,
+  retryCapMs: 60_000,
+  ackTimeoutMs: 10_000,
+  retryBudgetMs: 24 * 60 * 60 * 1000,
+  holdAfterMs: 60 * 60 * 1000,
+  syncTimeoutMs: 15_000,
 };
 
 export type AppInfo = Readonly<{
@@ -74,4 +93,16 @@ export type CoreOptions = Readonly<{
   desktop?: DesktopPort;
   /** Prometheus text for the diagnostics bundle; `core.diagnostics.registerSource('metrics', …)` does the same. */
   metricsSnapshot?: () => Promise<string>;
+  /** Outbox caps (messages, bytes, message size before a handshake, pipeline depth). */
+  outboxLimits?: Partial<OutboxLimits>;
+  /**
+   * The server connection. The connection (issue 5) provides it; tests pass their own. Without
+   * one, delivery works offline only (history, queueing needs a signed-in user).
+   */
+  link?: ServerLink;
+  /**
+   * Port of the local Prometheus endpoint on 127.0.0.1: 0 = any free port, 'off' = no endpoint.
+   * Unset: `NOVA_METRICS_PORT`, else 9464.
+   */
+  metricsPort?: number | 'off';
 }>;

@@ -64,7 +64,7 @@ describe('diagnostics service in the core', () => {
     expect(second.bundleId).toBe(first.bundleId);
     expect(progress.filter((p) => p.stage === 'done')).toHaveLength(1);
     expect(first.files.map((f) => f.name)).toEqual(
-      expect.arrayContaining(['logs/main.log', 'connection-history.json', 'outbox-summary.txt', 'metrics.txt', 'versions.json', 'settings.json', 'notifications.json', 'manifest.json']),
+      expect.arrayContaining(['logs/main.log', 'connection-history.json', 'outbox-summary.json', 'metrics.txt', 'versions.json', 'settings.json', 'notifications.json', 'manifest.json']),
     );
     expect(first.masked).toMatchObject({ email: 1, jwt: 1, password: 1 });
     expect(first.reviewText).toContain('(renderer.composer) draft password=[masked:password]');

@@ -1,7 +1,4 @@
 /**
- * PENDING: needs delivery (issue 4) on main; rename to `scenario.spec.ts` after `git merge main`
- * brings it (Playwright only runs *.spec.ts). It passes on a local merge of main and delivery.
- *
  * Issue 6's end-to-end scenario: the built renderer in Chromium, a real core (SQLite, outbox,
  * connection) and the reference server on loopback. Each state leaves a screenshot in
  * test-results/ for a person to look at.
@@ -10,14 +7,13 @@ import fs from 'node:fs';
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { startServer, type ServerHandle } from '../../server/index';
 import { DEMO_PASSWORD } from '../../server/seed';
-import type { Core } from '../../src/main/core';
+import type { Core, Timing } from '../../src/main/core';
 import { MemorySecretStore } from '../../src/main/core/secret-store';
 import { makeTempDir, makeTestCore } from '../support/core';
 import { attachCore, screenshotPath, serveRenderer } from './harness';
 
 /** Reconnects fast enough for a test, and never gives up while the server is away. */
-// Typed loosely until delivery's timing fields (retry*) are on main.
-const TIMING: Readonly<Record<string, number>> = {
+const TIMING: Partial<Timing> = {
   backoffBaseMs: 300,
   backoffCapMs: 1_500,
   giveUpAfterFailures: 1_000,

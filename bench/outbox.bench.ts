@@ -1,0 +1,257 @@
+/**
+ * Outbox benchmarks (issue 4):
+ * - outbox_enqueue_p50_ms / _p99_ms: messages:send until the durable commit, next to
+ *   fsync_p50_ms, a raw write+fsync of a small file in the same folder, same run.
+ * - outbox_drain_msgs_per_s: 10,000 messages in 10 conversations queued while offline, then the
+ *   connection comes up to the reference server on loopback; time until every one is acked.
+ *   outbox_drain_sequential_msgs_per_s: the same 10,000 as Nova's clients send them (one REST
+ *   POST at a time, each awaited). outbox_drain_speedup is the ratio.
+ * - core_cold_start_ms (createCore + start with 10,000 queued and 100,000 cached messages) and
+ *   core_rss_mb_100k, both measured in a fresh child process.
+ *
+ *   npx tsx bench/outbox.bench.ts [--messages 10000] [--conversations 10] [--cached 100000]
+ *
+ * The reference server runs in its own process (as it would: a peer on loopback), so the two
+ * cores are shared as client and server would share them.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createCore } from '../src/main/core';
+import { createMemoryLogger } from '../src/main/core/logging';
+import { offlineLink } from '../src/main/core/outbox/offline-link';
+import { openDatabase } from '../src/main/core/store/database';
+import { ensureConversation, PENDING_SORT_SEQ } from '../src/main/core/store/messages';
+import { TestLink } from '../tests/support/link';
+import { percentile, recordBenchResults } from './results';
+
+const { values } = parseArgs({
+  options: {
+    messages: { type: 'string', default: '10000' },
+    conversations: { type: 'string', default: '10' },
+    cached: { type: 'string', default: '100000' },
+    'cold-start': { type: 'string' },
+  },
+});
+const out = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+/** Child role: open a prepared data folder as the app would and report time and memory. */
+async function coldStartChild(dataDir: string): Promise<void> {
+  const started = performance.now();
+  const core = createCore({ dataDir, serverUrl: 'http://127.0.0.1:9', logger: createMemoryLogger(), link: offlineLink });
+  await core.start();
+  const pending = core.getPendingCount();
+  const coldStartMs = performance.now() - started;
+  const rssMb = process.memoryUsage().rss / (1024 * 1024);
+  await core.stop();
+  process.stdout.write(JSON.stringify({ coldStartMs, rssMb, pending }));
+}
+
+function fsyncP50(dir: string, samples: number): number {
+  const file = path.join(dir, 'fsync-probe');
+  const fd = fs.openSync(file, 'w');
+  const times: number[] = [];
+  const payload = Buffer.alloc(256, 1);
+  for (let i = 0; i < samples; i += 1) {
+    const t = performance.now();
+    fs.writeSync(fd, payload, 0, payload.length, 0);
+    fs.fsyncSync(fd);
+    times.push(performance.now() - t);
+  }
+  fs.closeSync(fd);
+  return percentile(times, 50);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function startServerProcess(): Promise<{ url: string; wsUrl: string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '../server/cli.ts'), '--port', String(port), '--data', ':memory:', '--seed'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    let text = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      text += String(chunk);
+      if (text.includes('websocket:')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`server exited ${code}`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}/ws`, child };
+}
+
+async function countMessages(link: TestLink, conversationId: string): Promise<number> {
+  let after = 0;
+  let count = 0;
+  for (let page = 0; page < 1_000; page += 1) {
+    const response = await link.request('GET', `/conversations/${conversationId}/messages?after_seq=${after}&limit=200`);
+    const items = response.body as { sequence_number: number }[];
+    count += items.length;
+    const last = items.at(-1);
+    if (!last || items.length < 200) break;
+    after = last.sequence_number;
+  }
+  return count;
+}
+
+async function main(): Promise<void> {
+  const coldStartDir = values['cold-start'];
+  if (coldStartDir) {
+    await coldStartChild(coldStartDir);
+    return;
+  }
+  const MESSAGES = Number(values.messages);
+  const CONVERSATIONS = Number(values.conversations);
+  const CACHED = Number(values.cached);
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'nova-outbox-bench-'));
+  const server = await startServerProcess();
+  try {
+    const link = new TestLink({ url: server.url, wsUrl: server.wsUrl, email: 'alice@nova.local', password: 'nova-dev-password' });
+    await link.signIn();
+    const conversations: string[] = [];
+    for (let i = 0; i < CONVERSATIONS; i += 1) {
+      const response = await link.request('POST', '/conversations', {
+        type: 'group',
+        name: `bench ${i}`,
+        participant_ids: [link.currentUserId() ?? ''],
+      });
+      conversations.push((response.body as { id: string }).id);
+    }
+
+    // ---- enqueue latency vs raw fsync ---------------------------------------------------------
+    const dataDir = path.join(root, 'drain');
+    const core = createCore({
+      dataDir,
+      serverUrl: server.url,
+      logger: createMemoryLogger(),
+      link,
+      outboxLimits: { maxMessages: MESSAGES + 1_000 },
+    });
+    await core.start();
+    const fsyncMs = fsyncP50(dataDir, 300);
+    const enqueueTimes: number[] = [];
+    for (let i = 0; i < MESSAGES; i += 1) {
+      const conversationId = conversations[i % CONVERSATIONS] ?? '';
+      const t = performance.now();
+      await core.handlers['messages:send']({ conversationId, text: `bench message ${i} ${'x'.repeat(40)}` });
+      enqueueTimes.push(performance.now() - t);
+    }
+    const enqueueP50 = percentile(enqueueTimes, 50);
+    const enqueueP99 = percentile(enqueueTimes, 99);
+    out(`enqueue p50 ${enqueueP50.toFixed(3)} ms, p99 ${enqueueP99.toFixed(3)} ms; raw fsync p50 ${fsyncMs.toFixed(3)} ms`);
+
+    // ---- drain: offline queue, then the connection comes up --------------------------------
+    const drainStart = performance.now();
+    await link.connect();
+    for (let i = 0; i < 60_000 && core.getPendingCount() > 0; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const drainMs = performance.now() - drainStart;
+    const left = core.getPendingCount();
+    const drainRate = (MESSAGES - left) / (drainMs / 1000);
+    out(`drain: ${MESSAGES - left} acked in ${drainMs.toFixed(0)} ms → ${drainRate.toFixed(0)} msg/s (${left} left)`);
+    let delivered = 0;
+    for (const id of conversations) delivered += await countMessages(link, id);
+    link.disconnect();
+    await core.stop();
+
+    // ---- sequential: one REST POST at a time, awaited, as Nova's clients send ---------------
+    const sequentialConversations: string[] = [];
+    for (let i = 0; i < CONVERSATIONS; i += 1) {
+      const response = await link.request('POST', '/conversations', {
+        type: 'group',
+        name: `sequential ${i}`,
+        participant_ids: [link.currentUserId() ?? ''],
+      });
+      sequentialConversations.push((response.body as { id: string }).id);
+    }
+    const sequentialStart = performance.now();
+    for (let i = 0; i < MESSAGES; i += 1) {
+      const conversationId = sequentialConversations[i % CONVERSATIONS] ?? '';
+      const response = await link.request('POST', `/conversations/${conversationId}/messages`, {
+        plaintext: `bench message ${i} ${'x'.repeat(40)}`,
+        idempotency_key: randomUUID(),
+      });
+      if (response.status !== 200) throw new Error(`sequential POST answered ${response.status}`);
+    }
+    const sequentialMs = performance.now() - sequentialStart;
+    const sequentialRate = MESSAGES / (sequentialMs / 1000);
+    out(`sequential REST: ${sequentialRate.toFixed(0)} msg/s`);
+
+    // ---- cold start with 10,000 queued and 100,000 cached ------------------------------------
+    const coldDir = path.join(root, 'cold');
+    fs.mkdirSync(coldDir, { recursive: true });
+    const db = openDatabase(path.join(coldDir, 'nova.db'));
+    const owner = 'bench-owner';
+    const insertMessage = db.prepare(
+      `INSERT INTO messages (owner_id, conversation_id, key, server_id, seq, sort_seq, sender_id, text, composed_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const insertOutbox = db.prepare(
+      `INSERT INTO outbox (key, owner_id, conversation_id, size_bytes, composed_at, state) VALUES (?, ?, ?, ?, ?, 'saved')`,
+    );
+    db.transaction(() => {
+      for (let c = 0; c < CONVERSATIONS; c += 1) ensureConversation(db, owner, `c${c}`);
+      for (let i = 0; i < CACHED; i += 1) {
+        const c = i % CONVERSATIONS;
+        const seq = Math.floor(i / CONVERSATIONS) + 1;
+        insertMessage.run(owner, `c${c}`, `s${i}`, `s${i}`, seq, seq, 'someone', `cached message ${i} ${'y'.repeat(60)}`, i);
+      }
+      for (let i = 0; i < MESSAGES; i += 1) {
+        const key = randomUUID();
+        insertMessage.run(owner, `c${i % CONVERSATIONS}`, key, null, null, PENDING_SORT_SEQ, owner, `queued ${i}`, i);
+        insertOutbox.run(key, owner, `c${i % CONVERSATIONS}`, 10, i);
+      }
+    })();
+    db.close();
+    const measure = (): { coldStartMs: number; rssMb: number; pending: number } =>
+      JSON.parse(
+        execFileSync(process.execPath, ['--import', 'tsx', __filename, '--cold-start', coldDir], { encoding: 'utf8' }),
+      ) as { coldStartMs: number; rssMb: number; pending: number };
+    const runs = [measure(), measure(), measure()];
+    const coldStartMs = percentile(runs.map((r) => r.coldStartMs), 50);
+    const rssMb = Math.max(...runs.map((r) => r.rssMb));
+    out(`cold start ${coldStartMs.toFixed(1)} ms (pending ${runs[0]?.pending}), rss ${rssMb.toFixed(1)} MB`);
+
+    recordBenchResults({
+      outbox_enqueue_p50_ms: round(enqueueP50),
+      outbox_enqueue_p99_ms: round(enqueueP99),
+      fsync_p50_ms: round(fsyncMs),
+      outbox_enqueue_vs_fsync: round(enqueueP50 / fsyncMs),
+      outbox_drain_msgs_per_s: Math.round(drainRate),
+      outbox_drain_sequential_msgs_per_s: Math.round(sequentialRate),
+      outbox_drain_speedup: round(drainRate / sequentialRate),
+      outbox_drain_delivered_ok: left === 0 && delivered === MESSAGES,
+      core_cold_start_ms: round(coldStartMs),
+      core_rss_mb_100k: round(rssMb),
+    });
+  } finally {
+    server.child.kill();
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
+
+void main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});

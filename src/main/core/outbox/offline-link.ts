@@ -1,0 +1,14 @@
+import type { ServerLink } from '../link';
+import { AppError } from '../../../shared/errors';
+
+/** The link before any connection exists: never connected, nobody signed in. */
+export const offlineLink: ServerLink = {
+  currentUserId: () => null,
+  capabilities: () => null,
+  onDidConnect: () => () => undefined,
+  onDidDisconnect: () => () => undefined,
+  onFrame: () => () => undefined,
+  sendFrame: () => false,
+  request: () => Promise.reject(new AppError('NOT_SIGNED_IN')),
+  watchConversations: () => undefined,
+};

@@ -1,0 +1,660 @@
+/**
+ * Delivery as the rest of the core sees it: the IPC handlers for conversations, messages and
+ * the outbox, the events they raise, and the wiring between the ServerLink, the engine and the
+ * reconciler. Everything durable goes through the store; everything on the wire through the link.
+ */
+import { randomUUID } from 'node:crypto';
+import type {
+  ConversationSummary,
+  MessageState,
+  MessageView,
+  OutboxItem,
+  Res,
+} from '../../../shared/contract';
+import { AppError, ERROR_CODES, describeError, type ErrorCode } from '../../../shared/errors';
+import type { Clock, TimerHandle } from '../clock';
+import { newErrorId } from '../errors';
+import type { CoreEventBus } from '../events';
+import type { ServerCapabilities, ServerLink } from '../link';
+import type { Logger } from '../logging';
+import { getSetting, setSetting, type DB } from '../store/database';
+import {
+  conversationOverview,
+  decodeCursor,
+  encodeCursor,
+  getMessageByKey,
+  listConversations,
+  listMessagePage,
+  markConversationRead,
+  oldestStoredSeq,
+  upsertConversation,
+  type MessageRecord,
+} from '../store/messages';
+import {
+  conversationsWithDeliverable,
+  countWaiting,
+  enqueueMessage,
+  getOutboxItem,
+  listOutbox,
+  outboxTotals,
+  summarizeOutbox,
+  type OutboxRecord,
+  type OutboxSummary,
+} from '../store/outbox';
+import { toStorageError } from '../store/sqlite-errors';
+import { WriteQueue } from '../store/write-queue';
+import { Reconciler } from '../sync/reconciler';
+import { DeliveryEngine, type DeliveryTiming } from './engine';
+
+export type OutboxLimits = Readonly<{
+  maxMessages: number;
+  maxBytes: number;
+  /** Used until a server handshake says otherwise. */
+  defaultMaxMessageBytes: number;
+  /** Sends in flight per conversation when the server numbers them (client_seq). */
+  pipelineWindow: number;
+}>;
+
+export const DEFAULT_OUTBOX_LIMITS: OutboxLimits = {
+  maxMessages: 10_000,
+  maxBytes: 50 * 1024 * 1024,
+  defaultMaxMessageBytes: 64 * 1024,
+  pipelineWindow: 256,
+};
+
+/** Room the `send` frame's own fields take around the text, inside the server's frame limit. */
+const FRAME_ENVELOPE_BYTES = 1024;
+
+export type DeliveryServiceOptions = Readonly<{
+  db: DB;
+  link: ServerLink;
+  clock: Clock;
+  random: () => number;
+  timing: DeliveryTiming & Readonly<{ syncTimeoutMs: number; eventBatchMs: number }>;
+  limits: OutboxLimits;
+  log: Logger;
+  events: CoreEventBus;
+  onStorageError?: (error: unknown) => void;
+}>;
+
+type DeliveryHandlers = {
+  'conversations:list': () => Promise<Res<'conversations:list'>>;
+  'messages:list': (req: {
+    conversationId: string;
+    olderCursor?: string | null | undefined;
+    limit?: number | undefined;
+  }) => Promise<Res<'messages:list'>>;
+  'messages:send': (req: { conversationId: string; text: string }) => Promise<Res<'messages:send'>>;
+  'messages:markRead': (req: { conversationId: string }) => Promise<Res<'messages:markRead'>>;
+  'outbox:list': () => Promise<Res<'outbox:list'>>;
+  'outbox:retry': (req: { key: string | null }) => Promise<Res<'outbox:retry'>>;
+  'outbox:discard': (req: { key: string }) => Promise<Res<'outbox:discard'>>;
+  'outbox:confirm': (req: { key: string; send: boolean }) => Promise<Res<'outbox:confirm'>>;
+};
+
+export type DeliveryService = Readonly<{
+  handlers: DeliveryHandlers;
+  /** Messages of every user not yet acknowledged: what the quit guard warns about. */
+  pendingCount(): number;
+  /** The signed-in user's waiting messages, for the connection banner. */
+  pendingCountForCurrentUser(): number;
+  summary(): OutboxSummary;
+  /** Resolves when the resync after the latest connect is done (tests, benchmarks). */
+  whenSynced(): Promise<void>;
+  start(): void;
+  stop(): void;
+}>;
+
+function isErrorCode(code: string | null): code is ErrorCode {
+  return code !== null && (ERROR_CODES as readonly string[]).includes(code);
+}
+
+export function createDeliveryService(o: DeliveryServiceOptions): DeliveryService {
+  const { db, link, clock, log } = o;
+  const writes = new WriteQueue(db, (error) => {
+    log.error('store: batched write failed', error);
+    o.onStorageError?.(error);
+  });
+  const deviceId = (() => {
+    const existing = getSetting(db, 'device_id');
+    if (existing) return existing;
+    const id = randomUUID();
+    setSetting(db, 'device_id', id);
+    return id;
+  })();
+
+  // ---- Change events, coalesced per eventBatchMs --------------------------------------------
+  const changedKeys = new Map<string, { ownerId: string; conversationId: string }>();
+  const changedConversations = new Map<string, string>();
+  const notifications = new Map<ErrorCode, { count: number; messageKey: string | null; detail?: string; retryAfterMs?: number }>();
+  let flushTimer: TimerHandle | null = null;
+  let stopped = false;
+
+  function scheduleFlush(): void {
+    if (flushTimer || stopped) return;
+    flushTimer = clock.setTimeout(flushEvents, o.timing.eventBatchMs);
+  }
+
+  function messageChanged(ownerId: string, key: string, conversationId: string): void {
+    changedKeys.set(key, { ownerId, conversationId });
+    changedConversations.set(conversationId, ownerId);
+    scheduleFlush();
+  }
+
+  function notify(code: ErrorCode, options: Readonly<{ messageKey?: string; detail?: string; retryAfterMs?: number }>): void {
+    const entry = notifications.get(code);
+    if (entry) {
+      entry.count += 1;
+      entry.messageKey = null;
+      if (options.retryAfterMs !== undefined) entry.retryAfterMs = options.retryAfterMs;
+    } else {
+      notifications.set(code, {
+        count: 1,
+        messageKey: options.messageKey ?? null,
+        ...(options.detail !== undefined ? { detail: options.detail } : {}),
+        ...(options.retryAfterMs !== undefined ? { retryAfterMs: options.retryAfterMs } : {}),
+      });
+    }
+    scheduleFlush();
+  }
+
+  function flushEvents(): void {
+    flushTimer = null;
+    if (stopped) return;
+    writes.flush();
+    const owner = link.currentUserId();
+    const messages: MessageView[] = [];
+    const items: OutboxItem[] = [];
+    for (const [key, { ownerId, conversationId }] of changedKeys) {
+      if (ownerId !== owner) continue;
+      const record = getMessageByKey(db, ownerId, key);
+      if (record) messages.push(toView(ownerId, record));
+      const outboxRow = getOutboxItem(db, key);
+      if (outboxRow) items.push(toOutboxItem(outboxRow));
+      else if (record) items.push(sentItem(record));
+      else items.push(removedItem(key, conversationId));
+    }
+    changedKeys.clear();
+    const conversations: ConversationSummary[] = [];
+    for (const [conversationId, ownerId] of changedConversations) {
+      if (ownerId !== owner) continue;
+      const summary = summarize(ownerId, conversationId);
+      if (summary) conversations.push(summary);
+    }
+    changedConversations.clear();
+    if (messages.length > 0) o.events.emit('messages:changed', { messages });
+    if (items.length > 0) o.events.emit('outbox:changed', { items });
+    if (conversations.length > 0) o.events.emit('conversations:changed', { conversations });
+    for (const [code, entry] of notifications) {
+      const id = newErrorId();
+      const base = describeError(code, entry.retryAfterMs);
+      const message = entry.count > 1 ? `${base} (${entry.count} messages)` : base;
+      log.info(`notify: ${code} [${id}] x${entry.count}`);
+      const actions: ('retry' | 'discard' | 'details')[] =
+        code === 'RATE_LIMITED' ? [] : code === 'MESSAGES_HELD' ? ['details'] : ['retry', 'discard'];
+      o.events.emit('notification', {
+        id,
+        code,
+        message,
+        severity: code === 'RATE_LIMITED' ? 'warning' : code === 'MESSAGES_HELD' ? 'warning' : 'error',
+        sticky: code !== 'RATE_LIMITED',
+        at: clock.now(),
+        actions,
+        messageKey: entry.messageKey,
+      });
+    }
+    notifications.clear();
+  }
+
+  // ---- Views --------------------------------------------------------------------------------
+  const names = new Map<string, string>();
+  function conversationName(ownerId: string, conversationId: string): string {
+    const cached = names.get(conversationId);
+    if (cached !== undefined) return cached;
+    const name = listConversations(db, ownerId).find((c) => c.id === conversationId)?.name ?? '';
+    names.set(conversationId, name);
+    return name;
+  }
+
+  function stateOf(record: MessageRecord): MessageState {
+    if (record.outboxState === null) return 'sent';
+    if (record.outboxState === 'saved' && engine.isSending(record.key)) return 'sending';
+    if (record.outboxState === 'confirming') return 'confirming';
+    return record.outboxState;
+  }
+
+  function errorOf(code: string | null, message: string | null, id: string | null): MessageView['error'] {
+    if (!isErrorCode(code)) return null;
+    return { code, message: message ?? describeError(code), id: id ?? '' };
+  }
+
+  function toView(ownerId: string, record: MessageRecord): MessageView {
+    const state = stateOf(record);
+    return {
+      key: record.key,
+      serverId: record.serverId,
+      conversationId: record.conversationId,
+      senderId: record.senderId,
+      isOwn: record.senderId === ownerId,
+      text: record.text,
+      seq: record.seq,
+      composedAt: record.composedAt,
+      state,
+      error: state === 'failed' || state === 'expired' ? errorOf(record.errorCode, record.errorMessage, record.errorId) : null,
+    };
+  }
+
+  function toOutboxItem(row: OutboxRecord): OutboxItem {
+    const state: MessageState = row.state === 'saved' && engine.isSending(row.key) ? 'sending' : row.state;
+    return {
+      key: row.key,
+      conversationId: row.conversationId,
+      conversationName: conversationName(row.ownerId, row.conversationId),
+      state,
+      composedAt: row.composedAt,
+      attempts: row.attempts,
+      lastError: errorOf(row.errorCode, row.errorMessage, row.errorId),
+      nextAttemptAt: row.nextAttemptAt,
+      sizeBytes: row.sizeBytes,
+      history: row.history.map((attempt) => ({
+        at: attempt.at,
+        transport: attempt.transport,
+        outcome: attempt.outcome,
+        error: isErrorCode(attempt.code) ? { code: attempt.code, message: describeError(attempt.code), id: '' } : null,
+      })),
+    };
+  }
+
+  /** An item that left the outbox because the server has it; the renderer drops it on `sent`. */
+  function sentItem(record: MessageRecord): OutboxItem {
+    return {
+      key: record.key,
+      conversationId: record.conversationId,
+      conversationName: '',
+      state: 'sent',
+      composedAt: record.composedAt,
+      attempts: 0,
+      lastError: null,
+      nextAttemptAt: null,
+      sizeBytes: 0,
+      history: [],
+    };
+  }
+
+  /** A discarded message: gone from both tables; `sent` is the only state that removes it. */
+  function removedItem(key: string, conversationId: string): OutboxItem {
+    return { ...sentItem({ key, conversationId, composedAt: 0 } as MessageRecord) };
+  }
+
+  function summarize(ownerId: string, conversationId: string): ConversationSummary | null {
+    const overview = conversationOverview(db, ownerId, conversationId);
+    if (!overview) return null;
+    const { conversation, last } = overview;
+    return {
+      id: conversation.id,
+      type: conversation.type,
+      name: conversation.name,
+      lastMessage: last
+        ? { preview: last.text.slice(0, 200), at: last.composedAt, senderId: last.senderId, isOwn: last.senderId === ownerId }
+        : null,
+      unreadCount: overview.unreadCount,
+      pendingCount: overview.pendingCount,
+      lastSeq: conversation.lastSeq,
+    };
+  }
+
+  // ---- Engine and reconciler ---------------------------------------------------------------
+  const reconciler = new Reconciler({
+    db,
+    writes,
+    link,
+    clock,
+    log: log.scope('sync'),
+    syncTimeoutMs: o.timing.syncTimeoutMs,
+    sink: {
+      messageChanged,
+      deliveredElsewhere: (_ownerId, conversationId, key) => engine.deliveredElsewhere(conversationId, key),
+    },
+  });
+
+  const engine = new DeliveryEngine({
+    db,
+    writes,
+    link,
+    clock,
+    random: o.random,
+    timing: o.timing,
+    pipelineWindow: o.limits.pipelineWindow,
+    deviceId,
+    log: log.scope('outbox'),
+    sink: {
+      messageChanged,
+      delivered: (ownerId, conversationId, seq) => reconciler.recordOwnDelivery(ownerId, conversationId, seq),
+      notify,
+    },
+  });
+
+  /** Conversations that have a row already, so an enqueue writes two rows, not three. */
+  const knownConversations = new Set<string>();
+  let maxMessageBytes = Number(getSetting(db, 'max_message_bytes') ?? o.limits.defaultMaxMessageBytes);
+  /** An upper bound of the outbox size: deliveries only shrink it, so it is re-counted only near the cap. */
+  let approximate = outboxTotals(db);
+  let connectEpoch = 0;
+  let synced: Promise<void> = Promise.resolve();
+
+  async function refreshConversations(ownerId: string, capabilities: ServerCapabilities): Promise<void> {
+    if (capabilities.mode === 'legacy') return;
+    const limit = 100;
+    for (let offset = 0; offset < 100_000; offset += limit) {
+      const response = await link.request('GET', `/conversations?limit=${limit}&offset=${offset}`);
+      const body = response.body as { conversations?: unknown } | null;
+      if (response.status !== 200 || !body || !Array.isArray(body.conversations)) return;
+      const list = body.conversations as Record<string, unknown>[];
+      writes.push(() => {
+        for (const c of list) {
+          if (typeof c['id'] !== 'string') continue;
+          upsertConversation(db, ownerId, {
+            id: c['id'],
+            ...(c['type'] === 'direct' || c['type'] === 'group' ? { type: c['type'] } : {}),
+            ...(typeof c['name'] === 'string' ? { name: c['name'] } : {}),
+            ...(typeof c['last_seq'] === 'number' ? { lastSeq: c['last_seq'] } : {}),
+            ...(typeof c['unread_count'] === 'number' ? { unreadCount: c['unread_count'] } : {}),
+          });
+          names.delete(c['id']);
+        }
+      });
+      for (const c of list) if (typeof c['id'] === 'string') changedConversations.set(c['id'], ownerId);
+      scheduleFlush();
+      if (list.length < limit) return;
+    }
+  }
+
+  /** After every (re)connect: conversations, then per conversation a resync, then its outbox lane. */
+  async function onConnect(capabilities: ServerCapabilities): Promise<void> {
+    const ownerId = link.currentUserId();
+    if (ownerId === null) return;
+    const epoch = ++connectEpoch;
+    if (capabilities.maxPayloadBytes > FRAME_ENVELOPE_BYTES) {
+      maxMessageBytes = capabilities.maxPayloadBytes - FRAME_ENVELOPE_BYTES;
+      setSetting(db, 'max_message_bytes', String(maxMessageBytes));
+    }
+    writes.flush();
+    const known = new Set([...listConversations(db, ownerId).map((c) => c.id), ...conversationsWithDeliverable(db, ownerId)]);
+    reconciler.connected(capabilities, ownerId);
+    const held = engine.connected(capabilities, ownerId, [...known]);
+    for (const key of held) {
+      const row = getOutboxItem(db, key);
+      if (row) messageChanged(ownerId, key, row.conversationId);
+    }
+    if (held.length > 0) notify('MESSAGES_HELD', held.length === 1 && held[0] ? { messageKey: held[0] } : {});
+    try {
+      await refreshConversations(ownerId, capabilities);
+    } catch (error) {
+      log.warn(`conversations: refresh failed (${error instanceof Error ? error.message : String(error)})`);
+    }
+    if (epoch !== connectEpoch) return;
+    writes.flush();
+    const all = new Set([...known, ...listConversations(db, ownerId).map((c) => c.id)]);
+    if (capabilities.mode === 'legacy') link.watchConversations([...all]);
+    await Promise.all(
+      [...all].map(async (conversationId) => {
+        await reconciler.sync(conversationId);
+        if (epoch === connectEpoch) engine.release(conversationId);
+      }),
+    );
+    if (epoch === connectEpoch) engine.kickAll(conversationsWithDeliverable(db, ownerId));
+  }
+
+  function currentOwner(): string {
+    const ownerId = link.currentUserId();
+    if (ownerId === null) throw new AppError('NOT_SIGNED_IN');
+    return ownerId;
+  }
+
+  const unsubscribes: (() => void)[] = [];
+
+  /** Handlers throw AppError synchronously; callers expect a rejected promise. */
+  function settled<T, A extends unknown[]>(fn: (...args: A) => T | Promise<T>): (...args: A) => Promise<T> {
+    return (...args) => {
+      try {
+        return Promise.resolve(fn(...args));
+      } catch (error) {
+        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    };
+  }
+
+  const handlers: DeliveryHandlers = {
+    'conversations:list': settled(() => {
+      const ownerId = link.currentUserId();
+      if (ownerId === null) return Promise.resolve([]);
+      writes.flush();
+      return Promise.resolve(
+        listConversations(db, ownerId)
+          .map((c) => summarize(ownerId, c.id))
+          .filter((c): c is ConversationSummary => c !== null),
+      );
+    }),
+    'messages:list': settled(async (req: Parameters<DeliveryHandlers['messages:list']>[0]) => {
+      const ownerId = currentOwner();
+      const limit = req.limit ?? 50;
+      let cursor = null;
+      if (req.olderCursor) {
+        cursor = decodeCursor(req.olderCursor);
+        if (!cursor) throw new AppError('INVALID_REQUEST', 'That page cursor is not valid.');
+      }
+      writes.flush();
+      let page = listMessagePage(db, ownerId, req.conversationId, cursor, limit);
+      if (page.older === null && page.messages.length < limit && link.capabilities() !== null) {
+        // The cache ends here; the server may have older history.
+        const oldest = oldestStoredSeq(db, ownerId, req.conversationId);
+        if (oldest !== null && oldest > 1) {
+          try {
+            const fetched = await reconciler.fetchOlder(ownerId, req.conversationId, oldest, limit);
+            if (fetched > 0) page = listMessagePage(db, ownerId, req.conversationId, cursor, limit);
+          } catch (error) {
+            log.info(`history: older page unavailable (${error instanceof Error ? error.message : String(error)})`);
+          }
+        }
+      }
+      return {
+        messages: page.messages.map((m) => toView(ownerId, m)),
+        olderCursor: page.older ? encodeCursor(page.older) : null,
+      };
+    }),
+    'messages:send': settled((req: Parameters<DeliveryHandlers['messages:send']>[0]) => {
+      const ownerId = currentOwner();
+      const sizeBytes = Buffer.byteLength(req.text, 'utf8');
+      if (sizeBytes > maxMessageBytes) {
+        throw new AppError('MESSAGE_TOO_LARGE', `This message is ${Math.ceil(sizeBytes / 1024)} KB; the limit is ${Math.floor(maxMessageBytes / 1024)} KB. Shorten it and try again.`);
+      }
+      if (approximate.count + 1 > o.limits.maxMessages || approximate.bytes + sizeBytes > o.limits.maxBytes) {
+        writes.flush();
+        approximate = outboxTotals(db);
+        if (approximate.count + 1 > o.limits.maxMessages || approximate.bytes + sizeBytes > o.limits.maxBytes) {
+          throw new AppError('OUTBOX_FULL');
+        }
+      }
+      const key = randomUUID();
+      const composedAt = clock.now();
+      // Batched writes first, so this commit stands alone and returns only when it is durable.
+      writes.flush();
+      const known = knownConversations.has(`${ownerId}\u0000${req.conversationId}`);
+      try {
+        enqueueMessage(db, { ownerId, conversationId: req.conversationId, key, text: req.text, sizeBytes, composedAt }, known);
+      } catch (error) {
+        throw toStorageError(error);
+      }
+      knownConversations.add(`${ownerId}\u0000${req.conversationId}`);
+      approximate = { count: approximate.count + 1, bytes: approximate.bytes + sizeBytes };
+      changedConversations.set(req.conversationId, ownerId);
+      scheduleFlush();
+      const view: MessageView = {
+        key,
+        serverId: null,
+        conversationId: req.conversationId,
+        senderId: ownerId,
+        isOwn: true,
+        text: req.text,
+        seq: null,
+        composedAt,
+        state: 'saved',
+        error: null,
+      };
+      engine.kick(req.conversationId);
+      return Promise.resolve(view);
+    }),
+    'messages:markRead': settled(async (req: Parameters<DeliveryHandlers['messages:markRead']>[0]) => {
+      const ownerId = currentOwner();
+      writes.flush();
+      const readSeq = markConversationRead(db, ownerId, req.conversationId);
+      changedConversations.set(req.conversationId, ownerId);
+      scheduleFlush();
+      const capabilities = link.capabilities();
+      if (capabilities === null || readSeq === 0) return null;
+      if (capabilities.mode === 'compat' && link.sendFrame({ type: 'read', conversation_id: req.conversationId, last_read_seq: readSeq })) {
+        return null;
+      }
+      try {
+        await link.request('POST', `/conversations/${encodeURIComponent(req.conversationId)}/read`, { last_read_seq: readSeq });
+      } catch (error) {
+        log.info(`read marker not sent (${error instanceof Error ? error.message : String(error)})`);
+      }
+      return null;
+    }),
+    'outbox:list': settled(() => {
+      const ownerId = link.currentUserId();
+      if (ownerId === null) return Promise.resolve([]);
+      writes.flush();
+      return Promise.resolve(listOutbox(db, ownerId).map(toOutboxItem));
+    }),
+    'outbox:retry': settled((req: Parameters<DeliveryHandlers['outbox:retry']>[0]) => {
+      const ownerId = currentOwner();
+      writes.flush();
+      const keys =
+        req.key !== null
+          ? [req.key]
+          : listOutbox(db, ownerId)
+              .filter((row) => row.state === 'failed' || row.state === 'expired')
+              .map((row) => row.key);
+      let count = 0;
+      for (const key of keys) {
+        const row = getOutboxItem(db, key);
+        if (row?.ownerId === ownerId && engine.retry(key)) count += 1;
+      }
+      return Promise.resolve({ count });
+    }),
+    'outbox:discard': settled((req: Parameters<DeliveryHandlers['outbox:discard']>[0]) => {
+      const ownerId = currentOwner();
+      writes.flush();
+      if (!engine.discard(ownerId, req.key)) {
+        throw new AppError('CONFLICT', 'This message is being sent or is already gone, so it cannot be discarded now.');
+      }
+      approximate = outboxTotals(db);
+      return Promise.resolve(null);
+    }),
+    'outbox:confirm': settled((req: Parameters<DeliveryHandlers['outbox:confirm']>[0]) => {
+      const ownerId = currentOwner();
+      writes.flush();
+      if (!engine.confirm(ownerId, req.key, req.send)) {
+        throw new AppError('NOT_FOUND', 'That message is no longer waiting for you.');
+      }
+      if (!req.send) approximate = outboxTotals(db);
+      return Promise.resolve(null);
+    }),
+  };
+
+  return {
+    handlers,
+    pendingCount: () => {
+      writes.flush();
+      return countWaiting(db, null);
+    },
+    pendingCountForCurrentUser: () => {
+      const ownerId = link.currentUserId();
+      if (ownerId === null) return 0;
+      writes.flush();
+      return countWaiting(db, ownerId);
+    },
+    summary: () => {
+      writes.flush();
+      return summarizeOutbox(db, clock.now());
+    },
+    whenSynced: () => synced,
+    start() {
+      unsubscribes.push(
+        link.onDidConnect((capabilities) => {
+          synced = onConnect(capabilities).catch((error: unknown) => {
+            log.error('delivery: connect handling failed', error);
+          });
+        }),
+        link.onDidDisconnect((reason) => {
+          connectEpoch += 1;
+          reconciler.disconnected();
+          engine.disconnected(reason);
+        }),
+        link.onFrame((frame) => {
+          switch (frame['type']) {
+            case 'ack':
+              handleAckFrame(frame);
+              return;
+            case 'nack':
+              handleNackFrame(frame);
+              return;
+            case 'message':
+              reconciler.handleMessageFrame(frame);
+              return;
+            case 'sync_complete':
+              reconciler.handleSyncComplete(frame);
+              return;
+            default:
+              return;
+          }
+        }),
+      );
+      const capabilities = link.capabilities();
+      if (capabilities) synced = onConnect(capabilities);
+    },
+    stop() {
+      if (stopped) return;
+      for (const unsubscribe of unsubscribes.splice(0)) unsubscribe();
+      engine.stop();
+      writes.close();
+      stopped = true;
+      if (flushTimer) clock.clearTimeout(flushTimer);
+    },
+  };
+
+  function handleAckFrame(frame: Readonly<Record<string, unknown>>): void {
+    const key = frame['idempotency_key'];
+    const message = frame['message'] as Record<string, unknown> | undefined;
+    if (typeof key !== 'string' || !message) return;
+    const serverId = message['id'];
+    const seq = message['sequence_number'];
+    if (typeof serverId !== 'string' || typeof seq !== 'number') return;
+    engine.handleAck({
+      idempotencyKey: key,
+      conversationId: typeof frame['conversation_id'] === 'string' ? frame['conversation_id'] : null,
+      serverId,
+      seq,
+      clientSeq: typeof frame['client_seq'] === 'number' ? frame['client_seq'] : null,
+      duplicate: frame['status'] === 'duplicate',
+    });
+  }
+
+  function handleNackFrame(frame: Readonly<Record<string, unknown>>): void {
+    const key = frame['idempotency_key'];
+    const conversationId = frame['conversation_id'];
+    if (typeof key !== 'string' || typeof conversationId !== 'string') return;
+    engine.handleNack({
+      idempotencyKey: key,
+      conversationId,
+      code: typeof frame['code'] === 'string' ? frame['code'] : 'INTERNAL_ERROR',
+      message: typeof frame['error'] === 'string' ? frame['error'] : '',
+      retryable: frame['retryable'] === true,
+      retryAfterMs: typeof frame['retry_after_ms'] === 'number' ? frame['retry_after_ms'] : null,
+      clientSeq: typeof frame['client_seq'] === 'number' ? frame['client_seq'] : null,
+      expectedClientSeq: typeof frame['expected_client_seq'] === 'number' ? frame['expected_client_seq'] : null,
+    });
+  }
+}

@@ -1,0 +1,316 @@
+/**
+ * The durable outbox. A row exists from the moment `messages:send` returns until the server
+ * acknowledges the message (or the user discards it); its text lives in `messages`.
+ */
+import type { DB } from './database';
+import {
+  ensureConversation,
+  insertOwnMessage,
+  recordServerIdentity,
+  type OutboxState,
+} from './messages';
+import { stmt } from './statements';
+
+export type AttemptRecord = Readonly<{
+  at: number;
+  transport: 'ws' | 'rest';
+  outcome: 'acked' | 'duplicate' | 'retry' | 'failed' | 'lost';
+  code: string | null;
+}>;
+
+export type OutboxRecord = Readonly<{
+  id: number;
+  key: string;
+  ownerId: string;
+  conversationId: string;
+  text: string;
+  sizeBytes: number;
+  composedAt: number;
+  state: OutboxState;
+  attempts: number;
+  firstAttemptAt: number | null;
+  nextAttemptAt: number | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  errorId: string | null;
+  confirmed: boolean;
+  history: readonly AttemptRecord[];
+}>;
+
+type OutboxRow = {
+  id: number;
+  key: string;
+  owner_id: string;
+  conversation_id: string;
+  text: string;
+  size_bytes: number;
+  composed_at: number;
+  state: OutboxState;
+  attempts: number;
+  first_attempt_at: number | null;
+  next_attempt_at: number | null;
+  error_code: string | null;
+  error_message: string | null;
+  error_id: string | null;
+  confirmed: number;
+  history: string;
+};
+
+const COLUMNS = `o.id, o.key, o.owner_id, o.conversation_id, m.text, o.size_bytes, o.composed_at, o.state,
+  o.attempts, o.first_attempt_at, o.next_attempt_at, o.error_code, o.error_message, o.error_id, o.confirmed, o.history`;
+
+function toRecord(row: OutboxRow): OutboxRecord {
+  return {
+    id: row.id,
+    key: row.key,
+    ownerId: row.owner_id,
+    conversationId: row.conversation_id,
+    text: row.text,
+    sizeBytes: row.size_bytes,
+    composedAt: row.composed_at,
+    state: row.state,
+    attempts: row.attempts,
+    firstAttemptAt: row.first_attempt_at,
+    nextAttemptAt: row.next_attempt_at,
+    errorCode: row.error_code,
+    errorMessage: row.error_message,
+    errorId: row.error_id,
+    confirmed: row.confirmed === 1,
+    history: JSON.parse(row.history) as AttemptRecord[],
+  };
+}
+
+export type EnqueueInput = Readonly<{
+  ownerId: string;
+  conversationId: string;
+  key: string;
+  text: string;
+  sizeBytes: number;
+  composedAt: number;
+}>;
+
+/**
+ * Writes the message and its outbox row in one transaction. With `synchronous = FULL` the
+ * commit has reached the disk when this returns, which is what "saved" promises.
+ */
+export function enqueueMessage(db: DB, input: EnqueueInput, conversationKnown = false): void {
+  db.transaction(() => {
+    if (!conversationKnown) ensureConversation(db, input.ownerId, input.conversationId);
+    insertOwnMessage(db, input);
+    stmt(
+      db,
+      `INSERT INTO outbox (key, owner_id, conversation_id, size_bytes, composed_at, state)
+       VALUES (?, ?, ?, ?, ?, 'saved')`,
+    ).run(input.key, input.ownerId, input.conversationId, input.sizeBytes, input.composedAt);
+  })();
+}
+
+/** Everything in the outbox, every user: the caps protect the disk, not an account. */
+export function outboxTotals(db: DB): Readonly<{ count: number; bytes: number }> {
+  const row = stmt(db, 'SELECT COUNT(*) AS count, COALESCE(SUM(size_bytes), 0) AS bytes FROM outbox').get() as {
+    count: number;
+    bytes: number;
+  };
+  return row;
+}
+
+/** Messages still on their way (not failed or expired), for the quit guard and the banner. */
+export function countWaiting(db: DB, ownerId: string | null): number {
+  return (
+    ownerId === null
+      ? stmt(db, "SELECT COUNT(*) FROM outbox WHERE state IN ('saved', 'confirming', 'held')").pluck().get()
+      : stmt(db, "SELECT COUNT(*) FROM outbox WHERE owner_id = ? AND state IN ('saved', 'confirming', 'held')")
+          .pluck()
+          .get(ownerId)
+  ) as number;
+}
+
+export function getOutboxItem(db: DB, key: string): OutboxRecord | null {
+  const row = stmt(db, `SELECT ${COLUMNS} FROM outbox o JOIN messages m ON m.key = o.key AND m.owner_id = o.owner_id WHERE o.key = ?`).get(
+    key,
+  ) as OutboxRow | undefined;
+  return row ? toRecord(row) : null;
+}
+
+export function listOutbox(db: DB, ownerId: string): OutboxRecord[] {
+  const rows = stmt(
+    db,
+    `SELECT ${COLUMNS} FROM outbox o JOIN messages m ON m.key = o.key AND m.owner_id = o.owner_id
+     WHERE o.owner_id = ? ORDER BY o.id`,
+  ).all(ownerId) as OutboxRow[];
+  return rows.map(toRecord);
+}
+
+/** Conversations with something to deliver for this user. */
+export function conversationsWithDeliverable(db: DB, ownerId: string): string[] {
+  return stmt(
+    db,
+    "SELECT DISTINCT conversation_id FROM outbox WHERE owner_id = ? AND state IN ('saved', 'confirming')",
+  )
+    .pluck()
+    .all(ownerId) as string[];
+}
+
+/** The next deliverable rows of one conversation in compose order, after `afterId`. */
+export function loadLane(db: DB, ownerId: string, conversationId: string, afterId: number, limit: number): OutboxRecord[] {
+  const rows = stmt(
+    db,
+    `SELECT ${COLUMNS} FROM outbox o JOIN messages m ON m.key = o.key AND m.owner_id = o.owner_id
+     WHERE o.owner_id = ? AND o.conversation_id = ? AND o.id > ? AND o.state IN ('saved', 'confirming')
+     ORDER BY o.id LIMIT ?`,
+  ).all(ownerId, conversationId, afterId, limit) as OutboxRow[];
+  return rows.map(toRecord);
+}
+
+/**
+ * Puts rows composed long before the connection came back on hold, so nothing goes out an
+ * hour later without the user saying so. Returns the keys held.
+ */
+export function holdStale(db: DB, ownerId: string, composedBefore: number): string[] {
+  return stmt(
+    db,
+    `UPDATE outbox SET state = 'held', next_attempt_at = NULL
+     WHERE owner_id = ? AND state = 'saved' AND confirmed = 0 AND composed_at < ? RETURNING key`,
+  )
+    .pluck()
+    .all(ownerId, composedBefore) as string[];
+}
+
+/** The server accepted the message: it leaves the outbox and gets its id and number. */
+export function completeDelivery(
+  db: DB,
+  ownerId: string,
+  key: string,
+  serverId: string,
+  seq: number,
+): boolean {
+  const removed = stmt(db, 'DELETE FROM outbox WHERE key = ? AND owner_id = ?').run(key, ownerId);
+  const updated = recordServerIdentity(db, ownerId, key, serverId, seq);
+  return removed.changes > 0 || updated;
+}
+
+export function setState(db: DB, key: string, state: OutboxState): void {
+  stmt(db, 'UPDATE outbox SET state = ? WHERE key = ?').run(state, key);
+}
+
+const HISTORY_KEPT = 10;
+
+export type AttemptUpdate = Readonly<{
+  key: string;
+  state: OutboxState;
+  at: number;
+  nextAttemptAt: number | null;
+  attempt: AttemptRecord;
+  error: Readonly<{ code: string; message: string; id: string }> | null;
+  /** False for attempts that say nothing about the message (e.g. the socket closed under it). */
+  countsAsAttempt: boolean;
+}>;
+
+export function recordAttempt(db: DB, update: AttemptUpdate): void {
+  const current = stmt(db, 'SELECT history FROM outbox WHERE key = ?').pluck().get(update.key) as string | undefined;
+  if (current === undefined) return;
+  const history = [...(JSON.parse(current) as AttemptRecord[]), update.attempt].slice(-HISTORY_KEPT);
+  stmt(
+    db,
+    `UPDATE outbox SET state = ?, attempts = attempts + ?, first_attempt_at = COALESCE(first_attempt_at, ?),
+       next_attempt_at = ?, error_code = ?, error_message = ?, error_id = ?, history = ? WHERE key = ?`,
+  ).run(
+    update.state,
+    update.countsAsAttempt ? 1 : 0,
+    update.countsAsAttempt ? update.at : null,
+    update.nextAttemptAt,
+    update.error?.code ?? null,
+    update.error?.message ?? null,
+    update.error?.id ?? null,
+    JSON.stringify(history),
+    update.key,
+  );
+}
+
+/** The user asked to try again: a fresh budget, back in the queue. */
+export function resetForRetry(db: DB, key: string): boolean {
+  return (
+    stmt(
+      db,
+      `UPDATE outbox SET state = 'saved', attempts = 0, first_attempt_at = NULL, next_attempt_at = NULL,
+         error_code = NULL, error_message = NULL, error_id = NULL, confirmed = 1
+       WHERE key = ? AND state IN ('failed', 'expired', 'held')`,
+    ).run(key).changes > 0
+  );
+}
+
+export function confirmHeld(db: DB, key: string): boolean {
+  return stmt(db, "UPDATE outbox SET state = 'saved', confirmed = 1 WHERE key = ? AND state = 'held'").run(key)
+    .changes > 0;
+}
+
+/** Removes a message the server never accepted: the outbox row and the optimistic message. */
+export function discardMessage(db: DB, ownerId: string, key: string): boolean {
+  return db.transaction(() => {
+    const removed = stmt(
+      db,
+      "DELETE FROM outbox WHERE key = ? AND owner_id = ? AND state IN ('failed', 'expired', 'held')",
+    ).run(key, ownerId);
+    if (removed.changes === 0) return false;
+    stmt(db, 'DELETE FROM messages WHERE owner_id = ? AND key = ? AND server_id IS NULL').run(ownerId, key);
+    return true;
+  })();
+}
+
+export function getAckedClientSeq(db: DB, ownerId: string, conversationId: string): number {
+  return (
+    (stmt(db, 'SELECT acked FROM client_seqs WHERE owner_id = ? AND conversation_id = ?')
+      .pluck()
+      .get(ownerId, conversationId) as number | undefined) ?? 0
+  );
+}
+
+export function setAckedClientSeq(db: DB, ownerId: string, conversationId: string, acked: number): void {
+  stmt(
+    db,
+    `INSERT INTO client_seqs (owner_id, conversation_id, acked) VALUES (?, ?, ?)
+     ON CONFLICT (owner_id, conversation_id) DO UPDATE SET acked = MAX(acked, excluded.acked)`,
+  ).run(ownerId, conversationId, acked);
+}
+
+export type OutboxSummary = Readonly<{
+  total: number;
+  byState: Readonly<Record<string, number>>;
+  oldestComposedAgeMs: number | null;
+  maxAttempts: number;
+  totalAttempts: number;
+  errorCodes: Readonly<Record<string, number>>;
+  bytes: number;
+}>;
+
+/** For the diagnostics bundle: counts, ages, attempts and error codes; never text or ids. */
+export function summarizeOutbox(db: DB, now: number): OutboxSummary {
+  const byState: Record<string, number> = {};
+  for (const row of stmt(db, 'SELECT state, COUNT(*) AS n FROM outbox GROUP BY state').all() as {
+    state: string;
+    n: number;
+  }[]) {
+    byState[row.state] = row.n;
+  }
+  const errorCodes: Record<string, number> = {};
+  for (const row of stmt(
+    db,
+    'SELECT error_code, COUNT(*) AS n FROM outbox WHERE error_code IS NOT NULL GROUP BY error_code',
+  ).all() as { error_code: string; n: number }[]) {
+    errorCodes[row.error_code] = row.n;
+  }
+  const totals = stmt(
+    db,
+    `SELECT COUNT(*) AS total, MIN(composed_at) AS oldest, COALESCE(MAX(attempts), 0) AS max_attempts,
+       COALESCE(SUM(attempts), 0) AS total_attempts, COALESCE(SUM(size_bytes), 0) AS bytes FROM outbox`,
+  ).get() as { total: number; oldest: number | null; max_attempts: number; total_attempts: number; bytes: number };
+  return {
+    total: totals.total,
+    byState,
+    oldestComposedAgeMs: totals.oldest === null ? null : Math.max(0, now - totals.oldest),
+    maxAttempts: totals.max_attempts,
+    totalAttempts: totals.total_attempts,
+    errorCodes,
+    bytes: totals.bytes,
+  };
+}

@@ -1,0 +1,283 @@
+/**
+ * Incoming messages and resync. Live `message` frames, sync replays and REST history pages all
+ * end in `upsertIncoming`: matched by server id, then (own messages) by idempotency key, so a
+ * message is one row whichever of frame, page and ack arrives first.
+ *
+ * With gap-free numbering (`gapless_seq`) a live frame beyond the cursor + 1 means something
+ * was missed: a sync from the cursor fetches it. Live frames that arrive while a conversation
+ * syncs are buffered and merged by sequence number once the sync is done.
+ */
+import type { Clock, TimerHandle } from '../clock';
+import type { ServerCapabilities, ServerLink } from '../link';
+import type { Logger } from '../logging';
+import type { DB } from '../store/database';
+import {
+  advanceContiguous,
+  getConversation,
+  raiseCursor,
+  raiseLastSeq,
+  upsertIncoming,
+  type IncomingMessage,
+} from '../store/messages';
+import type { WriteQueue } from '../store/write-queue';
+
+export interface ReconcileSink {
+  messageChanged(ownerId: string, key: string, conversationId: string): void;
+  /** An own queued message turned out to be on the server already. */
+  deliveredElsewhere(ownerId: string, conversationId: string, key: string): void;
+}
+
+export type ReconcilerOptions = Readonly<{
+  db: DB;
+  writes: WriteQueue;
+  link: ServerLink;
+  clock: Clock;
+  log: Logger;
+  syncTimeoutMs: number;
+  sink: ReconcileSink;
+}>;
+
+type Session = Readonly<{ ownerId: string; gapless: boolean; wsSync: boolean; legacy: boolean }>;
+
+type SyncRun = {
+  readonly conversationId: string;
+  readonly buffer: IncomingMessage[];
+  done: Promise<boolean>;
+  /** Resolves the wait for the current `sync_complete`. */
+  complete: ((frame: { lastSeq: number; hasMore: boolean } | null) => void) | null;
+  timer: TimerHandle | null;
+};
+
+/** WebSocket sync pages (the server caps them at 500) and REST pages (Nova caps at 200). */
+const WS_SYNC_LIMIT = 500;
+const REST_PAGE_LIMIT = 200;
+/** Bounds a sync against a server that ignores `after_seq` (legacy Nova returns the same page). */
+const MAX_PAGES = 10_000;
+
+export function parseIncoming(frame: Readonly<Record<string, unknown>>): IncomingMessage | null {
+  const message = frame['message'] as Record<string, unknown> | undefined;
+  const conversationId = frame['conversation_id'] ?? message?.['conversation_id'];
+  return message ? parseHistoryItem(message, conversationId) : null;
+}
+
+export function parseHistoryItem(item: Readonly<Record<string, unknown>>, conversationId: unknown): IncomingMessage | null {
+  const id = item['id'];
+  const senderId = item['sender_id'];
+  const seq = item['sequence_number'];
+  if (typeof conversationId !== 'string' || typeof id !== 'string' || typeof senderId !== 'string') return null;
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq)) return null;
+  const createdAt = typeof item['created_at'] === 'string' ? Date.parse(item['created_at']) : NaN;
+  return {
+    conversationId,
+    serverId: id,
+    senderId,
+    seq,
+    text: typeof item['plaintext'] === 'string' ? item['plaintext'] : null,
+    createdAt: Number.isNaN(createdAt) ? null : createdAt,
+    idempotencyKey: typeof item['idempotency_key'] === 'string' ? item['idempotency_key'] : null,
+  };
+}
+
+export class Reconciler {
+  private session: Session | null = null;
+  private readonly runs = new Map<string, SyncRun>();
+
+  constructor(private readonly o: ReconcilerOptions) {}
+
+  connected(capabilities: ServerCapabilities, ownerId: string): void {
+    this.cancelAll();
+    this.session = {
+      ownerId,
+      gapless: capabilities.features.has('gapless_seq'),
+      wsSync: capabilities.mode === 'compat' && capabilities.features.has('ws_sync'),
+      legacy: capabilities.mode === 'legacy',
+    };
+  }
+
+  disconnected(): void {
+    this.cancelAll();
+    this.session = null;
+  }
+
+  isSyncing(conversationId: string): boolean {
+    return this.runs.has(conversationId);
+  }
+
+  /** A `message` frame, live or a sync replay. */
+  handleMessageFrame(frame: Readonly<Record<string, unknown>>): void {
+    const incoming = parseIncoming(frame);
+    if (!incoming) return;
+    const ownerId = this.session?.ownerId ?? this.o.link.currentUserId();
+    if (ownerId === null) return;
+    const run = this.runs.get(incoming.conversationId);
+    if (run && frame['replay'] !== true) {
+      run.buffer.push(incoming);
+      return;
+    }
+    this.apply(ownerId, [incoming], run === undefined);
+  }
+
+  handleSyncComplete(frame: Readonly<Record<string, unknown>>): void {
+    const conversationId = frame['conversation_id'];
+    if (typeof conversationId !== 'string') return;
+    const run = this.runs.get(conversationId);
+    const lastSeq = typeof frame['last_seq'] === 'number' ? frame['last_seq'] : 0;
+    run?.complete?.({ lastSeq, hasMore: frame['has_more'] === true });
+  }
+
+  /**
+   * Stores messages from the server. `detectGaps` is off for sync pages: they fill gaps, and
+   * what they leave open is the next page's business.
+   */
+  apply(ownerId: string, messages: readonly IncomingMessage[], detectGaps: boolean): void {
+    const gapless = this.session?.gapless ?? false;
+    this.o.writes.push(() => {
+      const touched = new Set<string>();
+      for (const message of messages) {
+        const result = upsertIncoming(this.o.db, ownerId, message, this.o.clock.now());
+        if (result.changedKey !== null) {
+          const key = result.changedKey;
+          this.o.writes.afterCommit(() => this.o.sink.messageChanged(ownerId, key, message.conversationId));
+        }
+        if (result.delivered && result.changedKey !== null) {
+          const key = result.changedKey;
+          this.o.writes.afterCommit(() => this.o.sink.deliveredElsewhere(ownerId, message.conversationId, key));
+        }
+        touched.add(message.conversationId);
+        if (!gapless) raiseCursor(this.o.db, ownerId, message.conversationId, message.seq);
+        else raiseLastSeq(this.o.db, ownerId, message.conversationId, message.seq);
+      }
+      if (!gapless) return;
+      for (const conversationId of touched) {
+        const cursor = advanceContiguous(this.o.db, ownerId, conversationId);
+        const head = getConversation(this.o.db, ownerId, conversationId)?.lastSeq ?? 0;
+        if (detectGaps && head > cursor) {
+          this.o.writes.afterCommit(() => {
+            this.o.log.info(`sync: gap after ${cursor}, syncing`);
+            void this.sync(conversationId);
+          });
+        }
+      }
+    });
+  }
+
+  /** Own acks move the cursor too: the message is stored with its number. */
+  recordOwnDelivery(ownerId: string, conversationId: string, seq: number): void {
+    const gapless = this.session?.gapless ?? false;
+    this.o.writes.push(() => {
+      if (gapless) {
+        raiseLastSeq(this.o.db, ownerId, conversationId, seq);
+        advanceContiguous(this.o.db, ownerId, conversationId);
+      } else {
+        raiseCursor(this.o.db, ownerId, conversationId, seq);
+      }
+    });
+  }
+
+  /**
+   * Fetches everything after the conversation's cursor. Resolves true when it reached the
+   * server's head, false when it gave up (disconnect, timeout, error): callers go on either way.
+   */
+  sync(conversationId: string): Promise<boolean> {
+    const existing = this.runs.get(conversationId);
+    if (existing) return existing.done;
+    const session = this.session;
+    if (!session) return Promise.resolve(false);
+    const run: SyncRun = { conversationId, buffer: [], done: Promise.resolve(false), complete: null, timer: null };
+    this.runs.set(conversationId, run);
+    run.done = (async () => {
+      let ok = false;
+      try {
+        ok = session.wsSync ? await this.syncOverSocket(session, run) : await this.syncOverRest(session, run);
+      } catch (error) {
+        this.o.log.warn(`sync: failed (${error instanceof Error ? error.message : String(error)})`);
+      } finally {
+        if (this.runs.get(conversationId) === run) this.runs.delete(conversationId);
+        if (run.buffer.length > 0 && this.session === session) {
+          const buffered = [...run.buffer].sort((a, b) => a.seq - b.seq);
+          this.apply(session.ownerId, buffered, true);
+        }
+      }
+      return ok;
+    })();
+    return run.done;
+  }
+
+  private cursor(ownerId: string, conversationId: string): number {
+    this.o.writes.flush();
+    return getConversation(this.o.db, ownerId, conversationId)?.contiguousSeq ?? 0;
+  }
+
+  private async syncOverSocket(session: Session, run: SyncRun): Promise<boolean> {
+    for (let page = 0; page < MAX_PAGES; page += 1) {
+      const after = this.cursor(session.ownerId, run.conversationId);
+      let settle: (frame: { lastSeq: number; hasMore: boolean } | null) => void = () => undefined;
+      const answer = new Promise<{ lastSeq: number; hasMore: boolean } | null>((resolve) => {
+        settle = resolve;
+        run.complete = resolve;
+        run.timer = this.o.clock.setTimeout(() => resolve(null), this.o.syncTimeoutMs);
+      });
+      const sent = this.o.link.sendFrame({
+        type: 'sync',
+        conversation_id: run.conversationId,
+        after_seq: after,
+        limit: WS_SYNC_LIMIT,
+      });
+      if (!sent) settle(null);
+      const result = await answer;
+      if (run.timer) this.o.clock.clearTimeout(run.timer);
+      run.timer = null;
+      run.complete = null;
+      if (!result || this.session !== session) return false;
+      this.o.writes.push(() => raiseLastSeq(this.o.db, session.ownerId, run.conversationId, result.lastSeq));
+      const reached = this.cursor(session.ownerId, run.conversationId);
+      if (!result.hasMore || reached <= after) return reached >= result.lastSeq || !result.hasMore;
+    }
+    return false;
+  }
+
+  private async syncOverRest(session: Session, run: SyncRun): Promise<boolean> {
+    for (let page = 0; page < MAX_PAGES; page += 1) {
+      const after = this.cursor(session.ownerId, run.conversationId);
+      const path = `/conversations/${encodeURIComponent(run.conversationId)}/messages?after_seq=${after}&limit=${REST_PAGE_LIMIT}`;
+      const response = await this.o.link.request('GET', path);
+      if (this.session !== session) return false;
+      if (response.status !== 200 || !Array.isArray(response.body)) {
+        this.o.log.warn(`sync: history answered ${response.status}`);
+        return false;
+      }
+      const items = (response.body as unknown[])
+        .map((item) => (item && typeof item === 'object' ? parseHistoryItem(item as Record<string, unknown>, run.conversationId) : null))
+        .filter((item): item is IncomingMessage => item !== null);
+      // Legacy Nova ignores after_seq and always answers its oldest 200: keep only what is new.
+      const fresh = items.filter((item) => item.seq > after);
+      if (fresh.length > 0) this.apply(session.ownerId, fresh, false);
+      const reached = this.cursor(session.ownerId, run.conversationId);
+      if (items.length < REST_PAGE_LIMIT || reached <= after) return true;
+    }
+    return false;
+  }
+
+  /** Older history than the cache holds, for scrolling back (compat servers honour before_seq). */
+  async fetchOlder(ownerId: string, conversationId: string, beforeSeq: number, limit: number): Promise<number> {
+    const session = this.session;
+    if (!session || session.legacy) return 0;
+    const path = `/conversations/${encodeURIComponent(conversationId)}/messages?before_seq=${beforeSeq}&limit=${Math.min(limit, REST_PAGE_LIMIT)}`;
+    const response = await this.o.link.request('GET', path);
+    if (response.status !== 200 || !Array.isArray(response.body)) return 0;
+    const items = (response.body as unknown[])
+      .map((item) => (item && typeof item === 'object' ? parseHistoryItem(item as Record<string, unknown>, conversationId) : null))
+      .filter((item): item is IncomingMessage => item !== null && item.seq < beforeSeq);
+    if (items.length > 0) this.apply(ownerId, items, false);
+    this.o.writes.flush();
+    return items.length;
+  }
+
+  private cancelAll(): void {
+    for (const run of this.runs.values()) {
+      if (run.timer) this.o.clock.clearTimeout(run.timer);
+      run.complete?.(null);
+    }
+    this.runs.clear();
+  }
+}
