@@ -427,8 +427,15 @@ export class ConnectionService implements ServerLink {
   }
 
   private waitForTurn(): Promise<void> {
-    const due = this.nextDial;
+    let due = this.nextDial;
     const now = this.options.clock.now();
+    if (this.isOsOffline && !this.isUserForced && due !== 'now' && this.machine.state !== 'CLOSED') {
+      // The OS went offline after the last failure armed a backoff but before this wait began
+      // (reconnecting-websocket calls us a tick after the close): burn no attempt meanwhile.
+      due = 'never';
+      this.nextDial = 'never';
+      if (this.machine.state !== 'DISCONNECTED') this.transition('DISCONNECTED', 'waiting for network');
+    }
     if (due === 'now' || (typeof due === 'number' && due <= now)) {
       this.nextDial = null;
       return Promise.resolve();
