@@ -8,7 +8,7 @@ import { BugError } from '../../../shared/errors';
  */
 export const CONNECTION_TRANSITIONS: ReadonlyArray<Readonly<{ from: ConnectionState; to: ConnectionState; when: string }>> = [
   { from: 'CLOSED', to: 'CONNECTING', when: 'started while signed in, or signed in' },
-  { from: 'CONNECTING', to: 'CONNECTED', when: 'handshake received, or legacy Nova detected (no handshake within 2 s)' },
+  { from: 'CONNECTING', to: 'CONNECTED', when: 'handshake received, or (legacy Nova) the sockets of the watched conversations are open' },
   { from: 'CONNECTING', to: 'RECONNECTING', when: 'the first attempt failed; backoff armed' },
   { from: 'CONNECTING', to: 'DISCONNECTED', when: 'the attempt failed while the OS reports the network offline' },
   { from: 'CONNECTING', to: 'ERROR', when: 'the server requires a newer client (4426, HTTP 426)' },
@@ -18,7 +18,7 @@ export const CONNECTION_TRANSITIONS: ReadonlyArray<Readonly<{ from: ConnectionSt
   { from: 'CONNECTED', to: 'ERROR', when: 'the server requires a newer client (4426)' },
   { from: 'CONNECTED', to: 'CLOSED', when: 'stopped, signed out, or the session was revoked' },
   { from: 'RECONNECTING', to: 'RECONNECTING', when: 'an attempt failed; the next one is armed (each failure is in the history)' },
-  { from: 'RECONNECTING', to: 'CONNECTED', when: 'handshake received, or legacy Nova detected' },
+  { from: 'RECONNECTING', to: 'CONNECTED', when: 'handshake received, or (legacy Nova) the conversation sockets are open' },
   { from: 'RECONNECTING', to: 'DISCONNECTED', when: 'an attempt failed, or a wait began, while the OS reports the network offline' },
   { from: 'RECONNECTING', to: 'ERROR', when: '10 consecutive failures (then a slow retry every 5 min), or 4426' },
   { from: 'RECONNECTING', to: 'CLOSED', when: 'stopped, signed out, or the session was revoked' },
