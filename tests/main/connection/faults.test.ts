@@ -43,6 +43,26 @@ describe('connection faults', () => {
     await vi.waitFor(() => expect(rig?.server.control.socketCount()).toBe(1), WAIT);
   });
 
+  it('comes back when an announced restart says, at its own point of the spread, counting no failure', async () => {
+    // 1 socket at 80 % of 2.5 admissions/s: the server spreads re-admission over 500 ms; our draw is 0.9.
+    rig = await startRig({ server: { admissionPerSecond: 2.5 }, random: () => 0.9 });
+    await rig.signIn();
+    await rig.waitForState('CONNECTED');
+    const mark = rig.transitions.mark();
+    const restarting = rig.server.control.restart({ downMs: 400, announce: true });
+    const lost = await rig.transitions.next({ from: 'CONNECTED', to: 'RECONNECTING' }, { after: mark });
+    const nextAttemptAt = rig.core.connection.snapshot().nextAttemptAt ?? 0;
+    expect(lost.reason).toMatch(/^server restarting \(closed 1012 service_restart\); back in 0\.[89] s$/);
+    // retry_after_ms 400 + 0.9 × spread_ms 500 (a ms of slack: the two reads may straddle one).
+    expect(nextAttemptAt - lost.at).toBeGreaterThanOrEqual(850);
+    expect(nextAttemptAt - lost.at).toBeLessThanOrEqual(851);
+    await restarting;
+    const back = await rig.transitions.next({ to: 'CONNECTED' }, { after: mark });
+    expect(back.at).toBeGreaterThanOrEqual(nextAttemptAt);
+    // The first attempt after the wait got in: nothing failed, nothing counted towards giving up.
+    expect(rig.transitions.all().slice(mark).map((t) => `${t.from}>${t.to}`)).toEqual(['CONNECTED>RECONNECTING', 'RECONNECTING>CONNECTED']);
+  });
+
   it('reconnects when the proxy cuts every connection', async () => {
     rig = await startRig();
     await rig.signIn();

@@ -2,7 +2,7 @@ import type ReconnectingWebSocket from 'reconnecting-websocket';
 import WebSocket from 'ws';
 import type { ConnectionSnapshot, ConnectionState, ConnectionTransition, Unsubscribe } from '../../../shared/contract';
 import { AppError, type ErrorCode } from '../../../shared/errors';
-import { CloseCode, PROTOCOL_VERSION, ProtocolHandshakeFrameSchema } from '../../../shared/protocol';
+import { CloseCode, PROTOCOL_VERSION, ProtocolHandshakeFrameSchema, ReconnectFrameSchema } from '../../../shared/protocol';
 import type { Clock, TimerHandle } from '../clock';
 import type { LinkMode, LinkResponse, ServerCapabilities, ServerLink } from '../link';
 import type { Logger } from '../logging';
@@ -114,6 +114,8 @@ export class ConnectionService implements ServerLink {
   private socketCause: Cause | null = null;
   private socketRefusal: Readonly<{ status: number; retryAfterMs: number | null }> | null = null;
   private socketErrorFrame: Readonly<{ code: string; retryAfterMs: number | null }> | null = null;
+  /** A planned restart announced on this socket (`reconnect` frame): when and over how long to come back. */
+  private socketRestartHint: Readonly<{ retryAfterMs: number; spreadMs: number }> | null = null;
 
   private attempt = 0;
   private failures = 0;
@@ -592,6 +594,7 @@ export class ConnectionService implements ServerLink {
     this.socketCause = null;
     this.socketRefusal = null;
     this.socketErrorFrame = null;
+    this.socketRestartHint = null;
     socket.on('open', () => {
       this.openSockets.add(socket);
       this.stats.maxOpenSockets = Math.max(this.stats.maxOpenSockets, this.openSockets.size);
@@ -645,6 +648,14 @@ export class ConnectionService implements ServerLink {
     }
     if (type === 'pong') {
       this.onPong();
+      return;
+    }
+    if (type === 'reconnect') {
+      const hint = ReconnectFrameSchema.safeParse(frame);
+      if (hint.success) {
+        this.socketRestartHint = { retryAfterMs: hint.data.retry_after_ms, spreadMs: hint.data.spread_ms };
+        this.options.log.info(`link: server announced a restart (back in ${hint.data.retry_after_ms} ms, spread ${hint.data.spread_ms} ms)`);
+      }
       return;
     }
     if (type === 'error') {
@@ -756,8 +767,10 @@ export class ConnectionService implements ServerLink {
     this.caps = null;
     const refusal = this.socketRefusal;
     const errorFrame = this.socketErrorFrame;
+    const restartHint = this.socketRestartHint;
     this.socketRefusal = null;
     this.socketErrorFrame = null;
+    this.socketRestartHint = null;
     const description = refusal ? `upgrade refused (${refusal.status})` : `closed ${cause.code}${cause.reason ? ` ${cause.reason}` : ''}`;
     if (wasConnected) {
       this.options.log.info(`link: lost (${description})`);
@@ -792,6 +805,15 @@ export class ConnectionService implements ServerLink {
       this.transition('ERROR', 'the server rejected the protocol (4000)');
       return;
     }
+    if (restartHint !== null) {
+      // A planned restart: come back when the server said, at a moment of our own within the
+      // window it needs to take everyone back. The server named it, so it is no failure, and
+      // the backoff starts afresh should the server be later than it thought.
+      const delayMs = restartHint.retryAfterMs + Math.floor(this.options.random() * restartHint.spreadMs);
+      this.attempt = 0;
+      this.afterFailure(`server restarting (${description}); back in ${(delayMs / 1000).toFixed(1)} s`, null, false, delayMs);
+      return;
+    }
     let retryAfterMs: number | null = null;
     if (cause.code === CloseCode.RATE_LIMITED) retryAfterMs = errorFrame?.retryAfterMs ?? null;
     if (refusal !== null) retryAfterMs = refusal.retryAfterMs;
@@ -801,7 +823,7 @@ export class ConnectionService implements ServerLink {
   }
 
   /** Decides the next dial after a failed attempt or a lost link, and the state to show. */
-  private afterFailure(reason: string, retryAfterMs: number | null, dialAtOnce = false): void {
+  private afterFailure(reason: string, retryAfterMs: number | null, dialAtOnce = false, serverDirectedDelayMs: number | null = null): void {
     if (this.machine.state === 'CLOSED') return;
     const now = this.options.clock.now();
     if (this.isOsOffline && !this.isUserForced) {
@@ -811,6 +833,11 @@ export class ConnectionService implements ServerLink {
     }
     if (this.nextDial === 'now' || dialAtOnce) {
       this.nextDial = 'now';
+      this.transition('RECONNECTING', reason);
+      return;
+    }
+    if (serverDirectedDelayMs !== null) {
+      this.nextDial = now + serverDirectedDelayMs;
       this.transition('RECONNECTING', reason);
       return;
     }

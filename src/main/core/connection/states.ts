@@ -13,7 +13,7 @@ export const CONNECTION_TRANSITIONS: ReadonlyArray<Readonly<{ from: ConnectionSt
   { from: 'CONNECTING', to: 'DISCONNECTED', when: 'the attempt failed while the OS reports the network offline' },
   { from: 'CONNECTING', to: 'ERROR', when: 'the server requires a newer client (4426, HTTP 426)' },
   { from: 'CONNECTING', to: 'CLOSED', when: 'stopped, signed out, or the session was revoked' },
-  { from: 'CONNECTED', to: 'RECONNECTING', when: 'link lost: close, heartbeat timeout (4008), long sleep, 4001, 4029, 1000/1001' },
+  { from: 'CONNECTED', to: 'RECONNECTING', when: 'link lost: close, heartbeat timeout (4008), long sleep, 4001, 4029, 1000/1001, 1012 (announced restart)' },
   { from: 'CONNECTED', to: 'DISCONNECTED', when: 'link lost while the OS reports the network offline' },
   { from: 'CONNECTED', to: 'ERROR', when: 'the server requires a newer client (4426)' },
   { from: 'CONNECTED', to: 'CLOSED', when: 'stopped, signed out, or the session was revoked' },
