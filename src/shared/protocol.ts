@@ -50,6 +50,8 @@ export const ERROR_CODES = [
   'RATE_LIMITED',
   'INTERNAL_ERROR',
   'SERVICE_UNAVAILABLE',
+  /** Extension: a backup code this account has already spent (401; Nova says UNAUTHORIZED). */
+  'TWO_FACTOR_REUSED',
 ] as const;
 export const ErrorCodeSchema = z.enum(ERROR_CODES);
 export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
@@ -69,6 +71,7 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   RATE_LIMITED: 429,
   INTERNAL_ERROR: 500,
   SERVICE_UNAVAILABLE: 503,
+  TWO_FACTOR_REUSED: 401,
 };
 
 /** Codes a client may retry with the same idempotency key (the outbox retry policy, §8.5). */
