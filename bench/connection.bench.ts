@@ -3,7 +3,7 @@
  * herd of 200 clients against a server admitting 50 new sockets per second, for our connection
  * manager and for reconnecting-websocket on its own (the baseline).
  *
- *   npx tsx bench/connection.bench.ts [--herd 200] [--trials 5]
+ *   npx tsx bench/connection.bench.ts [--herd 200] [--trials 5] [--only dead,return,herd] [--no-record]
  *
  * Bench clients are bare ConnectionServices (no core, no database). Figures are merged into
  * bench/results/latest.json under the keys the issue names.
@@ -22,8 +22,18 @@ import { startFaultProxy } from '../tests/support/fault-proxy';
 import { percentile, recordBenchResults } from './results';
 
 const { values } = parseArgs({
-  options: { herd: { type: 'string', default: '200' }, trials: { type: 'string', default: '5' } },
+  options: {
+    herd: { type: 'string', default: '200' },
+    trials: { type: 'string', default: '5' },
+    /** Comma-separated subset of dead,return,herd (all by default). */
+    only: { type: 'string', default: 'dead,return,herd' },
+    /** Print the figures without writing bench/results/latest.json (for trying things out). */
+    'no-record': { type: 'boolean', default: false },
+  },
 });
+const PARTS = new Set(values.only.split(','));
+const SETTLE_MS = Number(process.env.NOVA_BENCH_SETTLE_MS ?? DEFAULT_TIMING.resetAfterConnectedMs + 1000);
+const NO_RECORD = values['no-record'];
 const HERD = Number(values.herd);
 const TRIALS = Number(values.trials);
 const out = (line: string): void => {
@@ -53,11 +63,15 @@ async function tokenFor(server: { url: string }, email: string): Promise<{ token
   return { token: pair.access_token, userId: claims.sub };
 }
 
-function staticAuth(token: string, userId: string): LinkAuth {
+/** `onToken` runs once per dial: the gate asks for a token right before every attempt. */
+function staticAuth(token: string, userId: string, onToken: () => void = () => undefined): LinkAuth {
   return {
     userId: () => userId,
     currentAccessToken: () => token,
-    freshAccessToken: () => Promise.resolve(token),
+    freshAccessToken: () => {
+      onToken();
+      return Promise.resolve(token);
+    },
     refresh: () => Promise.resolve(token),
     request: () => Promise.reject(new Error('no REST in the bench')),
   };
@@ -181,43 +195,51 @@ function peak(timestamps: readonly number[], from: number): number {
   return Math.max(0, ...buckets.values());
 }
 
-async function herd(kind: 'ours' | 'baseline'): Promise<HerdResult> {
+/**
+ * `planned`: the server announces the restart (a `reconnect` frame, then close 1012), which
+ * reconnecting-websocket ignores. `crash`: the TCP connections are destroyed with no close frame
+ * and no hint (clients see 1006). Either way the server is down 5 s, then admits 50 sockets/s.
+ */
+async function herd(kind: 'ours' | 'baseline', restart: 'planned' | 'crash'): Promise<HerdResult> {
   const server: ServerHandle = await startServer({ seed: true, bcryptRounds: 4, admissionPerSecond: 50 });
   const users = [await tokenFor(server, 'alice@nova.local'), await tokenFor(server, 'bob@nova.local')];
   const attempts: number[] = [];
+  const onAttempt = (): void => {
+    attempts.push(Date.now());
+  };
   const isConnected: Array<() => boolean> = [];
   const disposers: Array<() => void> = [];
   for (let index = 0; index < HERD; index++) {
     const user = users[index % users.length]!;
     const random = seeded(index * 7919 + (kind === 'ours' ? 1 : 2));
     if (kind === 'ours') {
-      const link = ourClient(server.url, staticAuth(user.token, user.userId), {}, random);
-      let seen = 0;
-      link.onDidTransition(() => undefined);
-      const poll = setInterval(() => {
-        const now = link.getStats().attemptsStarted;
-        for (; seen < now; seen++) attempts.push(Date.now());
-      }, 5);
+      const link = ourClient(server.url, staticAuth(user.token, user.userId, onAttempt), {}, random);
       link.start();
       isConnected.push(() => link.state === 'CONNECTED');
-      disposers.push(() => {
-        clearInterval(poll);
-        link.dispose();
-      });
+      disposers.push(() => link.dispose());
     } else {
-      const client = baselineClient(server.wsUrl, user.token, random, () => attempts.push(Date.now()));
+      const client = baselineClient(server.wsUrl, user.token, random, onAttempt);
       isConnected.push(client.isOpen);
       disposers.push(() => client.rws.close());
     }
   }
   const allUp = (): boolean => isConnected.every((connected) => connected());
   await waitUntil(allUp, 60_000, 20);
+  // Clients that have just connected still carry the backoff of their way in (ours resets it
+  // after 10 s connected, reconnecting-websocket after its 5 s minUptime): let both settle, as
+  // apps that were connected before the restart would be.
+  await sleep(SETTLE_MS);
   const dropped = Date.now();
   attempts.length = 0;
-  await server.control.restart({ downMs: 5000 });
+  const statsBefore = server.control.stats();
+  await server.control.restart(restart === 'planned' ? { downMs: 5000, announce: true } : { downMs: 5000, crash: true });
   const back = Date.now();
   const ok = await waitUntil(allUp, 120_000, 10);
   const allMs = ok ? Date.now() - back : null;
+  const statsAfter = server.control.stats();
+  const refused = statsAfter.upgradesRefused - statsBefore.upgradesRefused;
+  const reached = statsAfter.connectionAttempts - statsBefore.connectionAttempts;
+  out(`    while down: ${attempts.length - reached} attempts; back: ${reached} upgrades, ${refused} refused (503)`);
   const result = { allMs, attempts: attempts.length, peakPer100ms: peak(attempts, dropped) };
   for (const dispose of disposers) dispose();
   await server.close();
@@ -225,31 +247,39 @@ async function herd(kind: 'ours' | 'baseline'): Promise<HerdResult> {
 }
 
 async function main(): Promise<void> {
-  out('dead link (heartbeat 1 s / timeout 0.5 s, blackholing proxy)…');
-  const dead = await deadLink();
-  out(`  ours: ${dead.ours.join(', ')} ms; baseline: ${dead.baseline ?? 'never (10 s)'}`);
-  out('server down 5 s, then back…');
-  const back = await serverReturn();
-  out(`  ours: ${back.join(', ')} ms`);
-  out(`herd of ${HERD}, admission 50/s: ours…`);
-  const ours = await herd('ours');
-  out(`  ${JSON.stringify(ours)}`);
-  out(`herd of ${HERD}, admission 50/s: reconnecting-websocket alone…`);
-  const baseline = await herd('baseline');
-  out(`  ${JSON.stringify(baseline)}`);
-  recordBenchResults({
-    dead_link_detect_ms: Math.max(...dead.ours),
-    dead_link_detect_p50_ms: percentile(dead.ours, 50),
-    dead_link_detect_baseline_ms: dead.baseline,
-    reconnect_after_server_return_ms: percentile(back, 50),
-    reconnect_after_server_return_max_ms: Math.max(...back),
-    reconnect_herd_all_ms: ours.allMs,
-    reconnect_herd_attempts: ours.attempts,
-    reconnect_herd_peak_per_100ms: ours.peakPer100ms,
-    reconnect_herd_all_ms_baseline: baseline.allMs,
-    reconnect_herd_attempts_baseline: baseline.attempts,
-    reconnect_herd_peak_per_100ms_baseline: baseline.peakPer100ms,
-  });
+  const figures: Record<string, number | null> = {};
+  if (PARTS.has('dead')) {
+    out('dead link (heartbeat 1 s / timeout 0.5 s, blackholing proxy)…');
+    const dead = await deadLink();
+    out(`  ours: ${dead.ours.join(', ')} ms; baseline: ${dead.baseline ?? 'never (10 s)'}`);
+    figures.dead_link_detect_ms = Math.max(...dead.ours);
+    figures.dead_link_detect_p50_ms = percentile(dead.ours, 50);
+    figures.dead_link_detect_baseline_ms = dead.baseline;
+  }
+  if (PARTS.has('return')) {
+    out('server down 5 s, then back…');
+    const back = await serverReturn();
+    out(`  ours: ${back.join(', ')} ms`);
+    figures.reconnect_after_server_return_ms = percentile(back, 50);
+    figures.reconnect_after_server_return_max_ms = Math.max(...back);
+  }
+  if (PARTS.has('herd')) {
+    // The issue's keys (reconnect_herd_*) are the planned restart; reconnect_herd_crash_* the
+    // crash. Each has its reconnecting-websocket figure with the _baseline suffix.
+    for (const restart of ['planned', 'crash'] as const) {
+      for (const kind of ['ours', 'baseline'] as const) {
+        out(`herd of ${HERD}, ${restart} restart, down 5 s, admission 50/s: ${kind === 'ours' ? 'ours' : 'reconnecting-websocket alone'}…`);
+        const result = await herd(kind, restart);
+        out(`  ${JSON.stringify(result)}`);
+        const prefix = restart === 'planned' ? 'reconnect_herd' : 'reconnect_herd_crash';
+        const suffix = kind === 'baseline' ? '_baseline' : '';
+        figures[`${prefix}_all_ms${suffix}`] = result.allMs;
+        figures[`${prefix}_attempts${suffix}`] = result.attempts;
+        figures[`${prefix}_peak_per_100ms${suffix}`] = result.peakPer100ms;
+      }
+    }
+  }
+  if (!NO_RECORD) recordBenchResults(figures);
 }
 
 main().then(

@@ -227,6 +227,12 @@ export function unusedBackupCodes(db: DB, userId: string): Array<{ id: number; c
   ) as Array<{ id: number; code_hash: string }>;
 }
 
+export function usedBackupCodes(db: DB, userId: string): Array<{ id: number; code_hash: string }> {
+  return stmt(db, 'SELECT id, code_hash FROM backup_codes WHERE user_id = ? AND used_at IS NOT NULL').all(
+    userId,
+  ) as Array<{ id: number; code_hash: string }>;
+}
+
 /** Returns false when another request used the same code first. */
 export function consumeBackupCode(db: DB, id: number, now: string): boolean {
   return (

@@ -52,6 +52,7 @@ import {
   searchMessages,
   spendRefreshToken,
   unusedBackupCodes,
+  usedBackupCodes,
 } from './db';
 import type { ConversationRow } from './db';
 import {
@@ -360,6 +361,15 @@ async function authRoute(ctx: ServerContext, req: IncomingMessage, res: ServerRe
           if (await checkSecret(code.toLowerCase(), bc.code_hash)) {
             ok = consumeBackupCode(ctx.db, bc.id, isoNow(ctx));
             break;
+          }
+        }
+        // Nova answers a spent backup code like a wrong one; we say which, so the user knows
+        // to pick another code rather than retype this one. Legacy mode keeps Nova's answer.
+        if (!ok && !ctx.legacy) {
+          for (const bc of usedBackupCodes(ctx.db, user.id)) {
+            if (await checkSecret(code.toLowerCase(), bc.code_hash)) {
+              throw new HttpError('TWO_FACTOR_REUSED', 'This backup code has already been used');
+            }
           }
         }
       }

@@ -8,11 +8,11 @@ import type { Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { CloseCode, ErrorCodeSchema } from '../src/shared/protocol';
-import type { ErrorCode, Message } from '../src/shared/protocol';
+import type { ErrorCode, Message, ServerFrame } from '../src/shared/protocol';
 import type { AuthConfig } from './auth';
 import { bumpTokenGeneration, getUserByEmail, listMessages, openDatabase } from './db';
 import type { DB } from './db';
-import { closeAuthSockets, isoNow, newFaultState, performSend, toMessage } from './core';
+import { closeAuthSockets, isoNow, newFaultState, performSend, sendFrame, toMessage } from './core';
 import type { FailSpec, FaultState, ServerContext, ServerStats } from './core';
 import { handleHttp } from './http';
 import { errorMessage, silentLogger } from './logger';
@@ -57,6 +57,15 @@ export type ServerOptions = Readonly<{
 
 export type HalfOpenMode = 'off' | 'upgrades' | 'freeze';
 
+export type RestartOptions = Readonly<{ downMs?: number; announce?: boolean; crash?: boolean }>;
+
+/** How long a shutdown waits for clients to answer the close handshake. */
+const CLOSE_GRACE_MS = 500;
+/** Re-admission rate assumed for the `reconnect` hint when no admission limit is configured. */
+const DEFAULT_READMIT_PER_SECOND = 500;
+/** The share of the admission rate a `reconnect` hint plans to use. */
+const READMIT_SHARE = 0.8;
+
 export type ServerControl = Readonly<{
   /** Ends every socket. Without a code the TCP connection is destroyed (client sees 1006). */
   dropAllSockets: (options?: { code?: number; reason?: string }) => number;
@@ -69,8 +78,13 @@ export type ServerControl = Readonly<{
   /** Revokes every token of the user; live sockets get an error frame and close 4001. */
   revokeUser: (email: string) => number;
   rejectLogins: (on: boolean, options?: { status?: number }) => void;
-  /** Closes sockets (1001) and the listener, reopens the database file, listens again. */
-  restart: (options?: { downMs?: number }) => Promise<void>;
+  /**
+   * Closes sockets and the listener, reopens the database file, listens again after `downMs`.
+   * Sockets are closed with 1001 by default; `announce` (a planned restart) first sends each
+   * nova-compat socket a `reconnect` frame and closes with 1012; `crash` destroys the TCP
+   * connections with no close frame at all (clients see 1006).
+   */
+  restart: (options?: RestartOptions) => Promise<void>;
   /** Clears every fault. */
   reset: () => void;
   // -- read helpers for tests --
@@ -166,18 +180,38 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     return s;
   }
 
-  async function shutdown(): Promise<void> {
+  async function shutdown(how: Readonly<{ downMs: number; announce: boolean; crash: boolean }> = { downMs: 0, announce: false, crash: false }): Promise<void> {
     unfreeze();
-    const closing = [...ctx.conns.values()].map(
+    const conns = [...ctx.conns.values()];
+    // The server's own schedule: listening again `downMs` after this announcement (restart keeps
+    // to it), and taking everyone back within sockets ÷ (80 % of the admission rate): clients
+    // that each draw a moment at random bunch up by chance, and the 20 % headroom absorbs that
+    // instead of turning the bunches away with 503s.
+    const readmitPerSecond = READMIT_SHARE * (options.admissionPerSecond ?? DEFAULT_READMIT_PER_SECOND);
+    const hint: ServerFrame = {
+      type: 'reconnect',
+      retry_after_ms: how.downMs,
+      spread_ms: Math.ceil((conns.length * 1000) / readmitPerSecond),
+      reason: 'restart',
+    };
+    const closing = conns.map(
       (c) =>
         new Promise<void>((resolve) => {
           if (c.ws.readyState === c.ws.CLOSED) return resolve();
           c.ws.once('close', () => resolve());
-          c.ws.close(CloseCode.GOING_AWAY, 'server_shutdown');
+          if (how.crash) {
+            c.ws.terminate();
+          } else if (how.announce && !c.legacy) {
+            // Nova has no such frame: legacy sockets get the plain shutdown close.
+            sendFrame(ctx, c, hint);
+            c.ws.close(CloseCode.SERVICE_RESTART, 'service_restart');
+          } else {
+            c.ws.close(CloseCode.GOING_AWAY, 'server_shutdown');
+          }
         }),
     );
     // a client that never answers the close handshake must not hold the shutdown hostage
-    const grace = new Promise<void>((resolve) => setTimeout(resolve, 500).unref());
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref());
     await Promise.race([Promise.all(closing), grace]);
     for (const c of ctx.conns.values()) c.ws.terminate();
     for (const s of ctx.heldSockets) s.destroy();
@@ -229,13 +263,17 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
       ctx.faults.rejectLogins = on ? { status: opts.status ?? 503 } : null;
     },
     restart: async (opts = {}) => {
-      ctx.log.info('server: restarting', { port, downMs: opts.downMs ?? 0 });
-      await shutdown();
+      ctx.log.info('server: restarting', { port, downMs: opts.downMs ?? 0, announce: opts.announce ?? false, crash: opts.crash ?? false });
+      const announcedAt = Date.now();
+      const downMs = opts.downMs ?? 0;
+      await shutdown({ downMs, announce: opts.announce ?? false, crash: opts.crash ?? false });
       if (dataFile !== ':memory:') {
         ctx.db.close();
         ctx.db = openDatabase(dataFile);
       }
-      if (opts.downMs) await new Promise((r) => setTimeout(r, opts.downMs));
+      // An announced restart keeps the time it announced (closing is part of the downtime).
+      const waitMs = opts.announce ? Math.max(0, downMs - (Date.now() - announcedAt)) : downMs;
+      if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
       server = createHttpServer();
       port = await listen(server, port);
     },
@@ -289,6 +327,8 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     on: z.boolean().optional(),
     code: z.number().int().optional(),
     down_ms: z.number().int().nonnegative().optional(),
+    announce: z.boolean().optional(),
+    crash: z.boolean().optional(),
   });
 
   /** Loopback-only JSON wrapper around `control`, for out-of-process tests and demos. */
@@ -349,7 +389,11 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
           break;
         case 'restart':
           reply(202, { ok: true });
-          void control.restart(b.down_ms !== undefined ? { downMs: b.down_ms } : {});
+          void control.restart({
+            ...(b.down_ms !== undefined ? { downMs: b.down_ms } : {}),
+            ...(b.announce !== undefined ? { announce: b.announce } : {}),
+            ...(b.crash !== undefined ? { crash: b.crash } : {}),
+          });
           return;
         default:
           reply(404, { error: 'Unknown fault', details: action, code: 'NOT_FOUND' });

@@ -19,6 +19,8 @@ export const ERROR_CODE_VERSION = '1.0';
 export const CloseCode = {
   NORMAL: 1000,
   GOING_AWAY: 1001,
+  /** RFC 6455 "service restart": a planned restart, usually announced by a `reconnect` frame. */
+  SERVICE_RESTART: 1012,
   NO_STATUS: 1005,
   ABNORMAL: 1006,
   MESSAGE_TOO_BIG: 1009,
@@ -48,6 +50,8 @@ export const ERROR_CODES = [
   'RATE_LIMITED',
   'INTERNAL_ERROR',
   'SERVICE_UNAVAILABLE',
+  /** Extension: a backup code this account has already spent (401; Nova says UNAUTHORIZED). */
+  'TWO_FACTOR_REUSED',
 ] as const;
 export const ErrorCodeSchema = z.enum(ERROR_CODES);
 export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
@@ -67,6 +71,7 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   RATE_LIMITED: 429,
   INTERNAL_ERROR: 500,
   SERVICE_UNAVAILABLE: 503,
+  TWO_FACTOR_REUSED: 401,
 };
 
 /** Codes a client may retry with the same idempotency key (the outbox retry policy, §8.5). */
@@ -459,6 +464,20 @@ export const ErrorFrameSchema = z.object({
 });
 export type ErrorFrame = z.infer<typeof ErrorFrameSchema>;
 
+/**
+ * Extension (optional; clients that do not know it ignore it): sent to every socket before a
+ * planned restart, which then closes them with 1012. Dial again no sooner than
+ * `retry_after_ms`, at a moment drawn uniformly from the following `spread_ms`, the server's
+ * estimate of how long re-admitting every socket takes.
+ */
+export const ReconnectFrameSchema = z.object({
+  type: z.literal('reconnect'),
+  retry_after_ms: z.number().int().nonnegative(),
+  spread_ms: z.number().int().nonnegative(),
+  reason: z.string().optional(),
+});
+export type ReconnectFrame = z.infer<typeof ReconnectFrameSchema>;
+
 export const ServerFrameSchema = z.discriminatedUnion('type', [
   ProtocolHandshakeFrameSchema,
   MessageFrameSchema,
@@ -473,6 +492,7 @@ export const ServerFrameSchema = z.discriminatedUnion('type', [
   PresenceFrameSchema,
   SubscribedFrameSchema,
   ErrorFrameSchema,
+  ReconnectFrameSchema,
 ]);
 export type ServerFrame = z.infer<typeof ServerFrameSchema>;
 export type ServerFrameOf<T extends ServerFrame['type']> = Extract<ServerFrame, { type: T }>;
@@ -490,4 +510,5 @@ export const SUPPORTED_EVENTS = [
   'presence',
   'subscribed',
   'error',
+  'reconnect',
 ] as const satisfies ReadonlyArray<ServerFrame['type']>;

@@ -69,6 +69,11 @@ describe('auth', () => {
     const s3 = await start();
     const spent = await api(server, 'POST', '/api/v1/auth/2fa/verify', { body: { session_id: s3, code: backup } });
     expect(spent.status).toBe(401);
+    // A spent code is told apart from a wrong one (an extension; Nova says UNAUTHORIZED to both).
+    expectErrorBody(spent.body, 'TWO_FACTOR_REUSED');
+    const wrongBackup = await api(server, 'POST', '/api/v1/auth/2fa/verify', { body: { session_id: s3, code: 'deadbeef' } });
+    expect(wrongBackup.status).toBe(401);
+    expectErrorBody(wrongBackup.body, 'UNAUTHORIZED');
     // backup codes are stored hashed, never in clear
     const stored = server.control.db().prepare('SELECT code_hash FROM backup_codes').pluck().all() as string[];
     expect(stored.some((h) => h.includes(backup))).toBe(false);

@@ -151,6 +151,29 @@ describe('faults (control API)', () => {
     const again = await openUserSocket(server, token);
     again.close();
   });
+
+  it('an announced restart sends a reconnect hint, closes with 1012, and keeps the time it named', async () => {
+    const sockets = [await openUserSocket(server, token), await openUserSocket(server, token)];
+    const open = server.control.stats().sockets;
+    const started = Date.now();
+    await server.control.restart({ downMs: 300, announce: true });
+    // Back no sooner than announced: closing was part of the 300 ms, not added to it.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    for (const s of sockets) {
+      expect(await s.closed).toEqual({ code: 1012, reason: 'service_restart' });
+      const hint = s.frames.find((frame) => frame.type === 'reconnect');
+      // No admission limit on this server: every open socket at 80 % of the assumed 500/s.
+      expect(hint).toEqual({ type: 'reconnect', retry_after_ms: 300, spread_ms: Math.ceil((open * 1000) / 400), reason: 'restart' });
+    }
+    (await openUserSocket(server, token)).close();
+  });
+
+  it('a crash restart destroys the connections with no close frame and no hint', async () => {
+    const s = await openUserSocket(server, token);
+    await server.control.restart({ downMs: 50, crash: true });
+    expect((await s.closed).code).toBe(1006);
+    expect(s.frames.some((frame) => frame.type === 'reconnect')).toBe(false);
+  });
 });
 
 describe('faults admin endpoint', () => {

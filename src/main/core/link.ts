@@ -5,7 +5,7 @@
  */
 import type { Unsubscribe } from '../../shared/contract';
 
-/** `compat`: our protocol (handshake seen). `legacy`: real Nova, no handshake within 2 s. */
+/** `compat`: our protocol (handshake seen). `legacy`: real Nova (user-scoped socket refused with 400, or no handshake within 2 s). */
 export type LinkMode = 'compat' | 'legacy';
 
 export type ServerCapabilities = Readonly<{

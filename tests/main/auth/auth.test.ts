@@ -76,6 +76,47 @@ describe('auth', () => {
     await expect(auth.verifyTwoFactor(second.challengeId, backup)).rejects.toMatchObject({ code: 'TWO_FACTOR_REUSED' });
   });
 
+  it('hears TWO_FACTOR_REUSED from the server for a backup code spent on another device', async () => {
+    const { server: s, auth } = await setup();
+    const backup = s.seed?.carol.backupCodes[1] ?? '';
+    const first = await auth.login('carol@nova.local', DEMO_PASSWORD);
+    if (first.status !== 'two_factor_required') throw new Error('two-factor expected');
+    await auth.verifyTwoFactor(first.challengeId, backup);
+    // A second device: nothing spent in its own secret store, so only the server can tell.
+    const other = new AuthService({
+      serverUrl: s.url,
+      isDemoServer: true,
+      secretStore: new MemorySecretStore(),
+      clock: systemClock,
+      timing: { ...DEFAULT_TIMING, requestTimeoutMs: 2000 },
+      log: createMemoryLogger(),
+    });
+    cleanups.push(() => other.dispose());
+    const second = await other.login('carol@nova.local', DEMO_PASSWORD);
+    if (second.status !== 'two_factor_required') throw new Error('two-factor expected');
+    await expect(other.verifyTwoFactor(second.challengeId, backup)).rejects.toMatchObject({ code: 'TWO_FACTOR_REUSED' });
+    await expect(other.verifyTwoFactor(second.challengeId, 'deadbeef')).rejects.toMatchObject({ code: 'TWO_FACTOR_INVALID' });
+  });
+
+  it('against legacy Nova (no such code), falls back on the codes this device has spent', async () => {
+    const { server: s, auth } = await setup({ legacyNova: true });
+    const backup = s.seed?.carol.backupCodes[0] ?? '';
+    const first = await auth.login('carol@nova.local', DEMO_PASSWORD);
+    if (first.status !== 'two_factor_required') throw new Error('two-factor expected');
+    await auth.verifyTwoFactor(first.challengeId, backup);
+    await auth.logout();
+    const second = await auth.login('carol@nova.local', DEMO_PASSWORD);
+    if (second.status !== 'two_factor_required') throw new Error('two-factor expected');
+    const raw = await fetch(`${s.url}/api/v1/auth/2fa/verify`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ session_id: second.challengeId, code: backup }),
+    });
+    expect(raw.status).toBe(401);
+    expect(await raw.text()).not.toContain('TWO_FACTOR_REUSED');
+    await expect(auth.verifyTwoFactor(second.challengeId, backup)).rejects.toMatchObject({ code: 'TWO_FACTOR_REUSED' });
+  });
+
   it('refreshes with rotation: a second use of the old refresh token is refused by the server', async () => {
     const { server: s, auth, secrets } = await setup();
     await auth.login('alice@nova.local', DEMO_PASSWORD);

@@ -7,7 +7,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startServer, type ServerHandle } from '../../../server/index';
 import { AppError } from '../../../src/shared/errors';
 import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy';
-import { startBareLink, startRig, type Rig } from './harness';
+import { LOADED_TIMEOUT_MS, startBareLink, startRig, type Rig } from './harness';
+
+/** Polls for conditions that stay true once reached; bounded generously for a loaded machine. */
+const WAIT = { timeout: LOADED_TIMEOUT_MS, interval: 10 };
 
 let rig: Rig | null = null;
 const disposers: Array<() => Promise<void> | void> = [];
@@ -39,7 +42,8 @@ describe('reconnecting-websocket defects cannot bite', () => {
     const asked = Date.now();
     await rig.core.handlers['connection:retryNow']({});
     await rig.waitForState('CONNECTED');
-    expect(Date.now() - asked).toBeLessThan(1000);
+    // The alternative is the 60 s slow retry; the slack is for a loaded machine.
+    expect(Date.now() - asked).toBeLessThan(5000);
   });
 
   it('a token provider that throws (offline) does not stop reconnection', async () => {
@@ -59,7 +63,7 @@ describe('reconnecting-websocket defects cannot bite', () => {
     });
     disposers.push(bare.dispose);
     bare.link.start();
-    await vi.waitFor(() => expect(bare.link.state).toBe('CONNECTED'), { timeout: 5000 });
+    await vi.waitFor(() => expect(bare.link.state).toBe('CONNECTED'), WAIT);
     expect(failuresLeft).toBe(0);
     expect(bare.link.history().filter((t) => t.reason.includes('token unavailable (NETWORK_ERROR)'))).toHaveLength(4);
   });
@@ -70,12 +74,12 @@ describe('reconnecting-websocket defects cannot bite', () => {
     disposers.push(bare.dispose);
     for (let round = 0; round < 10; round++) {
       bare.link.start();
-      if (round % 2 === 0) await vi.waitFor(() => expect(bare.link.state).toBe('CONNECTED'));
+      if (round % 2 === 0) await vi.waitFor(() => expect(bare.link.state).toBe('CONNECTED'), WAIT);
       bare.link.close('test');
     }
     bare.link.start();
-    await vi.waitFor(() => expect(bare.link.state).toBe('CONNECTED'));
-    await vi.waitFor(() => expect(server.control.socketCount()).toBe(1));
+    await vi.waitFor(() => expect(bare.link.state).toBe('CONNECTED'), WAIT);
+    await vi.waitFor(() => expect(server.control.socketCount()).toBe(1), WAIT);
     expect(bare.link.getStats()).toMatchObject({ overlappingSockets: 0, maxOpenSockets: 1 });
   });
 });

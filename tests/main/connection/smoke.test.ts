@@ -13,9 +13,10 @@ describe('connection smoke', () => {
     await rig.signIn();
     await rig.waitForState('CONNECTED');
     expect(rig.server.control.socketCount()).toBe(1);
+    const mark = rig.transitions.mark();
     rig.server.control.dropAllSockets();
-    await rig.waitForState('RECONNECTING');
-    await rig.waitForState('CONNECTED');
+    await rig.transitions.next({ from: 'CONNECTED', to: 'RECONNECTING' }, { after: mark });
+    await rig.transitions.next({ to: 'CONNECTED' }, { after: mark });
     expect(rig.server.control.socketCount()).toBe(1);
   });
 });

@@ -82,6 +82,7 @@ export function retryAfterMsFrom(headers: Readonly<Record<string, string>>, body
 const SERVER_CODE_MAP: Readonly<Record<string, ErrorCode>> = {
   TOKEN_EXPIRED: 'TOKEN_EXPIRED',
   TOKEN_REVOKED: 'TOKEN_REVOKED',
+  TWO_FACTOR_REUSED: 'TWO_FACTOR_REUSED',
   RATE_LIMITED: 'RATE_LIMITED',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   PAYLOAD_TOO_LARGE: 'MESSAGE_TOO_LARGE',

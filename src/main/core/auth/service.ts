@@ -131,9 +131,11 @@ export class AuthService {
     const refusal = describeRefusal(response, this.options.clock.now());
     this.options.log.warn(`verify2fa: refused (${response.status} ${refusal.serverCode ?? refusal.code})`);
     if (response.status === 401 || response.status === 400) {
-      // Nova answers a spent backup code like a wrong one (401); a server text saying so, or
-      // our own record of codes spent on this device, tells the user why it failed.
+      // Our server says TWO_FACTOR_REUSED; Nova answers a spent backup code like a wrong one
+      // (401), so a server text saying so, or our own record of codes spent on this device,
+      // is the fallback that still tells the user why it failed.
       const reused =
+        refusal.serverCode === 'TWO_FACTOR_REUSED' ||
         /already used|reused|used before/i.test(refusal.message) ||
         (isBackupCode && (await this.usedBackupCodes()).includes(hashCode(trimmed)));
       throw new AppError(reused ? 'TWO_FACTOR_REUSED' : 'TWO_FACTOR_INVALID');

@@ -1,14 +1,15 @@
 import type ReconnectingWebSocket from 'reconnecting-websocket';
-import type WebSocket from 'ws';
+import WebSocket from 'ws';
 import type { ConnectionSnapshot, ConnectionState, ConnectionTransition, Unsubscribe } from '../../../shared/contract';
 import { AppError, type ErrorCode } from '../../../shared/errors';
-import { CloseCode, PROTOCOL_VERSION, ProtocolHandshakeFrameSchema } from '../../../shared/protocol';
+import { CloseCode, PROTOCOL_VERSION, ProtocolHandshakeFrameSchema, ReconnectFrameSchema } from '../../../shared/protocol';
 import type { Clock, TimerHandle } from '../clock';
-import type { LinkResponse, ServerCapabilities, ServerLink } from '../link';
+import type { LinkMode, LinkResponse, ServerCapabilities, ServerLink } from '../link';
 import type { Logger } from '../logging';
 import { serverDelayMs, type BackoffPolicy } from './backoff';
 import { createAuthorizedSocketClass, createDialer, type AuthorizedSocketClass } from './dialer';
 import { Heartbeat } from './heartbeat';
+import { ConversationSockets, type LinkSocket } from './legacy';
 import { ConnectionStateMachine } from './states';
 
 export type ConnectionTiming = Readonly<{
@@ -72,6 +73,14 @@ export type ConnectionNotice = Readonly<{ code: ErrorCode }>;
 type Cause = Readonly<{ code: number; reason: string }>;
 type NextDial = number | 'now' | 'never' | null;
 
+/** Real Nova sends no handshake and advertises nothing; its frame limit is the same 1 MiB. */
+const LEGACY_CAPABILITIES: ServerCapabilities = {
+  mode: 'legacy',
+  features: new Set(),
+  maxPayloadBytes: 1_048_576,
+  pingIntervalMs: null,
+};
+
 const SESSION_DEAD: ReadonlySet<ErrorCode> = new Set(['TOKEN_REVOKED', 'NOT_SIGNED_IN', 'UNAUTHORIZED']);
 
 function errorCodeOf(error: unknown): ErrorCode {
@@ -92,14 +101,21 @@ export class ConnectionService implements ServerLink {
   private dialer: ReconnectingWebSocket | null = null;
   /** Bumped on every start and close, so callbacks of an old dialer become no-ops. */
   private generation = 0;
-  private socket: WebSocket | null = null;
-  private readonly openSockets = new Set<WebSocket>();
+  /** One `ws` socket (nova-compat), or the per-conversation set (legacy Nova). */
+  private socket: LinkSocket | null = null;
+  private readonly openSockets = new Set<LinkSocket>();
+  /** Null until the server has shown what it is; a new session probes nova-compat first. */
+  private mode: LinkMode | null = null;
+  /** Conversations legacy Nova refused (not a member): no socket for them this session. */
+  private readonly refusedConversations = new Set<string>();
   private socketToken: string | null = null;
   private pendingToken: string | null = null;
   private socketConnected = false;
   private socketCause: Cause | null = null;
   private socketRefusal: Readonly<{ status: number; retryAfterMs: number | null }> | null = null;
   private socketErrorFrame: Readonly<{ code: string; retryAfterMs: number | null }> | null = null;
+  /** A planned restart announced on this socket (`reconnect` frame): when and over how long to come back. */
+  private socketRestartHint: Readonly<{ retryAfterMs: number; spreadMs: number }> | null = null;
 
   private attempt = 0;
   private failures = 0;
@@ -225,6 +241,8 @@ export class ConnectionService implements ServerLink {
     this.authRetries = 0;
     this.isUpdateRequired = false;
     this.needsRefresh = false;
+    this.mode = null;
+    this.refusedConversations.clear();
     this.nextDial = 'now';
     this.transition('CONNECTING', 'starting');
     this.dialer = createDialer({
@@ -248,7 +266,7 @@ export class ConnectionService implements ServerLink {
     this.wake();
     const socket = this.socket;
     if (socket) this.finishSocket(socket, { code: CloseCode.NORMAL, reason }, false);
-    if (socket && socket.readyState !== socket.CLOSED) {
+    if (socket && socket.readyState !== WebSocket.CLOSED) {
       socket.close(CloseCode.NORMAL, 'client closing');
       // Once our close frame is out the socket carries nothing more: it no longer counts as open.
       this.openSockets.delete(socket);
@@ -344,7 +362,8 @@ export class ConnectionService implements ServerLink {
 
   sendFrame(frame: Readonly<Record<string, unknown>>): boolean {
     const socket = this.socket;
-    if (this.machine.state !== 'CONNECTED' || socket === null || socket.readyState !== socket.OPEN) return false;
+    if (this.machine.state !== 'CONNECTED' || socket === null || socket.readyState !== WebSocket.OPEN) return false;
+    if (socket instanceof ConversationSockets) return socket.sendTo(frame.conversation_id, JSON.stringify(frame));
     socket.send(JSON.stringify(frame));
     return true;
   }
@@ -360,6 +379,18 @@ export class ConnectionService implements ServerLink {
 
   watchConversations(conversationIds: readonly string[]): void {
     this.watched = [...conversationIds];
+    const socket = this.socket;
+    if (!(socket instanceof ConversationSockets) || socket.readyState !== WebSocket.OPEN) return;
+    // Connected to legacy Nova: open and close conversation sockets to match, with a token good now.
+    this.options.auth.freshAccessToken().then(
+      (token) => {
+        if (this.socket === socket) socket.setConversations(this.legacyConversations(), token);
+      },
+      (error: unknown) => {
+        // The next reconnect opens them; the links that are open keep working meanwhile.
+        this.options.log.warn(`legacy: could not open the newly watched conversations (${errorCodeOf(error)})`);
+      },
+    );
   }
 
   /** Conversations delivery asked to watch (legacy mode opens one socket each). */
@@ -387,35 +418,96 @@ export class ConnectionService implements ServerLink {
    * a rejected URL provider stops reconnecting-websocket for good (issues #134, #166).
    */
   private async gate(generation: number): Promise<string> {
+    const token = await this.awaitTurnAndToken(generation);
+    if (token !== null) this.beginAttempt(token);
+    return this.dialUrl();
+  }
+
+  /**
+   * Waits until our policy allows the next dial and returns a fresh token; null when this
+   * dialer's generation has ended (closed, or replaced by the legacy dialer). Never rejects.
+   */
+  private async awaitTurnAndToken(generation: number): Promise<string | null> {
     for (;;) {
-      if (generation !== this.generation) return this.dialUrl();
+      if (generation !== this.generation) return null;
       // The previous socket may still be closing (connect timeout path): settle it first, so
       // two sockets are never open at once and its outcome is counted before we decide.
       this.settleSocket();
       await this.waitForTurn();
-      if (generation !== this.generation) return this.dialUrl();
+      if (generation !== this.generation) return null;
       let token: string;
       try {
         token = this.needsRefresh ? await this.options.auth.refresh() : await this.options.auth.freshAccessToken();
         this.needsRefresh = false;
       } catch (error) {
-        if (generation !== this.generation) return this.dialUrl();
+        if (generation !== this.generation) return null;
         const code = errorCodeOf(error);
         if (SESSION_DEAD.has(code)) {
           // Auth has ended the session and tells the core, which owns the sticky notification.
           this.options.log.warn(`dial: session ended (${code})`);
           this.close('signed out: session revoked');
-          return this.dialUrl();
+          return null;
         }
         this.attempt += 1;
         this.stats.attemptsStarted += 1;
         this.afterFailure(`token unavailable (${code})`, null);
         continue;
       }
-      if (generation !== this.generation) return this.dialUrl();
-      this.beginAttempt(token);
-      return this.dialUrl();
+      if (generation !== this.generation) return null;
+      return token;
     }
+  }
+
+  /**
+   * Legacy Nova's dialer: each round opens one socket per watched conversation (a
+   * ConversationSockets set, which the rest of the service treats as the socket) and waits
+   * for it to be lost; the same gate, backoff and close-code policy decide the next round.
+   */
+  private async runLegacyDialer(generation: number): Promise<void> {
+    for (;;) {
+      const token = await this.awaitTurnAndToken(generation);
+      const userId = this.options.auth.userId();
+      if (token === null || userId === null || generation !== this.generation) return;
+      this.beginAttempt(token);
+      const set = new ConversationSockets({
+        serverUrl: this.options.serverUrl,
+        userId,
+        token,
+        conversationIds: this.legacyConversations(),
+        clock: this.options.clock,
+        connectTimeoutMs: this.options.timing.connectTimeoutMs,
+        closeTimeoutMs: this.options.timing.closeTimeoutMs,
+        onRefused: (status, headers) => this.onSocketRefused(set, status, headers),
+        onConversationRefused: (conversationId) => this.refusedConversations.add(conversationId),
+        log: this.options.log,
+      });
+      const closed = new Promise<void>((resolve) => set.on('close', () => resolve()));
+      this.onSocketCreated(set);
+      set.connect();
+      await closed;
+    }
+  }
+
+  private legacyConversations(): string[] {
+    return this.watched.filter((id) => !this.refusedConversations.has(id));
+  }
+
+  /**
+   * The server is real Nova (or behaves like it): from now on this session dials one socket per
+   * watched conversation. Not a failure: the next dial is at once and counts nothing.
+   */
+  private switchToLegacy(why: string): void {
+    this.mode = 'legacy';
+    this.options.log.info(`dial: ${why}; legacy Nova mode (one socket per watched conversation)`);
+    // Retire the compat dialer: its pending callbacks see a stale generation and stop.
+    this.generation += 1;
+    const dialer = this.dialer;
+    this.dialer = null;
+    dialer?.close(CloseCode.NORMAL, 'legacy Nova');
+    this.wake();
+    this.nextDial = 'now';
+    this.changed();
+    void this.runLegacyDialer(this.generation);
   }
 
   private dialUrl(): string {
@@ -427,8 +519,15 @@ export class ConnectionService implements ServerLink {
   }
 
   private waitForTurn(): Promise<void> {
-    const due = this.nextDial;
+    let due = this.nextDial;
     const now = this.options.clock.now();
+    if (this.isOsOffline && !this.isUserForced && due !== 'now' && this.machine.state !== 'CLOSED') {
+      // The OS went offline after the last failure armed a backoff but before this wait began
+      // (reconnecting-websocket calls us a tick after the close): burn no attempt meanwhile.
+      due = 'never';
+      this.nextDial = 'never';
+      if (this.machine.state !== 'DISCONNECTED') this.transition('DISCONNECTED', 'waiting for network');
+    }
     if (due === 'now' || (typeof due === 'number' && due <= now)) {
       this.nextDial = null;
       return Promise.resolve();
@@ -480,9 +579,9 @@ export class ConnectionService implements ServerLink {
 
   // ---- Raw socket events ------------------------------------------------------------------
 
-  private onSocketCreated(socket: WebSocket): void {
+  private onSocketCreated(socket: LinkSocket): void {
     this.stats.socketsCreated += 1;
-    if (this.socket !== null && this.socket.readyState !== this.socket.CLOSED) {
+    if (this.socket !== null && this.socket.readyState !== WebSocket.CLOSED) {
       // Cannot happen through the gate; if it ever does, the old one goes, never both.
       this.stats.overlappingSockets += 1;
       this.options.log.error('dial: a socket was still open when a new one was created; terminating it');
@@ -495,11 +594,13 @@ export class ConnectionService implements ServerLink {
     this.socketCause = null;
     this.socketRefusal = null;
     this.socketErrorFrame = null;
+    this.socketRestartHint = null;
     socket.on('open', () => {
       this.openSockets.add(socket);
       this.stats.maxOpenSockets = Math.max(this.stats.maxOpenSockets, this.openSockets.size);
       if (socket !== this.socket) return;
-      this.armHandshakeWait(socket);
+      if (socket instanceof ConversationSockets) this.onConnected(socket, LEGACY_CAPABILITIES);
+      else this.armHandshakeWait(socket);
     });
     socket.on('message', (data, isBinary) => {
       if (socket !== this.socket || isBinary) return;
@@ -515,13 +616,13 @@ export class ConnectionService implements ServerLink {
     });
   }
 
-  private onSocketRefused(socket: WebSocket, status: number, headers: Readonly<Record<string, string>>): void {
-    if (socket !== this.socket) return;
+  private onSocketRefused(socket: LinkSocket, status: number, headers: Readonly<Record<string, string>>): void {
+    if (socket !== this.socket || this.socketRefusal !== null) return;
     const seconds = Number(headers['retry-after']);
     this.socketRefusal = { status, retryAfterMs: Number.isFinite(seconds) ? seconds * 1000 : null };
   }
 
-  private onSocketMessage(socket: WebSocket, text: string): void {
+  private onSocketMessage(socket: LinkSocket, text: string): void {
     let frame: unknown;
     try {
       frame = JSON.parse(text);
@@ -549,6 +650,14 @@ export class ConnectionService implements ServerLink {
       this.onPong();
       return;
     }
+    if (type === 'reconnect') {
+      const hint = ReconnectFrameSchema.safeParse(frame);
+      if (hint.success) {
+        this.socketRestartHint = { retryAfterMs: hint.data.retry_after_ms, spreadMs: hint.data.spread_ms };
+        this.options.log.info(`link: server announced a restart (back in ${hint.data.retry_after_ms} ms, spread ${hint.data.spread_ms} ms)`);
+      }
+      return;
+    }
     if (type === 'error') {
       const retry = record.retry_after_ms;
       this.socketErrorFrame = {
@@ -560,19 +669,21 @@ export class ConnectionService implements ServerLink {
     for (const listener of [...this.frameListeners]) listener(record);
   }
 
-  private armHandshakeWait(socket: WebSocket): void {
+  private armHandshakeWait(socket: LinkSocket): void {
     this.clearTimer('handshakeTimer');
     this.handshakeTimer = this.options.clock.setTimeout(() => {
       this.handshakeTimer = null;
       if (socket !== this.socket || this.socketConnected) return;
-      this.options.log.info('dial: no handshake; legacy Nova mode');
-      this.onConnected(socket, { mode: 'legacy', features: new Set(), maxPayloadBytes: 1_048_576, pingIntervalMs: null });
+      // This socket carries no conversation: leave it quietly (no failure) and dial per conversation.
+      this.finishSocket(socket, { code: CloseCode.NORMAL, reason: 'legacy Nova' }, false);
+      this.switchToLegacy('no handshake');
     }, this.options.timing.handshakeWaitMs);
   }
 
-  private onConnected(socket: WebSocket, capabilities: ServerCapabilities): void {
+  private onConnected(socket: LinkSocket, capabilities: ServerCapabilities): void {
     this.clearTimer('handshakeTimer');
     this.socketConnected = true;
+    this.mode = capabilities.mode;
     this.caps = capabilities;
     this.failures = 0;
     this.authRetries = 0;
@@ -586,7 +697,7 @@ export class ConnectionService implements ServerLink {
         this.changed();
       }
     }, this.options.timing.resetAfterConnectedMs);
-    this.transition('CONNECTED', capabilities.mode === 'compat' ? 'handshake received' : 'legacy Nova (no handshake)');
+    this.transition('CONNECTED', capabilities.mode === 'compat' ? 'handshake received' : 'legacy Nova: conversation sockets open');
     this.startHeartbeat();
     for (const listener of [...this.connectListeners]) listener(capabilities);
   }
@@ -601,7 +712,7 @@ export class ConnectionService implements ServerLink {
 
   private sendPing(sentAt: number): boolean {
     const socket = this.socket;
-    if (socket === null || socket.readyState !== socket.OPEN || !this.socketConnected) return false;
+    if (socket === null || socket.readyState !== WebSocket.OPEN || !this.socketConnected) return false;
     if (this.caps?.features.has('json_ping') === true) socket.send(JSON.stringify({ type: 'ping', ts: sentAt }));
     else socket.ping();
     return true;
@@ -627,7 +738,7 @@ export class ConnectionService implements ServerLink {
     this.socketCause = cause;
     if (dialAtOnce) this.nextDial = 'now';
     try {
-      if (socket.readyState === socket.OPEN) socket.close(cause.code, cause.reason);
+      if (socket.readyState === WebSocket.OPEN) socket.close(cause.code, cause.reason);
     } catch {
       // an invalid state for close() is fine: terminate below ends it either way
     }
@@ -640,12 +751,12 @@ export class ConnectionService implements ServerLink {
   private settleSocket(): void {
     const socket = this.socket;
     if (socket === null) return;
-    if (socket.readyState === socket.OPEN && this.socketConnected) return;
-    if (socket.readyState !== socket.CLOSED) socket.terminate();
+    if (socket.readyState === WebSocket.OPEN && this.socketConnected) return;
+    if (socket.readyState !== WebSocket.CLOSED) socket.terminate();
     this.finishSocket(socket, this.socketCause ?? { code: CloseCode.ABNORMAL, reason: 'connect timeout' }, true);
   }
 
-  private finishSocket(socket: WebSocket, cause: Cause, decide: boolean): void {
+  private finishSocket(socket: LinkSocket, cause: Cause, decide: boolean): void {
     if (socket !== this.socket) return;
     this.socket = null;
     this.clearTimer('handshakeTimer');
@@ -656,8 +767,10 @@ export class ConnectionService implements ServerLink {
     this.caps = null;
     const refusal = this.socketRefusal;
     const errorFrame = this.socketErrorFrame;
+    const restartHint = this.socketRestartHint;
     this.socketRefusal = null;
     this.socketErrorFrame = null;
+    this.socketRestartHint = null;
     const description = refusal ? `upgrade refused (${refusal.status})` : `closed ${cause.code}${cause.reason ? ` ${cause.reason}` : ''}`;
     if (wasConnected) {
       this.options.log.info(`link: lost (${description})`);
@@ -665,6 +778,11 @@ export class ConnectionService implements ServerLink {
     }
     if (!decide || this.machine.state === 'CLOSED') return;
 
+    if (refusal?.status === 400 && this.mode === null) {
+      // Real Nova refuses a socket without conversation_id (its query extractor fails): 400.
+      this.switchToLegacy('the user-scoped socket was refused (400)');
+      return;
+    }
     if (refusal?.status === 401 || cause.code === CloseCode.UNAUTHORIZED) {
       // The token the socket used is still the one in hand: it needs a refresh first.
       this.needsRefresh = this.options.auth.currentAccessToken() === this.socketToken;
@@ -687,6 +805,15 @@ export class ConnectionService implements ServerLink {
       this.transition('ERROR', 'the server rejected the protocol (4000)');
       return;
     }
+    if (restartHint !== null) {
+      // A planned restart: come back when the server said, at a moment of our own within the
+      // window it needs to take everyone back. The server named it, so it is no failure, and
+      // the backoff starts afresh should the server be later than it thought.
+      const delayMs = restartHint.retryAfterMs + Math.floor(this.options.random() * restartHint.spreadMs);
+      this.attempt = 0;
+      this.afterFailure(`server restarting (${description}); back in ${(delayMs / 1000).toFixed(1)} s`, null, false, delayMs);
+      return;
+    }
     let retryAfterMs: number | null = null;
     if (cause.code === CloseCode.RATE_LIMITED) retryAfterMs = errorFrame?.retryAfterMs ?? null;
     if (refusal !== null) retryAfterMs = refusal.retryAfterMs;
@@ -696,7 +823,7 @@ export class ConnectionService implements ServerLink {
   }
 
   /** Decides the next dial after a failed attempt or a lost link, and the state to show. */
-  private afterFailure(reason: string, retryAfterMs: number | null, dialAtOnce = false): void {
+  private afterFailure(reason: string, retryAfterMs: number | null, dialAtOnce = false, serverDirectedDelayMs: number | null = null): void {
     if (this.machine.state === 'CLOSED') return;
     const now = this.options.clock.now();
     if (this.isOsOffline && !this.isUserForced) {
@@ -706,6 +833,11 @@ export class ConnectionService implements ServerLink {
     }
     if (this.nextDial === 'now' || dialAtOnce) {
       this.nextDial = 'now';
+      this.transition('RECONNECTING', reason);
+      return;
+    }
+    if (serverDirectedDelayMs !== null) {
+      this.nextDial = now + serverDirectedDelayMs;
       this.transition('RECONNECTING', reason);
       return;
     }
