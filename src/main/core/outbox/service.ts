@@ -63,7 +63,43 @@ export const DEFAULT_OUTBOX_LIMITS: OutboxLimits = {
 };
 
 /** Room the `send` frame's own fields take around the text, inside the server's frame limit. */
-const FRAME_ENVELOPE_BYTES = 1024;
+export const FRAME_ENVELOPE_BYTES = 1024;
+
+export type MessageLimits = Readonly<{
+  /** UTF-8 bytes of text the server accepts. */
+  textBytes: number;
+  /** Bytes the text may take once JSON-escaped inside a `send` frame (null: not known yet). */
+  frameTextBytes: number | null;
+}>;
+
+/**
+ * What `messages:send` accepts: the server's advertised message limit, else the default (64 KB),
+ * and never more than fits in one frame beside the envelope.
+ */
+export function messageLimits(capabilities: ServerCapabilities, defaultTextBytes: number): MessageLimits {
+  const frameTextBytes = Math.max(0, capabilities.maxPayloadBytes - FRAME_ENVELOPE_BYTES);
+  return { textBytes: Math.min(capabilities.maxMessageBytes ?? defaultTextBytes, frameTextBytes), frameTextBytes };
+}
+
+/** Over the limits: the UTF-8 size, or the escaped size in the frame (control characters grow 6×). */
+export function exceedsLimits(text: string, sizeBytes: number, limits: MessageLimits): boolean {
+  if (sizeBytes > limits.textBytes) return true;
+  // Escaping can at most sextuple the text, so short texts skip the measurement.
+  if (limits.frameTextBytes === null || sizeBytes * 6 + 2 <= limits.frameTextBytes) return false;
+  return Buffer.byteLength(JSON.stringify(text), 'utf8') > limits.frameTextBytes;
+}
+
+function readLimits(db: DB, defaultTextBytes: number): MessageLimits {
+  try {
+    const stored = JSON.parse(getSetting(db, 'message_limits') ?? 'null') as Partial<MessageLimits> | null;
+    if (stored && typeof stored.textBytes === 'number' && (typeof stored.frameTextBytes === 'number' || stored.frameTextBytes === null)) {
+      return { textBytes: stored.textBytes, frameTextBytes: stored.frameTextBytes };
+    }
+  } catch {
+    // unreadable: the default until the next handshake
+  }
+  return { textBytes: defaultTextBytes, frameTextBytes: null };
+}
 
 export type DeliveryServiceOptions = Readonly<{
   db: DB;
@@ -336,7 +372,8 @@ export function createDeliveryService(o: DeliveryServiceOptions): DeliveryServic
 
   /** Conversations that have a row already, so an enqueue writes two rows, not three. */
   const knownConversations = new Set<string>();
-  let maxMessageBytes = Number(getSetting(db, 'max_message_bytes') ?? o.limits.defaultMaxMessageBytes);
+  // The last server's limits, so a message written offline is checked as that server would.
+  let limits = readLimits(db, o.limits.defaultMaxMessageBytes);
   /** An upper bound of the outbox size: deliveries only shrink it, so it is re-counted only near the cap. */
   let approximate = outboxTotals(db);
   let connectEpoch = 0;
@@ -374,9 +411,10 @@ export function createDeliveryService(o: DeliveryServiceOptions): DeliveryServic
     const ownerId = link.currentUserId();
     if (ownerId === null) return;
     const epoch = ++connectEpoch;
-    if (capabilities.maxPayloadBytes > FRAME_ENVELOPE_BYTES) {
-      maxMessageBytes = capabilities.maxPayloadBytes - FRAME_ENVELOPE_BYTES;
-      setSetting(db, 'max_message_bytes', String(maxMessageBytes));
+    const next = messageLimits(capabilities, o.limits.defaultMaxMessageBytes);
+    if (next.textBytes !== limits.textBytes || next.frameTextBytes !== limits.frameTextBytes) {
+      limits = next;
+      setSetting(db, 'message_limits', JSON.stringify(limits));
     }
     writes.flush();
     const known = new Set([...listConversations(db, ownerId).map((c) => c.id), ...conversationsWithDeliverable(db, ownerId)]);
@@ -465,8 +503,11 @@ export function createDeliveryService(o: DeliveryServiceOptions): DeliveryServic
     'messages:send': settled((req: Parameters<DeliveryHandlers['messages:send']>[0]) => {
       const ownerId = currentOwner();
       const sizeBytes = Buffer.byteLength(req.text, 'utf8');
-      if (sizeBytes > maxMessageBytes) {
-        throw new AppError('MESSAGE_TOO_LARGE', `This message is ${Math.ceil(sizeBytes / 1024)} KB; the limit is ${Math.floor(maxMessageBytes / 1024)} KB. Shorten it and try again.`);
+      if (exceedsLimits(req.text, sizeBytes, limits)) {
+        throw new AppError(
+          'MESSAGE_TOO_LARGE',
+          `This message is ${sizeBytes.toLocaleString('en')} bytes; the server takes up to ${limits.textBytes.toLocaleString('en')}. Shorten it and try again.`,
+        );
       }
       if (approximate.count + 1 > o.limits.maxMessages || approximate.bytes + sizeBytes > o.limits.maxBytes) {
         writes.flush();
