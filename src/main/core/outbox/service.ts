@@ -22,7 +22,6 @@ import {
   conversationOverview,
   decodeCursor,
   encodeCursor,
-  getMessageByKey,
   listConversations,
   listMessagePage,
   markConversationRead,
@@ -36,8 +35,10 @@ import {
   enqueueMessage,
   getOutboxItem,
   listOutbox,
+  loadChanged,
   outboxTotals,
   summarizeOutbox,
+  type ChangedMessage,
   type OutboxRecord,
   type OutboxSummary,
 } from '../store/outbox';
@@ -201,14 +202,16 @@ export function createDeliveryService(o: DeliveryServiceOptions): DeliveryServic
     const owner = link.currentUserId();
     const messages: MessageView[] = [];
     const items: OutboxItem[] = [];
-    for (const [key, { ownerId, conversationId }] of changedKeys) {
-      if (ownerId !== owner) continue;
-      const record = getMessageByKey(db, ownerId, key);
-      if (record) messages.push(toView(ownerId, record));
-      const outboxRow = getOutboxItem(db, key);
-      if (outboxRow) items.push(toOutboxItem(outboxRow));
-      else if (record) items.push(sentItem(record));
-      else items.push(removedItem(key, conversationId));
+    const keys = owner === null ? [] : [...changedKeys].filter(([, change]) => change.ownerId === owner).map(([key]) => key);
+    // One query and one pass over the lanes for the whole batch (thousands of keys while draining).
+    const changed = owner === null || keys.length === 0 ? new Map<string, ChangedMessage>() : loadChanged(db, owner, keys);
+    const sending = keys.length === 0 ? new Set<string>() : engine.sendingKeys();
+    for (const key of keys) {
+      const found = changed.get(key);
+      if (found && owner !== null) messages.push(toView(owner, found.message, sending));
+      if (found?.outbox) items.push(toOutboxItem(found.outbox, sending));
+      else if (found) items.push(sentItem(found.message));
+      else items.push(removedItem(key, changedKeys.get(key)?.conversationId ?? ''));
     }
     changedKeys.clear();
     const conversations: ConversationSummary[] = [];
@@ -252,9 +255,13 @@ export function createDeliveryService(o: DeliveryServiceOptions): DeliveryServic
     return name;
   }
 
-  function stateOf(record: MessageRecord): MessageState {
+  function isSending(key: string, sending: ReadonlySet<string> | null): boolean {
+    return sending ? sending.has(key) : engine.isSending(key);
+  }
+
+  function stateOf(record: MessageRecord, sending: ReadonlySet<string> | null): MessageState {
     if (record.outboxState === null) return 'sent';
-    if (record.outboxState === 'saved' && engine.isSending(record.key)) return 'sending';
+    if (record.outboxState === 'saved' && isSending(record.key, sending)) return 'sending';
     if (record.outboxState === 'confirming') return 'confirming';
     return record.outboxState;
   }
@@ -264,8 +271,8 @@ export function createDeliveryService(o: DeliveryServiceOptions): DeliveryServic
     return { code, message: message ?? describeError(code), id: id ?? '' };
   }
 
-  function toView(ownerId: string, record: MessageRecord): MessageView {
-    const state = stateOf(record);
+  function toView(ownerId: string, record: MessageRecord, sending: ReadonlySet<string> | null = null): MessageView {
+    const state = stateOf(record, sending);
     return {
       key: record.key,
       serverId: record.serverId,
@@ -280,8 +287,8 @@ export function createDeliveryService(o: DeliveryServiceOptions): DeliveryServic
     };
   }
 
-  function toOutboxItem(row: OutboxRecord): OutboxItem {
-    const state: MessageState = row.state === 'saved' && engine.isSending(row.key) ? 'sending' : row.state;
+  function toOutboxItem(row: OutboxRecord, sending: ReadonlySet<string> | null = null): OutboxItem {
+    const state: MessageState = row.state === 'saved' && isSending(row.key, sending) ? 'sending' : row.state;
     return {
       key: row.key,
       conversationId: row.conversationId,
@@ -567,7 +574,8 @@ export function createDeliveryService(o: DeliveryServiceOptions): DeliveryServic
       const ownerId = link.currentUserId();
       if (ownerId === null) return Promise.resolve([]);
       writes.flush();
-      return Promise.resolve(listOutbox(db, ownerId).map(toOutboxItem));
+      const sending = engine.sendingKeys();
+      return Promise.resolve(listOutbox(db, ownerId).map((row) => toOutboxItem(row, sending)));
     }),
     'outbox:retry': settled((req: Parameters<DeliveryHandlers['outbox:retry']>[0]) => {
       const ownerId = currentOwner();

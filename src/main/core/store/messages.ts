@@ -27,7 +27,7 @@ export type MessageRecord = Readonly<{
   errorId: string | null;
 }>;
 
-type MessageRow = {
+export type MessageRow = {
   id: number;
   key: string;
   conversation_id: string;
@@ -43,10 +43,10 @@ type MessageRow = {
   error_id: string | null;
 };
 
-const MESSAGE_COLUMNS = `m.id, m.key, m.conversation_id, m.server_id, m.seq, m.sort_seq, m.sender_id, m.text,
+export const MESSAGE_COLUMNS = `m.id, m.key, m.conversation_id, m.server_id, m.seq, m.sort_seq, m.sender_id, m.text,
   m.composed_at, o.state, o.error_code, o.error_message, o.error_id`;
 
-function toRecord(row: MessageRow): MessageRecord {
+export function toMessageRecord(row: MessageRow): MessageRecord {
   return {
     id: row.id,
     key: row.key,
@@ -70,7 +70,7 @@ export function getMessageByKey(db: DB, ownerId: string, key: string): MessageRe
     `SELECT ${MESSAGE_COLUMNS} FROM messages m LEFT JOIN outbox o ON o.key = m.key
      WHERE m.owner_id = ? AND m.key = ?`,
   ).get(ownerId, key) as MessageRow | undefined;
-  return row ? toRecord(row) : null;
+  return row ? toMessageRecord(row) : null;
 }
 
 // ---- Conversations -------------------------------------------------------------------------
@@ -182,7 +182,7 @@ export function conversationOverview(db: DB, ownerId: string, conversationId: st
   )
     .pluck()
     .get(ownerId, conversationId) as number;
-  return { conversation, last: lastRow ? toRecord(lastRow) : null, unreadCount, pendingCount };
+  return { conversation, last: lastRow ? toMessageRecord(lastRow) : null, unreadCount, pendingCount };
 }
 
 export function markConversationRead(db: DB, ownerId: string, conversationId: string): number {
@@ -378,7 +378,7 @@ export function listMessagePage(
         ).all(ownerId, conversationId, before.sortSeq, before.id, limit + 1)
   ) as MessageRow[];
   const hasMore = rows.length > limit;
-  const page = rows.slice(0, limit).map(toRecord).reverse();
+  const page = rows.slice(0, limit).map(toMessageRecord).reverse();
   const oldest = page[0];
   return { messages: page, older: hasMore && oldest ? { sortSeq: oldest.sortSeq, id: oldest.id } : null };
 }

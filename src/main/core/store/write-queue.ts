@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import type { DB } from './database';
 
 /**
@@ -19,12 +20,18 @@ export class WriteQueue {
   private readonly after: (() => void)[] = [];
   private scheduled: NodeJS.Timeout | null = null;
   private closed = false;
+  // Prepared once: a batch commits every few milliseconds while draining.
+  private readonly relaxed: Statement;
+  private readonly strict: Statement;
 
   constructor(
     private readonly db: DB,
     private readonly onError: (error: unknown) => void,
     private readonly delayMs = 4,
-  ) {}
+  ) {
+    this.relaxed = db.prepare('PRAGMA synchronous = NORMAL');
+    this.strict = db.prepare('PRAGMA synchronous = FULL');
+  }
 
   push(write: () => void): void {
     if (this.closed) return;
@@ -48,7 +55,7 @@ export class WriteQueue {
     const batch = this.pending;
     this.pending = [];
     let reactions: (() => void)[] = [];
-    this.db.pragma('synchronous = NORMAL');
+    this.relaxed.run();
     try {
       try {
         this.db.transaction(() => {
@@ -69,7 +76,7 @@ export class WriteQueue {
       }
     } finally {
       this.collecting = null;
-      this.db.pragma('synchronous = FULL');
+      this.strict.run();
     }
     reactions.push(...this.after.splice(0));
     for (const callback of reactions) callback();
