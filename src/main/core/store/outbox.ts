@@ -98,16 +98,24 @@ export type EnqueueInput = Readonly<{
  * commit has reached the disk when this returns, which is what "saved" promises.
  */
 export function enqueueMessage(db: DB, input: EnqueueInput, conversationKnown = false): void {
-  db.transaction(() => {
-    if (!conversationKnown) ensureConversation(db, input.ownerId, input.conversationId);
-    insertOwnMessage(db, input);
-    stmt(
-      db,
-      `INSERT INTO outbox (key, owner_id, conversation_id, size_bytes, composed_at, state)
-       VALUES (?, ?, ?, ?, ?, 'saved')`,
-    ).run(input.key, input.ownerId, input.conversationId, input.sizeBytes, input.composedAt);
-  })();
+  let enqueue = enqueueTransactions.get(db);
+  if (!enqueue) {
+    // Built once per database: wrapping a fresh transaction per message cost a fifth of its CPU time.
+    enqueue = db.transaction((row: EnqueueInput, known: boolean) => {
+      if (!known) ensureConversation(db, row.ownerId, row.conversationId);
+      insertOwnMessage(db, row);
+      stmt(
+        db,
+        `INSERT INTO outbox (key, owner_id, conversation_id, size_bytes, composed_at, state)
+         VALUES (?, ?, ?, ?, ?, 'saved')`,
+      ).run(row.key, row.ownerId, row.conversationId, row.sizeBytes, row.composedAt);
+    });
+    enqueueTransactions.set(db, enqueue);
+  }
+  enqueue(input, conversationKnown);
 }
+
+const enqueueTransactions = new WeakMap<DB, (row: EnqueueInput, known: boolean) => void>();
 
 export type ChangedMessage = Readonly<{ message: MessageRecord; outbox: OutboxRecord | null }>;
 
