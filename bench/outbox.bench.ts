@@ -222,6 +222,7 @@ async function runOnce(): Promise<Figures> {
       await profiler.post('Profiler.start');
     }
     const drainStart = performance.now();
+    const cpuBefore = process.cpuUsage();
     await link.connect();
     // Polled every 20 ms: each poll commits the pending batch and counts, so polling faster
     // would slow the drain it measures (±20 ms on a drain of a second or more).
@@ -229,6 +230,9 @@ async function runOnce(): Promise<Figures> {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     const drainMs = performance.now() - drainStart;
+    // This process's CPU time over the drain: steadier than the rate on shared cores.
+    const cpu = process.cpuUsage(cpuBefore);
+    const drainCpuMs = (cpu.user + cpu.system) / 1000;
     if (profiler) {
       const { profile } = await profiler.post('Profiler.stop');
       fs.writeFileSync(values['drain-profile'] ?? '', JSON.stringify(profile));
@@ -236,7 +240,7 @@ async function runOnce(): Promise<Figures> {
     }
     const left = core.getPendingCount();
     const drainRate = (MESSAGES - left) / (drainMs / 1000);
-    out(`drain: ${MESSAGES - left} acked in ${drainMs.toFixed(0)} ms → ${drainRate.toFixed(0)} msg/s (${left} left)`);
+    out(`drain: ${MESSAGES - left} acked in ${drainMs.toFixed(0)} ms → ${drainRate.toFixed(0)} msg/s (${left} left), client CPU ${drainCpuMs.toFixed(0)} ms`);
     let delivered = 0;
     for (const id of conversations) delivered += await countMessages(link, id);
     link.disconnect();
@@ -249,6 +253,7 @@ async function runOnce(): Promise<Figures> {
         fsync_idle_p50_ms: round(fsyncIdleMs),
         outbox_enqueue_vs_fsync: round(enqueueP50 / fsyncMs),
         outbox_drain_msgs_per_s: Math.round(drainRate),
+        outbox_drain_client_cpu_ms: Math.round(drainCpuMs),
       };
     }
 
@@ -316,7 +321,9 @@ async function runOnce(): Promise<Figures> {
       fsync_p50_ms: round(fsyncMs),
       fsync_idle_p50_ms: round(fsyncIdleMs),
       outbox_enqueue_vs_fsync: round(enqueueP50 / fsyncMs),
+      outbox_enqueue_vs_fsync_idle: round(enqueueP50 / fsyncIdleMs),
       outbox_drain_msgs_per_s: Math.round(drainRate),
+      outbox_drain_client_cpu_ms: Math.round(drainCpuMs),
       outbox_drain_sequential_msgs_per_s: Math.round(sequentialRate),
       outbox_drain_speedup: round(drainRate / sequentialRate),
       outbox_drain_delivered_ok: left === 0 && delivered === MESSAGES,
