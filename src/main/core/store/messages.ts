@@ -311,13 +311,18 @@ export function upsertIncoming(db: DB, ownerId: string, input: IncomingMessage, 
     return { changedKey: null, delivered: false };
   }
   if (input.idempotencyKey !== null && input.senderId === ownerId) {
-    const own = stmt(db, 'SELECT key FROM messages WHERE owner_id = ? AND key = ?').get(ownerId, input.idempotencyKey) as
-      | { key: string }
-      | undefined;
-    if (own) {
-      recordServerIdentity(db, ownerId, own.key, input.serverId, input.seq);
-      const removed = stmt(db, 'DELETE FROM outbox WHERE key = ? AND owner_id = ?').run(own.key, ownerId);
-      return { changedKey: own.key, delivered: removed.changes > 0 };
+    // No row holds this server id (looked up above), so there is no broadcast copy to fold in:
+    // the own row takes the identity directly (the echo of every message we send comes here).
+    const own = stmt(db, 'UPDATE messages SET server_id = ?, seq = ?, sort_seq = ? WHERE owner_id = ? AND key = ?').run(
+      input.serverId,
+      input.seq,
+      input.seq,
+      ownerId,
+      input.idempotencyKey,
+    );
+    if (own.changes > 0) {
+      const removed = stmt(db, 'DELETE FROM outbox WHERE key = ? AND owner_id = ?').run(input.idempotencyKey, ownerId);
+      return { changedKey: input.idempotencyKey, delivered: removed.changes > 0 };
     }
   }
   ensureConversation(db, ownerId, input.conversationId);
