@@ -176,12 +176,16 @@ export function conversationOverview(db: DB, ownerId: string, conversationId: st
   )
     .pluck()
     .get(ownerId, conversationId, conversation.readSeq, PENDING_SORT_SEQ, ownerId) as number;
+  // As countWaiting: the lane index counts the rows, the partial index finds the stopped ones,
+  // so a conversation with thousands queued costs no row reads (this runs on every change event).
   const pendingCount = stmt(
     db,
-    `SELECT COUNT(*) FROM outbox WHERE owner_id = ? AND conversation_id = ? AND state IN ('saved', 'confirming', 'held')`,
+    `SELECT (SELECT COUNT(*) FROM outbox WHERE owner_id = @owner AND conversation_id = @conversation)
+       - (SELECT COUNT(*) FROM outbox INDEXED BY outbox_stopped
+          WHERE owner_id = @owner AND state IN ('failed', 'expired') AND conversation_id = @conversation)`,
   )
     .pluck()
-    .get(ownerId, conversationId) as number;
+    .get({ owner: ownerId, conversation: conversationId }) as number;
   return { conversation, last: lastRow ? toMessageRecord(lastRow) : null, unreadCount, pendingCount };
 }
 
