@@ -16,6 +16,7 @@ import { DEMO_PASSWORD } from '../server/seed';
 import { systemClock } from '../src/main/core/clock';
 import { ConnectionService, type LinkAuth } from '../src/main/core/connection';
 import { createMemoryLogger } from '../src/main/core/logging';
+import { Metrics } from '../src/main/core/metrics';
 import { DEFAULT_TIMING, type Timing } from '../src/main/core/options';
 import type { TokenPair } from '../src/shared/protocol';
 import { startFaultProxy } from '../tests/support/fault-proxy';
@@ -77,6 +78,9 @@ function staticAuth(token: string, userId: string, onToken: () => void = () => u
   };
 }
 
+/** One registry for every simulated client: the bench reads its own counters, not these. */
+const benchMetrics = new Metrics({ defaultMetrics: false });
+
 function ourClient(serverUrl: string, auth: LinkAuth, timing: Partial<Timing>, random: () => number): ConnectionService {
   return new ConnectionService({
     serverUrl,
@@ -85,6 +89,7 @@ function ourClient(serverUrl: string, auth: LinkAuth, timing: Partial<Timing>, r
     random,
     timing: { ...DEFAULT_TIMING, ...timing },
     log: createMemoryLogger(),
+    metrics: benchMetrics,
   });
 }
 

@@ -127,8 +127,6 @@ export function createCore(options: CoreOptions): Core {
   // The banner says how many messages wait, so an outbox change refreshes the snapshot too.
   events.on('outbox:changed', () => events.emit('connection:changed', link.snapshot()));
   wireCoreMetrics(context);
-  metrics.connectionState(link.snapshot().state);
-  events.on('connection:changed', (snapshot) => metrics.connectionState(snapshot.state));
 
   const handlers: Handlers = instrumentHandlers({
     ...connectionStack.handlers,

@@ -5,6 +5,7 @@ import { DEMO_PASSWORD } from '../../../server/seed';
 import { AuthService, SESSION_SECRET_KEY } from '../../../src/main/core/auth';
 import { systemClock } from '../../../src/main/core/clock';
 import { createMemoryLogger } from '../../../src/main/core/logging';
+import { Metrics } from '../../../src/main/core/metrics';
 import { DEFAULT_TIMING } from '../../../src/main/core/options';
 import { MemorySecretStore } from '../../../src/main/core/secret-store';
 import { makeTestCore } from '../../support/core';
@@ -28,6 +29,7 @@ async function setup(serverOptions: Parameters<typeof startServer>[0] = {}, marg
     clock: systemClock,
     timing: { ...DEFAULT_TIMING, tokenRefreshMarginMs: margin, tokenRefreshRetryMs: 200, requestTimeoutMs: 2000 },
     log: logger,
+    metrics: new Metrics({ defaultMetrics: false }),
   });
   cleanups.push(() => auth.dispose());
   return { server, auth, secrets, records: logger.records };
@@ -90,6 +92,7 @@ describe('auth', () => {
       clock: systemClock,
       timing: { ...DEFAULT_TIMING, requestTimeoutMs: 2000 },
       log: createMemoryLogger(),
+      metrics: new Metrics({ defaultMetrics: false }),
     });
     cleanups.push(() => other.dispose());
     const second = await other.login('carol@nova.local', DEMO_PASSWORD);

@@ -7,6 +7,7 @@ import { AuthService } from '../../../src/main/core/auth';
 import { systemClock } from '../../../src/main/core/clock';
 import { ConnectionService, type LinkAuth } from '../../../src/main/core/connection';
 import { createMemoryLogger, type LogRecord } from '../../../src/main/core/logging';
+import { Metrics } from '../../../src/main/core/metrics';
 import { MemorySecretStore } from '../../../src/main/core/secret-store';
 import { makeTestCore } from '../../support/core';
 import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy';
@@ -110,6 +111,8 @@ export type Rig = Readonly<{
   proxy: FaultProxy;
   core: Core;
   secrets: MemorySecretStore;
+  /** The core's log lines so far. */
+  records: LogRecord[];
   /** Moves the core's clock forward without waiting (simulated sleep). */
   advanceClock: (ms: number) => void;
   signIn: (email?: string) => Promise<void>;
@@ -132,7 +135,7 @@ export async function startRig(
     setTimeout: (callback: () => void, ms: number) => ({ id: setTimeout(callback, ms) }),
     clearTimeout: (handle: { id: unknown }) => clearTimeout(handle.id as ReturnType<typeof setTimeout>),
   };
-  const { core, cleanup } = makeTestCore({
+  const { core, records, cleanup } = makeTestCore({
     serverUrl: proxy.url,
     secretStore: secrets,
     clock,
@@ -154,6 +157,7 @@ export async function startRig(
     proxy,
     core,
     secrets,
+    records,
     advanceClock: (ms) => {
       offset += ms;
     },
@@ -181,9 +185,10 @@ export async function startBareLink(
     wrapAuth?: (auth: LinkAuth) => LinkAuth;
     email?: string;
   }> = {},
-): Promise<{ auth: AuthService; link: ConnectionService; records: LogRecord[]; dispose: () => void }> {
+): Promise<{ auth: AuthService; link: ConnectionService; metrics: Metrics; records: LogRecord[]; dispose: () => void }> {
   const timing = { ...DEFAULT_TIMING, ...FAST_TIMING, ...options.timing };
   const logger = createMemoryLogger();
+  const metrics = new Metrics({ defaultMetrics: false });
   const auth = new AuthService({
     serverUrl,
     isDemoServer: true,
@@ -191,6 +196,7 @@ export async function startBareLink(
     clock: systemClock,
     timing,
     log: logger.scope('auth'),
+    metrics,
   });
   await auth.login(options.email ?? 'alice@nova.local', DEMO_PASSWORD);
   const real: LinkAuth = {
@@ -207,10 +213,12 @@ export async function startBareLink(
     random: Math.random,
     timing,
     log: logger.scope('connection'),
+    metrics,
   });
   return {
     auth,
     link,
+    metrics,
     records: logger.records,
     dispose: () => {
       link.dispose();

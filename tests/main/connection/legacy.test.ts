@@ -11,6 +11,7 @@ import { startServer, type ServerHandle } from '../../../server/index';
 import { systemClock } from '../../../src/main/core/clock';
 import { ConnectionService } from '../../../src/main/core/connection';
 import { createMemoryLogger } from '../../../src/main/core/logging';
+import { Metrics } from '../../../src/main/core/metrics';
 import { DEFAULT_TIMING } from '../../../src/main/core/options';
 import { startFaultProxy } from '../../support/fault-proxy';
 import { api, login } from '../../server/helpers';
@@ -183,6 +184,7 @@ describe('legacy Nova', () => {
       random: Math.random,
       timing: { ...DEFAULT_TIMING, ...FAST_TIMING, handshakeWaitMs: 300 },
       log: createMemoryLogger(),
+      metrics: new Metrics({ defaultMetrics: false }),
     });
     const log = recordTransitions(link);
     disposers.push(() => {

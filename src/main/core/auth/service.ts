@@ -6,7 +6,9 @@ import { AppError } from '../../../shared/errors';
 import type { Clock, TimerHandle } from '../clock';
 import type { LinkResponse } from '../link';
 import type { Logger } from '../logging';
+import type { Metrics } from '../metrics';
 import type { SecretStore } from '../secret-store';
+import { endpointRole } from './endpoints';
 import { describeRefusal, httpExchange } from './http';
 import { readClaims } from './jwt';
 
@@ -46,6 +48,8 @@ export type AuthServiceOptions = Readonly<{
   clock: Clock;
   timing: AuthTiming;
   log: Logger;
+  /** Auth events and every REST call's role, status class and duration (no ids, no tokens). */
+  metrics: Metrics;
 }>;
 
 /**
@@ -102,11 +106,20 @@ export class AuthService {
   }
 
   async login(email: string, password: string): Promise<LoginResult> {
+    return this.counting('login_failed', () => this.doLogin(email, password));
+  }
+
+  async verifyTwoFactor(challengeId: string, code: string): Promise<AuthStatus> {
+    return this.counting('two_factor_failed', () => this.doVerifyTwoFactor(challengeId, code));
+  }
+
+  private async doLogin(email: string, password: string): Promise<LoginResult> {
     const response = await this.post('/api/v1/auth/login', { email, password });
     if (response.status === 202) {
       const challenge = TwoFactorRequiredSchema.safeParse(response.body);
       if (!challenge.success) throw new AppError('SERVER_ERROR', 'The server asked for a second factor without a session.');
       this.options.log.info('login: two-factor step required');
+      this.options.metrics.authEvent('two_factor_required');
       return { status: 'two_factor_required', challengeId: challenge.data.session_id };
     }
     if (response.status === 200) {
@@ -119,7 +132,7 @@ export class AuthService {
     throw new AppError(refusal.code, undefined, refusal.retryAfterMs);
   }
 
-  async verifyTwoFactor(challengeId: string, code: string): Promise<AuthStatus> {
+  private async doVerifyTwoFactor(challengeId: string, code: string): Promise<AuthStatus> {
     const trimmed = code.trim();
     const response = await this.post('/api/v1/auth/2fa/verify', { session_id: challengeId, code: trimmed });
     const isBackupCode = BACKUP_CODE.test(trimmed);
@@ -147,8 +160,9 @@ export class AuthService {
   async logout(): Promise<void> {
     const session = this.session;
     if (session === null) return;
+    this.options.metrics.authEvent('logout');
     try {
-      await httpExchange(this.url('/api/v1/auth/logout'), {
+      await this.exchange('/api/v1/auth/logout', {
         method: 'POST',
         headers: { Authorization: `Bearer ${session.accessToken}` },
         body: { refresh_token: session.refreshToken },
@@ -180,9 +194,15 @@ export class AuthService {
    * rotation makes the second use of a refresh token look like theft). A refusal ends the session.
    */
   refresh(): Promise<string> {
-    this.refreshing ??= this.doRefresh().finally(() => {
-      this.refreshing = null;
-    });
+    this.refreshing ??= this.doRefresh()
+      .catch((error: unknown) => {
+        // Without a session there was nothing to refresh: that is no failed refresh.
+        if (!(error instanceof AppError && error.code === 'NOT_SIGNED_IN')) this.options.metrics.authEvent('refresh_failed');
+        throw error;
+      })
+      .finally(() => {
+        this.refreshing = null;
+      });
     return this.refreshing;
   }
 
@@ -201,6 +221,7 @@ export class AuthService {
       throw new AppError('TOKEN_REVOKED');
     }
     const token = await this.refresh();
+    this.options.metrics.httpRetry('auth_refresh');
     return this.requestOnce(method, path, body, headers, token);
   }
 
@@ -223,7 +244,7 @@ export class AuthService {
     headers: Readonly<Record<string, string>>,
     token: string,
   ): Promise<LinkResponse> {
-    return httpExchange(this.url(path), {
+    return this.exchange(path, {
       method,
       headers: { ...headers, Authorization: `Bearer ${token}` },
       ...(body !== undefined ? { body } : {}),
@@ -298,6 +319,7 @@ export class AuthService {
     await this.options.secretStore.set(SESSION_SECRET_KEY, JSON.stringify(session));
     this.scheduleRefresh();
     this.options.log.info(`${cause === 'refreshed' ? 'refresh' : 'login'}: ok for user ${userId}`);
+    this.options.metrics.authEvent(cause === 'refreshed' ? 'refresh' : 'login');
     this.emit(cause);
   }
 
@@ -307,6 +329,7 @@ export class AuthService {
     this.clearRefreshTimer();
     await this.options.secretStore.delete(SESSION_SECRET_KEY);
     this.options.log.info(`session: ended (${cause})`);
+    if (cause === 'revoked') this.options.metrics.authEvent('revoked');
     this.emit(cause);
   }
 
@@ -336,7 +359,33 @@ export class AuthService {
   }
 
   private post(path: string, body: unknown): Promise<LinkResponse> {
-    return httpExchange(this.url(path), { method: 'POST', body, timeoutMs: this.options.timing.requestTimeoutMs });
+    return this.exchange(path, { method: 'POST', body, timeoutMs: this.options.timing.requestTimeoutMs });
+  }
+
+  /** Every REST call passes here, so each one is counted by role and status class, and timed. */
+  private async exchange(path: string, init: Parameters<typeof httpExchange>[1]): Promise<LinkResponse> {
+    const role = endpointRole(init.method, path);
+    const startedAt = this.options.clock.now();
+    const seconds = (): number => (this.options.clock.now() - startedAt) / 1000;
+    try {
+      const response = await httpExchange(this.url(path), init);
+      this.options.metrics.httpRequest(role, response.status, seconds());
+      return response;
+    } catch (error) {
+      const outcome = error instanceof AppError && error.code === 'TIMEOUT' ? 'timeout' : 'network_error';
+      this.options.metrics.httpRequest(role, outcome, seconds());
+      throw error;
+    }
+  }
+
+  /** Runs one step of signing in; any failure (refused, offline, malformed answer) counts `event`. */
+  private async counting<T>(event: 'login_failed' | 'two_factor_failed', step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (error) {
+      this.options.metrics.authEvent(event);
+      throw error;
+    }
   }
 
   private url(path: string): string {

@@ -6,6 +6,7 @@ import { CloseCode, PROTOCOL_VERSION, ProtocolHandshakeFrameSchema, ReconnectFra
 import type { Clock, TimerHandle } from '../clock';
 import type { LinkMode, LinkResponse, ServerCapabilities, ServerLink } from '../link';
 import type { Logger } from '../logging';
+import type { Metrics, ReconnectReason, SocketErrorType } from '../metrics';
 import { serverDelayMs, type BackoffPolicy } from './backoff';
 import { createAuthorizedSocketClass, createDialer, type AuthorizedSocketClass } from './dialer';
 import { Heartbeat } from './heartbeat';
@@ -54,6 +55,8 @@ export type ConnectionServiceOptions = Readonly<{
   random: () => number;
   timing: ConnectionTiming;
   log: Logger;
+  /** Moved on every transition, socket event, reconnect, heartbeat and frame. */
+  metrics: Metrics;
 }>;
 
 /** Counters for tests, diagnostics and metrics; no tokens, no URLs. */
@@ -70,8 +73,53 @@ export type ConnectionStats = {
 /** A notice the core turns into a toast: update required, session revoked. */
 export type ConnectionNotice = Readonly<{ code: ErrorCode }>;
 
-type Cause = Readonly<{ code: number; reason: string }>;
+type Cause = Readonly<{
+  code: number;
+  reason: string;
+  /** Why we drop a link ourselves, when the close code does not say it (a long sleep). */
+  dropReason?: ReconnectReason;
+  /** A failure the close code does not say (the attempt timed out). */
+  errorType?: SocketErrorType;
+}>;
 type NextDial = number | 'now' | 'never' | null;
+
+/** What a failed attempt or a lost link leads to; `why` is the metrics' reconnect reason. */
+type Failure = Readonly<{
+  why: ReconnectReason;
+  reason: string;
+  retryAfterMs?: number | null;
+  dialAtOnce?: boolean;
+  serverDirectedDelayMs?: number | null;
+}>;
+
+type Refusal = Readonly<{ status: number; retryAfterMs: number | null }>;
+
+/** Dial errors that never reached a server: no gateway there to hide a 401, so no REST probe. */
+const NETWORK_LEVEL_ERRORS: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ETIMEDOUT']);
+
+/** A dial that reached something and failed without an HTTP status (reset, hang-up during the upgrade). */
+function mayHideAStatus(dialError: string | null): boolean {
+  return dialError !== null && !NETWORK_LEVEL_ERRORS.has(dialError);
+}
+
+/** The metrics' reason for the reconnect that a lost link or a failed attempt leads to. */
+function reconnectReasonOf(cause: Cause, refusal: Refusal | null, wasConnected: boolean): ReconnectReason {
+  if (cause.dropReason !== undefined) return cause.dropReason;
+  if (cause.code === CloseCode.HEARTBEAT_TIMEOUT) return 'heartbeat_timeout';
+  if (cause.code === CloseCode.RATE_LIMITED || refusal?.status === 429 || (refusal !== null && refusal.retryAfterMs !== null)) return 'rate_limited';
+  if (!wasConnected) return 'connect_failed';
+  if (cause.code === CloseCode.GOING_AWAY || cause.code === CloseCode.SERVICE_RESTART) return 'server_shutdown';
+  return 'connection_lost';
+}
+
+/** The socket error a lost link or failed attempt counts, if any (heartbeat timeouts count apart). */
+function socketErrorTypeOf(cause: Cause, wasRefused: boolean, wasConnected: boolean): SocketErrorType | null {
+  if (cause.errorType !== undefined) return cause.errorType;
+  if (wasRefused || !wasConnected) return 'handshake';
+  if (cause.code === CloseCode.BAD_REQUEST) return 'protocol';
+  if (cause.code === CloseCode.ABNORMAL) return 'connection_lost';
+  return null;
+}
 
 /** Real Nova sends no handshake and advertises nothing; its frame limit is the same 1 MiB. */
 const LEGACY_CAPABILITIES: ServerCapabilities = {
@@ -112,10 +160,14 @@ export class ConnectionService implements ServerLink {
   private pendingToken: string | null = null;
   private socketConnected = false;
   private socketCause: Cause | null = null;
-  private socketRefusal: Readonly<{ status: number; retryAfterMs: number | null }> | null = null;
+  private socketRefusal: Refusal | null = null;
   private socketErrorFrame: Readonly<{ code: string; retryAfterMs: number | null }> | null = null;
   /** A planned restart announced on this socket (`reconnect` frame): when and over how long to come back. */
   private socketRestartHint: Readonly<{ retryAfterMs: number; spreadMs: number }> | null = null;
+  /** The system error code of a dial that failed before it opened (ECONNREFUSED, ECONNRESET, …). */
+  private socketDialError: string | null = null;
+  /** The REST probe after a handshake that failed without a status (§8.1); one at a time. */
+  private probe: Promise<void> | null = null;
 
   private attempt = 0;
   private failures = 0;
@@ -158,6 +210,7 @@ export class ConnectionService implements ServerLink {
 
   constructor(private readonly options: ConnectionServiceOptions) {
     this.machine = new ConnectionStateMachine(() => options.clock.now());
+    options.metrics.connectionState(this.machine.state);
     this.policy = { baseMs: options.timing.backoffBaseMs, capMs: options.timing.backoffCapMs };
     this.heartbeat = new Heartbeat(
       options.clock,
@@ -166,6 +219,7 @@ export class ConnectionService implements ServerLink {
         onTimeout: (waited) => this.onHeartbeatTimeout(waited),
         onRoundTrip: (rtt) => {
           this.lastRttMs = rtt;
+          options.metrics.heartbeatRtt(rtt);
           this.changed();
         },
       },
@@ -283,7 +337,7 @@ export class ConnectionService implements ServerLink {
     }
     this.isUpdateRequired = false;
     this.isUserForced = true;
-    this.dialNow('retry now');
+    this.dialNow('retry now', 'manual');
   }
 
   notifySystem(event: 'suspend' | 'resume' | 'online' | 'offline'): void {
@@ -307,7 +361,7 @@ export class ConnectionService implements ServerLink {
         this.isOsOffline = false;
         log.info('system: online');
         if (this.machine.state === 'CONNECTED') this.heartbeat.probeNow(this.options.timing.resumePingTimeoutMs);
-        else if (wasOffline || this.waiter !== null) this.dialNow('network back');
+        else if (wasOffline || this.waiter !== null) this.dialNow('network back', 'network_change');
         this.changed();
         return;
       }
@@ -324,14 +378,17 @@ export class ConnectionService implements ServerLink {
         log.info(`system: resume after ${Math.round(asleepMs / 1000)} s`);
         if (this.machine.state === 'CONNECTED') {
           if (asleepMs > this.options.timing.longSleepMs) {
-            this.dropSocket({ code: CloseCode.NORMAL, reason: `resumed after ${Math.round(asleepMs / 60_000)} min asleep` }, true);
+            this.dropSocket(
+            { code: CloseCode.NORMAL, reason: `resumed after ${Math.round(asleepMs / 60_000)} min asleep`, dropReason: 'resume' },
+            true,
+          );
           } else {
             this.startHeartbeat();
             this.heartbeat.probeNow(this.options.timing.resumePingTimeoutMs);
             this.resumeProbe = true;
           }
         } else if (this.machine.state !== 'CLOSED') {
-          this.dialNow('resumed from sleep');
+          this.dialNow('resumed from sleep', 'resume');
         }
         return;
       }
@@ -363,9 +420,11 @@ export class ConnectionService implements ServerLink {
   sendFrame(frame: Readonly<Record<string, unknown>>): boolean {
     const socket = this.socket;
     if (this.machine.state !== 'CONNECTED' || socket === null || socket.readyState !== WebSocket.OPEN) return false;
-    if (socket instanceof ConversationSockets) return socket.sendTo(frame.conversation_id, JSON.stringify(frame));
-    socket.send(JSON.stringify(frame));
-    return true;
+    let isSent = true;
+    if (socket instanceof ConversationSockets) isSent = socket.sendTo(frame.conversation_id, JSON.stringify(frame));
+    else socket.send(JSON.stringify(frame));
+    if (isSent) this.options.metrics.frameSent(typeof frame.type === 'string' ? frame.type : 'other');
+    return isSent;
   }
 
   request(
@@ -434,6 +493,8 @@ export class ConnectionService implements ServerLink {
       // two sockets are never open at once and its outcome is counted before we decide.
       this.settleSocket();
       await this.waitForTurn();
+      // A REST probe in flight may be refreshing the token: dial with its outcome, not before.
+      if (this.probe !== null) await this.probe;
       if (generation !== this.generation) return null;
       let token: string;
       try {
@@ -450,7 +511,7 @@ export class ConnectionService implements ServerLink {
         }
         this.attempt += 1;
         this.stats.attemptsStarted += 1;
-        this.afterFailure(`token unavailable (${code})`, null);
+        this.afterFailure({ why: 'auth_refresh', reason: `token unavailable (${code})` });
         continue;
       }
       if (generation !== this.generation) return null;
@@ -553,11 +614,13 @@ export class ConnectionService implements ServerLink {
     waiter?.();
   }
 
-  private dialNow(reason: string): void {
+  private dialNow(reason: string, why: ReconnectReason): void {
     if (this.machine.state === 'CLOSED') return;
     this.nextDial = 'now';
     if (this.waiter !== null) {
       this.options.log.info(`dial: now (${reason})`);
+      // Only a wait cut short is a reconnect of its own; mid-attempt, the attempt's end counts it.
+      this.options.metrics.reconnect(why, 0);
       if (this.machine.state === 'DISCONNECTED' || this.machine.state === 'ERROR') this.transition('RECONNECTING', reason);
       this.wake();
     }
@@ -595,7 +658,16 @@ export class ConnectionService implements ServerLink {
     this.socketRefusal = null;
     this.socketErrorFrame = null;
     this.socketRestartHint = null;
+    this.socketDialError = null;
+    let hasOpened = false;
+    if (socket instanceof WebSocket) {
+      socket.on('error', (error: Error & { code?: string }) => {
+        if (socket === this.socket && !hasOpened) this.socketDialError = error.code ?? 'error';
+      });
+    }
     socket.on('open', () => {
+      hasOpened = true;
+      this.options.metrics.socketEvent('opened');
       this.openSockets.add(socket);
       this.stats.maxOpenSockets = Math.max(this.stats.maxOpenSockets, this.openSockets.size);
       if (socket !== this.socket) return;
@@ -610,6 +682,8 @@ export class ConnectionService implements ServerLink {
       if (socket === this.socket) this.onPong();
     });
     socket.on('close', (code, reason) => {
+      // Nova's statuses: an open socket closes; one that never opened is an error.
+      this.options.metrics.socketEvent(hasOpened ? 'closed' : 'error');
       this.openSockets.delete(socket);
       if (socket !== this.socket) return;
       this.finishSocket(socket, this.socketCause ?? { code, reason: reason.toString('utf8') }, true);
@@ -628,11 +702,16 @@ export class ConnectionService implements ServerLink {
       frame = JSON.parse(text);
     } catch {
       this.options.log.debug('frame: not JSON; ignored');
+      this.options.metrics.socketError('decode');
       return;
     }
-    if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) return;
+    if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) {
+      this.options.metrics.socketError('decode');
+      return;
+    }
     const record = frame as Record<string, unknown>;
     const type = record.type;
+    this.options.metrics.frameReceived(typeof type === 'string' ? type : 'other');
     if (type === 'protocol_handshake') {
       const handshake = ProtocolHandshakeFrameSchema.safeParse(frame);
       if (handshake.success && !this.socketConnected) {
@@ -714,8 +793,12 @@ export class ConnectionService implements ServerLink {
   private sendPing(sentAt: number): boolean {
     const socket = this.socket;
     if (socket === null || socket.readyState !== WebSocket.OPEN || !this.socketConnected) return false;
-    if (this.caps?.features.has('json_ping') === true) socket.send(JSON.stringify({ type: 'ping', ts: sentAt }));
-    else socket.ping();
+    if (this.caps?.features.has('json_ping') === true) {
+      socket.send(JSON.stringify({ type: 'ping', ts: sentAt }));
+      this.options.metrics.frameSent('ping');
+    } else {
+      socket.ping();
+    }
     return true;
   }
 
@@ -726,6 +809,7 @@ export class ConnectionService implements ServerLink {
 
   private onHeartbeatTimeout(waitedMs: number): void {
     this.stats.heartbeatTimeouts += 1;
+    this.options.metrics.heartbeatTimeout();
     const afterResume = this.resumeProbe;
     this.resumeProbe = false;
     this.options.log.warn(`heartbeat: no pong in ${waitedMs} ms; terminating (4008)`);
@@ -754,7 +838,7 @@ export class ConnectionService implements ServerLink {
     if (socket === null) return;
     if (socket.readyState === WebSocket.OPEN && this.socketConnected) return;
     if (socket.readyState !== WebSocket.CLOSED) socket.terminate();
-    this.finishSocket(socket, this.socketCause ?? { code: CloseCode.ABNORMAL, reason: 'connect timeout' }, true);
+    this.finishSocket(socket, this.socketCause ?? { code: CloseCode.ABNORMAL, reason: 'connect timeout', errorType: 'timeout' }, true);
   }
 
   private finishSocket(socket: LinkSocket, cause: Cause, decide: boolean): void {
@@ -772,6 +856,8 @@ export class ConnectionService implements ServerLink {
     this.socketRefusal = null;
     this.socketErrorFrame = null;
     this.socketRestartHint = null;
+    const dialError = this.socketDialError;
+    this.socketDialError = null;
     const description = refusal ? `upgrade refused (${refusal.status})` : `closed ${cause.code}${cause.reason ? ` ${cause.reason}` : ''}`;
     if (wasConnected) {
       this.options.log.info(`link: lost (${description})`);
@@ -784,6 +870,8 @@ export class ConnectionService implements ServerLink {
       this.switchToLegacy('the user-scoped socket was refused (400)');
       return;
     }
+    const errorType = socketErrorTypeOf(cause, refusal !== null, wasConnected);
+    if (errorType !== null) this.options.metrics.socketError(errorType);
     if (refusal?.status === 401 || cause.code === CloseCode.UNAUTHORIZED) {
       // The token the socket used is still the one in hand: it needs a refresh first.
       this.needsRefresh = this.options.auth.currentAccessToken() === this.socketToken;
@@ -791,7 +879,7 @@ export class ConnectionService implements ServerLink {
       if (!wasConnected) this.failures += 1;
       const reason = errorFrame?.code === 'TOKEN_REVOKED' || cause.reason === 'token_revoked' ? 'session revoked' : 'token expired';
       // One immediate retry with a fresh token; a server that keeps refusing gets the backoff.
-      this.afterFailure(`${reason}; refreshing`, null, this.authRetries <= 1);
+      this.afterFailure({ why: 'auth_refresh', reason: `${reason}; refreshing`, dialAtOnce: this.authRetries <= 1 });
       return;
     }
     if (cause.code === CloseCode.UNSUPPORTED_VERSION || refusal?.status === 426) {
@@ -812,7 +900,11 @@ export class ConnectionService implements ServerLink {
       // the backoff starts afresh should the server be later than it thought.
       const delayMs = restartHint.retryAfterMs + Math.floor(this.options.random() * restartHint.spreadMs);
       this.attempt = 0;
-      this.afterFailure(`server restarting (${description}); back in ${(delayMs / 1000).toFixed(1)} s`, null, false, delayMs);
+      this.afterFailure({
+        why: 'server_shutdown',
+        reason: `server restarting (${description}); back in ${(delayMs / 1000).toFixed(1)} s`,
+        serverDirectedDelayMs: delayMs,
+      });
       return;
     }
     let retryAfterMs: number | null = null;
@@ -820,35 +912,69 @@ export class ConnectionService implements ServerLink {
     if (refusal !== null) retryAfterMs = refusal.retryAfterMs;
     // A server that names a wait is alive and admitting: that is no reason to give up.
     if (!wasConnected && retryAfterMs === null) this.failures += 1;
-    this.afterFailure(wasConnected ? `link lost (${description})` : `attempt ${this.attempt} failed (${description})`, retryAfterMs);
+    this.afterFailure({
+      why: reconnectReasonOf(cause, refusal, wasConnected),
+      reason: wasConnected ? `link lost (${description})` : `attempt ${this.attempt} failed (${description})`,
+      retryAfterMs,
+    });
+    if (!wasConnected && refusal === null && errorType === 'handshake' && mayHideAStatus(dialError)) this.probeSession();
   }
 
   /** Decides the next dial after a failed attempt or a lost link, and the state to show. */
-  private afterFailure(reason: string, retryAfterMs: number | null, dialAtOnce = false, serverDirectedDelayMs: number | null = null): void {
+  private afterFailure(next: Failure): void {
     if (this.machine.state === 'CLOSED') return;
+    const { why, reason, retryAfterMs = null, dialAtOnce = false, serverDirectedDelayMs = null } = next;
     const now = this.options.clock.now();
     if (this.isOsOffline && !this.isUserForced) {
+      // No reconnect is scheduled while offline: the network coming back counts one.
       this.nextDial = 'never';
       this.transition('DISCONNECTED', 'waiting for network');
       return;
     }
+    let state: ConnectionState = 'RECONNECTING';
+    let shown = reason;
     if (this.nextDial === 'now' || dialAtOnce) {
       this.nextDial = 'now';
-      this.transition('RECONNECTING', reason);
-      return;
-    }
-    if (serverDirectedDelayMs !== null) {
+    } else if (serverDirectedDelayMs !== null) {
       this.nextDial = now + serverDirectedDelayMs;
-      this.transition('RECONNECTING', reason);
-      return;
-    }
-    if (this.failures >= this.options.timing.giveUpAfterFailures) {
+    } else if (this.failures >= this.options.timing.giveUpAfterFailures) {
       this.nextDial = now + this.options.timing.slowRetryMs;
-      this.transition('ERROR', `gave up after ${this.failures} attempts (${reason}); retrying every ${Math.round(this.options.timing.slowRetryMs / 1000)} s`);
-      return;
+      state = 'ERROR';
+      shown = `gave up after ${this.failures} attempts (${reason}); retrying every ${Math.round(this.options.timing.slowRetryMs / 1000)} s`;
+    } else {
+      this.nextDial = now + serverDelayMs(this.policy, this.attempt, retryAfterMs, this.options.random);
     }
-    this.nextDial = now + serverDelayMs(this.policy, this.attempt, retryAfterMs, this.options.random);
-    this.transition('RECONNECTING', reason);
+    this.options.metrics.reconnect(why, this.nextDial === 'now' ? 0 : this.nextDial - now);
+    this.transition(state, shown);
+  }
+
+  /**
+   * A dial failed with no HTTP status although the server took the connection (reset during
+   * the upgrade, 1006 before open): a gateway may be hiding a 401. Ask REST (protocol §8.1):
+   * `request` refreshes once on 401, so a new token means dial again now with it; a dead
+   * session signs out; anything else leaves the backoff as it is.
+   */
+  private probeSession(): void {
+    if (this.probe !== null || this.options.auth.currentAccessToken() === null) return;
+    const generation = this.generation;
+    const tokenBefore = this.socketToken;
+    this.probe = this.options.auth
+      .request('GET', '/conversations?limit=1')
+      .then(
+        (response) => {
+          if (generation !== this.generation) return;
+          this.options.log.info(`probe: REST answered ${response.status} after a failed handshake`);
+          if (this.options.auth.currentAccessToken() !== tokenBefore) this.dialNow('token refreshed after a failed handshake', 'auth_refresh');
+        },
+        (error: unknown) => {
+          const code = errorCodeOf(error);
+          this.options.log.info(`probe: REST failed (${code}) after a failed handshake`);
+          if (generation === this.generation && SESSION_DEAD.has(code)) this.close('signed out: session revoked');
+        },
+      )
+      .finally(() => {
+        this.probe = null;
+      });
   }
 
   // ---- Plumbing ---------------------------------------------------------------------------
@@ -862,6 +988,7 @@ export class ConnectionService implements ServerLink {
     const history = this.machine.history();
     const last = history[history.length - 1];
     this.options.log.info(`state: ${from} → ${to} (${reason})`);
+    this.options.metrics.connectionState(to);
     if (last) for (const listener of [...this.transitionListeners]) listener(last);
     this.changed();
   }

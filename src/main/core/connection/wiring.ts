@@ -22,7 +22,7 @@ export type ConnectionStack = Readonly<{
 
 /** Auth and connection, wired to the core's events and handlers (createCore calls this once). */
 export function createConnectionStack(context: CoreContext): ConnectionStack {
-  const { options, timing, clock, events, log } = context;
+  const { options, timing, clock, events, log, metrics } = context;
   const auth = new AuthService({
     serverUrl: options.serverUrl,
     isDemoServer: options.isDemoServer ?? false,
@@ -30,6 +30,7 @@ export function createConnectionStack(context: CoreContext): ConnectionStack {
     clock,
     timing,
     log: log.scope('auth'),
+    metrics,
   });
   const connection = new ConnectionService({
     serverUrl: options.serverUrl,
@@ -44,6 +45,7 @@ export function createConnectionStack(context: CoreContext): ConnectionStack {
     random: context.random,
     timing,
     log: log.scope('connection'),
+    metrics,
   });
 
   const notify = (code: ErrorCode, actions: AppNotification['actions']): void => {

@@ -25,9 +25,14 @@ export const OTHER = 'other';
 export const SOCKET_STATUSES = ['opened', 'closed', 'error'] as const;
 export type SocketStatus = (typeof SOCKET_STATUSES)[number];
 
-/** Nova's reasons plus the client's own (protocol §8.6 and the close codes of §8.3). */
+/**
+ * Nova's reasons plus the client's own (protocol §8.6 and the close codes of §8.3).
+ * `connection_lost` is an established link that dropped; `connect_failed` is a dial that never
+ * got in (refused, reset, timed out), so a dashboard tells an outage from a flaky link.
+ */
 export const RECONNECT_REASONS = [
   'connection_lost',
+  'connect_failed',
   'heartbeat_timeout',
   'auth_refresh',
   'server_shutdown',
@@ -73,6 +78,7 @@ export const FRAME_TYPES = [
   'reaction',
   'presence',
   'error',
+  'reconnect',
 ] as const;
 export type FrameType = (typeof FRAME_TYPES)[number];
 

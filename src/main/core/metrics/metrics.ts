@@ -577,7 +577,7 @@ export class Metrics {
   // ---- HTTP -----------------------------------------------------------------------------------
 
   /** A REST call ended with an HTTP status (or no answer at all) after `seconds`. */
-  httpRequest(endpoint: HttpEndpoint, status: number | 'network_error' | 'timeout', seconds: number): void {
+  httpRequest(endpoint: HttpEndpoint | typeof OTHER, status: number | 'network_error' | 'timeout', seconds: number): void {
     const role = closedLabel(endpoint, HTTP_ENDPOINTS);
     this.httpRequests.labels({ endpoint: role, status_class: closedLabel(statusClass(status), HTTP_STATUS_CLASSES) }).inc();
     this.apiLatency.labels({ endpoint: role }).observe(nonNegative(seconds));
