@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ServerHandle } from '../../../server/index';
 import { makeTestCore, makeTempDir } from '../../support/core';
-import { BOB, makeDeliveryRig, startDemoServer, type DeliveryRig } from '../../support/delivery';
+import { BOB, losingLiveMessages, makeDeliveryRig, startDemoServer, type DeliveryRig } from '../../support/delivery';
 import { sampleValue } from './exposition';
 
 let server: ServerHandle | null = null;
@@ -127,12 +127,7 @@ describe('delivery metrics move on the real paths', () => {
     expect(await value(rig, 'resync_duration_seconds_count', { result: 'complete' })).toBe(resyncs);
     const received = await value(rig, 'messages_received_total', { status: 'success' });
 
-    rig.link.incomingFilter = (frame) =>
-      !(
-        frame['type'] === 'message' &&
-        frame['replay'] !== true &&
-        String((frame['message'] as { plaintext?: string }).plaintext).startsWith('missed')
-      );
+    rig.link.incomingFilter = losingLiveMessages('missed');
     server.control.sendAs(BOB, seed.conversations.team, 'missed 1');
     server.control.sendAs(BOB, seed.conversations.team, 'live 2');
     await vi.waitFor(async () => {
