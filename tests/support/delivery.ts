@@ -17,6 +17,19 @@ export function startDemoServer(options: ServerOptions = {}): Promise<ServerHand
   return startServer({ seed: true, bcryptRounds: 4, ...options });
 }
 
+/**
+ * A TestLink `incomingFilter` that loses the live `message` frames whose text starts with
+ * `prefix`, as a flaky relay would; replays (sync) still get through.
+ */
+export function losingLiveMessages(prefix: string): (frame: Readonly<Record<string, unknown>>) => boolean {
+  return (frame) =>
+    !(
+      frame['type'] === 'message' &&
+      frame['replay'] !== true &&
+      String((frame['message'] as { plaintext?: string } | undefined)?.plaintext).startsWith(prefix)
+    );
+}
+
 export type DeliveryRig = {
   core: Core;
   link: TestLink;

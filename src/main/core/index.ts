@@ -122,6 +122,7 @@ export function createCore(options: CoreOptions): Core {
     limits: { ...DEFAULT_OUTBOX_LIMITS, ...options.outboxLimits },
     log: log.scope('delivery'),
     events,
+    metrics,
   });
   link.setPendingCountProvider(() => delivery.pendingCountForCurrentUser());
   // The banner says how many messages wait, so an outbox change refreshes the snapshot too.

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ServerHandle } from '../../../server/index';
-import { BOB, makeDeliveryRig, startDemoServer, type DeliveryRig } from '../../support/delivery';
+import { BOB, losingLiveMessages, makeDeliveryRig, startDemoServer, type DeliveryRig } from '../../support/delivery';
 
 let server: ServerHandle | null = null;
 const rigs: DeliveryRig[] = [];
@@ -287,12 +287,7 @@ describe('delivery against the reference server', () => {
     const { server, rig, seed } = await setup();
     await rig.link.connect();
     await rig.core.delivery.whenSynced();
-    rig.link.incomingFilter = (frame) =>
-      !(
-        frame['type'] === 'message' &&
-        frame['replay'] !== true &&
-        String((frame['message'] as { plaintext?: string }).plaintext).startsWith('missed')
-      );
+    rig.link.incomingFilter = losingLiveMessages('missed');
     server.control.sendAs(BOB, seed.conversations.team, 'missed 1');
     server.control.sendAs(BOB, seed.conversations.team, 'missed 2');
     server.control.sendAs(BOB, seed.conversations.team, 'live 3');

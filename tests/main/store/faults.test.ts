@@ -14,6 +14,7 @@ import type { AppNotification } from '../../../src/shared/contract';
 import { makeTempDir } from '../../support/core';
 import { ALICE, PASSWORD, startDemoServer } from '../../support/delivery';
 import { TestLink } from '../../support/link';
+import { Metrics } from '../../../src/main/core/metrics';
 
 let server: ServerHandle | null = null;
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -44,6 +45,7 @@ describe('store faults', () => {
       limits: DEFAULT_OUTBOX_LIMITS,
       log: createMemoryLogger(),
       events: new CoreEventBus(),
+      metrics: new Metrics({ defaultMetrics: false }),
     });
     service.start();
     cleanups.push(() => {

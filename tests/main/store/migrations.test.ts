@@ -78,8 +78,8 @@ describe('store', () => {
     migrate(db);
     enqueueMessage(db, { ownerId: 'u', conversationId: 'c', key: 'k1', text: 'mine', sizeBytes: 4, composedAt: 1 });
     const incoming = { conversationId: 'c', serverId: 's1', senderId: 'u', seq: 1, text: 'mine', createdAt: 5, idempotencyKey: 'k1' };
-    expect(upsertIncoming(db, 'u', incoming, 0)).toEqual({ changedKey: 'k1', delivered: true });
-    expect(upsertIncoming(db, 'u', incoming, 0)).toEqual({ changedKey: null, delivered: false });
+    expect(upsertIncoming(db, 'u', incoming, 0)).toEqual({ changedKey: 'k1', delivered: true, outcome: 'matched' });
+    expect(upsertIncoming(db, 'u', incoming, 0)).toEqual({ changedKey: null, delivered: false, outcome: 'duplicate' });
     completeDelivery(db, 'u', 'k1', 's1', 1);
     const page = listMessagePage(db, 'u', 'c', null, 10);
     expect(page.messages.map((m) => [m.key, m.serverId, m.seq, m.outboxState])).toEqual([['k1', 's1', 1, null]]);

@@ -18,6 +18,7 @@ import { createMemoryLogger, type LogRecord } from '../../../src/main/core/loggi
 import { createDeliveryService, DEFAULT_OUTBOX_LIMITS, type DeliveryService } from '../../../src/main/core/outbox/service';
 import { DEFAULT_TIMING } from '../../../src/main/core/options';
 import { openDatabase, type DB } from '../../../src/main/core/store/database';
+import { Metrics } from '../../../src/main/core/metrics';
 
 type Frame = Readonly<Record<string, unknown>>;
 
@@ -126,6 +127,7 @@ function makeDelivery(link: ScriptedLink): { db: DB; delivery: DeliveryService; 
     limits: DEFAULT_OUTBOX_LIMITS,
     log,
     events: new CoreEventBus(),
+    metrics: new Metrics({ defaultMetrics: false }),
   });
   cleanups.push(() => {
     delivery.stop();

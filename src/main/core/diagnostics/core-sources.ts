@@ -50,6 +50,7 @@ export function createCoreDiagnostics(context: CoreContext, logsDir: string, han
     events: context.events,
     clock: context.clock,
     log: context.log,
+    metrics: context.metrics,
     settings: () => Promise.resolve(describeSettings()),
     ...(options.appInfo ? { appInfo: options.appInfo } : {}),
     ...(options.desktop ? { desktop: options.desktop } : {}),

@@ -5,6 +5,7 @@ import { AppError } from '../../../shared/errors';
 import type { Clock } from '../clock';
 import type { CoreEventBus } from '../events';
 import type { Logger } from '../logging';
+import type { Metrics } from '../metrics';
 import type { AppInfo } from '../options';
 import type { BundleResult } from './bundle';
 import { bundleFileName, collectDiagnostics, newBundleId } from './collect';
@@ -33,6 +34,8 @@ export type DiagnosticsServiceOptions = Readonly<{
   settings: () => Promise<unknown>;
   homeDir?: string;
   logCapBytes?: number;
+  /** Counts bundles by result; the core passes its own. */
+  metrics?: Metrics;
 }>;
 
 export interface DiagnosticsService extends DiagnosticsRegistry {
@@ -69,7 +72,7 @@ export function createDiagnosticsService(options: DiagnosticsServiceOptions): Di
     if (notifications.length > NOTIFICATION_HISTORY) notifications.shift();
   });
 
-  const run = (outPath: string, bundleId: string): Promise<BundleResult> =>
+  const collectBundle = (outPath: string, bundleId: string): Promise<BundleResult> =>
     collectDiagnostics({
       dataDir: options.dataDir,
       logsDir: options.logsDir,
@@ -84,6 +87,17 @@ export function createDiagnosticsService(options: DiagnosticsServiceOptions): Di
       ...(options.logCapBytes !== undefined ? { logCapBytes: options.logCapBytes } : {}),
       onProgress: (progress) => options.events.emit('diagnostics:progress', progress),
     });
+
+  async function run(outPath: string, bundleId: string): Promise<BundleResult> {
+    try {
+      const result = await collectBundle(outPath, bundleId);
+      options.metrics?.diagnosticsBundle('collected');
+      return result;
+    } catch (error) {
+      options.metrics?.diagnosticsBundle('failed');
+      throw error;
+    }
+  }
 
   async function build(): Promise<DiagnosticsPreview> {
     const started = Date.now();
@@ -128,13 +142,18 @@ export function createDiagnosticsService(options: DiagnosticsServiceOptions): Di
         throw new AppError('NOT_FOUND', 'That diagnostics bundle is gone. Collect a new one.');
       }
       const target = await desktop.chooseSavePath(bundleFileName(new Date(bundle.manifest.createdAt)));
-      if (target === null) return { savedPath: null };
+      if (target === null) {
+        options.metrics?.diagnosticsBundle('cancelled');
+        return { savedPath: null };
+      }
       try {
         await fs.promises.copyFile(bundle.path, target);
       } catch (error) {
+        options.metrics?.diagnosticsBundle('failed');
         if ((error as NodeJS.ErrnoException).code === 'ENOSPC') throw new AppError('STORAGE_FULL');
         throw error;
       }
+      options.metrics?.diagnosticsBundle('saved');
       log.info(`bundle ${bundleId} saved (${bundle.sizeBytes} bytes)`);
       desktop.revealFile(target);
       return { savedPath: target };

@@ -13,6 +13,7 @@
 import type { Clock, TimerHandle } from '../clock';
 import type { ServerCapabilities, ServerLink } from '../link';
 import type { Logger } from '../logging';
+import type { Metrics } from '../metrics';
 import { AppError, describeError, type ErrorCode } from '../../../shared/errors';
 import { newErrorId } from '../errors';
 import type { DB } from '../store/database';
@@ -118,6 +119,7 @@ export type EngineOptions = Readonly<{
   deviceId: string;
   log: Logger;
   sink: DeliverySink;
+  metrics: Metrics;
 }>;
 
 export class DeliveryEngine {
@@ -139,6 +141,13 @@ export class DeliveryEngine {
       if (lane.inflight.some((sent) => sent.row.key === key)) return true;
     }
     return false;
+  }
+
+  /** Sends in flight of rows stored as `saved`: the ones the window shows as "sending". */
+  sendingCount(): number {
+    let count = 0;
+    for (const lane of this.lanes.values()) for (const sent of lane.inflight) if (sent.row.state === 'saved') count += 1;
+    return count;
   }
 
   /** Every key in flight now: one pass for a whole batch of views instead of one per message. */
@@ -259,7 +268,7 @@ export class DeliveryEngine {
     }
     const ownerId = this.session?.ownerId ?? this.o.link.currentUserId();
     if (ownerId === null) return;
-    this.acknowledge(ownerId, lane, frame.idempotencyKey, frame.conversationId, frame.serverId, frame.seq, frame.clientSeq, 'ws');
+    this.acknowledge(ownerId, lane, frame.idempotencyKey, frame.conversationId, frame.serverId, frame.seq, frame.clientSeq, 'ws', frame.duplicate);
   }
 
   handleNack(frame: Readonly<{
@@ -445,9 +454,10 @@ export class DeliveryEngine {
     }
     lane.restBusy = false;
     if (status >= 200 && status < 300) {
-      const parsed = body as { id?: unknown; sequence_number?: unknown } | null;
+      const parsed = body as { id?: unknown; sequence_number?: unknown; duplicate?: unknown } | null;
       if (parsed && typeof parsed.id === 'string' && typeof parsed.sequence_number === 'number') {
-        this.acknowledge(session.ownerId, this.lanes.get(lane.conversationId) ?? null, row.key, row.conversationId, parsed.id, parsed.sequence_number, null, 'rest');
+        const current = this.lanes.get(lane.conversationId) ?? null;
+        this.acknowledge(session.ownerId, current, row.key, row.conversationId, parsed.id, parsed.sequence_number, null, 'rest', parsed.duplicate === true);
         return;
       }
       this.o.log.warn(`outbox: REST send answered ${status} without id/sequence_number`);
@@ -469,20 +479,29 @@ export class DeliveryEngine {
     seq: number,
     clientSeq: number | null,
     transport: 'ws' | 'rest',
+    duplicate: boolean,
   ): void {
+    const { metrics } = this.o;
+    metrics.sendAttempt(transport, duplicate ? 'duplicate' : 'acked');
+    // The server already had it (a resend after a lost ack): the copy was dropped on its side.
+    if (duplicate) metrics.duplicateDropped('ack');
     let conversation = conversationId;
     if (lane) {
       conversation = lane.conversationId;
       const index = lane.inflight.findIndex((s) => s.row.key === key);
       // A row is either queued or in flight, never both: only a late ack needs the queue search.
-      if (index >= 0) lane.inflight.splice(index, 1);
+      const acked = index >= 0 ? lane.inflight.splice(index, 1)[0] : undefined;
+      if (acked) metrics.sendAckLatency((this.o.clock.now() - acked.sentAt) / 1000, transport);
       else lane.queue = lane.queue.filter((r) => r.key !== key);
       lane.failures = 0;
       lane.reorders = 0;
     }
     if (conversation === null) return;
     const target = conversation;
-    this.o.writes.push(() => completeDelivery(this.o.db, ownerId, key, serverId, seq));
+    this.o.writes.push(() => {
+      // Counted where the row leaves the outbox, once: a second ack for it finds it gone.
+      if (completeDelivery(this.o.db, ownerId, key, serverId, seq)) this.o.writes.afterCommit(() => metrics.delivered());
+    });
     if (clientSeq !== null) this.noteAckedClientSeq(ownerId, target, clientSeq);
     this.o.sink.delivered(ownerId, target, seq);
     this.o.sink.messageChanged(ownerId, key, target);
@@ -524,6 +543,8 @@ export class DeliveryEngine {
         return;
       }
       case 'auth': {
+        this.o.metrics.sendAttempt(transport, 'retry');
+        this.o.metrics.deliveryFailed(verdict.code, false);
         if (session) session.authPaused = true;
         for (const other of this.lanes.values()) this.requeue(other, 0);
         lane.restBusy = false;
@@ -534,6 +555,8 @@ export class DeliveryEngine {
         if (index !== 0) return;
         const spent = isBudgetSpent(row.firstAttemptAt ?? now, now, this.o.timing.retryBudgetMs);
         if (spent) {
+          // This attempt ends the message: counted as failed here, and as expired by `expire`.
+          this.o.metrics.sendAttempt(transport, 'failed');
           this.requeue(lane, 0);
           lane.queue.shift();
           this.expire(row, now);
@@ -687,9 +710,12 @@ export class DeliveryEngine {
     nextAttemptAt: number | null,
     transport: 'ws' | 'rest',
     outcome: AttemptRecord['outcome'],
-    error: Readonly<{ code: string; message: string; id: string }> | null,
+    error: Readonly<{ code: ErrorCode; message: string; id: string }> | null,
     countsAsAttempt: boolean,
   ): void {
+    // Every attempt that did not end in an ack is recorded here, and so is every give-up.
+    if (countsAsAttempt) this.o.metrics.sendAttempt(transport, outcome);
+    if (error) this.o.metrics.deliveryFailed(error.code, state === 'failed' || state === 'expired');
     this.o.writes.push(() =>
       recordAttempt(this.o.db, {
         key: row.key,

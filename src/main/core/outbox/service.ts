@@ -17,6 +17,7 @@ import { newErrorId } from '../errors';
 import type { CoreEventBus } from '../events';
 import type { ServerCapabilities, ServerLink } from '../link';
 import type { Logger } from '../logging';
+import type { Metrics } from '../metrics';
 import { getSetting, setSetting, type DB } from '../store/database';
 import {
   conversationOverview,
@@ -36,6 +37,7 @@ import {
   getOutboxItem,
   listOutbox,
   loadChanged,
+  outboxDepth,
   outboxTotals,
   summarizeOutbox,
   type ChangedMessage,
@@ -111,6 +113,7 @@ export type DeliveryServiceOptions = Readonly<{
   limits: OutboxLimits;
   log: Logger;
   events: CoreEventBus;
+  metrics: Metrics;
   onStorageError?: (error: unknown) => void;
 }>;
 
@@ -195,10 +198,20 @@ export function createDeliveryService(o: DeliveryServiceOptions): DeliveryServic
     scheduleFlush();
   }
 
+  /** Depth by state and the oldest waiting message, from indexes (migration 0005): every flush can afford it. */
+  function reportDepth(): void {
+    const depth = outboxDepth(db);
+    const sending = Math.min(engine.sendingCount(), depth.byState.saved);
+    o.metrics.outboxDepth({ ...depth.byState, saved: depth.byState.saved - sending, sending });
+    o.metrics.outboxOldestWaiting(depth.oldestWaitingComposedAt);
+  }
+
   function flushEvents(): void {
     flushTimer = null;
     if (stopped) return;
     writes.flush();
+    // Every outbox change schedules this flush, so the gauges follow each batch of them.
+    reportDepth();
     const owner = link.currentUserId();
     const messages: MessageView[] = [];
     const items: OutboxItem[] = [];
@@ -354,6 +367,7 @@ export function createDeliveryService(o: DeliveryServiceOptions): DeliveryServic
     clock,
     log: log.scope('sync'),
     syncTimeoutMs: o.timing.syncTimeoutMs,
+    metrics: o.metrics,
     sink: {
       messageChanged,
       deliveredElsewhere: (_ownerId, conversationId, key) => engine.deliveredElsewhere(conversationId, key),
@@ -370,12 +384,16 @@ export function createDeliveryService(o: DeliveryServiceOptions): DeliveryServic
     pipelineWindow: o.limits.pipelineWindow,
     deviceId,
     log: log.scope('outbox'),
+    metrics: o.metrics,
     sink: {
       messageChanged,
       delivered: (ownerId, conversationId, seq) => reconciler.recordOwnDelivery(ownerId, conversationId, seq),
       notify,
     },
   });
+
+  // Messages left from an earlier run count from the start, before anything changes.
+  reportDepth();
 
   /** Conversations that have a row already, so an enqueue writes two rows, not three. */
   const knownConversations = new Set<string>();
@@ -534,6 +552,7 @@ export function createDeliveryService(o: DeliveryServiceOptions): DeliveryServic
         throw toStorageError(error);
       }
       knownConversations.add(`${ownerId}\u0000${req.conversationId}`);
+      o.metrics.messageEnqueued(sizeBytes);
       approximate = { count: approximate.count + 1, bytes: approximate.bytes + sizeBytes };
       changedConversations.set(req.conversationId, ownerId);
       scheduleFlush();

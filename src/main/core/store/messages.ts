@@ -296,6 +296,11 @@ export type UpsertResult = Readonly<{
   changedKey: string | null;
   /** True when the message was an own, still-queued one: the server has it, so it left the outbox. */
   delivered: boolean;
+  /**
+   * `new`: a row was written for it; `matched`: it upgraded or edited a stored row; `duplicate`:
+   * the same message was stored already, so nothing changed (a replayed or repeated frame).
+   */
+  outcome: 'new' | 'matched' | 'duplicate';
 }>;
 
 /**
@@ -310,9 +315,9 @@ export function upsertIncoming(db: DB, ownerId: string, input: IncomingMessage, 
   if (byServerId) {
     if (input.text !== null && input.text !== byServerId.text) {
       stmt(db, 'UPDATE messages SET text = ? WHERE owner_id = ? AND key = ?').run(input.text, ownerId, byServerId.key);
-      return { changedKey: byServerId.key, delivered: false };
+      return { changedKey: byServerId.key, delivered: false, outcome: 'matched' };
     }
-    return { changedKey: null, delivered: false };
+    return { changedKey: null, delivered: false, outcome: 'duplicate' };
   }
   if (input.idempotencyKey !== null && input.senderId === ownerId) {
     // No row holds this server id (looked up above), so there is no broadcast copy to fold in:
@@ -326,12 +331,12 @@ export function upsertIncoming(db: DB, ownerId: string, input: IncomingMessage, 
     );
     if (own.changes > 0) {
       const removed = stmt(db, 'DELETE FROM outbox WHERE key = ? AND owner_id = ?').run(input.idempotencyKey, ownerId);
-      return { changedKey: input.idempotencyKey, delivered: removed.changes > 0 };
+      return { changedKey: input.idempotencyKey, delivered: removed.changes > 0, outcome: 'matched' };
     }
   }
   ensureConversation(db, ownerId, input.conversationId);
   const key = input.senderId === ownerId && input.idempotencyKey !== null ? input.idempotencyKey : input.serverId;
-  stmt(
+  const inserted = stmt(
     db,
     `INSERT INTO messages (owner_id, conversation_id, key, server_id, seq, sort_seq, sender_id, text, composed_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
@@ -346,7 +351,7 @@ export function upsertIncoming(db: DB, ownerId: string, input: IncomingMessage, 
     input.text ?? '',
     input.createdAt ?? now,
   );
-  return { changedKey: key, delivered: false };
+  return { changedKey: key, delivered: false, outcome: inserted.changes > 0 ? 'new' : 'duplicate' };
 }
 
 export type PageCursor = Readonly<{ sortSeq: number; id: number }>;

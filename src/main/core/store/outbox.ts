@@ -388,3 +388,34 @@ export function summarizeOutbox(db: DB, now: number): OutboxSummary {
     bytes: totals.bytes,
   };
 }
+
+export type OutboxDepth = Readonly<{
+  /** Rows by stored state, every user (a row being sent is still `saved` here). */
+  byState: Readonly<Record<OutboxState, number>>;
+  /** When the oldest message still on its way (saved or confirming) was composed; null if none. */
+  oldestWaitingComposedAt: number | null;
+}>;
+
+/**
+ * For the metrics after every outbox change: the non-`saved` rows are counted from their partial
+ * index (migration 0005), `saved` as the rest of the table, and the oldest waiting row is the
+ * first in compose order that is not stopped or held (those are few), so no query visits every row.
+ */
+export function outboxDepth(db: DB): OutboxDepth {
+  const total = stmt(db, 'SELECT COUNT(*) FROM outbox').pluck().get() as number;
+  const byState: Record<OutboxState, number> = { saved: 0, confirming: 0, failed: 0, expired: 0, held: 0 };
+  let unsettled = 0;
+  const rows = stmt(db, "SELECT state, COUNT(*) FROM outbox WHERE state <> 'saved' GROUP BY state").raw(true).all() as [OutboxState, number][];
+  for (const [state, count] of rows) {
+    if (state in byState) byState[state] = count;
+    unsettled += count;
+  }
+  byState.saved = Math.max(0, total - unsettled);
+  const oldest = stmt(
+    db,
+    "SELECT composed_at FROM outbox WHERE state IN ('saved', 'confirming') ORDER BY id LIMIT 1",
+  )
+    .pluck()
+    .get() as number | undefined;
+  return { byState, oldestWaitingComposedAt: oldest ?? null };
+}

@@ -10,6 +10,7 @@
 import type { Clock, TimerHandle } from '../clock';
 import type { ServerCapabilities, ServerLink } from '../link';
 import type { Logger } from '../logging';
+import type { DuplicateSource, Metrics, ResyncResult } from '../metrics';
 import type { DB } from '../store/database';
 import {
   advanceContiguous,
@@ -35,6 +36,7 @@ export type ReconcilerOptions = Readonly<{
   log: Logger;
   syncTimeoutMs: number;
   sink: ReconcileSink;
+  metrics: Metrics;
 }>;
 
 type Session = Readonly<{ ownerId: string; gapless: boolean; wsSync: boolean; legacy: boolean }>;
@@ -78,8 +80,20 @@ export function parseHistoryItem(item: Readonly<Record<string, unknown>>, conver
   };
 }
 
+/**
+ * Where incoming messages came from, for the duplicate count: a live frame, a resync (replayed
+ * frame or history page after the cursor), or an older-history page fetched while scrolling.
+ */
+export type IncomingSource = Extract<DuplicateSource, 'live' | 'sync' | 'rest'>;
+
 /** Incoming messages waiting for the next batched write, grouped as they arrived. */
-type IncomingGroup = { readonly ownerId: string; readonly gapless: boolean; readonly detectGaps: boolean; readonly messages: IncomingMessage[] };
+type IncomingGroup = {
+  readonly ownerId: string;
+  readonly gapless: boolean;
+  readonly detectGaps: boolean;
+  readonly source: IncomingSource;
+  readonly messages: IncomingMessage[];
+};
 
 /** Own deliveries waiting for the next batched write: the highest number per conversation. */
 type OwnDelivery = { readonly ownerId: string; readonly conversationId: string; readonly gapless: boolean; seq: number };
@@ -118,11 +132,12 @@ export class Reconciler {
     const ownerId = this.session?.ownerId ?? this.o.link.currentUserId();
     if (ownerId === null) return;
     const run = this.runs.get(incoming.conversationId);
-    if (run && frame['replay'] !== true) {
+    const replay = frame['replay'] === true;
+    if (run && !replay) {
       run.buffer.push(incoming);
       return;
     }
-    this.apply(ownerId, [incoming], run === undefined);
+    this.apply(ownerId, [incoming], run === undefined, replay ? 'sync' : 'live');
   }
 
   handleSyncComplete(frame: Readonly<Record<string, unknown>>): void {
@@ -137,15 +152,15 @@ export class Reconciler {
    * Stores messages from the server. `detectGaps` is off for sync pages: they fill gaps, and
    * what they leave open is the next page's business.
    */
-  apply(ownerId: string, messages: readonly IncomingMessage[], detectGaps: boolean): void {
+  apply(ownerId: string, messages: readonly IncomingMessage[], detectGaps: boolean, source: IncomingSource): void {
     const gapless = this.session?.gapless ?? false;
     // One write per batch, however many frames arrive in it: the cursor moves once per conversation.
     const last = this.incoming.at(-1);
-    if (last && last.ownerId === ownerId && last.gapless === gapless && last.detectGaps === detectGaps) {
+    if (last && last.ownerId === ownerId && last.gapless === gapless && last.detectGaps === detectGaps && last.source === source) {
       last.messages.push(...messages);
       return;
     }
-    this.incoming.push({ ownerId, gapless, detectGaps, messages: [...messages] });
+    this.incoming.push({ ownerId, gapless, detectGaps, source, messages: [...messages] });
     if (this.incoming.length > 1) return;
     // Taken once: a batch that failed is replayed write by write, and must find them again.
     let groups: IncomingGroup[] | null = null;
@@ -155,11 +170,16 @@ export class Reconciler {
     });
   }
 
-  private store({ ownerId, gapless, detectGaps, messages }: IncomingGroup): void {
+  private store({ ownerId, gapless, detectGaps, source, messages }: IncomingGroup): void {
+    const { metrics } = this.o;
     // The highest number per conversation: one cursor update each, not one per message.
     const touched = new Map<string, number>();
     for (const message of messages) {
       const result = upsertIncoming(this.o.db, ownerId, message, this.o.clock.now());
+      // Counted once the write commits: a batch that rolls back is replayed write by write.
+      if (result.outcome === 'duplicate') this.o.writes.afterCommit(() => metrics.duplicateDropped(source));
+      else if (result.outcome === 'new' && message.senderId !== ownerId) this.o.writes.afterCommit(() => metrics.messageReceived());
+      if (result.delivered) this.o.writes.afterCommit(() => metrics.delivered());
       if (result.changedKey !== null) {
         const key = result.changedKey;
         this.o.writes.afterCommit(() => this.o.sink.messageChanged(ownerId, key, message.conversationId));
@@ -180,6 +200,7 @@ export class Reconciler {
       const head = getConversation(this.o.db, ownerId, conversationId)?.lastSeq ?? 0;
       if (detectGaps && head > cursor) {
         this.o.writes.afterCommit(() => {
+          metrics.sequenceGap();
           this.o.log.info(`sync: gap after ${cursor}, syncing`);
           void this.sync(conversationId);
         });
@@ -228,20 +249,22 @@ export class Reconciler {
     if (!session) return Promise.resolve(false);
     const run: SyncRun = { conversationId, buffer: [], done: Promise.resolve(false), complete: null, timer: null };
     this.runs.set(conversationId, run);
+    const startedAt = this.o.clock.now();
     run.done = (async () => {
-      let ok = false;
+      let result: ResyncResult = 'failed';
       try {
-        ok = session.wsSync ? await this.syncOverSocket(session, run) : await this.syncOverRest(session, run);
+        result = session.wsSync ? await this.syncOverSocket(session, run) : await this.syncOverRest(session, run);
       } catch (error) {
         this.o.log.warn(`sync: failed (${error instanceof Error ? error.message : String(error)})`);
       } finally {
         if (this.runs.get(conversationId) === run) this.runs.delete(conversationId);
         if (run.buffer.length > 0 && this.session === session) {
           const buffered = [...run.buffer].sort((a, b) => a.seq - b.seq);
-          this.apply(session.ownerId, buffered, true);
+          this.apply(session.ownerId, buffered, true, 'live');
         }
       }
-      return ok;
+      this.o.metrics.resync(result, (this.o.clock.now() - startedAt) / 1000);
+      return result === 'complete';
     })();
     return run.done;
   }
@@ -251,7 +274,8 @@ export class Reconciler {
     return getConversation(this.o.db, ownerId, conversationId)?.contiguousSeq ?? 0;
   }
 
-  private async syncOverSocket(session: Session, run: SyncRun): Promise<boolean> {
+  /** `partial`: the server still had more but the cursor stopped moving (or the page bound was hit). */
+  private async syncOverSocket(session: Session, run: SyncRun): Promise<ResyncResult> {
     for (let page = 0; page < MAX_PAGES; page += 1) {
       const after = this.cursor(session.ownerId, run.conversationId);
       let settle: (frame: { lastSeq: number; hasMore: boolean } | null) => void = () => undefined;
@@ -271,34 +295,35 @@ export class Reconciler {
       if (run.timer) this.o.clock.clearTimeout(run.timer);
       run.timer = null;
       run.complete = null;
-      if (!result || this.session !== session) return false;
+      if (!result || this.session !== session) return 'failed';
       this.o.writes.push(() => raiseLastSeq(this.o.db, session.ownerId, run.conversationId, result.lastSeq));
       const reached = this.cursor(session.ownerId, run.conversationId);
-      if (!result.hasMore || reached <= after) return reached >= result.lastSeq || !result.hasMore;
+      if (!result.hasMore || reached <= after) return reached >= result.lastSeq || !result.hasMore ? 'complete' : 'partial';
     }
-    return false;
+    return 'partial';
   }
 
-  private async syncOverRest(session: Session, run: SyncRun): Promise<boolean> {
+  private async syncOverRest(session: Session, run: SyncRun): Promise<ResyncResult> {
     for (let page = 0; page < MAX_PAGES; page += 1) {
       const after = this.cursor(session.ownerId, run.conversationId);
       const path = `/conversations/${encodeURIComponent(run.conversationId)}/messages?after_seq=${after}&limit=${REST_PAGE_LIMIT}`;
       const response = await this.o.link.request('GET', path);
-      if (this.session !== session) return false;
+      if (this.session !== session) return 'failed';
       if (response.status !== 200 || !Array.isArray(response.body)) {
         this.o.log.warn(`sync: history answered ${response.status}`);
-        return false;
+        return 'failed';
       }
       const items = (response.body as unknown[])
         .map((item) => (item && typeof item === 'object' ? parseHistoryItem(item as Record<string, unknown>, run.conversationId) : null))
         .filter((item): item is IncomingMessage => item !== null);
       // Legacy Nova ignores after_seq and always answers its oldest 200: keep only what is new.
       const fresh = items.filter((item) => item.seq > after);
-      if (fresh.length > 0) this.apply(session.ownerId, fresh, false);
+      for (let stale = items.length - fresh.length; stale > 0; stale -= 1) this.o.metrics.duplicateDropped('sync');
+      if (fresh.length > 0) this.apply(session.ownerId, fresh, false, 'sync');
       const reached = this.cursor(session.ownerId, run.conversationId);
-      if (items.length < REST_PAGE_LIMIT || reached <= after) return true;
+      if (items.length < REST_PAGE_LIMIT || reached <= after) return 'complete';
     }
-    return false;
+    return 'partial';
   }
 
   /** Older history than the cache holds, for scrolling back (compat servers honour before_seq). */
@@ -311,7 +336,7 @@ export class Reconciler {
     const items = (response.body as unknown[])
       .map((item) => (item && typeof item === 'object' ? parseHistoryItem(item as Record<string, unknown>, conversationId) : null))
       .filter((item): item is IncomingMessage => item !== null && item.seq < beforeSeq);
-    if (items.length > 0) this.apply(ownerId, items, false);
+    if (items.length > 0) this.apply(ownerId, items, false, 'rest');
     this.o.writes.flush();
     return items.length;
   }
