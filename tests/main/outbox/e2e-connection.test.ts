@@ -87,12 +87,12 @@ describe('delivery through the real connection (no message lost or duplicated)',
     });
   }
 
-  it('25 rapid drop/reconnect cycles (proxy cuts and server drops) with messages queued: none lost, none duplicated, order kept', async () => {
+  it('50 rapid drop/reconnect cycles (proxy cuts and server drops) with messages queued: none lost, none duplicated, order kept', async () => {
     const r = await signedInRig();
     r.server.control.delayAcks(3);
     const composed = { direct: [] as string[], team: [] as string[] };
     let number = 0;
-    const CYCLES = 25;
+    const CYCLES = 50;
     for (let cycle = 0; cycle < CYCLES; cycle += 1) {
       for (let i = 0; i < 8; i += 1) {
         const where = (number + cycle) % 3 === 0 ? 'direct' : 'team';
@@ -162,5 +162,34 @@ describe('delivery through the real connection (no message lost or duplicated)',
     }
     await waitDrained(r);
     await expectDeliveredExactlyOnceInOrder(r, r.team, 'revoked ', composed);
+  });
+
+  it('against legacy Nova, messages queued in two conversations arrive once each, in order', async () => {
+    const r = await makeRealCoreRig({ server: { legacyNova: true } });
+    rig = r;
+    const seed = r.server.seed;
+    if (!seed) throw new Error('no seed');
+    await r.signIn();
+    await r.waitConnected(10_000);
+    expect(r.core.connection.capabilities()?.mode).toBe('legacy');
+    // Slow replies and two refusals: the rest queue behind them, one REST POST at a time.
+    r.server.control.delayAcks(40);
+    r.server.control.failNextSends(2, { status: 503 });
+    const composed = { direct: [] as string[], team: [] as string[] };
+    for (let i = 0; i < 12; i += 1) {
+      const where = i % 3 === 0 ? 'direct' : 'team';
+      const text = `legacy queued ${i}`;
+      await r.core.handlers['messages:send']({ conversationId: seed.conversations[where], text });
+      composed[where].push(text);
+    }
+    expect(r.core.getPendingCount()).toBeGreaterThan(0);
+    await waitDrained(r, 20_000);
+    for (const where of ['direct', 'team'] as const) {
+      const stored = onServer(r, seed.conversations[where], 'legacy queued ');
+      expect(stored.map((m) => m.plaintext)).toEqual(composed[where]);
+    }
+    // Nova has no conversation list: the client learns conversations from what the user writes
+    // to, and listens on each with its own socket, as Nova requires.
+    await vi.waitFor(() => expect(r.server.control.socketCount(ALICE)).toBe(2), { timeout: 10_000 });
   });
 });

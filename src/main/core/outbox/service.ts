@@ -552,6 +552,11 @@ export function createDeliveryService(o: DeliveryServiceOptions): DeliveryServic
         throw toStorageError(error);
       }
       knownConversations.add(`${ownerId}\u0000${req.conversationId}`);
+      // Legacy Nova has no conversation list and one socket per conversation: a conversation first
+      // written to while connected must be watched now, not only after the next reconnect.
+      if (!known && link.capabilities()?.mode === 'legacy') {
+        link.watchConversations([...new Set([...listConversations(db, ownerId).map((c) => c.id), req.conversationId])]);
+      }
       o.metrics.messageEnqueued(sizeBytes);
       approximate = { count: approximate.count + 1, bytes: approximate.bytes + sizeBytes };
       changedConversations.set(req.conversationId, ownerId);
