@@ -38,13 +38,18 @@ function MessageList({ conversationId }: Readonly<{ conversationId: string }>): 
   }, [order, conversationId]);
 
   const scrollRef = useRef<HTMLDivElement>(null);
+  // The virtualizer rebuilds every row's position whenever getItemKey changes, so it changes only
+  // with the rows: a render for a scroll or a row's resize must not cost the whole thread.
+  const getItemKey = useCallback((index: number) => rows[index]?.key ?? index, [rows]);
+  const estimateSize = useCallback((index: number) => (rows[index]?.kind === 'day' ? 40 : 64), [rows]);
+  const getScrollElement = useCallback(() => scrollRef.current, []);
   // We do not use the React Compiler; the virtualizer re-renders this component through its own state.
   // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({
     count: rows.length,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: (index) => (rows[index]?.kind === 'day' ? 40 : 64),
-    getItemKey: (index) => rows[index]?.key ?? index,
+    getScrollElement,
+    estimateSize,
+    getItemKey,
     overscan: 8,
     // A chat: older pages arrive above without moving what the user reads, new messages follow
     // the bottom while the user is there.
