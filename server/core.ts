@@ -60,6 +60,7 @@ export type ServerStats = {
 
 export type ResolvedOptions = Readonly<{
   maxPayloadSize: number;
+  maxMessageBytes: number;
   pingIntervalMs: number;
   idleTimeoutMs: number;
 }>;
@@ -263,6 +264,15 @@ function fail(code: ErrorCode, error: string, status = STATUS_BY_CODE[code]): Se
   return { ok: false, code, status, error, retryable: RETRYABLE_CODES.has(code) };
 }
 
+/** The advertised `max_message_bytes` is the rule: counted in UTF-8 bytes, whatever the characters. */
+export function isTooLarge(ctx: ServerContext, plaintext: unknown): boolean {
+  return typeof plaintext === 'string' && Buffer.byteLength(plaintext, 'utf8') > ctx.opts.maxMessageBytes;
+}
+
+export function tooLargeText(ctx: ServerContext): string {
+  return `Message text is over ${ctx.opts.maxMessageBytes} bytes`;
+}
+
 /** Injected failures come first so a test can fail a send without touching the database. */
 export function performSend(ctx: ServerContext, req: SendRequest): SendResult {
   const injected = ctx.faults.failSends;
@@ -280,6 +290,7 @@ export function performSend(ctx: ServerContext, req: SendRequest): SendResult {
       retryable: spec.retryable ?? RETRYABLE_CODES.has(code),
     };
   }
+  if (isTooLarge(ctx, req.plaintext)) return fail('PAYLOAD_TOO_LARGE', tooLargeText(ctx));
   if (!getConversation(ctx.db, req.conversationId)) return fail('NOT_FOUND', 'Conversation not found');
   if (!isMember(ctx.db, req.conversationId, req.senderId)) {
     return fail('NOT_MEMBER', 'Not a member of this conversation');

@@ -3,7 +3,7 @@
  * messaging-service; auth lives under /api/v1/auth, as in Nova's user-service.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { z } from 'zod';
+import { z } from 'zod';
 import {
   CreateConversationRequestSchema,
   EditMessageRequestSchema,
@@ -477,7 +477,9 @@ async function createConversationRoute(ctx: ServerContext, req: IncomingMessage,
 // ---------------------------------------------------------------------------------------
 async function postMessage(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, conversationId: string): Promise<void> {
   const { token, rateHeaders } = await authenticate(ctx, req);
-  const body = await readJson(ctx, req, SendMessageRequestSchema);
+  // performSend applies the byte limit (413); it also bounds the characters, so the schema's cap
+  // is lifted here to answer over-long text with PAYLOAD_TOO_LARGE rather than INVALID_INPUT.
+  const body = await readJson(ctx, req, SendMessageRequestSchema.extend({ plaintext: z.string() }));
   const headerKey = req.headers['idempotency-key'];
   const key = body.idempotency_key ?? (typeof headerKey === 'string' && headerKey !== '' ? headerKey : null);
   const result = performSend(ctx, {

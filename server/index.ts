@@ -7,7 +7,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { CloseCode, ErrorCodeSchema } from '../src/shared/protocol';
+import { CloseCode, ErrorCodeSchema, MAX_PLAINTEXT_LENGTH } from '../src/shared/protocol';
 import type { ErrorCode, Message, ServerFrame } from '../src/shared/protocol';
 import type { AuthConfig } from './auth';
 import { bumpTokenGeneration, getUserByEmail, listMessages, openDatabase } from './db';
@@ -42,6 +42,8 @@ export type ServerOptions = Readonly<{
   refreshTokenTtlS?: number;
   twoFactorTtlS?: number;
   maxPayloadSize?: number;
+  /** Largest plaintext accepted, in UTF-8 bytes; at most (and by default) MAX_PLAINTEXT_LENGTH. */
+  maxMessageBytes?: number;
   pingIntervalMs?: number;
   idleTimeoutMs?: number;
   /** Per user, counting REST requests and WS sends together. Off by default. */
@@ -136,6 +138,8 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     legacy,
     opts: {
       maxPayloadSize: options.maxPayloadSize ?? 1_048_576,
+      // The schema's character cap is the ceiling: UTF-8 bytes never undercount UTF-16 units.
+      maxMessageBytes: Math.min(options.maxMessageBytes ?? MAX_PLAINTEXT_LENGTH, MAX_PLAINTEXT_LENGTH),
       pingIntervalMs: options.pingIntervalMs ?? 30_000,
       idleTimeoutMs: options.idleTimeoutMs ?? 75_000,
     },

@@ -20,7 +20,7 @@ import {
 import type { ClientFrame, ErrorBody, ErrorCode, Feature, SendFrame, ServerFrame } from '../src/shared/protocol';
 import { bearerToken, verifyToken } from './auth';
 import { getConversation, isMember, listMessages, markDelivered, markRead } from './db';
-import { closeAuth, errorFrame, isoNow, performSend, publish, sendFrame, toMessage } from './core';
+import { closeAuth, errorFrame, isTooLarge, isoNow, performSend, publish, sendFrame, tooLargeText, toMessage } from './core';
 import type { Conn, ServerContext } from './core';
 import { errorMessage } from './logger';
 
@@ -178,6 +178,7 @@ async function upgradeCompat(
         supported_events: [...SUPPORTED_EVENTS],
         features: [...ADVERTISED_FEATURES],
         idle_timeout_ms: ctx.opts.idleTimeoutMs,
+        max_message_bytes: ctx.opts.maxMessageBytes,
       },
       connection_id: conn.id,
       user_id: userId,
@@ -346,15 +347,16 @@ function onFrame(ctx: ServerContext, conn: Conn, data: RawData, isBinary: boolea
   }
   const parsed = ClientFrameSchema.safeParse(raw);
   if (!parsed.success) {
-    const r = raw as { idempotency_key?: unknown; conversation_id?: unknown };
+    const r = raw as { idempotency_key?: unknown; conversation_id?: unknown; plaintext?: unknown };
     // a malformed send still names its key: answer with a nack so the outbox can fail that item
     if (type === 'send' && typeof r.idempotency_key === 'string') {
+      const tooLarge = isTooLarge(ctx, r.plaintext);
       sendFrame(ctx, conn, {
         type: 'nack',
         idempotency_key: r.idempotency_key,
         conversation_id: typeof r.conversation_id === 'string' ? r.conversation_id : '',
-        code: 'INVALID_INPUT',
-        error: describeIssues(parsed.error),
+        code: tooLarge ? 'PAYLOAD_TOO_LARGE' : 'INVALID_INPUT',
+        error: tooLarge ? tooLargeText(ctx) : describeIssues(parsed.error),
         retryable: false,
       });
       return;

@@ -222,6 +222,9 @@ export const invokeChannels = {
     res: z.object({ savedPath: z.string().nullable() }),
   },
   'diagnostics:showLogsFolder': { req: empty, res: nothing },
+  /** Sticky notifications not dismissed yet, oldest first: the window fetches them at start. */
+  'notifications:list': { req: empty, res: z.array(NotificationSchema) },
+  'notifications:dismiss': { req: z.object({ id: z.string().min(1).max(200) }).strict(), res: nothing },
   'log:write': {
     req: z
       .object({

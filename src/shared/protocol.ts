@@ -359,6 +359,8 @@ export const ProtocolHandshakeFrameSchema = z.object({
     supported_events: z.array(z.string()),
     features: z.array(z.string()),
     idle_timeout_ms: z.number().int().positive().optional(),
+    /** The largest `plaintext` the server accepts, in UTF-8 bytes (docs/protocol.md §4.2). */
+    max_message_bytes: z.number().int().positive().optional(),
   }),
   connection_id: z.string(),
   user_id: Id,

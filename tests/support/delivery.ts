@@ -1,9 +1,12 @@
 import fs from 'node:fs';
-import { createCore, type Core, type CoreOptions } from '../../src/main/core';
+import { vi } from 'vitest';
+import { createCore, type Core, type CoreOptions, type Timing } from '../../src/main/core';
 import { createMemoryLogger, type LogRecord } from '../../src/main/core/logging';
 import type { EventChannel, EventPayload } from '../../src/shared/contract';
 import { startServer, type ServerHandle, type ServerOptions } from '../../server/index';
+import { MemorySecretStore } from '../../src/main/core/secret-store';
 import { makeTempDir } from './core';
+import { startFaultProxy, type FaultProxy } from './fault-proxy';
 import { TestLink } from './link';
 
 export const ALICE = 'alice@nova.local';
@@ -65,6 +68,92 @@ export async function makeDeliveryRig(
       link.disconnect();
       await core.stop();
       if (!options.keepData) fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Short timings for a whole core on the real connection: every wait in milliseconds, ratios kept. */
+export const E2E_TIMING: Partial<Timing> = {
+  eventBatchMs: 2,
+  backoffBaseMs: 10,
+  backoffCapMs: 80,
+  giveUpAfterFailures: 1_000,
+  resetAfterConnectedMs: 60_000,
+  heartbeatIntervalMs: 1_000,
+  heartbeatTimeoutMs: 1_000,
+  handshakeWaitMs: 1_000,
+  connectTimeoutMs: 2_000,
+  closeTimeoutMs: 300,
+  tokenRefreshMarginMs: 0,
+  tokenRefreshRetryMs: 200,
+  requestTimeoutMs: 3_000,
+  retryBaseMs: 10,
+  retryCapMs: 100,
+  ackTimeoutMs: 1_000,
+  syncTimeoutMs: 2_000,
+};
+
+export type RealCoreRig = {
+  core: Core;
+  server: ServerHandle;
+  proxy: FaultProxy;
+  records: LogRecord[];
+  events: { channel: EventChannel; payload: unknown }[];
+  eventsOf<E extends EventChannel>(channel: E): EventPayload<E>[];
+  signIn(email?: string): Promise<void>;
+  waitConnected(timeoutMs?: number): Promise<void>;
+  cleanup(): Promise<void>;
+};
+
+/**
+ * A whole core as the app builds it: createCore without `link`, so delivery talks to the real
+ * connection and auth, through a TCP fault proxy, to the reference server.
+ */
+export async function makeRealCoreRig(
+  options: Readonly<{ server?: ServerOptions; core?: Partial<CoreOptions> }> = {},
+): Promise<RealCoreRig> {
+  const server = await startDemoServer(options.server);
+  const proxy = await startFaultProxy(server.port);
+  const dataDir = makeTempDir('nova-e2e-');
+  const logger = createMemoryLogger();
+  const core = createCore({
+    dataDir,
+    serverUrl: proxy.url,
+    logger,
+    secretStore: new MemorySecretStore(),
+    ...options.core,
+    timing: { ...E2E_TIMING, ...options.core?.timing },
+  });
+  const events: { channel: EventChannel; payload: unknown }[] = [];
+  for (const channel of ['messages:changed', 'outbox:changed', 'conversations:changed', 'notification', 'auth:changed'] as const) {
+    core.events.on(channel, (payload) => events.push({ channel, payload }));
+  }
+  await core.start();
+  return {
+    core,
+    server,
+    proxy,
+    records: logger.records,
+    events,
+    eventsOf: <E extends EventChannel>(channel: E) =>
+      events.filter((e) => e.channel === channel).map((e) => e.payload as EventPayload<E>),
+    signIn: async (email = ALICE) => {
+      const result = await core.handlers['auth:login']({ email, password: PASSWORD });
+      if (result.status !== 'signed_in') throw new Error(`sign-in of ${email} needs a second factor`);
+    },
+    waitConnected: async (timeoutMs = 5_000) => {
+      await vi.waitFor(
+        () => {
+          if (core.connection.state !== 'CONNECTED') throw new Error(`connection is ${core.connection.state}`);
+        },
+        { timeout: timeoutMs, interval: 5 },
+      );
+    },
+    cleanup: async () => {
+      await core.stop();
+      await proxy.close();
+      await server.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

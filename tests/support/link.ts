@@ -138,11 +138,17 @@ export class TestLink implements ServerLink {
       socket.once('close', (code) => reject(new Error(`socket closed before handshake (${code})`)));
       socket.once('error', reject);
     });
-    const capabilities = handshake['server_capabilities'] as { max_payload_size: number; ping_interval_ms: number; features: string[] };
+    const capabilities = handshake['server_capabilities'] as {
+      max_payload_size: number;
+      ping_interval_ms: number;
+      features: string[];
+      max_message_bytes?: number;
+    };
     this.caps = {
       mode: 'compat',
       features: new Set(capabilities.features),
       maxPayloadBytes: capabilities.max_payload_size,
+      ...(capabilities.max_message_bytes !== undefined ? { maxMessageBytes: capabilities.max_message_bytes } : {}),
       pingIntervalMs: capabilities.ping_interval_ms,
     };
     this.connects.emit(this.caps);

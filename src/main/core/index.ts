@@ -15,6 +15,7 @@ import { CoreEventBus, type CoreEvents } from './events';
 import { createCoreDiagnostics, type DiagnosticsRegistry } from './diagnostics';
 import { createFileLogger, createRendererLogWriter, type Logger } from './logging';
 import { Metrics, MetricsServer, instrumentHandlers, instrumentLogger, resolveMetricsPort } from './metrics';
+import { createNotificationReplay } from './notifications';
 import { DEFAULT_TIMING, type CoreOptions, type Timing } from './options';
 import { MemorySecretStore, type SecretStore } from './secret-store';
 import type { DB } from './store/database';
@@ -106,6 +107,7 @@ export function createCore(options: CoreOptions): Core {
   const rendererLog = createRendererLogWriter(log.scope('renderer'), () => context.clock.now());
   const diagnostics = createCoreDiagnostics(context, logsDir, () => handlers);
   diagnostics.registerSource('metrics', () => metrics.snapshot());
+  const replay = createNotificationReplay(() => diagnostics.recentNotifications());
   // Auth and the connection; the connection service is the ServerLink delivery talks to.
   const connectionStack = createConnectionStack(context);
   const link: ConnectionService = connectionStack.connection;
@@ -141,6 +143,11 @@ export function createCore(options: CoreOptions): Core {
     'diagnostics:collect': () => diagnostics.collect(),
     'diagnostics:save': (req) => diagnostics.save(req.bundleId),
     'diagnostics:showLogsFolder': () => diagnostics.showLogsFolder(),
+    'notifications:list': () => Promise.resolve(replay.list()),
+    'notifications:dismiss': (req) => {
+      replay.dismiss(req.id);
+      return Promise.resolve(null);
+    },
     'log:write': (req) => {
       rendererLog.write(req);
       return Promise.resolve(null);

@@ -12,7 +12,13 @@ export type ServerCapabilities = Readonly<{
   mode: LinkMode;
   /** Handshake features: json_ping, ws_send, ws_sync, gapless_seq, client_seq, … (empty in legacy). */
   features: ReadonlySet<string>;
+  /** The largest frame the server reads (handshake `max_payload_size`). */
   maxPayloadBytes: number;
+  /**
+   * The largest message text the server accepts, in UTF-8 bytes (handshake `max_message_bytes`).
+   * Absent when the server does not say (legacy Nova, older servers): delivery assumes 64 KB.
+   */
+  maxMessageBytes?: number;
   pingIntervalMs: number | null;
 }>;
 

@@ -19,4 +19,11 @@ describe('connection smoke', () => {
     await rig.transitions.next({ to: 'CONNECTED' }, { after: mark });
     expect(rig.server.control.socketCount()).toBe(1);
   });
+
+  it("passes the server's message size limit from the handshake to delivery", async () => {
+    rig = await startRig({ server: { maxMessageBytes: 1_000 } });
+    await rig.signIn();
+    await rig.waitForState('CONNECTED');
+    expect(rig.core.connection.capabilities()?.maxMessageBytes).toBe(1_000);
+  });
 });

@@ -11,6 +11,7 @@ import {
 } from '../../../src/main/core/store/messages';
 import {
   completeDelivery,
+  countWaiting,
   enqueueMessage,
   getAckedClientSeq,
   listOutbox,
@@ -115,5 +116,30 @@ describe('store', () => {
     const summary = summarizeOutbox(db, 5_000);
     expect(summary).toMatchObject({ total: 1, byState: { saved: 1 }, oldestComposedAgeMs: 4_000, bytes: 11 });
     expect(JSON.stringify(summary)).not.toMatch(/secret/);
+  });
+
+  it('0004 counts waiting messages from indexes only: other owners and failed or expired rows excluded', () => {
+    db = new Database(':memory:');
+    migrate(db, MIGRATIONS, 3);
+    const store = db;
+    const add = (owner: string, key: string, state: string): void => {
+      enqueueMessage(store, { ownerId: owner, conversationId: 'c', key, text: key, sizeBytes: 1, composedAt: 0 });
+      store.prepare('UPDATE outbox SET state = ? WHERE key = ?').run(state, key);
+    };
+    for (const [owner, key, state] of [
+      ['u', 'a', 'saved'], ['u', 'b', 'confirming'], ['u', 'c', 'held'], ['u', 'd', 'failed'], ['u', 'e', 'expired'],
+      ['a-before', 'f', 'saved'], ['z-after', 'g', 'held'], ['z-after', 'h', 'failed'],
+    ] as const) add(owner, key, state);
+    migrate(db, MIGRATIONS, 4);
+    expect(schemaVersion(db)).toBe(4);
+    expect(countWaiting(db, 'u')).toBe(3);
+    expect(countWaiting(db, 'a-before')).toBe(1);
+    expect(countWaiting(db, 'z-after')).toBe(1);
+    expect(countWaiting(db, 'nobody')).toBe(0);
+    expect(countWaiting(db, null)).toBe(5);
+    const plan = (db.prepare("EXPLAIN QUERY PLAN SELECT COUNT(*) FROM outbox WHERE owner_id = 'u' AND state IN ('failed', 'expired')").all() as { detail: string }[])
+      .map((row) => row.detail)
+      .join(' ');
+    expect(plan).toMatch(/outbox_stopped/);
   });
 });

@@ -641,6 +641,7 @@ export class ConnectionService implements ServerLink {
           mode: 'compat',
           features: new Set(advertised.features),
           maxPayloadBytes: advertised.max_payload_size,
+          ...(advertised.max_message_bytes !== undefined ? { maxMessageBytes: advertised.max_message_bytes } : {}),
           pingIntervalMs: advertised.ping_interval_ms,
         });
       }

@@ -125,6 +125,7 @@ export class DeliveryEngine {
   private readonly lanes = new Map<string, Lane>();
   /** Conversations still resyncing after a connect: their lanes wait, as the protocol says. */
   private readonly gated = new Set<string>();
+  private readonly ackedClientSeqs = new Map<string, { ownerId: string; conversationId: string; acked: number }>();
   private stopped = false;
 
   constructor(private readonly o: EngineOptions) {}
@@ -138,6 +139,13 @@ export class DeliveryEngine {
       if (lane.inflight.some((sent) => sent.row.key === key)) return true;
     }
     return false;
+  }
+
+  /** Every key in flight now: one pass for a whole batch of views instead of one per message. */
+  sendingKeys(): ReadonlySet<string> {
+    const keys = new Set<string>();
+    for (const lane of this.lanes.values()) for (const sent of lane.inflight) keys.add(sent.row.key);
+    return keys;
   }
 
   /**
@@ -465,18 +473,17 @@ export class DeliveryEngine {
     let conversation = conversationId;
     if (lane) {
       conversation = lane.conversationId;
-      lane.queue = lane.queue.filter((r) => r.key !== key);
       const index = lane.inflight.findIndex((s) => s.row.key === key);
+      // A row is either queued or in flight, never both: only a late ack needs the queue search.
       if (index >= 0) lane.inflight.splice(index, 1);
+      else lane.queue = lane.queue.filter((r) => r.key !== key);
       lane.failures = 0;
       lane.reorders = 0;
     }
     if (conversation === null) return;
     const target = conversation;
-    this.o.writes.push(() => {
-      completeDelivery(this.o.db, ownerId, key, serverId, seq);
-      if (clientSeq !== null) setAckedClientSeq(this.o.db, ownerId, target, clientSeq);
-    });
+    this.o.writes.push(() => completeDelivery(this.o.db, ownerId, key, serverId, seq));
+    if (clientSeq !== null) this.noteAckedClientSeq(ownerId, target, clientSeq);
     this.o.sink.delivered(ownerId, target, seq);
     this.o.sink.messageChanged(ownerId, key, target);
     if (transport === 'rest' && lane) {
@@ -589,20 +596,56 @@ export class DeliveryEngine {
     }, delay);
   }
 
-  private armAckTimer(lane: Lane): void {
-    if (lane.ackTimer) {
-      this.o.clock.clearTimeout(lane.ackTimer);
-      lane.ackTimer = null;
+  /**
+   * The server's counter for this lane, written once per batch whatever the number of acks in
+   * it: only the highest number matters, and a stale one only costs a renumbering.
+   */
+  private noteAckedClientSeq(ownerId: string, conversationId: string, clientSeq: number): void {
+    const id = `${ownerId}\u0000${conversationId}`;
+    const entry = this.ackedClientSeqs.get(id);
+    if (entry) {
+      entry.acked = Math.max(entry.acked, clientSeq);
+      return;
     }
+    this.ackedClientSeqs.set(id, { ownerId, conversationId, acked: clientSeq });
+    if (this.ackedClientSeqs.size > 1) return;
+    // Taken once: a batch that failed is replayed write by write, and must find them again.
+    let taken: { ownerId: string; conversationId: string; acked: number }[] | null = null;
+    this.o.writes.push(() => {
+      if (taken === null) {
+        taken = [...this.ackedClientSeqs.values()];
+        this.ackedClientSeqs.clear();
+      }
+      for (const pending of taken) setAckedClientSeq(this.o.db, pending.ownerId, pending.conversationId, pending.acked);
+    });
+  }
+
+  /**
+   * One timer per lane, armed for the oldest send in flight. It is not re-armed on every ack:
+   * when it fires it looks at the head of that moment and waits for the rest of its time.
+   */
+  private armAckTimer(lane: Lane): void {
     const head = lane.inflight[0];
     // REST requests carry their own timeout (the link's).
-    if (!head || this.session?.mode === 'rest') return;
-    const due = Math.max(0, head.sentAt + this.o.timing.ackTimeoutMs - this.o.clock.now());
+    if (!head || this.session?.mode === 'rest') {
+      if (lane.ackTimer) this.o.clock.clearTimeout(lane.ackTimer);
+      lane.ackTimer = null;
+      return;
+    }
+    if (lane.ackTimer) return;
+    this.checkAckAfter(lane, head.sentAt + this.o.timing.ackTimeoutMs - this.o.clock.now());
+  }
+
+  private checkAckAfter(lane: Lane, delayMs: number): void {
     lane.ackTimer = this.o.clock.setTimeout(() => {
       lane.ackTimer = null;
-      if (lane.inflight[0] !== head) return;
-      this.ackTimedOut(lane, head);
-    }, due);
+      if (this.lanes.get(lane.conversationId) !== lane) return;
+      const head = lane.inflight[0];
+      if (!head || this.session?.mode === 'rest') return;
+      const remaining = head.sentAt + this.o.timing.ackTimeoutMs - this.o.clock.now();
+      if (remaining > 0) this.checkAckAfter(lane, remaining);
+      else this.ackTimedOut(lane, head);
+    }, Math.max(0, delayMs));
   }
 
   /** No answer in time: the send may or may not have arrived. Resend with the same key. */

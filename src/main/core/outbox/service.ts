@@ -22,7 +22,6 @@ import {
   conversationOverview,
   decodeCursor,
   encodeCursor,
-  getMessageByKey,
   listConversations,
   listMessagePage,
   markConversationRead,
@@ -36,8 +35,10 @@ import {
   enqueueMessage,
   getOutboxItem,
   listOutbox,
+  loadChanged,
   outboxTotals,
   summarizeOutbox,
+  type ChangedMessage,
   type OutboxRecord,
   type OutboxSummary,
 } from '../store/outbox';
@@ -63,7 +64,43 @@ export const DEFAULT_OUTBOX_LIMITS: OutboxLimits = {
 };
 
 /** Room the `send` frame's own fields take around the text, inside the server's frame limit. */
-const FRAME_ENVELOPE_BYTES = 1024;
+export const FRAME_ENVELOPE_BYTES = 1024;
+
+export type MessageLimits = Readonly<{
+  /** UTF-8 bytes of text the server accepts. */
+  textBytes: number;
+  /** Bytes the text may take once JSON-escaped inside a `send` frame (null: not known yet). */
+  frameTextBytes: number | null;
+}>;
+
+/**
+ * What `messages:send` accepts: the server's advertised message limit, else the default (64 KB),
+ * and never more than fits in one frame beside the envelope.
+ */
+export function messageLimits(capabilities: ServerCapabilities, defaultTextBytes: number): MessageLimits {
+  const frameTextBytes = Math.max(0, capabilities.maxPayloadBytes - FRAME_ENVELOPE_BYTES);
+  return { textBytes: Math.min(capabilities.maxMessageBytes ?? defaultTextBytes, frameTextBytes), frameTextBytes };
+}
+
+/** Over the limits: the UTF-8 size, or the escaped size in the frame (control characters grow 6×). */
+export function exceedsLimits(text: string, sizeBytes: number, limits: MessageLimits): boolean {
+  if (sizeBytes > limits.textBytes) return true;
+  // Escaping can at most sextuple the text, so short texts skip the measurement.
+  if (limits.frameTextBytes === null || sizeBytes * 6 + 2 <= limits.frameTextBytes) return false;
+  return Buffer.byteLength(JSON.stringify(text), 'utf8') > limits.frameTextBytes;
+}
+
+function readLimits(db: DB, defaultTextBytes: number): MessageLimits {
+  try {
+    const stored = JSON.parse(getSetting(db, 'message_limits') ?? 'null') as Partial<MessageLimits> | null;
+    if (stored && typeof stored.textBytes === 'number' && (typeof stored.frameTextBytes === 'number' || stored.frameTextBytes === null)) {
+      return { textBytes: stored.textBytes, frameTextBytes: stored.frameTextBytes };
+    }
+  } catch {
+    // unreadable: the default until the next handshake
+  }
+  return { textBytes: defaultTextBytes, frameTextBytes: null };
+}
 
 export type DeliveryServiceOptions = Readonly<{
   db: DB;
@@ -165,14 +202,16 @@ export function createDeliveryService(o: DeliveryServiceOptions): DeliveryServic
     const owner = link.currentUserId();
     const messages: MessageView[] = [];
     const items: OutboxItem[] = [];
-    for (const [key, { ownerId, conversationId }] of changedKeys) {
-      if (ownerId !== owner) continue;
-      const record = getMessageByKey(db, ownerId, key);
-      if (record) messages.push(toView(ownerId, record));
-      const outboxRow = getOutboxItem(db, key);
-      if (outboxRow) items.push(toOutboxItem(outboxRow));
-      else if (record) items.push(sentItem(record));
-      else items.push(removedItem(key, conversationId));
+    const keys = owner === null ? [] : [...changedKeys].filter(([, change]) => change.ownerId === owner).map(([key]) => key);
+    // One query and one pass over the lanes for the whole batch (thousands of keys while draining).
+    const changed = owner === null || keys.length === 0 ? new Map<string, ChangedMessage>() : loadChanged(db, owner, keys);
+    const sending = keys.length === 0 ? new Set<string>() : engine.sendingKeys();
+    for (const key of keys) {
+      const found = changed.get(key);
+      if (found && owner !== null) messages.push(toView(owner, found.message, sending));
+      if (found?.outbox) items.push(toOutboxItem(found.outbox, sending));
+      else if (found) items.push(sentItem(found.message));
+      else items.push(removedItem(key, changedKeys.get(key)?.conversationId ?? ''));
     }
     changedKeys.clear();
     const conversations: ConversationSummary[] = [];
@@ -216,9 +255,13 @@ export function createDeliveryService(o: DeliveryServiceOptions): DeliveryServic
     return name;
   }
 
-  function stateOf(record: MessageRecord): MessageState {
+  function isSending(key: string, sending: ReadonlySet<string> | null): boolean {
+    return sending ? sending.has(key) : engine.isSending(key);
+  }
+
+  function stateOf(record: MessageRecord, sending: ReadonlySet<string> | null): MessageState {
     if (record.outboxState === null) return 'sent';
-    if (record.outboxState === 'saved' && engine.isSending(record.key)) return 'sending';
+    if (record.outboxState === 'saved' && isSending(record.key, sending)) return 'sending';
     if (record.outboxState === 'confirming') return 'confirming';
     return record.outboxState;
   }
@@ -228,8 +271,8 @@ export function createDeliveryService(o: DeliveryServiceOptions): DeliveryServic
     return { code, message: message ?? describeError(code), id: id ?? '' };
   }
 
-  function toView(ownerId: string, record: MessageRecord): MessageView {
-    const state = stateOf(record);
+  function toView(ownerId: string, record: MessageRecord, sending: ReadonlySet<string> | null = null): MessageView {
+    const state = stateOf(record, sending);
     return {
       key: record.key,
       serverId: record.serverId,
@@ -244,8 +287,8 @@ export function createDeliveryService(o: DeliveryServiceOptions): DeliveryServic
     };
   }
 
-  function toOutboxItem(row: OutboxRecord): OutboxItem {
-    const state: MessageState = row.state === 'saved' && engine.isSending(row.key) ? 'sending' : row.state;
+  function toOutboxItem(row: OutboxRecord, sending: ReadonlySet<string> | null = null): OutboxItem {
+    const state: MessageState = row.state === 'saved' && isSending(row.key, sending) ? 'sending' : row.state;
     return {
       key: row.key,
       conversationId: row.conversationId,
@@ -336,7 +379,8 @@ export function createDeliveryService(o: DeliveryServiceOptions): DeliveryServic
 
   /** Conversations that have a row already, so an enqueue writes two rows, not three. */
   const knownConversations = new Set<string>();
-  let maxMessageBytes = Number(getSetting(db, 'max_message_bytes') ?? o.limits.defaultMaxMessageBytes);
+  // The last server's limits, so a message written offline is checked as that server would.
+  let limits = readLimits(db, o.limits.defaultMaxMessageBytes);
   /** An upper bound of the outbox size: deliveries only shrink it, so it is re-counted only near the cap. */
   let approximate = outboxTotals(db);
   let connectEpoch = 0;
@@ -374,9 +418,10 @@ export function createDeliveryService(o: DeliveryServiceOptions): DeliveryServic
     const ownerId = link.currentUserId();
     if (ownerId === null) return;
     const epoch = ++connectEpoch;
-    if (capabilities.maxPayloadBytes > FRAME_ENVELOPE_BYTES) {
-      maxMessageBytes = capabilities.maxPayloadBytes - FRAME_ENVELOPE_BYTES;
-      setSetting(db, 'max_message_bytes', String(maxMessageBytes));
+    const next = messageLimits(capabilities, o.limits.defaultMaxMessageBytes);
+    if (next.textBytes !== limits.textBytes || next.frameTextBytes !== limits.frameTextBytes) {
+      limits = next;
+      setSetting(db, 'message_limits', JSON.stringify(limits));
     }
     writes.flush();
     const known = new Set([...listConversations(db, ownerId).map((c) => c.id), ...conversationsWithDeliverable(db, ownerId)]);
@@ -465,8 +510,11 @@ export function createDeliveryService(o: DeliveryServiceOptions): DeliveryServic
     'messages:send': settled((req: Parameters<DeliveryHandlers['messages:send']>[0]) => {
       const ownerId = currentOwner();
       const sizeBytes = Buffer.byteLength(req.text, 'utf8');
-      if (sizeBytes > maxMessageBytes) {
-        throw new AppError('MESSAGE_TOO_LARGE', `This message is ${Math.ceil(sizeBytes / 1024)} KB; the limit is ${Math.floor(maxMessageBytes / 1024)} KB. Shorten it and try again.`);
+      if (exceedsLimits(req.text, sizeBytes, limits)) {
+        throw new AppError(
+          'MESSAGE_TOO_LARGE',
+          `This message is ${sizeBytes.toLocaleString('en')} bytes; the server takes up to ${limits.textBytes.toLocaleString('en')}. Shorten it and try again.`,
+        );
       }
       if (approximate.count + 1 > o.limits.maxMessages || approximate.bytes + sizeBytes > o.limits.maxBytes) {
         writes.flush();
@@ -526,7 +574,8 @@ export function createDeliveryService(o: DeliveryServiceOptions): DeliveryServic
       const ownerId = link.currentUserId();
       if (ownerId === null) return Promise.resolve([]);
       writes.flush();
-      return Promise.resolve(listOutbox(db, ownerId).map(toOutboxItem));
+      const sending = engine.sendingKeys();
+      return Promise.resolve(listOutbox(db, ownerId).map((row) => toOutboxItem(row, sending)));
     }),
     'outbox:retry': settled((req: Parameters<DeliveryHandlers['outbox:retry']>[0]) => {
       const ownerId = currentOwner();

@@ -27,7 +27,7 @@ export type MessageRecord = Readonly<{
   errorId: string | null;
 }>;
 
-type MessageRow = {
+export type MessageRow = {
   id: number;
   key: string;
   conversation_id: string;
@@ -43,10 +43,10 @@ type MessageRow = {
   error_id: string | null;
 };
 
-const MESSAGE_COLUMNS = `m.id, m.key, m.conversation_id, m.server_id, m.seq, m.sort_seq, m.sender_id, m.text,
+export const MESSAGE_COLUMNS = `m.id, m.key, m.conversation_id, m.server_id, m.seq, m.sort_seq, m.sender_id, m.text,
   m.composed_at, o.state, o.error_code, o.error_message, o.error_id`;
 
-function toRecord(row: MessageRow): MessageRecord {
+export function toMessageRecord(row: MessageRow): MessageRecord {
   return {
     id: row.id,
     key: row.key,
@@ -70,7 +70,7 @@ export function getMessageByKey(db: DB, ownerId: string, key: string): MessageRe
     `SELECT ${MESSAGE_COLUMNS} FROM messages m LEFT JOIN outbox o ON o.key = m.key
      WHERE m.owner_id = ? AND m.key = ?`,
   ).get(ownerId, key) as MessageRow | undefined;
-  return row ? toRecord(row) : null;
+  return row ? toMessageRecord(row) : null;
 }
 
 // ---- Conversations -------------------------------------------------------------------------
@@ -176,13 +176,17 @@ export function conversationOverview(db: DB, ownerId: string, conversationId: st
   )
     .pluck()
     .get(ownerId, conversationId, conversation.readSeq, PENDING_SORT_SEQ, ownerId) as number;
+  // As countWaiting: the lane index counts the rows, the partial index finds the stopped ones,
+  // so a conversation with thousands queued costs no row reads (this runs on every change event).
   const pendingCount = stmt(
     db,
-    `SELECT COUNT(*) FROM outbox WHERE owner_id = ? AND conversation_id = ? AND state IN ('saved', 'confirming', 'held')`,
+    `SELECT (SELECT COUNT(*) FROM outbox WHERE owner_id = @owner AND conversation_id = @conversation)
+       - (SELECT COUNT(*) FROM outbox INDEXED BY outbox_stopped
+          WHERE owner_id = @owner AND state IN ('failed', 'expired') AND conversation_id = @conversation)`,
   )
     .pluck()
-    .get(ownerId, conversationId) as number;
-  return { conversation, last: lastRow ? toRecord(lastRow) : null, unreadCount, pendingCount };
+    .get({ owner: ownerId, conversation: conversationId }) as number;
+  return { conversation, last: lastRow ? toMessageRecord(lastRow) : null, unreadCount, pendingCount };
 }
 
 export function markConversationRead(db: DB, ownerId: string, conversationId: string): number {
@@ -311,13 +315,18 @@ export function upsertIncoming(db: DB, ownerId: string, input: IncomingMessage, 
     return { changedKey: null, delivered: false };
   }
   if (input.idempotencyKey !== null && input.senderId === ownerId) {
-    const own = stmt(db, 'SELECT key FROM messages WHERE owner_id = ? AND key = ?').get(ownerId, input.idempotencyKey) as
-      | { key: string }
-      | undefined;
-    if (own) {
-      recordServerIdentity(db, ownerId, own.key, input.serverId, input.seq);
-      const removed = stmt(db, 'DELETE FROM outbox WHERE key = ? AND owner_id = ?').run(own.key, ownerId);
-      return { changedKey: own.key, delivered: removed.changes > 0 };
+    // No row holds this server id (looked up above), so there is no broadcast copy to fold in:
+    // the own row takes the identity directly (the echo of every message we send comes here).
+    const own = stmt(db, 'UPDATE messages SET server_id = ?, seq = ?, sort_seq = ? WHERE owner_id = ? AND key = ?').run(
+      input.serverId,
+      input.seq,
+      input.seq,
+      ownerId,
+      input.idempotencyKey,
+    );
+    if (own.changes > 0) {
+      const removed = stmt(db, 'DELETE FROM outbox WHERE key = ? AND owner_id = ?').run(input.idempotencyKey, ownerId);
+      return { changedKey: input.idempotencyKey, delivered: removed.changes > 0 };
     }
   }
   ensureConversation(db, ownerId, input.conversationId);
@@ -378,7 +387,7 @@ export function listMessagePage(
         ).all(ownerId, conversationId, before.sortSeq, before.id, limit + 1)
   ) as MessageRow[];
   const hasMore = rows.length > limit;
-  const page = rows.slice(0, limit).map(toRecord).reverse();
+  const page = rows.slice(0, limit).map(toMessageRecord).reverse();
   const oldest = page[0];
   return { messages: page, older: hasMore && oldest ? { sortSeq: oldest.sortSeq, id: oldest.id } : null };
 }

@@ -78,9 +78,17 @@ export function parseHistoryItem(item: Readonly<Record<string, unknown>>, conver
   };
 }
 
+/** Incoming messages waiting for the next batched write, grouped as they arrived. */
+type IncomingGroup = { readonly ownerId: string; readonly gapless: boolean; readonly detectGaps: boolean; readonly messages: IncomingMessage[] };
+
+/** Own deliveries waiting for the next batched write: the highest number per conversation. */
+type OwnDelivery = { readonly ownerId: string; readonly conversationId: string; readonly gapless: boolean; seq: number };
+
 export class Reconciler {
   private session: Session | null = null;
   private readonly runs = new Map<string, SyncRun>();
+  private readonly incoming: IncomingGroup[] = [];
+  private readonly ownDeliveries = new Map<string, OwnDelivery>();
 
   constructor(private readonly o: ReconcilerOptions) {}
 
@@ -131,47 +139,82 @@ export class Reconciler {
    */
   apply(ownerId: string, messages: readonly IncomingMessage[], detectGaps: boolean): void {
     const gapless = this.session?.gapless ?? false;
+    // One write per batch, however many frames arrive in it: the cursor moves once per conversation.
+    const last = this.incoming.at(-1);
+    if (last && last.ownerId === ownerId && last.gapless === gapless && last.detectGaps === detectGaps) {
+      last.messages.push(...messages);
+      return;
+    }
+    this.incoming.push({ ownerId, gapless, detectGaps, messages: [...messages] });
+    if (this.incoming.length > 1) return;
+    // Taken once: a batch that failed is replayed write by write, and must find them again.
+    let groups: IncomingGroup[] | null = null;
     this.o.writes.push(() => {
-      const touched = new Set<string>();
-      for (const message of messages) {
-        const result = upsertIncoming(this.o.db, ownerId, message, this.o.clock.now());
-        if (result.changedKey !== null) {
-          const key = result.changedKey;
-          this.o.writes.afterCommit(() => this.o.sink.messageChanged(ownerId, key, message.conversationId));
-        }
-        if (result.delivered && result.changedKey !== null) {
-          const key = result.changedKey;
-          this.o.writes.afterCommit(() => this.o.sink.deliveredElsewhere(ownerId, message.conversationId, key));
-        }
-        touched.add(message.conversationId);
-        if (!gapless) raiseCursor(this.o.db, ownerId, message.conversationId, message.seq);
-        else raiseLastSeq(this.o.db, ownerId, message.conversationId, message.seq);
+      groups ??= this.incoming.splice(0);
+      for (const group of groups) this.store(group);
+    });
+  }
+
+  private store({ ownerId, gapless, detectGaps, messages }: IncomingGroup): void {
+    // The highest number per conversation: one cursor update each, not one per message.
+    const touched = new Map<string, number>();
+    for (const message of messages) {
+      const result = upsertIncoming(this.o.db, ownerId, message, this.o.clock.now());
+      if (result.changedKey !== null) {
+        const key = result.changedKey;
+        this.o.writes.afterCommit(() => this.o.sink.messageChanged(ownerId, key, message.conversationId));
       }
-      if (!gapless) return;
-      for (const conversationId of touched) {
-        const cursor = advanceContiguous(this.o.db, ownerId, conversationId);
-        const head = getConversation(this.o.db, ownerId, conversationId)?.lastSeq ?? 0;
-        if (detectGaps && head > cursor) {
-          this.o.writes.afterCommit(() => {
-            this.o.log.info(`sync: gap after ${cursor}, syncing`);
-            void this.sync(conversationId);
-          });
+      if (result.delivered && result.changedKey !== null) {
+        const key = result.changedKey;
+        this.o.writes.afterCommit(() => this.o.sink.deliveredElsewhere(ownerId, message.conversationId, key));
+      }
+      touched.set(message.conversationId, Math.max(touched.get(message.conversationId) ?? 0, message.seq));
+    }
+    for (const [conversationId, seq] of touched) {
+      if (!gapless) raiseCursor(this.o.db, ownerId, conversationId, seq);
+      else raiseLastSeq(this.o.db, ownerId, conversationId, seq);
+    }
+    if (!gapless) return;
+    for (const conversationId of touched.keys()) {
+      const cursor = advanceContiguous(this.o.db, ownerId, conversationId);
+      const head = getConversation(this.o.db, ownerId, conversationId)?.lastSeq ?? 0;
+      if (detectGaps && head > cursor) {
+        this.o.writes.afterCommit(() => {
+          this.o.log.info(`sync: gap after ${cursor}, syncing`);
+          void this.sync(conversationId);
+        });
+      }
+    }
+  }
+
+  /** Own acks move the cursor too (once per conversation per batch): the message is stored with its number. */
+  recordOwnDelivery(ownerId: string, conversationId: string, seq: number): void {
+    const id = `${ownerId}\u0000${conversationId}`;
+    const pending = this.ownDeliveries.get(id);
+    if (pending) {
+      pending.seq = Math.max(pending.seq, seq);
+      return;
+    }
+    this.ownDeliveries.set(id, { ownerId, conversationId, gapless: this.session?.gapless ?? false, seq });
+    if (this.ownDeliveries.size > 1) return;
+    let deliveries: OwnDelivery[] | null = null;
+    this.o.writes.push(() => {
+      deliveries ??= this.takeOwnDeliveries();
+      for (const delivery of deliveries) {
+        if (delivery.gapless) {
+          raiseLastSeq(this.o.db, delivery.ownerId, delivery.conversationId, delivery.seq);
+          advanceContiguous(this.o.db, delivery.ownerId, delivery.conversationId);
+        } else {
+          raiseCursor(this.o.db, delivery.ownerId, delivery.conversationId, delivery.seq);
         }
       }
     });
   }
 
-  /** Own acks move the cursor too: the message is stored with its number. */
-  recordOwnDelivery(ownerId: string, conversationId: string, seq: number): void {
-    const gapless = this.session?.gapless ?? false;
-    this.o.writes.push(() => {
-      if (gapless) {
-        raiseLastSeq(this.o.db, ownerId, conversationId, seq);
-        advanceContiguous(this.o.db, ownerId, conversationId);
-      } else {
-        raiseCursor(this.o.db, ownerId, conversationId, seq);
-      }
-    });
+  private takeOwnDeliveries(): OwnDelivery[] {
+    const taken = [...this.ownDeliveries.values()];
+    this.ownDeliveries.clear();
+    return taken;
   }
 
   /**

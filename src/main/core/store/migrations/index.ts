@@ -1,9 +1,10 @@
 import { migration0001 } from './0001-settings';
 import { migration0002 } from './0002-messages';
 import { migration0003 } from './0003-outbox';
+import { migration0004 } from './0004-outbox-stopped';
 import type { Migration } from './types';
 
 export type { Migration } from './types';
 
 /** In version order; a migration is never edited once it has shipped. */
-export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003];
+export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004];
