@@ -30,6 +30,10 @@ const BURST_SECONDS = 5;
 const SCROLL_FRAMES = 600;
 /** A fast flick: 200 px per frame is 12,000 px/s at 60 Hz (about 190 rows a second). */
 const SCROLL_STEP_PX = 200;
+/** BENCH_DEBUG=1 prints the latency of each stage of the burst path. */
+const DEBUG = Boolean(process.env['BENCH_DEBUG']);
+/** BENCH_PROFILE=<dir> writes a CPU profile of the page during the burst there. */
+const PROFILE_DIR = process.env['BENCH_PROFILE'];
 
 function chromiumPath(): string | undefined {
   if (process.env['CHROMIUM_PATH']) return process.env['CHROMIUM_PATH'];
@@ -161,7 +165,7 @@ async function main(): Promise<void> {
       return times;
     }, [SCROLL_FRAMES, SCROLL_STEP_PX] as const);
     const loaded = await page.evaluate(() => document.querySelectorAll('[data-testid="message"]').length);
-    if (process.env['BENCH_DEBUG']) {
+    if (DEBUG) {
       const sorted = [...frames].sort((a, b) => a - b);
       process.stdout.write(`frames: ${JSON.stringify(sorted.filter((_, i) => i % 30 === 0 || i > sorted.length - 20).map((f) => Math.round(f)))}\n`);
       const second = await page.evaluate(async (count) => {
@@ -219,7 +223,17 @@ async function main(): Promise<void> {
       });
       observer.observe(document.body, { childList: true, subtree: true });
     });
+    // Stages (BENCH_DEBUG): server send → core frame received → core event (after the bus's
+    // window) → page received the event → row in the DOM.
+    const frameLatencies: number[] = [];
     const coreLatencies: number[] = [];
+    const offFrame = DEBUG
+      ? core.connection.onFrame((frame) => {
+          const message = frame['message'] as { plaintext?: unknown } | undefined;
+          const stamp = typeof message?.plaintext === 'string' ? /^burst \d+ (\d+)/.exec(message.plaintext)?.[1] : undefined;
+          if (stamp) frameLatencies.push(Date.now() - Number(stamp));
+        })
+      : () => undefined;
     const offCore = core.events.on('messages:changed', ({ messages }) => {
       const at = Date.now();
       for (const m of messages) {
@@ -227,7 +241,33 @@ async function main(): Promise<void> {
         if (stamp) coreLatencies.push(at - Number(stamp));
       }
     });
+    if (DEBUG) {
+      await page.evaluate(() => {
+        const w = window as unknown as { __burstArrived: number[]; __novaEmit: (c: string, p: unknown) => void };
+        w.__burstArrived = [];
+        const emit = w.__novaEmit;
+        w.__novaEmit = (channel, payload) => {
+          if (channel === 'messages:changed') {
+            const at = Date.now();
+            for (const m of (payload as { messages: Array<{ text: string }> }).messages) {
+              const stamp = /^burst \d+ (\d+)/.exec(m.text)?.[1];
+              if (stamp) w.__burstArrived.push(at - Number(stamp));
+            }
+          }
+          emit(channel, payload);
+        };
+      });
+    }
+    const cdpProfile = PROFILE_DIR ? await page.context().newCDPSession(page) : null;
+    if (cdpProfile) {
+      await cdpProfile.send('Profiler.enable');
+      await cdpProfile.send('Profiler.start');
+    }
     const { sent, sendMs: burstSendMs } = await server.burst(BURST_PER_SECOND, BURST_SECONDS);
+    if (cdpProfile && PROFILE_DIR) {
+      const { profile } = (await cdpProfile.send('Profiler.stop')) as { profile: unknown };
+      fs.writeFileSync(path.join(PROFILE_DIR, 'renderer-burst.cpuprofile'), JSON.stringify(profile));
+    }
     await waitFor(
       async () => (await core.handlers['conversations:list']({})).some((c) => c.id === conversationId && c.lastSeq >= lastSeq + sent),
       60_000,
@@ -236,8 +276,15 @@ async function main(): Promise<void> {
     await page.waitForTimeout(500);
     const seen = await page.evaluate(() => (window as unknown as { __burstSeen: Array<[string, number]> }).__burstSeen);
     offCore();
-    if (process.env['BENCH_DEBUG']) {
-      process.stdout.write(`core event latency p50 ${percentile(coreLatencies, 50)} p99 ${percentile(coreLatencies, 99)} n ${coreLatencies.length}\n`);
+    offFrame();
+    if (DEBUG) {
+      const arrived = await page.evaluate(() => (window as unknown as { __burstArrived: number[] }).__burstArrived);
+      const stage = (name: string, samples: readonly number[]): void => {
+        process.stdout.write(`${name}: p50 ${percentile(samples, 50)} p99 ${percentile(samples, 99)} n ${samples.length}\n`);
+      };
+      stage('server send → core frame received', frameLatencies);
+      stage('server send → core event emitted (after the bus window)', coreLatencies);
+      stage('server send → event received in the page', arrived);
     }
     const latencies = seen.map(([text, at]) => at - Number(/^burst \d+ (\d+)/.exec(text)?.[1]));
 

@@ -81,6 +81,20 @@ export async function attachCore(page: Page, core: Core, pageUrl: string): Promi
       w['__novaEmit'] = (channel: string, payload: unknown) => {
         for (const listener of listeners.get(channel) ?? []) listener(payload);
       };
+      // Electron delivers each webContents.send as its own task, in order: so do we, whatever
+      // number of events one delivery from the test process carries.
+      const queued: Array<readonly [string, unknown]> = [];
+      const tasks = new MessageChannel();
+      tasks.port1.onmessage = () => {
+        const next = queued.shift();
+        if (next) (w['__novaEmit'] as (c: string, p: unknown) => void)(next[0], next[1]);
+      };
+      w['__novaDeliver'] = (batch: ReadonlyArray<readonly [string, unknown]>) => {
+        for (const event of batch) {
+          queued.push(event);
+          tasks.port2.postMessage(null);
+        }
+      };
       Object.defineProperty(window, 'api', { value: Object.freeze(api), writable: false });
     },
     {
@@ -88,20 +102,44 @@ export async function attachCore(page: Page, core: Core, pageUrl: string): Promi
       events: EVENT_CHANNELS.map((c) => [eventMethodName(c), c] as const),
     },
   );
+  // Like webContents.send: every emission is delivered once, in order, and nothing waits for the
+  // page. Emissions queue here while one delivery (a DevTools call) is in flight, and go as one
+  // the next time: a DevTools round trip per event would cost the test process far more than IPC
+  // costs the Electron main process.
+  let queue: Array<readonly [string, unknown]> = [];
+  let isDelivering = false;
+  let isDisposed = false;
+  const deliver = (): void => {
+    if (isDisposed || page.isClosed() || queue.length === 0) {
+      isDelivering = false;
+      return;
+    }
+    const batch = queue;
+    queue = [];
+    // One JSON string: Playwright validates and serializes structured arguments value by value,
+    // which for a burst of messages cost the test process more than the core's own work.
+    page
+      .evaluate((json) => {
+        const events = JSON.parse(json) as ReadonlyArray<readonly [string, unknown]>;
+        (window as unknown as { __novaDeliver?: (e: typeof events) => void }).__novaDeliver?.(events);
+      }, JSON.stringify(batch))
+      .catch(() => undefined)
+      .finally(deliver);
+  };
   const unsubscribers = EVENT_CHANNELS.map((channel) =>
     core.events.on(channel, (payload) => {
-      if (page.isClosed()) return;
-      page
-        .evaluate(
-          ([c, p]) => (window as unknown as { __novaEmit?: (c: string, p: unknown) => void }).__novaEmit?.(c, p),
-          [channel, payload] as const,
-        )
-        .catch(() => undefined);
+      if (isDisposed || page.isClosed()) return;
+      queue.push([channel, payload]);
+      if (isDelivering) return;
+      isDelivering = true;
+      // Emissions of the same turn (a flushed window is several events) leave together.
+      setImmediate(deliver);
     }),
   );
   return {
     ipc,
     dispose: () => {
+      isDisposed = true;
       disposeIpc();
       unsubscribers.forEach((off) => off());
     },

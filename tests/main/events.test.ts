@@ -55,6 +55,31 @@ describe('CoreEventBus coalescing', () => {
     expect(batches).toHaveLength(2);
   });
 
+  it('sends the first change after a quiet window on the next turn, and at most one batch per window', () => {
+    const bus = new CoreEventBus({ batchMs: 16 });
+    const at: number[] = [];
+    const started = Date.now();
+    bus.on('messages:changed', () => at.push(Date.now() - started));
+
+    bus.emit('messages:changed', { messages: [message('a', 'x')] });
+    expect(at).toEqual([]);
+    vi.advanceTimersByTime(0);
+    expect(at).toEqual([0]);
+
+    vi.advanceTimersByTime(5);
+    bus.emit('messages:changed', { messages: [message('b', 'y')] });
+    bus.emit('messages:changed', { messages: [message('c', 'z')] });
+    vi.advanceTimersByTime(10);
+    expect(at).toEqual([0]);
+    vi.advanceTimersByTime(1);
+    expect(at).toEqual([0, 16]);
+
+    vi.advanceTimersByTime(100);
+    bus.emit('messages:changed', { messages: [message('d', 'w')] });
+    vi.advanceTimersByTime(0);
+    expect(at).toEqual([0, 16, 116]);
+  });
+
   it('flushes pending batches before an immediate event, so order across channels holds', () => {
     const bus = new CoreEventBus({ batchMs: 16 });
     const seen: string[] = [];

@@ -45,6 +45,16 @@ describe('messages slice', () => {
     expect(state().threads['c1']?.order).toBe(order);
     expect(state().threads['c1']?.byKey.get('a')?.state).toBe('sending');
   });
+
+  it('keeps the lineage while live messages only append, and replaces it for anything else', () => {
+    state().applyPage('c1', { messages: [message({ key: 'b', seq: 2 })], olderCursor: 'older' }, true);
+    const lineage = state().threads['c1']?.lineage;
+    state().upsertMessages([message({ key: 'c', seq: 3 }), message({ key: 'd', seq: 4 })]);
+    expect(state().threads['c1']?.lineage).toBe(lineage);
+    state().applyPage('c1', { messages: [message({ key: 'a', seq: 1 })], olderCursor: null }, false);
+    expect(state().threads['c1']?.order).toEqual(['a', 'b', 'c', 'd']);
+    expect(state().threads['c1']?.lineage).not.toBe(lineage);
+  });
 });
 
 describe('outbox slice', () => {
@@ -89,5 +99,35 @@ describe('thread rows', () => {
     byKey.set('x', message({ key: 'x', seq: 0, composedAt: base - day }));
     const prepended = buildRows(['x', 'a', 'b', 'c'], byKey, appended);
     expect(prepended.rows.map((r) => r.key)).toEqual(['day:x', 'x', 'day:a', 'a', 'b', 'day:c', 'c']);
+  });
+});
+
+describe('the rows the thread virtualizes', () => {
+  it('builds only the appended tail when the lineage is unchanged, and counts what was appended', async () => {
+    const { buildRows } = await import('../../src/renderer/src/features/thread/rows');
+    const base = Date.UTC(2026, 10, 20, 12, 0);
+    const byKey = new Map(['a', 'b', 'c'].map((key, i) => [key, message({ key, seq: i, composedAt: base + i })]));
+    const lineage = {};
+    const first = buildRows(['a', 'b'], byKey, undefined, lineage);
+    expect(first.appended).toBeNull();
+    const next = buildRows(['a', 'b', 'c'], byKey, first, lineage);
+    expect(next.appended).toBe(1);
+    expect(next.rows.map((r) => r.key)).toEqual(['day:a', 'a', 'b', 'c']);
+    expect(buildRows(['a', 'b', 'c'], byKey, next, {}).appended).toBeNull();
+  });
+
+  it('follows the newest rows in a bounded window, keeps rows above a reader, and shows a rebuilt thread whole', async () => {
+    const { nextWindowSize } = await import('../../src/renderer/src/features/thread/Thread');
+    const built = (total: number, appended: number | null) =>
+      ({ order: [], rows: new Array(total), lastDay: 0, lineage: undefined, appended }) as Parameters<typeof nextWindowSize>[1];
+    const everything = built(100_000, null);
+    // Following: a burst into 100,000 loaded rows leaves the virtualizer 200 of them.
+    expect(nextWindowSize({ built: everything, size: 100_000 }, built(100_020, 20), true)).toBe(200);
+    expect(nextWindowSize({ built: built(50, null), size: 50 }, built(70, 20), true)).toBe(70);
+    // Reading above: the window grows, so nothing moves under the reader.
+    expect(nextWindowSize({ built: everything, size: 300 }, built(100_020, 20), false)).toBe(320);
+    // An older page arrived while the whole thread was shown: it still is.
+    expect(nextWindowSize({ built: built(100, null), size: 100 }, built(200, null), true)).toBe(200);
+    expect(nextWindowSize({ built: everything, size: 200 }, built(100_001, null), true)).toBe(200);
   });
 });

@@ -4,7 +4,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AppNotification } from '../../src/shared/contract';
 import { notifyError } from '../../src/renderer/src/actions';
 import { Toaster } from '../../src/renderer/src/features/notifications/Toaster';
-import { errorData, ok, outboxItem, setUp, tearDown, type ScriptedApi } from './support';
+import { connectBridge } from '../../src/renderer/src/bridge';
+import { initialAppState, useAppStore } from '../../src/renderer/src/store';
+import { errorData, ok, outboxItem, scriptedApi, setUp, tearDown, type ScriptedApi } from './support';
 
 let counter = 0;
 function notification(overrides: Partial<AppNotification>): AppNotification {
@@ -133,3 +135,25 @@ describe('Toaster', () => {
     expect(screen.getByTestId('toast').textContent).toContain('Too many requests. Retrying in 13 s.');
   });
 });
+
+describe('notifications raised before the window listened', () => {
+  it('are replayed at start, and a sticky one closed by the user is dismissed in main', async () => {
+    tearDown();
+    useAppStore.setState(initialAppState, true);
+    const early = scriptedApi();
+    const damaged = notification({ id: 'E-DB', code: 'DB_CORRUPT', message: 'The local database was damaged.', severity: 'critical', sticky: true });
+    early.answer('notifications:list', () => ok([damaged]));
+    early.answer('notifications:dismiss', () => ok(null));
+    const disconnect = connectBridge(early.api);
+    try {
+      render(<Toaster />);
+      const toast = await screen.findByTestId('toast');
+      expect(toast.textContent).toContain('DB_CORRUPT');
+      await userEvent.click(within(toast).getByRole('button', { name: 'Dismiss notification' }));
+      expect(early.callsTo('notifications:dismiss')).toEqual([{ id: 'E-DB' }]);
+    } finally {
+      disconnect();
+    }
+  });
+});
+

@@ -39,7 +39,7 @@ export type CoreEventBusOptions = Readonly<{
 }>;
 
 /**
- * Typed bus. Upsert events are coalesced per `batchMs`; every other event is delivered at once,
+ * Typed bus. Upsert events are coalesced: at most one batch per `batchMs`; every other event is delivered at once,
  * after any pending batch, so listeners see events in the order they were emitted. The window
  * runs on real timers, not the injected clock: a test that freezes its clock to drive backoff
  * must not also freeze message delivery.
@@ -49,6 +49,8 @@ export class CoreEventBus implements CoreEvents {
   private readonly batchMs: number;
   private readonly pending = new Map<Batched, EventPayload<Batched>>();
   private timer: ReturnType<typeof setTimeout> | null = null;
+  /** When the last batch left (real time, like the window itself). */
+  private lastFlushAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: CoreEventBusOptions = {}) {
     this.batchMs = options.batchMs ?? 0;
@@ -70,7 +72,11 @@ export class CoreEventBus implements CoreEvents {
     if (this.batchMs > 0 && isBatched(channel)) {
       const merge = MERGERS[channel] as (p: EventPayload<E> | undefined, n: EventPayload<E>) => EventPayload<E>;
       this.pending.set(channel, merge(this.pending.get(channel) as EventPayload<E> | undefined, payload) as EventPayload<Batched>);
-      this.timer ??= setTimeout(() => this.flush(), this.batchMs);
+      // A throttle, not a debounce: the first change after a quiet window leaves on the next turn
+      // (with whatever else that turn emits), later ones wait for the window to end. The rate
+      // stays one batch per window, and a producer that already batches (delivery flushes its
+      // changes every eventBatchMs) is not held for a second window on top of its own.
+      this.timer ??= setTimeout(() => this.flush(), Math.max(0, this.lastFlushAt + this.batchMs - Date.now()));
       return;
     }
     this.flush();
@@ -84,6 +90,7 @@ export class CoreEventBus implements CoreEvents {
       this.timer = null;
     }
     if (this.pending.size === 0) return;
+    this.lastFlushAt = Date.now();
     const batches = [...this.pending];
     this.pending.clear();
     for (const [channel, payload] of batches) this.deliver(channel, payload);

@@ -52,6 +52,20 @@ export function connectBridge(api: NovaApi): () => void {
   void api.connectionGet({}).then((result) => {
     if (result.ok) store().setConnection(result.value.snapshot);
   });
+  // Notifications main raised before this window listened (a damaged database at start-up, a
+  // revoked session) are replayed once; sticky ones the user closes are dismissed in main too.
+  void api.notificationsList({}).then((result) => {
+    if (result.ok) for (const notification of result.value) store().notify(notification);
+  });
+  const stopWatchingToasts = useAppStore.subscribe((state, previous) => {
+    if (state.toasts === previous.toasts) return;
+    const shown = new Set(state.toasts.map((toast) => toast.notification.id));
+    for (const toast of previous.toasts) {
+      if (toast.notification.sticky && !shown.has(toast.notification.id)) {
+        void api.notificationsDismiss({ id: toast.notification.id });
+      }
+    }
+  });
   void api.authStatus({}).then((result) => {
     if (!result.ok) return;
     store().setAuth(result.value);
@@ -60,6 +74,7 @@ export function connectBridge(api: NovaApi): () => void {
   return () => {
     if (frame !== null) cancelAnimationFrame(frame);
     unsubscribers.forEach((off) => off());
+    stopWatchingToasts();
     setApi(null);
   };
 }

@@ -16,6 +16,12 @@ export type ThreadState = Readonly<{
   hasLoadedFirstPage: boolean;
   isLoadingOlder: boolean;
   version: number;
+  /**
+   * Replaced whenever `order` changes other than by keys appended at its end. While it stays the
+   * same, every earlier `order` is a prefix of the current one, so views can build only the tail
+   * without comparing the whole thread.
+   */
+  lineage: object;
 }>;
 
 export type MessagesSlice = {
@@ -45,6 +51,7 @@ function emptyThread(conversationId: string): ThreadState {
     hasLoadedFirstPage: false,
     isLoadingOlder: false,
     version: 0,
+    lineage: {},
   };
 }
 
@@ -52,16 +59,23 @@ function sortKeyChanged(before: MessageView, after: MessageView): boolean {
   return before.seq !== after.seq || before.composedAt !== after.composedAt;
 }
 
-/** Merges sorted `added` keys into sorted `order`; the common cases (all newer, all older) are a concat. */
-function mergeOrder(order: readonly string[], added: string[], byKey: Map<string, MessageView>): string[] {
+/**
+ * Merges sorted `added` keys into sorted `order`; the common cases (all newer, all older) are a
+ * concat. `isAppend`: the result is `order` with keys added at its end only.
+ */
+function mergeOrder(
+  order: readonly string[],
+  added: string[],
+  byKey: Map<string, MessageView>,
+): Readonly<{ order: readonly string[]; isAppend: boolean }> {
   const at = (key: string): MessageView => byKey.get(key) as MessageView;
   added.sort((a, b) => compareMessages(at(a), at(b)));
-  if (added.length === 0) return order as string[];
+  if (added.length === 0) return { order, isAppend: true };
   const first = order[0];
   const last = order[order.length - 1];
-  if (last === undefined || first === undefined) return added;
-  if (compareMessages(at(added[0] as string), at(last)) >= 0) return order.concat(added);
-  if (compareMessages(at(added[added.length - 1] as string), at(first)) <= 0) return added.concat(order);
+  if (last === undefined || first === undefined) return { order: added, isAppend: true };
+  if (compareMessages(at(added[0] as string), at(last)) >= 0) return { order: order.concat(added), isAppend: true };
+  if (compareMessages(at(added[added.length - 1] as string), at(first)) <= 0) return { order: added.concat(order), isAppend: false };
   const merged: string[] = new Array<string>(order.length + added.length);
   let i = 0;
   let j = 0;
@@ -79,7 +93,7 @@ function mergeOrder(order: readonly string[], added: string[], byKey: Map<string
   }
   while (i < order.length) merged[k++] = order[i++] as string;
   while (j < added.length) merged[k++] = added[j++] as string;
-  return merged;
+  return { order: merged, isAppend: false };
 }
 
 function applyToThread(thread: ThreadState, messages: readonly MessageView[]): ThreadState {
@@ -98,8 +112,9 @@ function applyToThread(thread: ThreadState, messages: readonly MessageView[]): T
     order = order.filter((key) => !moved.has(key));
     added.push(...moved);
   }
-  order = mergeOrder(order, added, byKey);
-  return { ...thread, order, version: thread.version + 1 };
+  const merged = mergeOrder(order, added, byKey);
+  const lineage = merged.isAppend && moved.size === 0 ? thread.lineage : {};
+  return { ...thread, order: merged.order, version: thread.version + 1, lineage };
 }
 
 export const createMessagesSlice: StateCreator<AppState, [], [], MessagesSlice> = (set) => ({
@@ -157,7 +172,7 @@ export const createMessagesSlice: StateCreator<AppState, [], [], MessagesSlice> 
       return {
         threads: {
           ...state.threads,
-          [conversationId]: { ...thread, order: thread.order.filter((k) => k !== key), version: thread.version + 1 },
+          [conversationId]: { ...thread, order: thread.order.filter((k) => k !== key), version: thread.version + 1, lineage: {} },
         },
       };
     }),

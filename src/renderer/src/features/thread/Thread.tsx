@@ -1,15 +1,39 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useCallback, useEffect, useMemo, useRef } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef } from 'react';
 import { loadOlder } from '../../actions';
 import { formatDay } from '../../format';
 import { useAppStore } from '../../store';
 import { conversationTitle } from '../../store/conversations';
 import { Composer } from '../composer/Composer';
 import { MessageRow } from './MessageRow';
-import { buildRows } from './rows';
+import { buildRows, type BuiltRows } from './rows';
 
 /** Start loading the next older page when the first rendered row is this close to the top. */
 const LOAD_OLDER_WITHIN_ROWS = 20;
+/**
+ * While the user follows the newest messages, the virtualizer sees only this many of the newest
+ * loaded rows. It rebuilds the position of every row it is given whenever rows are added, so a
+ * burst into a thread with 100,000 loaded messages would otherwise cost the whole thread per frame.
+ */
+const FOLLOW_WINDOW_ROWS = 200;
+/** Rows revealed at a time when the user scrolls up to the top of the window. */
+const WINDOW_STEP_ROWS = 200;
+const SCROLL_END_THRESHOLD_PX = 48;
+
+type RowWindow = Readonly<{ built: BuiltRows | undefined; size: number }>;
+
+/** How many of the newest rows the virtualizer sees after the rows change. */
+export function nextWindowSize(previous: RowWindow, built: BuiltRows, isFollowing: boolean): number {
+  const total = built.rows.length;
+  const previousTotal = previous.built?.rows.length ?? 0;
+  if (built.appended === null) {
+    // Built again (an older page, a message moved): a window that showed everything still does.
+    return previous.size >= previousTotal ? total : Math.min(total, previous.size);
+  }
+  const grown = previous.size + built.appended;
+  // Reading older messages: the rows above stay where they are.
+  return Math.min(total, isFollowing ? Math.min(grown, FOLLOW_WINDOW_ROWS) : grown);
+}
 
 export function Thread({ conversationId }: Readonly<{ conversationId: string }>): React.JSX.Element {
   const name = useAppStore((s) => conversationTitle(s.conversations[conversationId]));
@@ -29,29 +53,63 @@ function MessageList({ conversationId }: Readonly<{ conversationId: string }>): 
   const hasLoaded = useAppStore((s) => s.threads[conversationId]?.hasLoadedFirstPage === true);
   const isLoadingOlder = useAppStore((s) => s.threads[conversationId]?.isLoadingOlder === true);
   const hasOlder = useAppStore((s) => (s.threads[conversationId]?.olderCursor ?? null) !== null);
-  const built = useRef<ReturnType<typeof buildRows> | undefined>(undefined);
-  const rows = useMemo(() => {
+  const lineage = useAppStore((s) => s.threads[conversationId]?.lineage);
+  const built = useRef<BuiltRows | undefined>(undefined);
+  const current = useMemo(() => {
     const thread = useAppStore.getState().threads[conversationId];
-    if (!order || !thread) return [];
-    built.current = buildRows(order, thread.byKey, built.current);
-    return built.current.rows;
-  }, [order, conversationId]);
+    if (!order || !thread) return undefined;
+    built.current = buildRows(order, thread.byKey, built.current, lineage);
+    return built.current;
+  }, [order, lineage, conversationId]);
+
+  // The newest `size` rows are what the virtualizer sees (see FOLLOW_WINDOW_ROWS). Worked out while
+  // rendering when the rows change, so the virtualizer never sees a stale window; revealing rows
+  // above changes it from effects and renders again through `reveal`.
+  const virtualizerRef = useRef<ReturnType<typeof useVirtualizer<HTMLDivElement, Element>> | null>(null);
+  const rowWindow = useRef<RowWindow>({ built: undefined, size: 0 });
+  const [, reveal] = useReducer((count: number) => count + 1, 0);
+  // Set when the window dropped rows while following: the virtualizer follows an append that keeps
+  // some of the rows it had, but not one that replaced them all (a batch longer than the window),
+  // and a scroll command still under way (End, just before) may name a row no longer there.
+  const isTrimPending = useRef(false);
+  if (current && rowWindow.current.built !== current) {
+    const previous = rowWindow.current;
+    const isFollowing = current.appended !== null && (virtualizerRef.current?.isAtEnd(SCROLL_END_THRESHOLD_PX) ?? true);
+    const size = nextWindowSize(previous, current, isFollowing);
+    if (isFollowing && current.appended !== null && (size < previous.size || current.appended >= size)) {
+      isTrimPending.current = true;
+    }
+    rowWindow.current = { built: current, size };
+  }
+  const shown = rowWindow.current;
+  const allRows = current?.rows;
+  const rows = useMemo(
+    () => (allRows ? allRows.slice(allRows.length - shown.size) : []),
+    [allRows, shown.size],
+  );
+  const hiddenAbove = (allRows?.length ?? 0) - rows.length;
 
   const scrollRef = useRef<HTMLDivElement>(null);
+  // The virtualizer rebuilds every row's position whenever getItemKey changes, so it changes only
+  // with the rows: a render for a scroll or a row's resize must not cost the whole thread.
+  const getItemKey = useCallback((index: number) => rows[index]?.key ?? index, [rows]);
+  const estimateSize = useCallback((index: number) => (rows[index]?.kind === 'day' ? 40 : 64), [rows]);
+  const getScrollElement = useCallback(() => scrollRef.current, []);
   // We do not use the React Compiler; the virtualizer re-renders this component through its own state.
   // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({
     count: rows.length,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: (index) => (rows[index]?.kind === 'day' ? 40 : 64),
-    getItemKey: (index) => rows[index]?.key ?? index,
+    getScrollElement,
+    estimateSize,
+    getItemKey,
     overscan: 8,
     // A chat: older pages arrive above without moving what the user reads, new messages follow
     // the bottom while the user is there.
     anchorTo: 'end',
     followOnAppend: true,
-    scrollEndThreshold: 48,
+    scrollEndThreshold: SCROLL_END_THRESHOLD_PX,
   });
+  virtualizerRef.current = virtualizer;
 
   // Opening a conversation shows its newest messages.
   const hasScrolledToEnd = useRef(false);
@@ -61,13 +119,33 @@ function MessageList({ conversationId }: Readonly<{ conversationId: string }>): 
     virtualizer.scrollToIndex(rows.length - 1, { align: 'end' });
   }, [rows.length, virtualizer]);
 
+  useLayoutEffect(() => {
+    if (!isTrimPending.current || rows.length === 0) return;
+    isTrimPending.current = false;
+    virtualizer.scrollToIndex(rows.length - 1, { align: 'end' });
+  }, [rows, virtualizer]);
+
+  // Home shows the oldest loaded row: the whole window first, then the scroll.
+  const isHomePending = useRef(false);
+  useEffect(() => {
+    if (!isHomePending.current || hiddenAbove > 0) return;
+    isHomePending.current = false;
+    virtualizer.scrollToIndex(0, { align: 'start' });
+  }, [hiddenAbove, virtualizer]);
+
   const items = virtualizer.getVirtualItems();
   const firstIndex = items[0]?.index ?? 0;
   useEffect(() => {
-    if (hasLoaded && hasOlder && !isLoadingOlder && hasScrolledToEnd.current && firstIndex < LOAD_OLDER_WITHIN_ROWS) {
+    if (!hasScrolledToEnd.current || firstIndex >= LOAD_OLDER_WITHIN_ROWS) return;
+    if (hiddenAbove > 0) {
+      // Loaded rows above the window come first; the virtualizer keeps the reader's row in place.
+      const w = rowWindow.current;
+      rowWindow.current = { ...w, size: Math.min(w.built?.rows.length ?? 0, w.size + WINDOW_STEP_ROWS) };
+      reveal();
+    } else if (hasLoaded && hasOlder && !isLoadingOlder) {
       void loadOlder(conversationId);
     }
-  }, [firstIndex, hasLoaded, hasOlder, isLoadingOlder, conversationId]);
+  }, [firstIndex, hiddenAbove, hasLoaded, hasOlder, isLoadingOlder, conversationId]);
 
   const onKeyDown = useCallback(
     (event: React.KeyboardEvent<HTMLDivElement>) => {
@@ -76,11 +154,16 @@ function MessageList({ conversationId }: Readonly<{ conversationId: string }>): 
         virtualizer.scrollToIndex(rows.length - 1, { align: 'end' });
         event.preventDefault();
       } else if (event.key === 'Home') {
-        virtualizer.scrollToIndex(0, { align: 'start' });
+        if (hiddenAbove > 0) {
+          isHomePending.current = true;
+          const w = rowWindow.current;
+          rowWindow.current = { ...w, size: w.built?.rows.length ?? 0 };
+          reveal();
+        } else virtualizer.scrollToIndex(0, { align: 'start' });
         event.preventDefault();
       }
     },
-    [rows.length, virtualizer],
+    [rows.length, hiddenAbove, virtualizer],
   );
 
   const now = Date.now();

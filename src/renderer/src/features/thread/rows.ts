@@ -5,22 +5,39 @@ export type ThreadRow =
   | Readonly<{ kind: 'day'; key: string; at: number }>
   | Readonly<{ kind: 'message'; key: string }>;
 
-type Built = Readonly<{ order: readonly string[]; rows: ThreadRow[]; lastDay: number }>;
+export type BuiltRows = Readonly<{
+  order: readonly string[];
+  rows: ThreadRow[];
+  lastDay: number;
+  lineage: object | undefined;
+  /** Rows added at the end since the previous build; null when the rows were built again. */
+  appended: number | null;
+}>;
 
 /**
  * The loaded messages with a day separator wherever the local date changes. When the new order
  * only appends to the previous one (live messages), only the tail is built: a burst into a long
- * thread must not cost the whole thread per frame.
+ * thread must not cost the whole thread per frame. With the thread's `lineage` (see ThreadState)
+ * that is known without comparing the orders.
  */
-export function buildRows(order: readonly string[], byKey: ReadonlyMap<string, MessageView>, previous?: Built): Built {
-  if (previous && order.length >= previous.order.length && isPrefix(previous.order, order)) {
+export function buildRows(
+  order: readonly string[],
+  byKey: ReadonlyMap<string, MessageView>,
+  previous?: BuiltRows,
+  lineage?: object,
+): BuiltRows {
+  const isAppend =
+    previous !== undefined &&
+    order.length >= previous.order.length &&
+    (lineage !== undefined ? previous.lineage === lineage : isPrefix(previous.order, order));
+  if (previous && isAppend) {
     const rows = previous.rows.slice();
     const lastDay = appendRows(rows, order, previous.order.length, byKey, previous.lastDay);
-    return { order, rows, lastDay };
+    return { order, rows, lastDay, lineage, appended: rows.length - previous.rows.length };
   }
   const rows: ThreadRow[] = [];
   const lastDay = appendRows(rows, order, 0, byKey, -1);
-  return { order, rows, lastDay };
+  return { order, rows, lastDay, lineage, appended: null };
 }
 
 /** A reference compare per key: far cheaper than building the rows (dates) again. */
