@@ -9,18 +9,25 @@ import type { SecretStore } from './secret-store';
 export type Timing = Readonly<{
   /** How often the renderer-facing events may fire in a burst (coalescing window). */
   eventBatchMs: number;
-  // -- connection (issue 5); see src/main/core/connection/service.ts for each meaning --
+  // -- connection (issue 5) --
+  /** Reconnect backoff: full jitter over base × 2^n, capped. */
   backoffBaseMs: number;
   backoffCapMs: number;
+  /** Consecutive failed attempts before ERROR (then slow retries). */
   giveUpAfterFailures: number;
   slowRetryMs: number;
+  /** The attempt counter resets only after this long connected, so a flapping link backs off. */
   resetAfterConnectedMs: number;
   heartbeatIntervalMs: number;
   heartbeatTimeoutMs: number;
   resumePingTimeoutMs: number;
+  /** Asleep longer than this: drop the socket on resume instead of probing it. */
   longSleepMs: number;
+  /** No protocol_handshake within this after open: assume legacy Nova. */
   handshakeWaitMs: number;
+  /** An upgrade that has not opened by then counts as a failed attempt. */
   connectTimeoutMs: number;
+  /** How long a graceful close may wait for the peer's close frame. */
   closeTimeoutMs: number;
   // -- auth --
   tokenRefreshMarginMs: number;

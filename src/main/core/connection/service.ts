@@ -1,4 +1,5 @@
 import type ReconnectingWebSocket from 'reconnecting-websocket';
+import type { Timing } from '../options';
 import WebSocket from 'ws';
 import type { ConnectionSnapshot, ConnectionState, ConnectionTransition, Unsubscribe } from '../../../shared/contract';
 import { AppError, type ErrorCode } from '../../../shared/errors';
@@ -13,28 +14,23 @@ import { Heartbeat } from './heartbeat';
 import { ConversationSockets, type LinkSocket } from './legacy';
 import { ConnectionStateMachine } from './states';
 
-export type ConnectionTiming = Readonly<{
-  backoffBaseMs: number;
-  backoffCapMs: number;
-  /** Consecutive failed attempts before ERROR (then slow retries). */
-  giveUpAfterFailures: number;
-  slowRetryMs: number;
-  /** The attempt counter resets only after this long connected, so a flapping link backs off. */
-  resetAfterConnectedMs: number;
-  heartbeatIntervalMs: number;
-  heartbeatTimeoutMs: number;
-  resumePingTimeoutMs: number;
-  /** Asleep longer than this: drop the socket on resume instead of probing it. */
-  longSleepMs: number;
-  /** No protocol_handshake within this after open: assume legacy Nova. */
-  handshakeWaitMs: number;
-  /** An upgrade that has not opened by then counts as a failed attempt. */
-  connectTimeoutMs: number;
-  /** How long a graceful close may wait for the peer's close frame. */
-  closeTimeoutMs: number;
-  /** Coalescing window for state-change notifications. */
-  eventBatchMs: number;
-}>;
+/** The delays the connection uses; each is explained where it is declared, in `Timing`. */
+export type ConnectionTiming = Pick<
+  Timing,
+  | 'backoffBaseMs'
+  | 'backoffCapMs'
+  | 'giveUpAfterFailures'
+  | 'slowRetryMs'
+  | 'resetAfterConnectedMs'
+  | 'heartbeatIntervalMs'
+  | 'heartbeatTimeoutMs'
+  | 'resumePingTimeoutMs'
+  | 'longSleepMs'
+  | 'handshakeWaitMs'
+  | 'connectTimeoutMs'
+  | 'closeTimeoutMs'
+  | 'eventBatchMs'
+>;
 
 /** What the connection needs from auth; the AuthService provides it, benchmarks stub it. */
 export interface LinkAuth {
