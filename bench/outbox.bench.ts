@@ -30,7 +30,7 @@ import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
 import { createCore } from '../src/main/core';
 import { createMemoryLogger } from '../src/main/core/logging';
-import { offlineLink } from '../src/main/core/outbox/offline-link';
+import { offlineLink } from './offline-link';
 import { openDatabase } from '../src/main/core/store/database';
 import { ensureConversation, PENDING_SORT_SEQ } from '../src/main/core/store/messages';
 import { TestLink } from '../tests/support/link';

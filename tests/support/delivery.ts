@@ -64,10 +64,7 @@ export async function makeDeliveryRig(
     ...options,
     timing: { eventBatchMs: 1, retryBaseMs: 20, retryCapMs: 200, ackTimeoutMs: 2_000, ...options.timing },
   });
-  const events: { channel: EventChannel; payload: unknown }[] = [];
-  for (const channel of ['messages:changed', 'outbox:changed', 'conversations:changed', 'notification'] as const) {
-    core.events.on(channel, (payload) => events.push({ channel, payload }));
-  }
+  const { events, eventsOf } = recordEvents(core, ['messages:changed', 'outbox:changed', 'conversations:changed', 'notification']);
   await core.start();
   return {
     core,
@@ -75,8 +72,7 @@ export async function makeDeliveryRig(
     dataDir,
     records: logger.records,
     events,
-    eventsOf: <E extends EventChannel>(channel: E) =>
-      events.filter((e) => e.channel === channel).map((e) => e.payload as EventPayload<E>),
+    eventsOf,
     cleanup: async () => {
       link.disconnect();
       await core.stop();
@@ -137,10 +133,7 @@ export async function makeRealCoreRig(
     ...options.core,
     timing: { ...E2E_TIMING, ...options.core?.timing },
   });
-  const events: { channel: EventChannel; payload: unknown }[] = [];
-  for (const channel of ['messages:changed', 'outbox:changed', 'conversations:changed', 'notification', 'auth:changed'] as const) {
-    core.events.on(channel, (payload) => events.push({ channel, payload }));
-  }
+  const { events, eventsOf } = recordEvents(core, ['messages:changed', 'outbox:changed', 'conversations:changed', 'notification', 'auth:changed']);
   await core.start();
   return {
     core,
@@ -148,8 +141,7 @@ export async function makeRealCoreRig(
     proxy,
     records: logger.records,
     events,
-    eventsOf: <E extends EventChannel>(channel: E) =>
-      events.filter((e) => e.channel === channel).map((e) => e.payload as EventPayload<E>),
+    eventsOf,
     signIn: async (email = ALICE) => {
       const result = await core.handlers['auth:login']({ email, password: PASSWORD });
       if (result.status !== 'signed_in') throw new Error(`sign-in of ${email} needs a second factor`);
@@ -168,5 +160,21 @@ export async function makeRealCoreRig(
       await server.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+type RecordedEvent = { channel: EventChannel; payload: unknown };
+
+/** Records what the core emits on the given channels, in order, from before it starts. */
+function recordEvents(
+  core: Core,
+  channels: readonly EventChannel[],
+): { events: RecordedEvent[]; eventsOf: <E extends EventChannel>(channel: E) => EventPayload<E>[] } {
+  const events: RecordedEvent[] = [];
+  for (const channel of channels) core.events.on(channel, (payload) => events.push({ channel, payload }));
+  return {
+    events,
+    eventsOf: <E extends EventChannel>(channel: E) =>
+      events.filter((e) => e.channel === channel).map((e) => e.payload as EventPayload<E>),
   };
 }

@@ -126,7 +126,7 @@ export function createCore(options: CoreOptions): Core {
   });
   link.setPendingCountProvider(() => delivery.pendingCountForCurrentUser());
   // The banner says how many messages wait, so an outbox change refreshes the snapshot too.
-  events.on('outbox:changed', () => events.emit('connection:changed', link.snapshot()));
+  events.on('outbox:changed', () => link.pendingCountChanged());
   wireCoreMetrics(context);
 
   const handlers: Handlers = instrumentHandlers({

@@ -142,4 +142,19 @@ describe('store', () => {
       .join(' ');
     expect(plan).toMatch(/outbox_stopped/);
   });
+
+  it('0005 indexes only the outbox rows that are not plain saved, and counts by state read from it', () => {
+    db = new Database(':memory:');
+    migrate(db, MIGRATIONS, 4);
+    const store = db;
+    for (const [key, state] of [['a', 'saved'], ['b', 'saved'], ['c', 'failed'], ['d', 'held']] as const) {
+      enqueueMessage(store, { ownerId: 'u', conversationId: 'c', key, text: key, sizeBytes: 1, composedAt: 0 });
+      store.prepare('UPDATE outbox SET state = ? WHERE key = ?').run(state, key);
+    }
+    migrate(db, MIGRATIONS, 5);
+    expect(schemaVersion(db)).toBe(5);
+    const counted = db.prepare("SELECT state, COUNT(*) AS n FROM outbox INDEXED BY outbox_unsettled WHERE state <> 'saved' GROUP BY state ORDER BY state").all();
+    expect(counted).toEqual([{ state: 'failed', n: 1 }, { state: 'held', n: 1 }]);
+  });
 });
+

@@ -267,6 +267,11 @@ export class ConnectionService implements ServerLink {
     this.changed();
   }
 
+  /** The outbox changed: the snapshot's pending count did too (coalesced like any change). */
+  pendingCountChanged(): void {
+    this.changed();
+  }
+
   /** Coalesced: at most one call per `eventBatchMs`, always with the latest snapshot. */
   onDidChange(listener: (snapshot: ConnectionSnapshot) => void): Unsubscribe {
     return subscribe(this.changeListeners, listener);

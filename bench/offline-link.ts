@@ -1,5 +1,5 @@
-import type { ServerLink } from '../link';
-import { AppError } from '../../../shared/errors';
+import type { ServerLink } from '../src/main/core/link';
+import { AppError } from '../src/shared/errors';
 
 /** The link before any connection exists: never connected, nobody signed in. */
 export const offlineLink: ServerLink = {
