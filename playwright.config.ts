@@ -23,6 +23,10 @@ export default defineConfig({
   workers: 1,
   timeout: 60_000,
   forbidOnly: true,
+  // One retry in CI only: the Help-panel diagnostics spec timed out once in six clean-clone runs
+  // (cause not found yet); a retry keeps a rare hang from sinking a run, and the list reporter
+  // still prints it as flaky so it stays visible.
+  retries: process.env['CI'] ? 1 : 0,
   reporter: [['list']],
   use: {
     headless: true,

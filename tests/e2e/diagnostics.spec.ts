@@ -21,7 +21,7 @@ test('Help → collect, review and save a bundle that holds none of the session 
     openFolder: () => undefined,
   };
   // The real file logger under dataDir/logs, as in the app.
-  const core = createCore({ dataDir, serverUrl: 'http://127.0.0.1:9', desktop });
+  const core = createCore({ dataDir, serverUrl: 'http://127.0.0.1:9', desktop, metricsPort: 'off' });
   await core.start();
   const site = await serveRenderer();
   const bridge = await attachCore(page, core, site.url);
