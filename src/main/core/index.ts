@@ -1,14 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  EVENT_CHANNELS,
-  type InvokeChannel,
-  type ParsedReq,
-  type Res,
-} from '../../shared/contract';
+import { EVENT_CHANNELS } from '../../shared/contract';
 import { ERROR_INFO } from '../../shared/errors';
 import { newErrorId } from './errors';
-import { systemClock, type Clock } from './clock';
+import { systemClock } from './clock';
 import type { ConnectionService } from './connection';
 import { createConnectionStack } from './connection/wiring';
 import { CoreEventBus, type CoreEvents } from './events';
@@ -16,22 +11,17 @@ import { createCoreDiagnostics, type DiagnosticsRegistry } from './diagnostics';
 import { createFileLogger, createRendererLogWriter, type Logger } from './logging';
 import { Metrics, MetricsServer, instrumentHandlers, instrumentLogger, resolveMetricsPort } from './metrics';
 import { createNotificationReplay } from './notifications';
-import { DEFAULT_TIMING, type CoreOptions, type Timing } from './options';
-import { MemorySecretStore, type SecretStore } from './secret-store';
-import type { DB } from './store/database';
+import { DEFAULT_OUTBOX_LIMITS, DEFAULT_TIMING, type CoreOptions, type Timing } from './options';
+import { MemorySecretStore } from './secret-store';
 import { openStore } from './store/open';
-import { createDeliveryService, DEFAULT_OUTBOX_LIMITS, type DeliveryService } from './outbox/service';
+import { createDeliveryService, type DeliveryService } from './outbox/service';
+import type { CoreContext, Handlers, SystemEvent } from './context';
 import type { OutboxSummary } from './store/outbox';
 
-export type { CoreOptions, Timing, AppInfo } from './options';
+export type { CoreOptions, Timing, AppInfo, OutboxLimits } from './options';
+export type { CoreContext, Handlers, SystemEvent } from './context';
 export type { CoreEvents } from './events';
 export type { Metrics } from './metrics';
-
-/** One async function per invoke channel; each throws AppError for expected failures. */
-export type Handlers = { [C in InvokeChannel]: (req: ParsedReq<C>) => Promise<Res<C>> };
-
-/** What the OS tells the shell, forwarded so the connection can react (sleep, network). */
-export type SystemEvent = 'suspend' | 'resume' | 'online' | 'offline';
 
 export interface Core {
   readonly handlers: Handlers;
@@ -58,19 +48,6 @@ export interface Core {
   /** Ordered shutdown: outbox, socket, metrics, database last. Safe to call twice. */
   stop(): Promise<void>;
 }
-
-/** The context services are built from; one object so adding a service does not ripple. */
-export type CoreContext = Readonly<{
-  options: CoreOptions;
-  timing: Timing;
-  clock: Clock;
-  random: () => number;
-  secretStore: SecretStore;
-  log: Logger;
-  events: CoreEventBus;
-  db: DB;
-  metrics: Metrics;
-}>;
 
 export function createCore(options: CoreOptions): Core {
   fs.mkdirSync(options.dataDir, { recursive: true });

@@ -2,7 +2,6 @@ import type { Clock } from './clock';
 import type { DesktopPort } from './diagnostics';
 import type { ServerLink } from './link';
 import type { Logger } from './logging';
-import type { OutboxLimits } from './outbox/service';
 import type { SecretStore } from './secret-store';
 
 /** Every delay the engine uses, so tests can shrink them instead of waiting on real timers. */
@@ -69,6 +68,22 @@ export const DEFAULT_TIMING: Timing = {
   retryBudgetMs: 24 * 60 * 60 * 1000,
   holdAfterMs: 60 * 60 * 1000,
   syncTimeoutMs: 15_000,
+};
+
+export type OutboxLimits = Readonly<{
+  maxMessages: number;
+  maxBytes: number;
+  /** Used until a server handshake says otherwise. */
+  defaultMaxMessageBytes: number;
+  /** Sends in flight per conversation when the server numbers them (client_seq). */
+  pipelineWindow: number;
+}>;
+
+export const DEFAULT_OUTBOX_LIMITS: OutboxLimits = {
+  maxMessages: 10_000,
+  maxBytes: 50 * 1024 * 1024,
+  defaultMaxMessageBytes: 64 * 1024,
+  pipelineWindow: 256,
 };
 
 export type AppInfo = Readonly<{

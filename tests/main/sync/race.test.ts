@@ -15,8 +15,8 @@ import { systemClock } from '../../../src/main/core/clock';
 import { CoreEventBus } from '../../../src/main/core/events';
 import type { LinkResponse, ServerCapabilities, ServerLink } from '../../../src/main/core/link';
 import { createMemoryLogger, type LogRecord } from '../../../src/main/core/logging';
-import { createDeliveryService, DEFAULT_OUTBOX_LIMITS, type DeliveryService } from '../../../src/main/core/outbox/service';
-import { DEFAULT_TIMING } from '../../../src/main/core/options';
+import { createDeliveryService, type DeliveryService } from '../../../src/main/core/outbox/service';
+import { DEFAULT_OUTBOX_LIMITS, DEFAULT_TIMING } from '../../../src/main/core/options';
 import { openDatabase, type DB } from '../../../src/main/core/store/database';
 import { Metrics } from '../../../src/main/core/metrics';
 

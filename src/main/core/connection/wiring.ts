@@ -2,7 +2,7 @@ import type { AppNotification } from '../../../shared/contract';
 import { ERROR_INFO, type ErrorCode } from '../../../shared/errors';
 import { AuthService } from '../auth';
 import { newErrorId } from '../errors';
-import type { CoreContext, Handlers, SystemEvent } from '../index';
+import type { CoreContext, Handlers, SystemEvent } from '../context';
 import { ConnectionService } from './service';
 
 type ConnectionHandlers = Pick<

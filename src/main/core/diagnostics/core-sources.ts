@@ -1,6 +1,6 @@
 import type { InvokeChannel, ParsedReq, Res } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
-import type { CoreContext } from '../index';
+import type { CoreContext } from '../context';
 import { createDiagnosticsService, type DiagnosticsService } from './service';
 import { summarizeOutbox, type DiagnosticsRegistry } from './sources';
 

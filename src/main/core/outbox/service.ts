@@ -47,23 +47,8 @@ import {
 import { toStorageError } from '../store/sqlite-errors';
 import { WriteQueue } from '../store/write-queue';
 import { Reconciler } from '../sync/reconciler';
+import type { OutboxLimits } from '../options';
 import { DeliveryEngine, type DeliveryTiming } from './engine';
-
-export type OutboxLimits = Readonly<{
-  maxMessages: number;
-  maxBytes: number;
-  /** Used until a server handshake says otherwise. */
-  defaultMaxMessageBytes: number;
-  /** Sends in flight per conversation when the server numbers them (client_seq). */
-  pipelineWindow: number;
-}>;
-
-export const DEFAULT_OUTBOX_LIMITS: OutboxLimits = {
-  maxMessages: 10_000,
-  maxBytes: 50 * 1024 * 1024,
-  defaultMaxMessageBytes: 64 * 1024,
-  pipelineWindow: 256,
-};
 
 /** Room the `send` frame's own fields take around the text, inside the server's frame limit. */
 export const FRAME_ENVELOPE_BYTES = 1024;
