@@ -32,6 +32,14 @@ describe('createCore', () => {
     await cleanup();
   });
 
+  it('gives the shell only what it uses: handlers, events, log, start, stop, system events, the pending count', async () => {
+    const dataDir = makeTempDir();
+    const core = createCore({ dataDir, serverUrl: 'http://127.0.0.1:9', metricsPort: 'off' });
+    expect(Object.keys(core).sort()).toEqual(['events', 'getPendingCount', 'handlers', 'log', 'notifySystem', 'start', 'stop']);
+    await core.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
   it('writes renderer log lines to its log file under dataDir/logs', async () => {
     const dataDir = makeTempDir();
     const core = createCore({ dataDir, serverUrl: 'http://127.0.0.1:9', metricsPort: 'off' });

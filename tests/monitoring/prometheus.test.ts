@@ -9,7 +9,7 @@ import net from 'node:net';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Core } from '../../src/main/core';
+import type { TestCore } from '../../src/main/core/testing';
 import { makeTempDir, makeTestCore } from '../support/core';
 import { PROMETHEUS_CONFIG, RULES_DIR, alertRules, dashboardExpressions, readYaml, substituteGrafanaVariables } from './files';
 
@@ -63,7 +63,7 @@ type ApiAnswer<T> = { status: 'success' | 'error'; data: T; error?: string };
 type Vector = { resultType: string; result: Array<{ metric: Record<string, string>; value: [number, string] }> };
 
 describe('a real Prometheus scraping a running core', () => {
-  let core: Core;
+  let core: TestCore;
   let cleanupCore: () => Promise<void>;
   let prometheus: ChildProcess | null = null;
   let prometheusLog = '';

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { vi } from 'vitest';
-import { createCore, type Core, type CoreOptions, type Timing } from '../../src/main/core';
+import type { CoreOptions, Timing } from '../../src/main/core';
+import { createCoreForTests, type TestCore } from '../../src/main/core/testing';
 import { createMemoryLogger, type LogRecord } from '../../src/main/core/logging';
 import type { EventChannel, EventPayload } from '../../src/shared/contract';
 import { startServer, type ServerHandle, type ServerOptions } from '../../server/index';
@@ -31,7 +32,7 @@ export function losingLiveMessages(prefix: string): (frame: Readonly<Record<stri
 }
 
 export type DeliveryRig = {
-  core: Core;
+  core: TestCore;
   link: TestLink;
   dataDir: string;
   records: LogRecord[];
@@ -56,7 +57,7 @@ export async function makeDeliveryRig(
   });
   await link.signIn();
   const logger = createMemoryLogger();
-  const core = createCore({
+  const core = createCoreForTests({
     dataDir,
     serverUrl: server.url,
     logger,
@@ -103,7 +104,7 @@ export const E2E_TIMING: Partial<Timing> = {
 };
 
 export type RealCoreRig = {
-  core: Core;
+  core: TestCore;
   server: ServerHandle;
   proxy: FaultProxy;
   records: LogRecord[];
@@ -125,7 +126,7 @@ export async function makeRealCoreRig(
   const proxy = await startFaultProxy(server.port);
   const dataDir = makeTempDir('nova-e2e-');
   const logger = createMemoryLogger();
-  const core = createCore({
+  const core = createCoreForTests({
     dataDir,
     serverUrl: proxy.url,
     logger,
@@ -167,7 +168,7 @@ type RecordedEvent = { channel: EventChannel; payload: unknown };
 
 /** Records what the core emits on the given channels, in order, from before it starts. */
 function recordEvents(
-  core: Core,
+  core: TestCore,
   channels: readonly EventChannel[],
 ): { events: RecordedEvent[]; eventsOf: <E extends EventChannel>(channel: E) => EventPayload<E>[] } {
   const events: RecordedEvent[] = [];

@@ -113,8 +113,6 @@ export type CoreOptions = Readonly<{
   appInfo?: AppInfo;
   /** Save dialog, reveal file, open folder: the shell's part of diagnostics. */
   desktop?: DesktopPort;
-  /** Prometheus text for the diagnostics bundle; `core.diagnostics.registerSource('metrics', …)` does the same. */
-  metricsSnapshot?: () => Promise<string>;
   /** Outbox caps (messages, bytes, message size before a handshake, pipeline depth). */
   outboxLimits?: Partial<OutboxLimits>;
   /**

@@ -1,7 +1,7 @@
 import { startServer, type ServerHandle, type ServerOptions } from '../../../server/index';
 import { DEMO_PASSWORD } from '../../../server/seed';
 import type { ConnectionState, ConnectionTransition, Unsubscribe } from '../../../src/shared/contract';
-import type { Core } from '../../../src/main/core';
+import type { TestCore } from '../../../src/main/core/testing';
 import { DEFAULT_TIMING, type Timing } from '../../../src/main/core/options';
 import { AuthService } from '../../../src/main/core/auth';
 import { systemClock } from '../../../src/main/core/clock';
@@ -109,7 +109,7 @@ export function recordTransitions(link: Readonly<{ onDidTransition: (listener: (
 export type Rig = Readonly<{
   server: ServerHandle;
   proxy: FaultProxy;
-  core: Core;
+  core: TestCore;
   secrets: MemorySecretStore;
   /** The core's log lines so far. */
   records: LogRecord[];

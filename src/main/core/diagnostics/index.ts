@@ -7,13 +7,7 @@ export {
   readStoredSettings,
   type CollectOptions,
 } from './collect';
-export {
-  EXPECTED_SOURCES,
-  summarizeOutbox,
-  type DiagnosticsRegistry,
-  type DiagnosticsSource,
-  type OutboxSummary,
-} from './sources';
+export { EXPECTED_SOURCES, type DiagnosticsRegistry, type DiagnosticsSource } from './sources';
 export {
   createDiagnosticsService,
   NOTIFICATION_HISTORY,
@@ -21,4 +15,4 @@ export {
   type DesktopPort,
   type DiagnosticsService,
 } from './service';
-export { createCoreDiagnostics, registerCoreSources } from './core-sources';
+export { createCoreDiagnostics } from './core-sources';

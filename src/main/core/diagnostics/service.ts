@@ -42,8 +42,6 @@ export interface DiagnosticsService extends DiagnosticsRegistry {
   collect(): Promise<DiagnosticsPreview>;
   save(bundleId: string): Promise<{ savedPath: string | null }>;
   showLogsFolder(): Promise<null>;
-  /** Bundles into `outPath` now, sharing nothing with the UI's build (for scripts and tests). */
-  collectTo(outPath: string): Promise<BundleResult>;
   recentNotifications(): readonly AppNotification[];
   dispose(): void;
 }
@@ -163,7 +161,6 @@ export function createDiagnosticsService(options: DiagnosticsServiceOptions): Di
       await requireDesktop().openFolder(options.logsDir);
       return null;
     },
-    collectTo: (outPath) => run(outPath, newBundleId()),
     recentNotifications: () => [...notifications],
     dispose: stopListening,
   };

@@ -1,0 +1,206 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { EVENT_CHANNELS } from '../../shared/contract';
+import { ERROR_INFO } from '../../shared/errors';
+import { newErrorId } from './errors';
+import { systemClock } from './clock';
+import type { ConnectionService } from './connection';
+import { createConnectionStack } from './connection/wiring';
+import { CoreEventBus, type CoreEvents } from './events';
+import { createCoreDiagnostics, type DiagnosticsService } from './diagnostics';
+import { createFileLogger, createRendererLogWriter, type Logger } from './logging';
+import { Metrics, MetricsServer, instrumentHandlers, instrumentLogger, resolveMetricsPort } from './metrics';
+import { createNotificationReplay } from './notifications';
+import { DEFAULT_OUTBOX_LIMITS, DEFAULT_TIMING, type CoreOptions, type Timing } from './options';
+import { MemorySecretStore } from './secret-store';
+import { openStore } from './store/open';
+import { createDeliveryService, type DeliveryService } from './outbox/service';
+import type { CoreContext, Handlers, SystemEvent } from './context';
+
+/** What the shell needs of the core, and nothing more. */
+export interface Core {
+  readonly handlers: Handlers;
+  readonly events: CoreEvents;
+  readonly log: Logger;
+  start(): Promise<void>;
+  notifySystem(event: SystemEvent): void;
+  /** Messages not yet acknowledged by the server; the quit guard asks before leaving them. */
+  getPendingCount(): number;
+  /** Ordered shutdown: outbox, socket, metrics, database last. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** The services behind the facade, for the test entry (`testing.ts`) only. */
+export type CoreInternals = Readonly<{
+  context: CoreContext;
+  connection: ConnectionService;
+  delivery: DeliveryService;
+  diagnostics: DiagnosticsService;
+  /** The port `/metrics` listens on, or null when it is off or not started. */
+  metricsPort(): number | null;
+}>;
+
+/**
+ * The composition root: builds every service in dependency order and wires them. `index.ts`
+ * hands the app the `Core` facade; `testing.ts` hands tests the internals as well.
+ */
+export function composeCore(options: CoreOptions): { core: Core; internals: CoreInternals } {
+  fs.mkdirSync(options.dataDir, { recursive: true });
+  const logsDir = path.join(options.dataDir, 'logs');
+  const clock = options.clock ?? systemClock;
+  const metrics = new Metrics({ clock, ...(options.appInfo ? { appInfo: options.appInfo } : {}) });
+  const metricsPort = resolveMetricsPort(options.metricsPort, process.env['NOVA_METRICS_PORT']);
+  const log = instrumentLogger(
+    options.logger ?? createFileLogger({ dir: logsDir, console: options.logToConsole ?? false }),
+    metrics,
+  );
+  const timing: Timing = { ...DEFAULT_TIMING, ...options.timing };
+  const events = new CoreEventBus({ batchMs: timing.eventBatchMs });
+  const store = openStore(path.join(options.dataDir, 'nova.db'), {
+    ...(options.sqliteNativeBinding ? { nativeBinding: options.sqliteNativeBinding } : {}),
+    now: () => clock.now(),
+  });
+  const db = store.db;
+  if (store.movedAsideTo !== null) log.error(`store: database was damaged; moved to ${path.basename(store.movedAsideTo)}`);
+  const context: CoreContext = {
+    options,
+    timing,
+    clock,
+    random: options.random ?? Math.random,
+    secretStore: options.secretStore ?? new MemorySecretStore(),
+    log,
+    events,
+    db,
+    metrics,
+  };
+  const metricsServer =
+    metricsPort === 'off' ? null : new MetricsServer({ metrics, log: log.scope('metrics'), port: metricsPort });
+
+  const rendererLog = createRendererLogWriter(log.scope('renderer'), () => context.clock.now());
+  const diagnostics = createCoreDiagnostics(context, logsDir);
+  const replay = createNotificationReplay(() => diagnostics.recentNotifications());
+  // Auth and the connection; the connection service is the ServerLink delivery talks to.
+  const connectionStack = createConnectionStack(context);
+  const link: ConnectionService = connectionStack.connection;
+
+  const delivery = createDeliveryService({
+    db,
+    // Tests may hand delivery a link of their own; the app always uses the connection.
+    link: options.link ?? link,
+    clock,
+    random: context.random,
+    timing,
+    limits: { ...DEFAULT_OUTBOX_LIMITS, ...options.outboxLimits },
+    log: log.scope('delivery'),
+    events,
+    metrics,
+  });
+  link.setPendingCountProvider(() => delivery.pendingCountForCurrentUser());
+  diagnostics.registerSource('connection-history', () =>
+    Promise.resolve({ snapshot: link.snapshot(), history: link.history() }),
+  );
+  // Every user's rows, counted in the store: the same summary signed in or out.
+  diagnostics.registerSource('outbox-summary', () => Promise.resolve(delivery.summary()));
+  // The banner says how many messages wait, so an outbox change refreshes the snapshot too.
+  events.on('outbox:changed', () => link.pendingCountChanged());
+  wireCoreMetrics(context);
+
+  const handlers: Handlers = instrumentHandlers({
+    ...connectionStack.handlers,
+    'conversations:list': delivery.handlers['conversations:list'],
+    'messages:list': delivery.handlers['messages:list'],
+    'messages:send': delivery.handlers['messages:send'],
+    'messages:markRead': delivery.handlers['messages:markRead'],
+    'outbox:list': delivery.handlers['outbox:list'],
+    'outbox:retry': delivery.handlers['outbox:retry'],
+    'outbox:discard': delivery.handlers['outbox:discard'],
+    'outbox:confirm': delivery.handlers['outbox:confirm'],
+    'diagnostics:collect': () => diagnostics.collect(),
+    'diagnostics:save': (req) => diagnostics.save(req.bundleId),
+    'diagnostics:showLogsFolder': () => diagnostics.showLogsFolder(),
+    'notifications:list': () => Promise.resolve(replay.list()),
+    'notifications:dismiss': (req) => {
+      replay.dismiss(req.id);
+      return Promise.resolve(null);
+    },
+    'log:write': (req) => {
+      rendererLog.write(req);
+      return Promise.resolve(null);
+    },
+  } satisfies Handlers, metrics);
+
+  let state: 'idle' | 'started' | 'stopped' = 'idle';
+  let stopping: Promise<void> | null = null;
+
+  const core: Core = {
+    handlers,
+    events,
+    log,
+    async start() {
+      if (state !== 'idle') return;
+      state = 'started';
+      metrics.coreStarted();
+      // The endpoint is for monitoring only: a busy port must not keep anyone from messaging.
+      await metricsServer
+        ?.start()
+        .catch((error: unknown) => log.warn(`metrics: endpoint not started on port ${metricsPort}`, error));
+      delivery.start();
+      if (store.movedAsideTo !== null) {
+        const id = newErrorId();
+        log.error(`store: DB_CORRUPT [${id}]`);
+        events.emit('notification', {
+          id,
+          code: 'DB_CORRUPT',
+          message: ERROR_INFO.DB_CORRUPT.message,
+          severity: 'critical',
+          sticky: true,
+          at: clock.now(),
+          actions: ['details'],
+          messageKey: null,
+        });
+      }
+      log.info(`core: started (server ${options.serverUrl})`);
+      await connectionStack.start();
+    },
+    notifySystem(event) {
+      metrics.systemEvent(event);
+      log.info(`system: ${event}`);
+      if (state === 'started') connectionStack.notifySystem(event);
+    },
+    getPendingCount() {
+      return delivery.pendingCount();
+    },
+    stop() {
+      stopping ??= (async () => {
+        state = 'stopped';
+        delivery.stop();
+        connectionStack.stop();
+        events.flush();
+        rendererLog.flush();
+        diagnostics.dispose();
+        await metricsServer?.stop();
+        events.clear();
+        // The database closes last: everything above may still write to it while stopping.
+        db.close();
+        log.info('core: stopped');
+      })();
+      return stopping;
+    },
+  };
+  return {
+    core,
+    internals: { context, connection: link, delivery, diagnostics, metricsPort: () => metricsServer?.port ?? null },
+  };
+}
+
+/** Core paths that move metrics by themselves: events towards the window, database size. */
+function wireCoreMetrics({ events, metrics, db }: CoreContext): void {
+  metrics.observeDatabaseSize(() => {
+    if (!db.open) return null;
+    const pageSize = db.pragma('page_size', { simple: true });
+    const pageCount = db.pragma('page_count', { simple: true });
+    return typeof pageSize === 'number' && typeof pageCount === 'number' ? pageSize * pageCount : null;
+  });
+  for (const channel of EVENT_CHANNELS) events.on(channel, () => metrics.coreEvent(channel));
+  events.on('notification', (notification) => metrics.notificationShown(notification.code, notification.severity));
+}
