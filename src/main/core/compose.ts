@@ -1,8 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { EVENT_CHANNELS } from '../../shared/contract';
-import { ERROR_INFO } from '../../shared/errors';
-import { newErrorId } from './errors';
 import { systemClock } from './clock';
 import type { ConnectionService } from './connection';
 import { createConnectionStack } from './connection/wiring';
@@ -10,7 +8,7 @@ import { CoreEventBus, type CoreEvents } from './events';
 import { createCoreDiagnostics, type DiagnosticsService } from './diagnostics';
 import { createFileLogger, createRendererLogWriter, type Logger } from './logging';
 import { Metrics, MetricsServer, instrumentHandlers, instrumentLogger, resolveMetricsPort } from './metrics';
-import { createNotificationReplay } from './notifications';
+import { NotificationCenter } from './notifications';
 import { DEFAULT_OUTBOX_LIMITS, DEFAULT_TIMING, type CoreOptions, type Timing } from './options';
 import { MemorySecretStore } from './secret-store';
 import { openStore } from './store/open';
@@ -72,13 +70,14 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
     events,
     db,
     metrics,
+    notifications: new NotificationCenter({ events, clock, log: log.scope('notifications'), metrics }),
   };
+  const { notifications } = context;
   const metricsServer =
     metricsPort === 'off' ? null : new MetricsServer({ metrics, log: log.scope('metrics'), port: metricsPort });
 
   const rendererLog = createRendererLogWriter(log.scope('renderer'), () => context.clock.now());
   const diagnostics = createCoreDiagnostics(context, logsDir);
-  const replay = createNotificationReplay(() => diagnostics.recentNotifications());
   // Auth and the connection; the connection service is the ServerLink delivery talks to.
   const connectionStack = createConnectionStack(context);
   const link: ConnectionService = connectionStack.connection;
@@ -94,6 +93,7 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
     log: log.scope('delivery'),
     events,
     metrics,
+    notifications,
   });
   link.setPendingCountProvider(() => delivery.pendingCountForCurrentUser());
   diagnostics.registerSource('connection-history', () =>
@@ -118,9 +118,9 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
     'diagnostics:collect': () => diagnostics.collect(),
     'diagnostics:save': (req) => diagnostics.save(req.bundleId),
     'diagnostics:showLogsFolder': () => diagnostics.showLogsFolder(),
-    'notifications:list': () => Promise.resolve(replay.list()),
+    'notifications:list': () => Promise.resolve(notifications.list()),
     'notifications:dismiss': (req) => {
-      replay.dismiss(req.id);
+      notifications.dismiss(req.id);
       return Promise.resolve(null);
     },
     'log:write': (req) => {
@@ -145,20 +145,8 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
         ?.start()
         .catch((error: unknown) => log.warn(`metrics: endpoint not started on port ${metricsPort}`, error));
       delivery.start();
-      if (store.movedAsideTo !== null) {
-        const id = newErrorId();
-        log.error(`store: DB_CORRUPT [${id}]`);
-        events.emit('notification', {
-          id,
-          code: 'DB_CORRUPT',
-          message: ERROR_INFO.DB_CORRUPT.message,
-          severity: 'critical',
-          sticky: true,
-          at: clock.now(),
-          actions: ['details'],
-          messageKey: null,
-        });
-      }
+      // Raised at start, before the window listens: the window asks for it with notifications:list.
+      if (store.movedAsideTo !== null) notifications.raise('DB_CORRUPT', 'store');
       log.info(`core: started (server ${options.serverUrl})`);
       await connectionStack.start();
     },
@@ -177,7 +165,6 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
         connectionStack.stop();
         events.flush();
         rendererLog.flush();
-        diagnostics.dispose();
         await metricsServer?.stop();
         events.clear();
         // The database closes last: everything above may still write to it while stopping.
@@ -202,5 +189,4 @@ function wireCoreMetrics({ events, metrics, db }: CoreContext): void {
     return typeof pageSize === 'number' && typeof pageCount === 'number' ? pageSize * pageCount : null;
   });
   for (const channel of EVENT_CHANNELS) events.on(channel, () => metrics.coreEvent(channel));
-  events.on('notification', (notification) => metrics.notificationShown(notification.code, notification.severity));
 }

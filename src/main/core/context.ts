@@ -7,6 +7,7 @@ import type { Clock } from './clock';
 import type { CoreEventBus } from './events';
 import type { Logger } from './logging';
 import type { Metrics } from './metrics';
+import type { NotificationCenter } from './notifications';
 import type { CoreOptions, Timing } from './options';
 import type { SecretStore } from './secret-store';
 import type { DB } from './store/database';
@@ -28,4 +29,5 @@ export type CoreContext = Readonly<{
   events: CoreEventBus;
   db: DB;
   metrics: Metrics;
+  notifications: NotificationCenter;
 }>;

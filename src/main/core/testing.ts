@@ -8,6 +8,7 @@ import { composeCore, type Core } from './compose';
 import type { DiagnosticsRegistry } from './diagnostics';
 import type { CoreEventBus } from './events';
 import type { Metrics } from './metrics';
+import type { NotificationCenter } from './notifications';
 import type { CoreOptions } from './options';
 import type { DeliveryService } from './outbox/service';
 import type { DB } from './store/database';
@@ -22,6 +23,7 @@ export type TestCore = Core &
     delivery: DeliveryService;
     diagnostics: DiagnosticsRegistry;
     metrics: Metrics;
+    notifications: NotificationCenter;
     /** The Prometheus text exposition, as the diagnostics bundle gets it. */
     metricsSnapshot(): Promise<string>;
     /** The port `/metrics` listens on, or null when it is off or not started. */
@@ -40,6 +42,7 @@ export function createCoreForTests(options: CoreOptions): TestCore {
     delivery: internals.delivery,
     diagnostics: internals.diagnostics,
     metrics: context.metrics,
+    notifications: context.notifications,
     metricsSnapshot: () => context.metrics.snapshot(),
     metricsPort: internals.metricsPort,
   };

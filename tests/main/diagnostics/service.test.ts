@@ -4,8 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCoreForTests, type TestCore } from '../../../src/main/core/testing';
 import type { DesktopPort } from '../../../src/main/core/diagnostics';
-import { NOTIFICATION_HISTORY } from '../../../src/main/core/diagnostics';
-import type { CoreEventBus } from '../../../src/main/core/events';
+import { NOTIFICATION_HISTORY } from '../../../src/main/core/notifications';
 import type { AppNotification, EventPayload } from '../../../src/shared/contract';
 import { enqueueMessage } from '../../../src/main/core/store/outbox';
 import { makeTempDir } from '../../support/core';
@@ -36,7 +35,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
-function startCore(): { core: TestCore; dataDir: string; desktop: RecordingDesktop; bus: CoreEventBus } {
+function startCore(): { core: TestCore; dataDir: string; desktop: RecordingDesktop } {
   const dataDir = makeTempDir('nova-diag-core-');
   const desktop = new RecordingDesktop();
   // The real file logger; the server address has nothing listening: offline and signed out.
@@ -45,12 +44,7 @@ function startCore(): { core: TestCore; dataDir: string; desktop: RecordingDeskt
     await core.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
-  return { core, dataDir, desktop, bus: core.events };
-}
-
-function notification(index: number): AppNotification {
-  const id = `E-${index.toString(16).toUpperCase().padStart(8, '0')}`;
-  return { id, code: 'TIMEOUT', message: 'The server took too long to answer.', severity: 'warning', sticky: false, at: index, actions: [], messageKey: null };
+  return { core, dataDir, desktop };
 }
 
 describe('diagnostics service in the core', () => {
@@ -99,15 +93,15 @@ describe('diagnostics service in the core', () => {
   });
 
   it('keeps the last 100 notifications with their error ids', async () => {
-    const { core, bus } = startCore();
-    for (let index = 1; index <= NOTIFICATION_HISTORY + 20; index += 1) bus.emit('notification', notification(index));
+    const { core } = startCore();
+    const raised: string[] = [];
+    for (let index = 1; index <= NOTIFICATION_HISTORY + 20; index += 1) raised.push(core.notifications.raise('TIMEOUT', 'request').id);
     const preview = await core.handlers['diagnostics:collect']({});
     const zipPath = path.join(core.dataDir, 'diagnostics', `${preview.bundleId}.zip`);
     const entry = (await readZip(zipPath)).find((e) => e.name === 'notifications.json');
     const ids = (JSON.parse(entry?.data.toString('utf8') ?? '') as { recent: AppNotification[] }).recent.map((n) => n.id);
     expect(ids).toHaveLength(NOTIFICATION_HISTORY);
-    expect(ids[0]).toBe(notification(21).id);
-    expect(ids.at(-1)).toBe(notification(120).id);
+    expect(ids).toEqual(raised.slice(20));
   });
 
   it('registers a source in one line; a failing source becomes a note, not a failed bundle', async () => {

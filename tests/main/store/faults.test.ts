@@ -15,6 +15,7 @@ import { makeTempDir } from '../../support/core';
 import { ALICE, PASSWORD, startDemoServer } from '../../support/delivery';
 import { TestLink } from '../../support/link';
 import { Metrics } from '../../../src/main/core/metrics';
+import { NotificationCenter } from '../../../src/main/core/notifications';
 
 let server: ServerHandle | null = null;
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -36,6 +37,9 @@ describe('store faults', () => {
     const link = await signedInLink();
     const dir = makeTempDir();
     const db: DB = openDatabase(path.join(dir, 'nova.db'));
+    const log = createMemoryLogger();
+    const events = new CoreEventBus();
+    const metrics = new Metrics({ defaultMetrics: false });
     const service = createDeliveryService({
       db,
       link,
@@ -43,9 +47,10 @@ describe('store faults', () => {
       random: Math.random,
       timing: DEFAULT_TIMING,
       limits: DEFAULT_OUTBOX_LIMITS,
-      log: createMemoryLogger(),
-      events: new CoreEventBus(),
-      metrics: new Metrics({ defaultMetrics: false }),
+      log,
+      events,
+      metrics,
+      notifications: new NotificationCenter({ events, clock: systemClock, log, metrics }),
     });
     service.start();
     cleanups.push(() => {

@@ -19,6 +19,7 @@ import { createDeliveryService, type DeliveryService } from '../../../src/main/c
 import { DEFAULT_OUTBOX_LIMITS, DEFAULT_TIMING } from '../../../src/main/core/options';
 import { openDatabase, type DB } from '../../../src/main/core/store/database';
 import { Metrics } from '../../../src/main/core/metrics';
+import { NotificationCenter } from '../../../src/main/core/notifications';
 
 type Frame = Readonly<Record<string, unknown>>;
 
@@ -117,6 +118,8 @@ afterEach(() => {
 function makeDelivery(link: ScriptedLink): { db: DB; delivery: DeliveryService; records: LogRecord[] } {
   const db = openDatabase(':memory:');
   const log = createMemoryLogger();
+  const events = new CoreEventBus();
+  const metrics = new Metrics({ defaultMetrics: false });
   const delivery = createDeliveryService({
     db,
     link,
@@ -126,8 +129,9 @@ function makeDelivery(link: ScriptedLink): { db: DB; delivery: DeliveryService; 
     timing: { ...DEFAULT_TIMING, eventBatchMs: 1, ackTimeoutMs: 60_000, syncTimeoutMs: 60_000 },
     limits: DEFAULT_OUTBOX_LIMITS,
     log,
-    events: new CoreEventBus(),
-    metrics: new Metrics({ defaultMetrics: false }),
+    events,
+    metrics,
+    notifications: new NotificationCenter({ events, clock: systemClock, log, metrics }),
   });
   cleanups.push(() => {
     delivery.stop();

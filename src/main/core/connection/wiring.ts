@@ -1,7 +1,4 @@
-import type { AppNotification } from '../../../shared/contract';
-import { ERROR_INFO, type ErrorCode } from '../../../shared/errors';
 import { AuthService } from '../auth';
-import { newErrorId } from '../errors';
 import type { CoreContext, Handlers, SystemEvent } from '../context';
 import { ConnectionService } from './service';
 
@@ -22,7 +19,7 @@ export type ConnectionStack = Readonly<{
 
 /** Auth and connection, wired to the core's events and handlers (createCore calls this once). */
 export function createConnectionStack(context: CoreContext): ConnectionStack {
-  const { options, timing, clock, events, log, metrics } = context;
+  const { options, timing, clock, events, log, metrics, notifications } = context;
   const auth = new AuthService({
     serverUrl: options.serverUrl,
     isDemoServer: options.isDemoServer ?? false,
@@ -48,22 +45,6 @@ export function createConnectionStack(context: CoreContext): ConnectionStack {
     metrics,
   });
 
-  const notify = (code: ErrorCode, actions: AppNotification['actions']): void => {
-    const info = ERROR_INFO[code];
-    const id = newErrorId();
-    log.warn(`notification: ${code} [${id}]`);
-    events.emit('notification', {
-      id,
-      code,
-      message: info.message,
-      severity: info.severity,
-      sticky: info.sticky,
-      at: clock.now(),
-      actions,
-      messageKey: null,
-    });
-  };
-
   let isStarted = false;
   auth.onDidChange((cause) => {
     events.emit('auth:changed', auth.status());
@@ -72,11 +53,11 @@ export function createConnectionStack(context: CoreContext): ConnectionStack {
     if (cause === 'revoked') {
       // The outbox is not touched: its rows wait for the next sign-in.
       connection.close('signed out: session revoked');
-      notify('TOKEN_REVOKED', ['sign_in']);
+      notifications.raise('TOKEN_REVOKED', 'session');
     }
   });
   connection.onDidChange((snapshot) => events.emit('connection:changed', snapshot));
-  connection.onDidNotice((notice) => notify(notice.code, notice.code === 'UPDATE_REQUIRED' ? [] : ['retry_connection']));
+  connection.onDidNotice((notice) => notifications.raise(notice.code, 'connection'));
 
   const handlers: ConnectionHandlers = {
     'auth:login': (req) => auth.login(req.email, req.password),

@@ -24,6 +24,7 @@ export function createCoreDiagnostics(context: CoreContext, logsDir: string): Di
     dataDir: options.dataDir,
     logsDir,
     events: context.events,
+    recentNotifications: () => context.notifications.recent(),
     clock: context.clock,
     log: context.log,
     metrics: context.metrics,

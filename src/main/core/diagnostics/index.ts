@@ -10,7 +10,6 @@ export {
 export { EXPECTED_SOURCES, type DiagnosticsRegistry, type DiagnosticsSource } from './sources';
 export {
   createDiagnosticsService,
-  NOTIFICATION_HISTORY,
   toPreview,
   type DesktopPort,
   type DiagnosticsService,

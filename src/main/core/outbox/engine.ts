@@ -58,7 +58,7 @@ export interface DeliverySink {
   messageChanged(ownerId: string, key: string, conversationId: string): void;
   /** The server confirmed delivery of a queued message (ack, REST 200, or its echo). */
   delivered(ownerId: string, conversationId: string, seq: number): void;
-  notify(code: ErrorCode, options: Readonly<{ messageKey?: string; detail?: string; retryAfterMs?: number }>): void;
+  notify(code: ErrorCode, options: Readonly<{ messageKey?: string; retryAfterMs?: number }>): void;
 }
 
 type Sent = {
@@ -586,7 +586,7 @@ export class DeliveryEngine {
         const message = detail ? `${describeError(verdict.code)} (${detail})` : describeError(verdict.code);
         this.record(row, 'failed', now, null, transport, 'failed', { code: verdict.code, message, id: errorId }, true);
         this.o.log.warn(`outbox: message failed with ${verdict.code} [${errorId}]`);
-        this.o.sink.notify(verdict.code, { messageKey: row.key, detail });
+        this.o.sink.notify(verdict.code, { messageKey: row.key });
         lane.inflight.splice(index, 1);
         if (sent.clientSeq !== null) {
           // The server did not use this number: the sends behind it are renumbered from it.

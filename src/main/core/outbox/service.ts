@@ -13,11 +13,11 @@ import type {
 } from '../../../shared/contract';
 import { AppError, ERROR_CODES, describeError, type ErrorCode } from '../../../shared/errors';
 import type { Clock, TimerHandle } from '../clock';
-import { newErrorId } from '../errors';
 import type { CoreEventBus } from '../events';
 import type { ServerCapabilities, ServerLink } from '../link';
 import type { Logger } from '../logging';
 import type { Metrics } from '../metrics';
+import type { NotificationCenter } from '../notifications';
 import { getSetting, setSetting, type DB } from '../store/database';
 import {
   conversationOverview,
@@ -99,6 +99,7 @@ export type DeliveryServiceOptions = Readonly<{
   log: Logger;
   events: CoreEventBus;
   metrics: Metrics;
+  notifications: NotificationCenter;
   onStorageError?: (error: unknown) => void;
 }>;
 
@@ -151,7 +152,7 @@ export function createDeliveryService(o: DeliveryServiceOptions): DeliveryServic
   // ---- Change events, coalesced per eventBatchMs --------------------------------------------
   const changedKeys = new Map<string, { ownerId: string; conversationId: string }>();
   const changedConversations = new Map<string, string>();
-  const notifications = new Map<ErrorCode, { count: number; messageKey: string | null; detail?: string; retryAfterMs?: number }>();
+  const notifications = o.notifications.batch();
   let flushTimer: TimerHandle | null = null;
   let stopped = false;
 
@@ -166,20 +167,8 @@ export function createDeliveryService(o: DeliveryServiceOptions): DeliveryServic
     scheduleFlush();
   }
 
-  function notify(code: ErrorCode, options: Readonly<{ messageKey?: string; detail?: string; retryAfterMs?: number }>): void {
-    const entry = notifications.get(code);
-    if (entry) {
-      entry.count += 1;
-      entry.messageKey = null;
-      if (options.retryAfterMs !== undefined) entry.retryAfterMs = options.retryAfterMs;
-    } else {
-      notifications.set(code, {
-        count: 1,
-        messageKey: options.messageKey ?? null,
-        ...(options.detail !== undefined ? { detail: options.detail } : {}),
-        ...(options.retryAfterMs !== undefined ? { retryAfterMs: options.retryAfterMs } : {}),
-      });
-    }
+  function notify(code: ErrorCode, options: Readonly<{ messageKey?: string; retryAfterMs?: number }>): void {
+    notifications.add(code, 'message', options);
     scheduleFlush();
   }
 
@@ -222,25 +211,7 @@ export function createDeliveryService(o: DeliveryServiceOptions): DeliveryServic
     if (messages.length > 0) o.events.emit('messages:changed', { messages });
     if (items.length > 0) o.events.emit('outbox:changed', { items });
     if (conversations.length > 0) o.events.emit('conversations:changed', { conversations });
-    for (const [code, entry] of notifications) {
-      const id = newErrorId();
-      const base = describeError(code, entry.retryAfterMs);
-      const message = entry.count > 1 ? `${base} (${entry.count} messages)` : base;
-      log.info(`notify: ${code} [${id}] x${entry.count}`);
-      const actions: ('retry' | 'discard' | 'details')[] =
-        code === 'RATE_LIMITED' ? [] : code === 'MESSAGES_HELD' ? ['details'] : ['retry', 'discard'];
-      o.events.emit('notification', {
-        id,
-        code,
-        message,
-        severity: code === 'RATE_LIMITED' ? 'warning' : code === 'MESSAGES_HELD' ? 'warning' : 'error',
-        sticky: code !== 'RATE_LIMITED',
-        at: clock.now(),
-        actions,
-        messageKey: entry.messageKey,
-      });
-    }
-    notifications.clear();
+    notifications.flush();
   }
 
   // ---- Views --------------------------------------------------------------------------------
