@@ -48,7 +48,13 @@ export async function serveRenderer(): Promise<{ url: string; close: () => Promi
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Chromium keeps a preconnected socket that never sends a request; close() alone would
+        // wait for the server's headersTimeout (60 s, the test's own timeout) to drop it.
+        server.closeAllConnections();
+      }),
   };
 }
 
