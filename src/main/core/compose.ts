@@ -1,10 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { EVENT_CHANNELS } from '../../shared/contract';
 import { systemClock } from './clock';
 import type { ConnectionService } from './connection';
 import { createConnectionStack } from './connection/wiring';
-import { CoreEventBus, type CoreEvents } from './events';
+import { ChangeWindow, CoreEventBus, type CoreEvents } from './events';
 import { createCoreDiagnostics, type DiagnosticsService } from './diagnostics';
 import { createFileLogger, createRendererLogWriter, type Logger } from './logging';
 import { Metrics, MetricsServer, instrumentHandlers, instrumentLogger, resolveMetricsPort } from './metrics';
@@ -12,8 +13,17 @@ import { NotificationCenter } from './notifications';
 import { DEFAULT_OUTBOX_LIMITS, DEFAULT_TIMING, type CoreOptions, type Timing } from './options';
 import { MemorySecretStore } from './secret-store';
 import { openStore } from './store/open';
-import { createDeliveryService, type DeliveryService } from './outbox/service';
 import type { CoreContext, Handlers, SystemEvent } from './context';
+import type { ServerLink } from './link';
+import { OutboxChanges } from './outbox/changes';
+import { OutboxCommands } from './outbox/commands';
+import { ConversationNames, Conversations } from './outbox/conversations';
+import { Delivery } from './outbox/delivery';
+import { DeliveryEngine } from './outbox/engine';
+import { ServerLimits } from './outbox/limits';
+import { getSetting, setSetting } from './store/database';
+import { WriteQueue } from './store/write-queue';
+import { Reconciler } from './sync/reconciler';
 
 /** What the shell needs of the core, and nothing more. */
 export interface Core {
@@ -32,7 +42,7 @@ export interface Core {
 export type CoreInternals = Readonly<{
   context: CoreContext;
   connection: ConnectionService;
-  delivery: DeliveryService;
+  delivery: Delivery;
   diagnostics: DiagnosticsService;
   /** The port `/metrics` listens on, or null when it is off or not started. */
   metricsPort(): number | null;
@@ -53,7 +63,7 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
     metrics,
   );
   const timing: Timing = { ...DEFAULT_TIMING, ...options.timing };
-  const events = new CoreEventBus({ batchMs: timing.eventBatchMs });
+  const events = new CoreEventBus();
   const store = openStore(path.join(options.dataDir, 'nova.db'), {
     ...(options.sqliteNativeBinding ? { nativeBinding: options.sqliteNativeBinding } : {}),
     now: () => clock.now(),
@@ -71,6 +81,7 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
     db,
     metrics,
     notifications: new NotificationCenter({ events, clock, log: log.scope('notifications'), metrics }),
+    changes: new ChangeWindow(clock, timing.eventBatchMs),
   };
   const { notifications } = context;
   const metricsServer =
@@ -82,39 +93,29 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
   const connectionStack = createConnectionStack(context);
   const link: ConnectionService = connectionStack.connection;
 
-  const delivery = createDeliveryService({
-    db,
-    // Tests may hand delivery a link of their own; the app always uses the connection.
-    link: options.link ?? link,
-    clock,
-    random: context.random,
-    timing,
-    limits: { ...DEFAULT_OUTBOX_LIMITS, ...options.outboxLimits },
-    log: log.scope('delivery'),
-    events,
-    metrics,
-    notifications,
-  });
-  link.setPendingCountProvider(() => delivery.pendingCountForCurrentUser());
+  // Tests may hand delivery a link of their own; the app always uses the connection.
+  const outbox = composeOutbox(context, options.link ?? link);
+  const { delivery, commands, conversations } = outbox;
+  link.setPendingCountProvider(() => commands.pendingCountForCurrentUser());
   diagnostics.registerSource('connection-history', () =>
     Promise.resolve({ snapshot: link.snapshot(), history: link.history() }),
   );
   // Every user's rows, counted in the store: the same summary signed in or out.
-  diagnostics.registerSource('outbox-summary', () => Promise.resolve(delivery.summary()));
+  diagnostics.registerSource('outbox-summary', () => Promise.resolve(commands.summary()));
   // The banner says how many messages wait, so an outbox change refreshes the snapshot too.
   events.on('outbox:changed', () => link.pendingCountChanged());
   wireCoreMetrics(context);
 
   const handlers: Handlers = instrumentHandlers({
     ...connectionStack.handlers,
-    'conversations:list': delivery.handlers['conversations:list'],
-    'messages:list': delivery.handlers['messages:list'],
-    'messages:send': delivery.handlers['messages:send'],
-    'messages:markRead': delivery.handlers['messages:markRead'],
-    'outbox:list': delivery.handlers['outbox:list'],
-    'outbox:retry': delivery.handlers['outbox:retry'],
-    'outbox:discard': delivery.handlers['outbox:discard'],
-    'outbox:confirm': delivery.handlers['outbox:confirm'],
+    'conversations:list': async () => conversations.list(),
+    'messages:list': async (req) => conversations.messages(req),
+    'messages:markRead': async (req) => conversations.markRead(req.conversationId),
+    'messages:send': async (req) => commands.send(req),
+    'outbox:list': async () => commands.list(),
+    'outbox:retry': async (req) => commands.retry(req.key),
+    'outbox:discard': async (req) => commands.discard(req.key),
+    'outbox:confirm': async (req) => commands.confirm(req.key, req.send),
     'diagnostics:collect': () => diagnostics.collect(),
     'diagnostics:save': (req) => diagnostics.save(req.bundleId),
     'diagnostics:showLogsFolder': () => diagnostics.showLogsFolder(),
@@ -156,14 +157,13 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
       if (state === 'started') connectionStack.notifySystem(event);
     },
     getPendingCount() {
-      return delivery.pendingCount();
+      return commands.pendingCount();
     },
     stop() {
       stopping ??= (async () => {
         state = 'stopped';
-        delivery.stop();
+        outbox.stop();
         connectionStack.stop();
-        events.flush();
         rendererLog.flush();
         await metricsServer?.stop();
         events.clear();
@@ -178,6 +178,93 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
     core,
     internals: { context, connection: link, delivery, diagnostics, metricsPort: () => metricsServer?.port ?? null },
   };
+}
+
+/**
+ * Delivery, built in dependency order: the write queue, the change batch, the reconciler and the
+ * engine (each tells the others through the batch), then what the window and the link call.
+ */
+function composeOutbox(context: CoreContext, link: ServerLink) {
+  const { db, clock, timing, log, metrics, options } = context;
+  const limits = { ...DEFAULT_OUTBOX_LIMITS, ...options.outboxLimits };
+  const writes = new WriteQueue(db, (error) => log.scope('delivery').error('store: batched write failed', error));
+  const names = new ConversationNames(db);
+  const changes: OutboxChanges = new OutboxChanges({
+    db,
+    writes,
+    link,
+    window: context.changes,
+    events: context.events,
+    metrics,
+    notifications: context.notifications,
+    names,
+    inFlight: { keys: () => engine.sendingKeys(), count: () => engine.sendingCount() },
+  });
+  const reconciler = new Reconciler({
+    db,
+    writes,
+    link,
+    clock,
+    log: log.scope('delivery').scope('sync'),
+    syncTimeoutMs: timing.syncTimeoutMs,
+    metrics,
+    sink: {
+      messageChanged: (ownerId, key, conversationId) => changes.messageChanged(ownerId, key, conversationId),
+      deliveredElsewhere: (_ownerId, conversationId, key) => engine.deliveredElsewhere(conversationId, key),
+    },
+  });
+  const engine: DeliveryEngine = new DeliveryEngine({
+    db,
+    writes,
+    link,
+    clock,
+    random: context.random,
+    timing,
+    pipelineWindow: limits.pipelineWindow,
+    deviceId: deviceId(context),
+    log: log.scope('delivery').scope('outbox'),
+    metrics,
+    sink: {
+      messageChanged: (ownerId, key, conversationId) => changes.messageChanged(ownerId, key, conversationId),
+      delivered: (ownerId, conversationId, seq) => reconciler.recordOwnDelivery(ownerId, conversationId, seq),
+      notify: (code, notifyOptions) => changes.notify(code, notifyOptions),
+    },
+  });
+  // Messages left from an earlier run count from the start, before anything changes.
+  changes.reportDepth();
+  const serverLimits = new ServerLimits(db, limits.defaultMaxMessageBytes);
+  const conversations = new Conversations({
+    db,
+    writes,
+    link,
+    log: log.scope('delivery'),
+    reconciler,
+    names,
+    sending: () => engine.sendingKeys(),
+    changes,
+  });
+  const commands = new OutboxCommands({ db, writes, link, clock, metrics, limits, serverLimits, engine, names, changes });
+  const delivery = new Delivery({ db, writes, link, log: log.scope('delivery'), engine, reconciler, conversations, changes, serverLimits });
+  return {
+    delivery,
+    commands,
+    conversations,
+    stop(): void {
+      delivery.stop();
+      engine.stop();
+      writes.close();
+      context.changes.dispose();
+    },
+  };
+}
+
+/** This installation's id, sent with pipelined sends so the server numbers each device apart. */
+function deviceId({ db }: CoreContext): string {
+  const existing = getSetting(db, 'device_id');
+  if (existing) return existing;
+  const id = randomUUID();
+  setSetting(db, 'device_id', id);
+  return id;
 }
 
 /** Core paths that move metrics by themselves: events towards the window, database size. */

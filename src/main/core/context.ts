@@ -4,7 +4,7 @@
  */
 import type { InvokeChannel, ParsedReq, Res } from '../../shared/contract';
 import type { Clock } from './clock';
-import type { CoreEventBus } from './events';
+import type { ChangeWindow, CoreEventBus } from './events';
 import type { Logger } from './logging';
 import type { Metrics } from './metrics';
 import type { NotificationCenter } from './notifications';
@@ -30,4 +30,6 @@ export type CoreContext = Readonly<{
   db: DB;
   metrics: Metrics;
   notifications: NotificationCenter;
+  /** The one coalescing window the renderer-facing change events go through. */
+  changes: ChangeWindow;
 }>;

@@ -10,7 +10,7 @@ import type { CoreEventBus } from './events';
 import type { Metrics } from './metrics';
 import type { NotificationCenter } from './notifications';
 import type { CoreOptions } from './options';
-import type { DeliveryService } from './outbox/service';
+import type { Delivery } from './outbox/delivery';
 import type { DB } from './store/database';
 
 export type TestCore = Core &
@@ -20,7 +20,7 @@ export type TestCore = Core &
     dataDir: string;
     db: DB;
     connection: ConnectionService;
-    delivery: DeliveryService;
+    delivery: Delivery;
     diagnostics: DiagnosticsRegistry;
     metrics: Metrics;
     notifications: NotificationCenter;

@@ -75,8 +75,6 @@ describe('metrics moved by the core', () => {
     const bus = core.events;
     core.notifications.raise('OFFLINE', 'connection');
     bus.emit('outbox:changed', { items: [] });
-    // Upsert events are coalesced per eventBatchMs; deliver the pending batch now.
-    bus.flush();
     const text = await core.metricsSnapshot();
     expect(sampleValue(text, 'notifications_shown_total', { code: 'OFFLINE', severity: 'warning' })).toBe(1);
     expect(sampleValue(text, 'core_events_total', { channel: 'notification' })).toBe(1);
