@@ -159,6 +159,7 @@ function main(): void {
   let core: Core | null = null;
   let window: BrowserWindow | null = null;
   let disposeIpc: (() => void) | null = null;
+  let stopOnlinePolling: (() => void) | null = null;
   let isQuitConfirmed = false;
 
   app.on('second-instance', () => {
@@ -199,11 +200,13 @@ function main(): void {
     // Electron has no online/offline event in main; polling net.isOnline is cheap.
     let wasOnline = net.isOnline();
     if (!wasOnline) activeCore.notifySystem('offline');
-    setInterval(() => {
+    const onlinePoll = setInterval(() => {
       const isOnline = net.isOnline();
       if (isOnline !== wasOnline) activeCore.notifySystem(isOnline ? 'online' : 'offline');
       wasOnline = isOnline;
-    }, ONLINE_POLL_MS).unref();
+    }, ONLINE_POLL_MS);
+    onlinePoll.unref();
+    stopOnlinePolling = () => clearInterval(onlinePoll);
 
     window = createWindow(activeCore, isTrustedUrl);
     Menu.setApplicationMenu(
@@ -233,6 +236,8 @@ function main(): void {
     }
     isQuitConfirmed = true;
     event.preventDefault();
+    // Nothing may reach the core once it stops: the OS poll and IPC end first.
+    stopOnlinePolling?.();
     disposeIpc?.();
     void core.stop().finally(() => app.quit());
   });

@@ -6,6 +6,7 @@ import { systemClock } from './clock';
 import type { ConnectionService } from './connection';
 import { createConnectionStack } from './connection/wiring';
 import { ChangeWindow, CoreEventBus, type CoreEvents } from './events';
+import { DisposableStore, toDisposable } from './lifecycle';
 import { createCoreDiagnostics, type DiagnosticsService } from './diagnostics';
 import { createFileLogger, createRendererLogWriter, type Logger } from './logging';
 import { Metrics, MetricsServer, instrumentHandlers, instrumentLogger, resolveMetricsPort } from './metrics';
@@ -63,12 +64,18 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
     metrics,
   );
   const timing: Timing = { ...DEFAULT_TIMING, ...options.timing };
-  const events = new CoreEventBus();
+  // Everything that must end is added here as it is built; stop() disposes it newest first.
+  const lifetime = new DisposableStore((error) => log.error('core: a part failed to stop', error));
+  lifetime.add(toDisposable(() => log.info('core: stopped')));
   const store = openStore(path.join(options.dataDir, 'nova.db'), {
     ...(options.sqliteNativeBinding ? { nativeBinding: options.sqliteNativeBinding } : {}),
     now: () => clock.now(),
   });
   const db = store.db;
+  // The database closes last: everything built after it may still write to it while stopping.
+  lifetime.add(toDisposable(() => void db.close()));
+  const events = new CoreEventBus();
+  lifetime.add(toDisposable(() => events.clear()));
   if (store.movedAsideTo !== null) log.error(`store: database was damaged; moved to ${path.basename(store.movedAsideTo)}`);
   const context: CoreContext = {
     options,
@@ -86,15 +93,19 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
   const { notifications } = context;
   const metricsServer =
     metricsPort === 'off' ? null : new MetricsServer({ metrics, log: log.scope('metrics'), port: metricsPort });
+  if (metricsServer) lifetime.add(toDisposable(() => metricsServer.stop()));
 
   const rendererLog = createRendererLogWriter(log.scope('renderer'), () => context.clock.now());
+  // Reports the lines it dropped before the log ends.
+  lifetime.add(toDisposable(() => rendererLog.flush()));
   const diagnostics = createCoreDiagnostics(context, logsDir);
   // Auth and the connection; the connection service is the ServerLink delivery talks to.
   const connectionStack = createConnectionStack(context);
+  lifetime.add(toDisposable(() => connectionStack.stop()));
   const link: ConnectionService = connectionStack.connection;
 
   // Tests may hand delivery a link of their own; the app always uses the connection.
-  const outbox = composeOutbox(context, options.link ?? link);
+  const outbox = composeOutbox(context, options.link ?? link, lifetime);
   const { delivery, commands, conversations } = outbox;
   link.setPendingCountProvider(() => commands.pendingCountForCurrentUser());
   diagnostics.registerSource('connection-history', () =>
@@ -131,7 +142,6 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
   } satisfies Handlers, metrics);
 
   let state: 'idle' | 'started' | 'stopped' = 'idle';
-  let stopping: Promise<void> | null = null;
 
   const core: Core = {
     handlers,
@@ -160,18 +170,8 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
       return commands.pendingCount();
     },
     stop() {
-      stopping ??= (async () => {
-        state = 'stopped';
-        outbox.stop();
-        connectionStack.stop();
-        rendererLog.flush();
-        await metricsServer?.stop();
-        events.clear();
-        // The database closes last: everything above may still write to it while stopping.
-        db.close();
-        log.info('core: stopped');
-      })();
-      return stopping;
+      state = 'stopped';
+      return lifetime.dispose();
     },
   };
   return {
@@ -184,10 +184,13 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
  * Delivery, built in dependency order: the write queue, the change batch, the reconciler and the
  * engine (each tells the others through the batch), then what the window and the link call.
  */
-function composeOutbox(context: CoreContext, link: ServerLink) {
+function composeOutbox(context: CoreContext, link: ServerLink, lifetime: DisposableStore) {
   const { db, clock, timing, log, metrics, options } = context;
   const limits = { ...DEFAULT_OUTBOX_LIMITS, ...options.outboxLimits };
   const writes = new WriteQueue(db, (error) => log.scope('delivery').error('store: batched write failed', error));
+  lifetime.add(toDisposable(() => writes.close()));
+  // Closed with delivery, its producer: no batch is built once the outbox has stopped.
+  lifetime.add(context.changes);
   const names = new ConversationNames(db);
   const changes: OutboxChanges = new OutboxChanges({
     db,
@@ -230,6 +233,8 @@ function composeOutbox(context: CoreContext, link: ServerLink) {
       notify: (code, notifyOptions) => changes.notify(code, notifyOptions),
     },
   });
+  lifetime.add(toDisposable(() => reconciler.disconnected()));
+  lifetime.add(toDisposable(() => engine.stop()));
   // Messages left from an earlier run count from the start, before anything changes.
   changes.reportDepth();
   const serverLimits = new ServerLimits(db, limits.defaultMaxMessageBytes);
@@ -245,17 +250,8 @@ function composeOutbox(context: CoreContext, link: ServerLink) {
   });
   const commands = new OutboxCommands({ db, writes, link, clock, metrics, limits, serverLimits, engine, names, changes });
   const delivery = new Delivery({ db, writes, link, log: log.scope('delivery'), engine, reconciler, conversations, changes, serverLimits });
-  return {
-    delivery,
-    commands,
-    conversations,
-    stop(): void {
-      delivery.stop();
-      engine.stop();
-      writes.close();
-      context.changes.dispose();
-    },
-  };
+  lifetime.add(toDisposable(() => delivery.stop()));
+  return { delivery, commands, conversations };
 }
 
 /** This installation's id, sent with pipelined sends so the server numbers each device apart. */
