@@ -1,5 +1,5 @@
 /**
- * Renderer benchmarks (issue 6), in Chromium through the e2e harness: the built renderer, a real
+ * Renderer benchmarks, in Chromium through the e2e harness: the built renderer, a real
  * core (SQLite store, connection) and the reference server on loopback.
  *
  *   npm run build && npx tsx bench/renderer.bench.ts
@@ -94,7 +94,7 @@ async function countStored(core: TestCore, conversationId: string): Promise<numb
   let olderCursor: string | null = null;
   for (let page = 0; page < 1_000; page++) {
     const result: MessagePage = await core.handlers['messages:list']({ conversationId, olderCursor, limit: 500 }).catch((error: unknown) => {
-      throw new Error(`messages:list failed (${error instanceof Error ? error.message : String(error)}): this bench needs the local store (issue 4)`);
+      throw new Error(`messages:list failed (${error instanceof Error ? error.message : String(error)}): this bench needs the local store`);
     });
     count += result.messages.length;
     olderCursor = result.olderCursor;

@@ -8,7 +8,7 @@ import type { SecretStore } from './secret-store';
 export type Timing = Readonly<{
   /** How often the renderer-facing events may fire in a burst (coalescing window). */
   eventBatchMs: number;
-  // -- connection (issue 5) --
+  // -- connection --
   /** Reconnect backoff: full jitter over base × 2^n, capped. */
   backoffBaseMs: number;
   backoffCapMs: number;
@@ -115,10 +115,7 @@ export type CoreOptions = Readonly<{
   desktop?: DesktopPort;
   /** Outbox caps (messages, bytes, message size before a handshake, pipeline depth). */
   outboxLimits?: Partial<OutboxLimits>;
-  /**
-   * The server connection. The connection (issue 5) provides it; tests pass their own. Without
-   * one, delivery works offline only (history, queueing needs a signed-in user).
-   */
+  /** The link delivery talks to; unset, the core's own connection. Tests pass one to script the server side. */
   link?: ServerLink;
   /**
    * Port of the local Prometheus endpoint on 127.0.0.1: 0 = any free port, 'off' = no endpoint.
