@@ -19,6 +19,7 @@ import {
 import type { ConversationRow, DB, MessageRow } from './db';
 import type { Logger } from './logger';
 import type { FixedWindowLimiter } from './rateLimit';
+import type { SignInThrottle } from './signin';
 
 export type FailSpec =
   | Readonly<{ status: number; retryable?: boolean }>
@@ -76,6 +77,12 @@ export type ServerContext = {
   readonly conns: Map<string, Conn>;
   readonly connsByUser: Map<string, Set<Conn>>;
   readonly limiter: FixedWindowLimiter | null;
+  /** Failed sign-in steps per account and per address; null only with throttling turned off. */
+  readonly signIn: SignInThrottle | null;
+  /** A bcrypt hash of nothing, at the server's cost: unknown e-mails are checked against it. */
+  readonly dummyPasswordHash: string;
+  /** Host names (lowercase, no port) requests may be addressed to, besides loopback names. */
+  readonly allowedHosts: ReadonlySet<string>;
   readonly admission: FixedWindowLimiter | null;
   readonly stats: ServerStats;
   /** Upgrade sockets parked by the half-open fault, destroyed on close. */
@@ -200,12 +207,16 @@ export function publishMessage(ctx: ServerContext, m: MessageRow): void {
   );
 }
 
+export type AuthCloseCode = 'TOKEN_REVOKED' | 'TOKEN_EXPIRED' | 'REFRESH_REUSED';
+
+const AUTH_CLOSE_TEXT: Readonly<Record<AuthCloseCode, string>> = {
+  TOKEN_REVOKED: 'Token has been revoked',
+  TOKEN_EXPIRED: 'Token has expired',
+  REFRESH_REUSED: 'This sign-in was ended: its refresh token was used twice',
+};
+
 /** Sends an error frame, then closes 4001, to every socket matching `match`. */
-export function closeAuthSockets(
-  ctx: ServerContext,
-  match: (c: Conn) => boolean,
-  code: 'TOKEN_REVOKED' | 'TOKEN_EXPIRED',
-): number {
+export function closeAuthSockets(ctx: ServerContext, match: (c: Conn) => boolean, code: AuthCloseCode): number {
   let n = 0;
   for (const conn of [...ctx.conns.values()]) {
     if (!match(conn)) continue;
@@ -215,10 +226,9 @@ export function closeAuthSockets(
   return n;
 }
 
-export function closeAuth(ctx: ServerContext, conn: Conn, code: 'TOKEN_REVOKED' | 'TOKEN_EXPIRED'): void {
+export function closeAuth(ctx: ServerContext, conn: Conn, code: AuthCloseCode): void {
   if (conn.ws.readyState !== conn.ws.OPEN) return;
-  const text = code === 'TOKEN_REVOKED' ? 'Token has been revoked' : 'Token has expired';
-  if (!conn.legacy) conn.ws.send(JSON.stringify(errorFrame(code, text)));
+  if (!conn.legacy) conn.ws.send(JSON.stringify(errorFrame(code, AUTH_CLOSE_TEXT[code])));
   conn.ws.close(CloseCode.UNAUTHORIZED, code.toLowerCase());
 }
 

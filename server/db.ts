@@ -102,6 +102,18 @@ const MIGRATIONS: ReadonlyArray<Migration> = [
         );
       `),
   },
+  {
+    version: 2,
+    up: (db) =>
+      db.exec(`
+        -- the last TOTP step accepted per user: a code of that step or an older one is a replay
+        ALTER TABLE users ADD COLUMN totp_last_step INTEGER;
+        -- wrong codes tried against a challenge; it dies at MAX_CODE_ATTEMPTS
+        ALTER TABLE login_challenges ADD COLUMN failed_attempts INTEGER NOT NULL DEFAULT 0;
+        -- why a sign-in was ended: 'logout' or 'refresh_reused' (a spent refresh token came back)
+        ALTER TABLE sessions ADD COLUMN revoked_reason TEXT;
+      `),
+  },
 ];
 
 export function migrate(db: DB): void {
@@ -154,6 +166,7 @@ export type UserRow = Readonly<{
   password_hash: string;
   totp_secret: string | null;
   token_generation: number;
+  totp_last_step: number | null;
 }>;
 
 export type ConversationRow = Readonly<{
@@ -247,15 +260,24 @@ export function insertSession(db: DB, userId: string, now: string): string {
   return id;
 }
 
-export function isSessionRevoked(db: DB, sessionId: string): boolean {
-  const row = stmt(db, 'SELECT revoked_at FROM sessions WHERE id = ?').get(sessionId) as
-    | { revoked_at: string | null }
+export type SessionRevocation = 'logout' | 'refresh_reused';
+
+/** null while the session lives; why it ended otherwise (an unknown session counts as logged out). */
+export function sessionRevocation(db: DB, sessionId: string): SessionRevocation | null {
+  const row = stmt(db, 'SELECT revoked_at, revoked_reason FROM sessions WHERE id = ?').get(sessionId) as
+    | { revoked_at: string | null; revoked_reason: string | null }
     | undefined;
-  return !row || row.revoked_at !== null;
+  if (!row) return 'logout';
+  if (row.revoked_at === null) return null;
+  return row.revoked_reason === 'refresh_reused' ? 'refresh_reused' : 'logout';
 }
 
-export function revokeSession(db: DB, sessionId: string, now: string): void {
-  stmt(db, 'UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, sessionId);
+export function revokeSession(db: DB, sessionId: string, now: string, reason: SessionRevocation = 'logout'): void {
+  stmt(db, 'UPDATE sessions SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL').run(
+    now,
+    reason,
+    sessionId,
+  );
 }
 
 export function insertRefreshToken(db: DB, jti: string, sessionId: string, expiresAt: number): void {
@@ -299,13 +321,41 @@ export function insertLoginChallenge(db: DB, userId: string, expiresAt: number):
   return id;
 }
 
-export function getLoginChallenge(
-  db: DB,
-  id: string,
-): { user_id: string; expires_at: number; used_at: string | null } | undefined {
-  return stmt(db, 'SELECT user_id, expires_at, used_at FROM login_challenges WHERE id = ?').get(id) as
-    | { user_id: string; expires_at: number; used_at: string | null }
-    | undefined;
+export type LoginChallengeRow = Readonly<{
+  user_id: string;
+  expires_at: number;
+  used_at: string | null;
+  failed_attempts: number;
+}>;
+
+export function getLoginChallenge(db: DB, id: string): LoginChallengeRow | undefined {
+  return stmt(db, 'SELECT user_id, expires_at, used_at, failed_attempts FROM login_challenges WHERE id = ?').get(
+    id,
+  ) as LoginChallengeRow | undefined;
+}
+
+/** Counts a wrong code; the challenge is spent (dead) once it has taken `maxAttempts`. Returns the count. */
+export function failLoginChallenge(db: DB, id: string, maxAttempts: number, now: string): number {
+  return (
+    (stmt(
+      db,
+      `UPDATE login_challenges SET failed_attempts = failed_attempts + 1,
+         used_at = CASE WHEN failed_attempts + 1 >= ? THEN COALESCE(used_at, ?) ELSE used_at END
+       WHERE id = ? RETURNING failed_attempts`,
+    )
+      .pluck()
+      .get(maxAttempts, now, id) as number | undefined) ?? maxAttempts
+  );
+}
+
+/** Records a TOTP step as used; false when it (or a later one) was accepted before: a replay. */
+export function acceptTotpStep(db: DB, userId: string, step: number): boolean {
+  return (
+    stmt(
+      db,
+      'UPDATE users SET totp_last_step = ? WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)',
+    ).run(step, userId, step).changes === 1
+  );
 }
 
 export function consumeLoginChallenge(db: DB, id: string, now: string): boolean {

@@ -27,14 +27,18 @@ import type {
   SendMessageResponse,
 } from '../src/shared/protocol';
 import { bearerToken, checkSecret, checkTotp, issueTokenPair, verifyToken } from './auth';
+import { guardRequest } from './guard';
+import { MAX_CODE_ATTEMPTS, accountKey, addressKey } from './signin';
 import type { VerifiedToken } from './auth';
 import {
+  acceptTotpStep,
   consumeBackupCode,
   consumeLoginChallenge,
   countConversationsOf,
   createConversation,
   deleteMessage,
   editMessage,
+  failLoginChallenge,
   findDirectConversation,
   getConversation,
   getLoginChallenge,
@@ -70,7 +74,7 @@ import { errorMessage } from './logger';
 type Extra = Readonly<{ retry_after_ms?: number; expected_client_seq?: number; headers?: Record<string, string> }>;
 
 /** Thrown inside a handler to answer with an error; caught once in handleHttp. */
-class HttpError extends Error {
+export class HttpError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
@@ -126,6 +130,8 @@ function legacyText(status: number, message: string): string {
 
 function sendError(ctx: ServerContext, res: ServerResponse, err: HttpError, isAuthRoute: boolean): void {
   const headers = { ...(err.extra.headers ?? {}) };
+  // The body may still be arriving (too large, or never read): do not keep this connection.
+  if (err.status === 413 || err.status === 415) headers['Connection'] = 'close';
   if (err.extra.retry_after_ms !== undefined && headers['Retry-After'] === undefined) {
     headers['Retry-After'] = String(Math.max(1, Math.ceil(err.extra.retry_after_ms / 1000)));
   }
@@ -147,27 +153,64 @@ function sendError(ctx: ServerContext, res: ServerResponse, err: HttpError, isAu
   send(res, err.status, body, headers);
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+/**
+ * What a route takes as its body: the media types it accepts (without parameters) and a size
+ * bound. Each route declares its own, so a route may take another type than JSON (a multipart
+ * upload, say) with its own bound, and every route's body is bounded.
+ */
+export type BodyPolicy = Readonly<{ accept: ReadonlyArray<string>; maxBytes: number }>;
+
+/** Auth bodies are a few short strings. */
+export const AUTH_BODY_MAX_BYTES = 16 * 1024;
+
+export function jsonBody(maxBytes: number): BodyPolicy {
+  return { accept: ['application/json'], maxBytes };
+}
+
+function mediaType(header: string | undefined): string | null {
+  const type = header?.split(';')[0]?.trim().toLowerCase();
+  return type === undefined || type === '' ? null : type;
+}
+
+/**
+ * Reads a request body under `policy`: 415 when a non-empty body has another media type (so a
+ * page's cross-site `text/plain` form post is refused unread), 413 past `maxBytes` (at once when
+ * Content-Length says so, else as soon as the stream crosses it). No body at all reads as empty.
+ */
+export async function readBody(req: IncomingMessage, policy: BodyPolicy): Promise<Buffer> {
+  const declared = req.headers['content-length'];
+  const length = declared === undefined ? null : Number(declared);
+  const chunked = req.headers['transfer-encoding'] !== undefined;
+  if (!chunked && (length === null || length === 0)) return Buffer.alloc(0);
+  const type = mediaType(req.headers['content-type']);
+  if (type === null || !policy.accept.includes(type)) {
+    throw new HttpError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `Content-Type must be ${policy.accept.join(' or ')}`,
+      `got ${type ?? 'none'}`,
+    );
+  }
+  const tooLarge = (): HttpError =>
+    new HttpError('PAYLOAD_TOO_LARGE', 'Request body too large', `limit is ${policy.maxBytes} bytes`);
+  if (length !== null && length > policy.maxBytes) throw tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     const buf = chunk as Buffer;
     size += buf.length;
-    if (size > limit) {
-      throw new HttpError('PAYLOAD_TOO_LARGE', 'Request body too large', `limit is ${limit} bytes`);
-    }
+    if (size > policy.maxBytes) throw tooLarge();
     chunks.push(buf);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
-async function readJson<S extends z.ZodType>(
+export async function readJson<S extends z.ZodType>(
   ctx: ServerContext,
   req: IncomingMessage,
   schema: S,
-  options: { emptyAs?: unknown } = {},
+  options: { emptyAs?: unknown; maxBytes?: number } = {},
 ): Promise<z.infer<S>> {
-  const text = await readBody(req, ctx.opts.maxPayloadSize);
+  const text = (await readBody(req, jsonBody(options.maxBytes ?? ctx.opts.maxPayloadSize))).toString('utf8');
   let value: unknown;
   if (text.trim() === '' && options.emptyAs !== undefined) {
     value = options.emptyAs;
@@ -249,6 +292,8 @@ export async function handleHttp(ctx: ServerContext, req: IncomingMessage, res: 
   const method = req.method ?? 'GET';
   const isAuthRoute = path.startsWith('/api/v1/auth/');
   try {
+    const refusal = guardRequest(ctx.allowedHosts, req);
+    if (refusal) throw new HttpError(refusal.code, refusal.message, refusal.details, {}, refusal.status);
     const now = ctx.clock();
     if (ctx.faults.unavailableUntilMs > now) {
       const ms = ctx.faults.unavailableUntilMs - now;
@@ -328,34 +373,47 @@ async function authRoute(ctx: ServerContext, req: IncomingMessage, res: ServerRe
     const code: ErrorCode = reject.status === 503 ? 'SERVICE_UNAVAILABLE' : 'UNAUTHORIZED';
     throw new HttpError(code, 'Logins are currently rejected', null, {}, reject.status);
   }
+  const address = addressKey(req.socket.remoteAddress);
   switch (action) {
     case 'login': {
-      const body = await readJson(ctx, req, LoginRequestSchema);
+      const body = await readJson(ctx, req, LoginRequestSchema, { maxBytes: AUTH_BODY_MAX_BYTES });
+      const account = accountKey(body.email);
+      refuseIfLockedOut(ctx, address, account);
       const user = getUserByEmail(ctx.db, body.email);
-      if (!user || !(await checkSecret(body.password, user.password_hash))) {
-        throw new HttpError('UNAUTHORIZED', 'Invalid credentials');
-      }
+      // An unknown e-mail costs the same bcrypt comparison as a known one, so the time an
+      // answer takes does not tell which e-mails have accounts.
+      const matches = await checkSecret(body.password, user?.password_hash ?? ctx.dummyPasswordHash);
+      if (!user || !matches) signInFailed(ctx, address, account, 'UNAUTHORIZED', 'Invalid credentials');
       if (user.totp_secret) {
         const ttl = ctx.auth.twoFactorTtlS;
         const sessionId = insertLoginChallenge(ctx.db, user.id, Math.floor(ctx.clock() / 1000) + ttl);
         send(res, 202, { session_id: sessionId, message: '2FA verification required', expires_in: ttl });
         return;
       }
+      ctx.signIn?.succeeded(account);
       send(res, 200, await issueTokenPair(ctx.db, ctx.auth, user, insertSession(ctx.db, user.id, isoNow(ctx))));
       return;
     }
     case '2fa/verify': {
-      const body = await readJson(ctx, req, TwoFactorVerifyRequestSchema);
+      const body = await readJson(ctx, req, TwoFactorVerifyRequestSchema, { maxBytes: AUTH_BODY_MAX_BYTES });
       const challenge = getLoginChallenge(ctx.db, body.session_id);
-      if (!challenge || challenge.used_at !== null || challenge.expires_at * 1000 <= ctx.clock()) {
-        throw new HttpError('UNAUTHORIZED', 'Invalid or expired 2FA session');
+      const user = challenge ? getUserById(ctx.db, challenge.user_id) : undefined;
+      const account = user ? accountKey(user.email) : null;
+      refuseIfLockedOut(ctx, address, account);
+      if (!challenge || challenge.used_at !== null || challenge.expires_at * 1000 <= ctx.clock() || !user?.totp_secret) {
+        signInFailed(ctx, address, account, 'UNAUTHORIZED', 'Invalid or expired 2FA session');
       }
-      const user = getUserById(ctx.db, challenge.user_id);
-      if (!user?.totp_secret) throw new HttpError('UNAUTHORIZED', 'Invalid or expired 2FA session');
       const code = body.code.trim();
       let ok = false;
+      let reused: string | null = null;
       if (/^\d{6}$/.test(code)) {
-        ok = checkTotp(user.totp_secret, code, ctx.clock());
+        const step = checkTotp(user.totp_secret, code, ctx.clock());
+        if (step !== null) {
+          // One code, one sign-in: whoever saw it (over a shoulder, in a phishing form) cannot
+          // use it again within its 90 s window.
+          ok = acceptTotpStep(ctx.db, user.id, step);
+          if (!ok) reused = 'This code has already been used; wait for the next one';
+        }
       } else if (/^[0-9a-f]{8}$/i.test(code)) {
         for (const bc of unusedBackupCodes(ctx.db, user.id)) {
           if (await checkSecret(code.toLowerCase(), bc.code_hash)) {
@@ -368,32 +426,49 @@ async function authRoute(ctx: ServerContext, req: IncomingMessage, res: ServerRe
         if (!ok && !ctx.legacy) {
           for (const bc of usedBackupCodes(ctx.db, user.id)) {
             if (await checkSecret(code.toLowerCase(), bc.code_hash)) {
-              throw new HttpError('TWO_FACTOR_REUSED', 'This backup code has already been used');
+              reused = 'This backup code has already been used';
+              break;
             }
           }
         }
       }
-      if (!ok) throw new HttpError('UNAUTHORIZED', 'Invalid 2FA code');
+      if (!ok) {
+        const attempts = failLoginChallenge(ctx.db, body.session_id, MAX_CODE_ATTEMPTS, isoNow(ctx));
+        const text = reused ?? 'Invalid 2FA code';
+        signInFailed(
+          ctx,
+          address,
+          account,
+          reused !== null && !ctx.legacy ? 'TWO_FACTOR_REUSED' : 'UNAUTHORIZED',
+          attempts >= MAX_CODE_ATTEMPTS ? `${text}; too many wrong codes, sign in again` : text,
+        );
+      }
       if (!consumeLoginChallenge(ctx.db, body.session_id, isoNow(ctx))) {
         throw new HttpError('UNAUTHORIZED', 'Invalid or expired 2FA session');
       }
+      ctx.signIn?.succeeded(accountKey(user.email));
       send(res, 200, await issueTokenPair(ctx.db, ctx.auth, user, insertSession(ctx.db, user.id, isoNow(ctx))));
       return;
     }
     case 'refresh': {
-      const body = await readJson(ctx, req, RefreshRequestSchema);
+      const body = await readJson(ctx, req, RefreshRequestSchema, { maxBytes: AUTH_BODY_MAX_BYTES });
       const v = await verifyToken(ctx.db, ctx.auth, body.refresh_token, 'refresh');
-      if (!v.ok) throw new HttpError(v.code, v.message);
+      if (!v.ok) {
+        if (v.code === 'REFRESH_REUSED') endReusedSession(ctx, v.sessionId);
+        throw new HttpError(v.code, v.message);
+      }
       // rotation: the presented token dies here, even if signing the new pair fails later;
       // Nova never invalidated it (§3.1), so legacy mode does not either
       if (!ctx.legacy && !spendRefreshToken(ctx.db, v.token.claims.jti, isoNow(ctx))) {
-        throw new HttpError('TOKEN_REVOKED', 'Refresh token has already been used');
+        // spent by a concurrent request between the check and here: a reuse all the same
+        endReusedSession(ctx, v.token.claims.sid);
+        throw new HttpError('REFRESH_REUSED', 'A spent refresh token was presented again; this sign-in has been ended');
       }
       send(res, 200, await issueTokenPair(ctx.db, ctx.auth, v.token.user, v.token.claims.sid));
       return;
     }
     case 'logout': {
-      const body = await readJson(ctx, req, LogoutRequestSchema, { emptyAs: {} });
+      const body = await readJson(ctx, req, LogoutRequestSchema, { emptyAs: {}, maxBytes: AUTH_BODY_MAX_BYTES });
       const token = bearerToken(req.headers.authorization) ?? body.access_token;
       if (!token) throw new HttpError('UNAUTHORIZED', 'Missing bearer token');
       const v = await verifyToken(ctx.db, ctx.auth, token, 'access');
@@ -412,6 +487,43 @@ async function authRoute(ctx: ServerContext, req: IncomingMessage, res: ServerRe
     default:
       throw new HttpError('NOT_FOUND', 'Not found', `POST /api/v1/auth/${action}`);
   }
+}
+
+function tooManyAttempts(waitMs: number): HttpError {
+  const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+  return new HttpError('RATE_LIMITED', 'Too many failed sign-in attempts', `Try again in ${seconds} s`, {
+    retry_after_ms: waitMs,
+  });
+}
+
+/** A locked-out address or account gets 429 before any password or code is looked at. */
+function refuseIfLockedOut(ctx: ServerContext, address: string, account: string | null): void {
+  const wait = ctx.signIn?.blocked(address, account, ctx.clock()) ?? null;
+  if (wait !== null) throw tooManyAttempts(wait);
+}
+
+/** Counts a failed step; the failure that starts a lockout already answers 429 with the wait. */
+function signInFailed(
+  ctx: ServerContext,
+  address: string,
+  account: string | null,
+  code: ErrorCode,
+  message: string,
+): never {
+  const wait = ctx.signIn?.failed(address, account, ctx.clock()) ?? null;
+  if (wait !== null) throw tooManyAttempts(wait);
+  throw new HttpError(code, message);
+}
+
+/**
+ * Someone else holds a copy of this sign-in's refresh token (the holder who refreshed first may
+ * be the thief or the user; the server cannot tell), so every token of the sign-in dies and its
+ * sockets close: both copies have to sign in again, and only the real user can.
+ */
+function endReusedSession(ctx: ServerContext, sessionId: string): void {
+  revokeSession(ctx.db, sessionId, isoNow(ctx), 'refresh_reused');
+  const closed = closeAuthSockets(ctx, (c) => c.sessionId === sessionId, 'REFRESH_REUSED');
+  ctx.log.warn('auth: refresh token reused; sign-in revoked', { session: sessionId, socketsClosed: closed });
 }
 
 // ---------------------------------------------------------------------------------------

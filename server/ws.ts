@@ -19,6 +19,7 @@ import {
 } from '../src/shared/protocol';
 import type { ClientFrame, ErrorBody, ErrorCode, Feature, SendFrame, ServerFrame } from '../src/shared/protocol';
 import { bearerToken, verifyToken } from './auth';
+import { guardUpgrade } from './guard';
 import { getConversation, isMember, listMessages, markDelivered, markRead } from './db';
 import { closeAuth, errorFrame, isTooLarge, isoNow, performSend, publish, sendFrame, tooLargeText, toMessage } from './core';
 import type { Conn, ServerContext } from './core';
@@ -42,6 +43,7 @@ export function createWss(ctx: ServerContext): WebSocketServer {
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not Found',
   503: 'Service Unavailable',
 };
@@ -63,10 +65,17 @@ function refuse(
   socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
 }
 
-function refuseJson(socket: Duplex, code: ErrorCode, status: number, error: string, retryAfterMs?: number): void {
+function refuseJson(
+  socket: Duplex,
+  code: ErrorCode,
+  status: number,
+  error: string,
+  retryAfterMs?: number,
+  details: string | null = null,
+): void {
   const body: ErrorBody = {
     error,
-    details: null,
+    details,
     code,
     ...(retryAfterMs !== undefined ? { retry_after_ms: retryAfterMs } : {}),
   };
@@ -91,6 +100,13 @@ export function handleUpgrade(
   if (ctx.faults.holdUpgrades || ctx.faults.frozen) {
     ctx.heldSockets.add(socket);
     socket.once('close', () => ctx.heldSockets.delete(socket));
+    return;
+  }
+  const guard = guardUpgrade(ctx.allowedHosts, req);
+  if (guard) {
+    ctx.stats.upgradesRefused += 1;
+    if (ctx.legacy) refuse(socket, guard.status, 'forbidden', 'text/plain');
+    else refuseJson(socket, guard.code, guard.status, guard.message, undefined, guard.details);
     return;
   }
   const url = new URL(req.url ?? '/', 'http://localhost');
@@ -128,7 +144,8 @@ async function upgradeCompat(
   head: Buffer,
   url: URL,
 ): Promise<void> {
-  const token = url.searchParams.get('token') || bearerToken(req.headers.authorization);
+  // Only the header: a token in the URL ends up in proxy logs, browser history and Referer headers.
+  const token = bearerToken(req.headers.authorization);
   if (!token) {
     ctx.stats.upgradesRefused += 1;
     refuseJson(socket, 'UNAUTHORIZED', 401, 'Missing bearer token');

@@ -50,8 +50,15 @@ export const ERROR_CODES = [
   'RATE_LIMITED',
   'INTERNAL_ERROR',
   'SERVICE_UNAVAILABLE',
-  /** Extension: a backup code this account has already spent (401; Nova says UNAUTHORIZED). */
+  /** Extension: a spent backup code, or a TOTP code of a step already used (401; Nova says UNAUTHORIZED). */
   'TWO_FACTOR_REUSED',
+  /**
+   * Extension: a spent refresh token came back, so someone else holds a copy; the whole sign-in
+   * (every token of its session) is revoked (401).
+   */
+  'REFRESH_REUSED',
+  /** A body in a media type the route does not take (415; Nova's axum answers 415 too). */
+  'UNSUPPORTED_MEDIA_TYPE',
 ] as const;
 export const ErrorCodeSchema = z.enum(ERROR_CODES);
 export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
@@ -72,6 +79,8 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   INTERNAL_ERROR: 500,
   SERVICE_UNAVAILABLE: 503,
   TWO_FACTOR_REUSED: 401,
+  REFRESH_REUSED: 401,
+  UNSUPPORTED_MEDIA_TYPE: 415,
 };
 
 /** Codes a client may retry with the same idempotency key (the outbox retry policy, §8.5). */
@@ -108,7 +117,8 @@ const Plaintext = z.string().max(MAX_PLAINTEXT_LENGTH);
 // ---------------------------------------------------------------------------------------
 // REST: auth (/api/v1/auth/*)
 // ---------------------------------------------------------------------------------------
-export const LoginRequestSchema = z.object({ email: z.string().min(1), password: z.string().min(1) });
+/** RFC 5321 caps an address at 254 characters; no password manager writes 1,024. */
+export const LoginRequestSchema = z.object({ email: z.string().min(1).max(320), password: z.string().min(1).max(1024) });
 export type LoginRequest = z.infer<typeof LoginRequestSchema>;
 
 export const TokenPairSchema = z.object({

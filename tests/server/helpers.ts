@@ -1,4 +1,5 @@
 /** Real sockets on 127.0.0.1 against an in-process server; no mocks. */
+import http from 'node:http';
 import WebSocket from 'ws';
 import { startServer } from '../../server/index';
 import type { ServerHandle, ServerOptions } from '../../server/index';
@@ -32,6 +33,68 @@ export async function api(
     // plain-text bodies stay strings
   }
   return { status: res.status, headers: res.headers, body: parsed, text };
+}
+
+/**
+ * Calls the /__faults admin endpoint with the run's token, as an out-of-process harness would
+ * after reading it from the server's start-up lines.
+ */
+export function faults(server: ServerHandle, method: 'GET' | 'POST', action: string, body?: unknown): Promise<HttpResult> {
+  if (server.faultsToken === null) throw new Error('faults: the server was started without faultsEndpoint');
+  return api(server, method, `/__faults/${action}`, { token: server.faultsToken, ...(body !== undefined ? { body } : {}) });
+}
+
+export type RawResult = { status: number; headers: http.IncomingHttpHeaders; body: unknown; text: string };
+
+/**
+ * A request with exactly the given headers (fetch forbids setting Host, and always frames the
+ * body itself): for the checks on Host, Origin, Content-Type and body size.
+ */
+export function rawRequest(
+  server: { port: number },
+  options: {
+    method?: string;
+    path: string;
+    headers?: Record<string, string>;
+    body?: string | Buffer;
+    chunks?: ReadonlyArray<Buffer>;
+    /** Another loopback source address (127.0.0.2, …): a second client as far as the server can tell. */
+    localAddress?: string;
+  },
+): Promise<RawResult> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port: server.port,
+        method: options.method ?? 'GET',
+        path: options.path,
+        headers: options.headers ?? {},
+        ...(options.localAddress !== undefined ? { localAddress: options.localAddress } : {}),
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += String(c)));
+        res.on('end', () => {
+          let body: unknown = text;
+          try {
+            body = text === '' ? undefined : JSON.parse(text);
+          } catch {
+            // plain-text bodies stay strings
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text });
+        });
+      },
+    );
+    // The server may answer and close before a large body is all written: the answer still counts.
+    req.on('error', (err) => reject(err));
+    if (options.chunks) {
+      for (const c of options.chunks) req.write(c);
+      req.end();
+    } else {
+      req.end(options.body);
+    }
+  });
 }
 
 export async function login(server: { url: string }, email: string): Promise<TokenPair> {

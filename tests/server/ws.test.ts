@@ -36,10 +36,13 @@ describe('websocket /ws (nova-compat)', () => {
     s.close();
   });
 
-  it('accepts the token as ?token= too', async () => {
-    const s = await TestSocket.open(`${server.wsUrl}?token=${alice}`);
-    expect((await s.next())['type']).toBe('protocol_handshake');
-    s.close();
+  it('takes the token from the Authorization header only, never from ?token=', async () => {
+    const refused = (await TestSocket.open(`${server.wsUrl}?token=${alice}`).catch((e: unknown) => e)) as {
+      status: number;
+      body: string;
+    };
+    expect(refused.status).toBe(401);
+    expect(JSON.parse(refused.body)).toMatchObject({ code: 'UNAUTHORIZED', error: 'Missing bearer token' });
   });
 
   it('refuses a missing or bad token with 401 and a JSON body before the upgrade', async () => {

@@ -65,14 +65,14 @@ export function createConnectionStack(context: CoreContext): ConnectionStack {
   };
 
   let isStarted = false;
-  auth.onDidChange((cause) => {
+  auth.onDidChange((cause, revocation) => {
     events.emit('auth:changed', auth.status());
     if (cause === 'signed_in' && isStarted) connection.start();
     if (cause === 'signed_out') connection.close('signed out');
     if (cause === 'revoked') {
       // The outbox is not touched: its rows wait for the next sign-in.
       connection.close('signed out: session revoked');
-      notify('TOKEN_REVOKED', ['sign_in']);
+      notify(revocation ?? 'TOKEN_REVOKED', ['sign_in']);
     }
   });
   connection.onDidChange((snapshot) => events.emit('connection:changed', snapshot));
