@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ERROR_CODES } from './errors';
+import { PreferencesPatchSchema, PreferencesSchema } from './preferences';
 import type { IpcResult } from './result';
 
 // ---- Data shapes ---------------------------------------------------------------------------
@@ -163,6 +164,13 @@ export const DiagnosticsPreviewSchema = z.object({
 });
 export type DiagnosticsPreview = z.infer<typeof DiagnosticsPreviewSchema>;
 
+export const AppCommandSchema = z.discriminatedUnion('command', [
+  z.object({ command: z.enum(['open-help', 'collect-diagnostics', 'open-outbox', 'open-settings']) }),
+  /** A clicked OS notification: show that conversation. */
+  z.object({ command: z.literal('open-conversation'), conversationId: z.string().min(1).max(200) }),
+]);
+export type AppCommand = z.infer<typeof AppCommandSchema>;
+
 // ---- Invoke channels (renderer → main, request/response) -----------------------------------
 
 const empty = z.object({}).strict();
@@ -182,6 +190,11 @@ export const invokeChannels = {
   'auth:logout': { req: empty, res: nothing },
   'auth:status': { req: empty, res: AuthStatusSchema },
   'conversations:list': { req: empty, res: z.array(ConversationSummarySchema) },
+  /** The conversation open in the window (null: none), so the shell does not notify about what is on screen. */
+  'conversations:view': {
+    req: z.object({ conversationId: z.string().min(1).max(200).nullable() }).strict(),
+    res: nothing,
+  },
   'messages:list': {
     req: z
       .object({
@@ -225,6 +238,9 @@ export const invokeChannels = {
   /** Sticky notifications not dismissed yet, oldest first: the window fetches them at start. */
   'notifications:list': { req: empty, res: z.array(NotificationSchema) },
   'notifications:dismiss': { req: z.object({ id: z.string().min(1).max(200) }).strict(), res: nothing },
+  'preferences:get': { req: empty, res: PreferencesSchema },
+  /** Any subset of fields; answers the whole, stored result. */
+  'preferences:set': { req: PreferencesPatchSchema, res: PreferencesSchema },
   'log:write': {
     req: z
       .object({
@@ -254,8 +270,9 @@ export const eventChannels = {
   'auth:changed': AuthStatusSchema,
   notification: NotificationSchema,
   'diagnostics:progress': z.object({ stage: z.string(), done: z.number(), total: z.number() }),
-  /** Menu commands from the shell (Help → Collect diagnostics…), for the renderer to act on. */
-  'app:command': z.object({ command: z.enum(['open-help', 'collect-diagnostics', 'open-outbox']) }),
+  'preferences:changed': PreferencesSchema,
+  /** Commands from the shell (menu items, a clicked OS notification), for the renderer to act on. */
+  'app:command': AppCommandSchema,
 } as const satisfies Record<string, z.ZodType>;
 
 export type EventChannel = keyof typeof eventChannels;

@@ -16,6 +16,8 @@ import { createCoreDiagnostics, type DiagnosticsRegistry } from './diagnostics';
 import { createFileLogger, createRendererLogWriter, type Logger } from './logging';
 import { Metrics, MetricsServer, instrumentHandlers, instrumentLogger, resolveMetricsPort } from './metrics';
 import { createNotificationReplay } from './notifications';
+import { createAttention, type Feed, type IncomingNotice, type ViewState } from './attention';
+import { createPreferences, type PreferencesService } from './preferences';
 import { DEFAULT_TIMING, type CoreOptions, type Timing } from './options';
 import { MemorySecretStore, type SecretStore } from './secret-store';
 import type { DB } from './store/database';
@@ -26,6 +28,8 @@ import type { OutboxSummary } from './store/outbox';
 export type { CoreOptions, Timing, AppInfo } from './options';
 export type { CoreEvents } from './events';
 export type { Metrics } from './metrics';
+export type { IncomingNotice, ViewState } from './attention';
+export type { PreferencesService } from './preferences';
 
 /** One async function per invoke channel; each throws AppError for expected failures. */
 export type Handlers = { [C in InvokeChannel]: (req: ParsedReq<C>) => Promise<Res<C>> };
@@ -55,6 +59,11 @@ export interface Core {
   /** Outbox counts by state, ages, attempts and error codes (no text), for diagnostics. */
   getOutboxSummary(): OutboxSummary;
   readonly delivery: DeliveryService;
+  /** Messages from others as they are stored, for OS notifications. */
+  readonly incoming: Feed<IncomingNotice>;
+  /** The conversation the window shows, as the renderer reports it. */
+  readonly view: ViewState;
+  readonly preferences: PreferencesService;
   /** Ordered shutdown: outbox, socket, metrics, database last. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -108,6 +117,8 @@ export function createCore(options: CoreOptions): Core {
   const diagnostics = createCoreDiagnostics(context, logsDir, () => handlers);
   diagnostics.registerSource('metrics', () => metrics.snapshot());
   const replay = createNotificationReplay(() => diagnostics.recentNotifications());
+  const attention = createAttention();
+  const preferences = createPreferences({ db, events, log: log.scope('preferences') });
   // Auth and the connection; the connection service is the ServerLink delivery talks to.
   const connectionStack = createConnectionStack(context);
   const link: ConnectionService = connectionStack.connection;
@@ -123,6 +134,7 @@ export function createCore(options: CoreOptions): Core {
     log: log.scope('delivery'),
     events,
     metrics,
+    onIncoming: (notice) => attention.received(notice),
   });
   link.setPendingCountProvider(() => delivery.pendingCountForCurrentUser());
   // The banner says how many messages wait, so an outbox change refreshes the snapshot too.
@@ -142,6 +154,9 @@ export function createCore(options: CoreOptions): Core {
     'diagnostics:collect': () => diagnostics.collect(),
     'diagnostics:save': (req) => diagnostics.save(req.bundleId),
     'diagnostics:showLogsFolder': () => diagnostics.showLogsFolder(),
+    'conversations:view': attention.handlers['conversations:view'],
+    'preferences:get': preferences.handlers['preferences:get'],
+    'preferences:set': preferences.handlers['preferences:set'],
     'notifications:list': () => Promise.resolve(replay.list()),
     'notifications:dismiss': (req) => {
       replay.dismiss(req.id);
@@ -201,6 +216,9 @@ export function createCore(options: CoreOptions): Core {
       return delivery.summary();
     },
     delivery,
+    incoming: attention.incoming,
+    view: attention.view,
+    preferences,
     metrics,
     metricsSnapshot: () => metrics.snapshot(),
     metricsPort: () => metricsServer?.port ?? null,
@@ -212,6 +230,7 @@ export function createCore(options: CoreOptions): Core {
         events.flush();
         rendererLog.flush();
         diagnostics.dispose();
+        attention.dispose();
         await metricsServer?.stop();
         events.clear();
         // The database closes last: everything above may still write to it while stopping.

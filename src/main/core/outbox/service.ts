@@ -46,6 +46,7 @@ import {
 } from '../store/outbox';
 import { toStorageError } from '../store/sqlite-errors';
 import { WriteQueue } from '../store/write-queue';
+import type { IncomingNotice } from '../attention';
 import { Reconciler } from '../sync/reconciler';
 import { DeliveryEngine, type DeliveryTiming } from './engine';
 
@@ -115,6 +116,8 @@ export type DeliveryServiceOptions = Readonly<{
   events: CoreEventBus;
   metrics: Metrics;
   onStorageError?: (error: unknown) => void;
+  /** Each message from someone else, once stored; history pages fetched while scrolling back are not news. */
+  onIncoming?: (notice: IncomingNotice) => void;
 }>;
 
 type DeliveryHandlers = {
@@ -371,6 +374,17 @@ export function createDeliveryService(o: DeliveryServiceOptions): DeliveryServic
     sink: {
       messageChanged,
       deliveredElsewhere: (_ownerId, conversationId, key) => engine.deliveredElsewhere(conversationId, key),
+      received: (message, key, source) => {
+        if (source === 'rest') return;
+        o.onIncoming?.({
+          key,
+          conversationId: message.conversationId,
+          senderId: message.senderId,
+          text: message.text ?? '',
+          at: message.createdAt ?? clock.now(),
+          viaResync: source === 'sync',
+        });
+      },
     },
   });
 

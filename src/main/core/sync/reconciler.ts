@@ -26,6 +26,8 @@ export interface ReconcileSink {
   messageChanged(ownerId: string, key: string, conversationId: string): void;
   /** An own queued message turned out to be on the server already. */
   deliveredElsewhere(ownerId: string, conversationId: string, key: string): void;
+  /** A message from someone else was stored for the first time (committed). */
+  received?(message: IncomingMessage, key: string, source: IncomingSource): void;
 }
 
 export type ReconcilerOptions = Readonly<{
@@ -178,7 +180,13 @@ export class Reconciler {
       const result = upsertIncoming(this.o.db, ownerId, message, this.o.clock.now());
       // Counted once the write commits: a batch that rolls back is replayed write by write.
       if (result.outcome === 'duplicate') this.o.writes.afterCommit(() => metrics.duplicateDropped(source));
-      else if (result.outcome === 'new' && message.senderId !== ownerId) this.o.writes.afterCommit(() => metrics.messageReceived());
+      else if (result.outcome === 'new' && message.senderId !== ownerId) {
+        const key = result.changedKey ?? message.serverId;
+        this.o.writes.afterCommit(() => {
+          metrics.messageReceived();
+          this.o.sink.received?.(message, key, source);
+        });
+      }
       if (result.delivered) this.o.writes.afterCommit(() => metrics.delivered());
       if (result.changedKey !== null) {
         const key = result.changedKey;
