@@ -3,11 +3,12 @@ import type { Timing } from '../options';
 import WebSocket from 'ws';
 import type { ConnectionSnapshot, ConnectionState, ConnectionTransition, Unsubscribe } from '../../../shared/contract';
 import { AppError, type ErrorCode } from '../../../shared/errors';
-import { CloseCode, PROTOCOL_VERSION, ProtocolHandshakeFrameSchema, ReconnectFrameSchema } from '../../../shared/protocol';
+import { CloseCode, PROTOCOL_VERSION } from '../../../shared/protocol';
 import type { Clock, TimerHandle } from '../clock';
-import type { LinkMode, LinkResponse, ServerCapabilities, ServerLink } from '../link';
+import type { BodyReader, ClientFrame, LinkMode, LinkResponse, ParsedResponse, ServerCapabilities, ServerFrame, ServerLink } from '../link';
 import type { Logger } from '../logging';
 import type { Metrics, ReconnectReason, SocketErrorType } from '../metrics';
+import { RejectedData, decodeFrame, parseResponse } from '../server-data';
 import { serverDelayMs, type BackoffPolicy } from './backoff';
 import { createAuthorizedSocketClass, createDialer, type AuthorizedSocketClass } from './dialer';
 import { Heartbeat } from './heartbeat';
@@ -141,6 +142,7 @@ export class ConnectionService implements ServerLink {
   private readonly heartbeat: Heartbeat;
   private readonly policy: BackoffPolicy;
   private readonly socketClass: AuthorizedSocketClass;
+  private readonly rejected: RejectedData;
 
   private dialer: ReconnectingWebSocket | null = null;
   /** Bumped on every start and close, so callbacks of an old dialer become no-ops. */
@@ -201,11 +203,12 @@ export class ConnectionService implements ServerLink {
   private readonly transitionListeners = new Set<(transition: ConnectionTransition) => void>();
   private readonly connectListeners = new Set<(capabilities: ServerCapabilities) => void>();
   private readonly disconnectListeners = new Set<(reason: string) => void>();
-  private readonly frameListeners = new Set<(frame: Readonly<Record<string, unknown>>) => void>();
+  private readonly frameListeners = new Set<(frame: ServerFrame) => void>();
   private readonly noticeListeners = new Set<(notice: ConnectionNotice) => void>();
 
   constructor(private readonly options: ConnectionServiceOptions) {
     this.machine = new ConnectionStateMachine(() => options.clock.now());
+    this.rejected = new RejectedData(options.metrics, options.log);
     options.metrics.connectionState(this.machine.state);
     this.policy = { baseMs: options.timing.backoffBaseMs, capMs: options.timing.backoffCapMs };
     this.heartbeat = new Heartbeat(
@@ -414,17 +417,17 @@ export class ConnectionService implements ServerLink {
     return subscribe(this.disconnectListeners, listener);
   }
 
-  onFrame(listener: (frame: Readonly<Record<string, unknown>>) => void): Unsubscribe {
+  onFrame(listener: (frame: ServerFrame) => void): Unsubscribe {
     return subscribe(this.frameListeners, listener);
   }
 
-  sendFrame(frame: Readonly<Record<string, unknown>>): boolean {
+  sendFrame(frame: ClientFrame): boolean {
     const socket = this.socket;
     if (this.machine.state !== 'CONNECTED' || socket === null || socket.readyState !== WebSocket.OPEN) return false;
     let isSent = true;
-    if (socket instanceof ConversationSockets) isSent = socket.sendTo(frame.conversation_id, JSON.stringify(frame));
+    if (socket instanceof ConversationSockets) isSent = socket.sendTo('conversation_id' in frame ? frame.conversation_id : null, JSON.stringify(frame));
     else socket.send(JSON.stringify(frame));
-    if (isSent) this.options.metrics.frameSent(typeof frame.type === 'string' ? frame.type : 'other');
+    if (isSent) this.options.metrics.frameSent(frame.type);
     return isSent;
   }
 
@@ -435,6 +438,17 @@ export class ConnectionService implements ServerLink {
     headers?: Readonly<Record<string, string>>,
   ): Promise<LinkResponse> {
     return this.options.auth.request(method, path, body, headers);
+  }
+
+  async requestParsed<T>(
+    reader: BodyReader<T>,
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    body?: unknown,
+    headers?: Readonly<Record<string, string>>,
+  ): Promise<ParsedResponse<T>> {
+    const response = await this.options.auth.request(method, path, body, headers);
+    return parseResponse(reader, response, (endpoint, reading) => this.rejected.body(endpoint, reading));
   }
 
   watchConversations(conversationIds: readonly string[]): void {
@@ -676,8 +690,7 @@ export class ConnectionService implements ServerLink {
       else this.armHandshakeWait(socket);
     });
     socket.on('message', (data, isBinary) => {
-      if (socket !== this.socket || isBinary) return;
-      this.onSocketMessage(socket, String(data as Buffer));
+      if (socket === this.socket) this.onSocketMessage(socket, data, isBinary);
     });
     socket.on('pong', () => {
       if (socket === this.socket) this.onPong();
@@ -697,26 +710,24 @@ export class ConnectionService implements ServerLink {
     this.socketRefusal = { status, retryAfterMs: Number.isFinite(seconds) ? seconds * 1000 : null };
   }
 
-  private onSocketMessage(socket: LinkSocket, text: string): void {
-    let frame: unknown;
-    try {
-      frame = JSON.parse(text);
-    } catch {
-      this.options.log.debug('frame: not JSON; ignored');
-      this.options.metrics.socketError('decode');
+  private onSocketMessage(socket: LinkSocket, data: WebSocket.RawData, isBinary: boolean): void {
+    if (isBinary) {
+      this.rejected.frame({ ok: false, reason: 'binary', type: null, detail: {} });
       return;
     }
-    if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) {
-      this.options.metrics.socketError('decode');
+    const decoded = decodeFrame(String(data as Buffer));
+    if (!decoded.ok) {
+      if (decoded.reason === 'not_json' || decoded.reason === 'not_object') this.options.metrics.socketError('decode');
+      else this.options.metrics.frameReceived(decoded.type ?? 'other');
+      this.rejected.frame(decoded);
       return;
     }
-    const record = frame as Record<string, unknown>;
-    const type = record.type;
-    this.options.metrics.frameReceived(typeof type === 'string' ? type : 'other');
-    if (type === 'protocol_handshake') {
-      const handshake = ProtocolHandshakeFrameSchema.safeParse(frame);
-      if (handshake.success && !this.socketConnected) {
-        const advertised = handshake.data.server_capabilities;
+    const frame = decoded.frame;
+    this.options.metrics.frameReceived(frame.type);
+    switch (frame.type) {
+      case 'protocol_handshake': {
+        if (this.socketConnected) return;
+        const advertised = frame.server_capabilities;
         this.onConnected(socket, {
           mode: 'compat',
           features: new Set(advertised.features),
@@ -724,30 +735,23 @@ export class ConnectionService implements ServerLink {
           ...(advertised.max_message_bytes !== undefined ? { maxMessageBytes: advertised.max_message_bytes } : {}),
           pingIntervalMs: advertised.ping_interval_ms,
         });
+        return;
       }
-      return;
-    }
-    if (type === 'pong') {
-      this.onPong();
-      return;
-    }
-    if (type === 'reconnect') {
-      const hint = ReconnectFrameSchema.safeParse(frame);
-      if (hint.success) {
-        this.socketRestartHint = { retryAfterMs: hint.data.retry_after_ms, spreadMs: hint.data.spread_ms };
-        this.options.log.info(`link: server announced a restart (back in ${hint.data.retry_after_ms} ms, spread ${hint.data.spread_ms} ms)`);
-      }
-      return;
-    }
-    if (type === 'error') {
-      const retry = record.retry_after_ms;
-      this.socketErrorFrame = {
-        code: typeof record.error_code === 'string' ? record.error_code : 'UNKNOWN',
-        retryAfterMs: typeof retry === 'number' ? retry : null,
-      };
+      case 'pong':
+        this.onPong();
+        return;
+      case 'reconnect':
+        this.socketRestartHint = { retryAfterMs: frame.retry_after_ms, spreadMs: frame.spread_ms };
+        this.options.log.info(`link: server announced a restart (back in ${frame.retry_after_ms} ms, spread ${frame.spread_ms} ms)`);
+        return;
+      case 'error':
+        this.socketErrorFrame = { code: frame.error_code, retryAfterMs: frame.retry_after_ms ?? null };
+        break;
+      default:
+        break;
     }
     if (!this.socketConnected) return;
-    for (const listener of [...this.frameListeners]) listener(record);
+    for (const listener of [...this.frameListeners]) listener(frame);
   }
 
   private armHandshakeWait(socket: LinkSocket): void {
