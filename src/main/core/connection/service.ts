@@ -7,9 +7,10 @@ import { CloseCode, PROTOCOL_VERSION } from '../../../shared/protocol';
 import type { Clock, TimerHandle } from '../clock';
 import type { BodyReader, ClientFrame, LinkMode, LinkResponse, ParsedResponse, ServerCapabilities, ServerFrame, ServerLink } from '../link';
 import type { Logger } from '../logging';
-import type { Metrics, ReconnectReason, SocketErrorType } from '../metrics';
+import type { Metrics, ReconnectReason } from '../metrics';
 import { RejectedData, decodeFrame, parseResponse } from '../server-data';
 import { serverDelayMs, type BackoffPolicy } from './backoff';
+import { closePolicy, type CloseCause, type Refusal } from './close-policy';
 import { createAuthorizedSocketClass, createDialer, type AuthorizedSocketClass } from './dialer';
 import { Heartbeat } from './heartbeat';
 import { ConversationSockets, type LinkSocket } from './legacy';
@@ -70,14 +71,6 @@ export type ConnectionStats = {
 /** A notice the core turns into a toast: update required, session revoked. */
 export type ConnectionNotice = Readonly<{ code: ErrorCode }>;
 
-type Cause = Readonly<{
-  code: number;
-  reason: string;
-  /** Why we drop a link ourselves, when the close code does not say it (a long sleep). */
-  dropReason?: ReconnectReason;
-  /** A failure the close code does not say (the attempt timed out). */
-  errorType?: SocketErrorType;
-}>;
 type NextDial = number | 'now' | 'never' | null;
 
 /** What a failed attempt or a lost link leads to; `why` is the metrics' reconnect reason. */
@@ -88,35 +81,6 @@ type Failure = Readonly<{
   dialAtOnce?: boolean;
   serverDirectedDelayMs?: number | null;
 }>;
-
-type Refusal = Readonly<{ status: number; retryAfterMs: number | null }>;
-
-/** Dial errors that never reached a server: no gateway there to hide a 401, so no REST probe. */
-const NETWORK_LEVEL_ERRORS: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ETIMEDOUT']);
-
-/** A dial that reached something and failed without an HTTP status (reset, hang-up during the upgrade). */
-function mayHideAStatus(dialError: string | null): boolean {
-  return dialError !== null && !NETWORK_LEVEL_ERRORS.has(dialError);
-}
-
-/** The metrics' reason for the reconnect that a lost link or a failed attempt leads to. */
-function reconnectReasonOf(cause: Cause, refusal: Refusal | null, wasConnected: boolean): ReconnectReason {
-  if (cause.dropReason !== undefined) return cause.dropReason;
-  if (cause.code === CloseCode.HEARTBEAT_TIMEOUT) return 'heartbeat_timeout';
-  if (cause.code === CloseCode.RATE_LIMITED || refusal?.status === 429 || (refusal !== null && refusal.retryAfterMs !== null)) return 'rate_limited';
-  if (!wasConnected) return 'connect_failed';
-  if (cause.code === CloseCode.GOING_AWAY || cause.code === CloseCode.SERVICE_RESTART) return 'server_shutdown';
-  return 'connection_lost';
-}
-
-/** The socket error a lost link or failed attempt counts, if any (heartbeat timeouts count apart). */
-function socketErrorTypeOf(cause: Cause, wasRefused: boolean, wasConnected: boolean): SocketErrorType | null {
-  if (cause.errorType !== undefined) return cause.errorType;
-  if (wasRefused || !wasConnected) return 'handshake';
-  if (cause.code === CloseCode.BAD_REQUEST) return 'protocol';
-  if (cause.code === CloseCode.ABNORMAL) return 'connection_lost';
-  return null;
-}
 
 /** Real Nova sends no handshake and advertises nothing; its frame limit is the same 1 MiB. */
 const LEGACY_CAPABILITIES: ServerCapabilities = {
@@ -157,7 +121,7 @@ export class ConnectionService implements ServerLink {
   private socketToken: string | null = null;
   private pendingToken: string | null = null;
   private socketConnected = false;
-  private socketCause: Cause | null = null;
+  private socketCloseCause: CloseCause | null = null;
   private socketRefusal: Refusal | null = null;
   private socketErrorFrame: Readonly<{ code: string; retryAfterMs: number | null }> | null = null;
   /** A planned restart announced on this socket (`reconnect` frame): when and over how long to come back. */
@@ -669,7 +633,7 @@ export class ConnectionService implements ServerLink {
     }
     this.socket = socket;
     this.socketConnected = false;
-    this.socketCause = null;
+    this.socketCloseCause = null;
     this.socketRefusal = null;
     this.socketErrorFrame = null;
     this.socketRestartHint = null;
@@ -700,7 +664,7 @@ export class ConnectionService implements ServerLink {
       this.options.metrics.socketEvent(hasOpened ? 'closed' : 'error');
       this.openSockets.delete(socket);
       if (socket !== this.socket) return;
-      this.finishSocket(socket, this.socketCause ?? { code, reason: reason.toString('utf8') }, true);
+      this.finishSocket(socket, this.socketCloseCause ?? { code, reason: reason.toString('utf8') }, true);
     });
   }
 
@@ -822,10 +786,10 @@ export class ConnectionService implements ServerLink {
   }
 
   /** Client-side drop: send the close frame if we can, but do not wait for a dead peer. */
-  private dropSocket(cause: Cause, dialAtOnce: boolean): void {
+  private dropSocket(cause: CloseCause, dialAtOnce: boolean): void {
     const socket = this.socket;
     if (socket === null) return;
-    this.socketCause = cause;
+    this.socketCloseCause = cause;
     if (dialAtOnce) this.nextDial = 'now';
     try {
       if (socket.readyState === WebSocket.OPEN) socket.close(cause.code, cause.reason);
@@ -843,10 +807,10 @@ export class ConnectionService implements ServerLink {
     if (socket === null) return;
     if (socket.readyState === WebSocket.OPEN && this.socketConnected) return;
     if (socket.readyState !== WebSocket.CLOSED) socket.terminate();
-    this.finishSocket(socket, this.socketCause ?? { code: CloseCode.ABNORMAL, reason: 'connect timeout', errorType: 'timeout' }, true);
+    this.finishSocket(socket, this.socketCloseCause ?? { code: CloseCode.ABNORMAL, reason: 'connect timeout', errorType: 'timeout' }, true);
   }
 
-  private finishSocket(socket: LinkSocket, cause: Cause, decide: boolean): void {
+  private finishSocket(socket: LinkSocket, cause: CloseCause, decide: boolean): void {
     if (socket !== this.socket) return;
     this.socket = null;
     this.clearTimer('handshakeTimer');
@@ -875,54 +839,54 @@ export class ConnectionService implements ServerLink {
       this.switchToLegacy('the user-scoped socket was refused (400)');
       return;
     }
-    const errorType = socketErrorTypeOf(cause, refusal !== null, wasConnected);
+    const { errorType, next } = closePolicy({ ...cause, errorFrame, restartHint, dialError }, refusal, wasConnected);
     if (errorType !== null) this.options.metrics.socketError(errorType);
-    if (refusal?.status === 401 || cause.code === CloseCode.UNAUTHORIZED) {
-      // The token the socket used is still the one in hand: it needs a refresh first.
-      this.needsRefresh = this.options.auth.currentAccessToken() === this.socketToken;
-      this.authRetries += 1;
-      if (!wasConnected) this.failures += 1;
-      const reason = errorFrame?.code === 'TOKEN_REVOKED' || cause.reason === 'token_revoked' ? 'session revoked' : 'token expired';
-      // One immediate retry with a fresh token; a server that keeps refusing gets the backoff.
-      this.afterFailure({ why: 'auth_refresh', reason: `${reason}; refreshing`, dialAtOnce: this.authRetries <= 1 });
-      return;
+    switch (next.kind) {
+      case 'refresh':
+        // The token the socket used is still the one in hand: it needs a refresh first.
+        this.needsRefresh = this.options.auth.currentAccessToken() === this.socketToken;
+        this.authRetries += 1;
+        if (next.countsAsFailure) this.failures += 1;
+        // One immediate retry with a fresh token; a server that keeps refusing gets the backoff.
+        this.afterFailure({
+          why: 'auth_refresh',
+          reason: `${next.revoked ? 'session revoked' : 'token expired'}; refreshing`,
+          dialAtOnce: this.authRetries <= 1,
+        });
+        return;
+      case 'update_required':
+        this.isUpdateRequired = true;
+        this.nextDial = 'never';
+        this.emitNotice({ code: 'UPDATE_REQUIRED' });
+        this.transition('ERROR', 'update required');
+        return;
+      case 'protocol_rejected':
+        this.nextDial = 'never';
+        this.transition('ERROR', 'the server rejected the protocol (4000)');
+        return;
+      case 'restart': {
+        // A planned restart: come back when the server said, at a moment of our own within the
+        // window it needs to take everyone back. The server named it, so it is no failure, and
+        // the backoff starts afresh should the server be later than it thought.
+        const delayMs = next.retryAfterMs + Math.floor(this.options.random() * next.spreadMs);
+        this.attempt = 0;
+        this.afterFailure({
+          why: 'server_shutdown',
+          reason: `server restarting (${description}); back in ${(delayMs / 1000).toFixed(1)} s`,
+          serverDirectedDelayMs: delayMs,
+        });
+        return;
+      }
+      case 'retry':
+        if (next.countsAsFailure) this.failures += 1;
+        this.afterFailure({
+          why: next.why,
+          reason: wasConnected ? `link lost (${description})` : `attempt ${this.attempt} failed (${description})`,
+          retryAfterMs: next.retryAfterMs,
+        });
+        if (next.probeSession) this.probeSession();
+        return;
     }
-    if (cause.code === CloseCode.UNSUPPORTED_VERSION || refusal?.status === 426) {
-      this.isUpdateRequired = true;
-      this.nextDial = 'never';
-      this.emitNotice({ code: 'UPDATE_REQUIRED' });
-      this.transition('ERROR', 'update required');
-      return;
-    }
-    if (cause.code === CloseCode.BAD_REQUEST) {
-      this.nextDial = 'never';
-      this.transition('ERROR', 'the server rejected the protocol (4000)');
-      return;
-    }
-    if (restartHint !== null) {
-      // A planned restart: come back when the server said, at a moment of our own within the
-      // window it needs to take everyone back. The server named it, so it is no failure, and
-      // the backoff starts afresh should the server be later than it thought.
-      const delayMs = restartHint.retryAfterMs + Math.floor(this.options.random() * restartHint.spreadMs);
-      this.attempt = 0;
-      this.afterFailure({
-        why: 'server_shutdown',
-        reason: `server restarting (${description}); back in ${(delayMs / 1000).toFixed(1)} s`,
-        serverDirectedDelayMs: delayMs,
-      });
-      return;
-    }
-    let retryAfterMs: number | null = null;
-    if (cause.code === CloseCode.RATE_LIMITED) retryAfterMs = errorFrame?.retryAfterMs ?? null;
-    if (refusal !== null) retryAfterMs = refusal.retryAfterMs;
-    // A server that names a wait is alive and admitting: that is no reason to give up.
-    if (!wasConnected && retryAfterMs === null) this.failures += 1;
-    this.afterFailure({
-      why: reconnectReasonOf(cause, refusal, wasConnected),
-      reason: wasConnected ? `link lost (${description})` : `attempt ${this.attempt} failed (${description})`,
-      retryAfterMs,
-    });
-    if (!wasConnected && refusal === null && errorType === 'handshake' && mayHideAStatus(dialError)) this.probeSession();
   }
 
   /** Decides the next dial after a failed attempt or a lost link, and the state to show. */
