@@ -6,7 +6,8 @@ import WebSocket from 'ws';
 export type DialHooks = Readonly<{
   /** The token for the attempt about to start; read once, in the socket's constructor. */
   takeToken: () => string | null;
-  onCreated: (socket: WebSocket) => void;
+  /** A socket was created with this token (read once, in its constructor). */
+  onCreated: (socket: WebSocket, token: string | null) => void;
   /** The server answered the upgrade with a status other than 101 (401, 429, 503, 400, …). */
   onRefused: (socket: WebSocket, status: number, headers: Readonly<Record<string, string>>) => void;
   /** How long a graceful close may wait for the peer before the socket is destroyed. */
@@ -47,7 +48,7 @@ export function createAuthorizedSocketClass(hooks: DialHooks): AuthorizedSocketC
       // Every socket gets an error listener at birth: reconnecting-websocket removes its own
       // listeners before closing, and an EventEmitter 'error' without a listener throws.
       this.on('error', () => undefined);
-      hooks.onCreated(this);
+      hooks.onCreated(this, token);
     }
   };
 }

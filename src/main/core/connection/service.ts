@@ -8,11 +8,12 @@ import type { Clock, TimerHandle } from '../clock';
 import type { BodyReader, ClientFrame, LinkMode, LinkResponse, ParsedResponse, ServerCapabilities, ServerFrame, ServerLink } from '../link';
 import type { Logger } from '../logging';
 import type { Metrics, ReconnectReason } from '../metrics';
-import { RejectedData, decodeFrame, parseResponse } from '../server-data';
+import { RejectedData, parseResponse } from '../server-data';
 import { serverDelayMs, type BackoffPolicy } from './backoff';
-import { closePolicy, type CloseCause, type Refusal } from './close-policy';
+import { closePolicy, type CloseCause } from './close-policy';
 import { createAuthorizedSocketClass, createDialer, type AuthorizedSocketClass } from './dialer';
 import { Heartbeat } from './heartbeat';
+import { Attempt } from './attempt';
 import { ConversationSockets, type LinkSocket } from './legacy';
 import { ConnectionStateMachine } from './states';
 
@@ -82,14 +83,6 @@ type Failure = Readonly<{
   serverDirectedDelayMs?: number | null;
 }>;
 
-/** Real Nova sends no handshake and advertises nothing; its frame limit is the same 1 MiB. */
-const LEGACY_CAPABILITIES: ServerCapabilities = {
-  mode: 'legacy',
-  features: new Set(),
-  maxPayloadBytes: 1_048_576,
-  pingIntervalMs: null,
-};
-
 const SESSION_DEAD: ReadonlySet<ErrorCode> = new Set(['TOKEN_REVOKED', 'NOT_SIGNED_IN', 'UNAUTHORIZED']);
 
 function errorCodeOf(error: unknown): ErrorCode {
@@ -111,27 +104,19 @@ export class ConnectionService implements ServerLink {
   private dialer: ReconnectingWebSocket | null = null;
   /** Bumped on every start and close, so callbacks of an old dialer become no-ops. */
   private generation = 0;
-  /** One `ws` socket (nova-compat), or the per-conversation set (legacy Nova). */
-  private socket: LinkSocket | null = null;
+  /** The current dial: one `ws` socket (nova-compat) or the per-conversation set (legacy Nova), and its timers. */
+  private current: Attempt | null = null;
   private readonly openSockets = new Set<LinkSocket>();
   /** Null until the server has shown what it is; a new session probes nova-compat first. */
   private mode: LinkMode | null = null;
   /** Conversations legacy Nova refused (not a member): no socket for them this session. */
   private readonly refusedConversations = new Set<string>();
-  private socketToken: string | null = null;
+  /** The token for the compat dialer's next socket, taken once by the socket class. */
   private pendingToken: string | null = null;
-  private socketConnected = false;
-  private socketCloseCause: CloseCause | null = null;
-  private socketRefusal: Refusal | null = null;
-  private socketErrorFrame: Readonly<{ code: string; retryAfterMs: number | null }> | null = null;
-  /** A planned restart announced on this socket (`reconnect` frame): when and over how long to come back. */
-  private socketRestartHint: Readonly<{ retryAfterMs: number; spreadMs: number }> | null = null;
-  /** The system error code of a dial that failed before it opened (ECONNREFUSED, ECONNRESET, …). */
-  private socketDialError: string | null = null;
   /** The REST probe after a handshake that failed without a status (§8.1); one at a time. */
   private probe: Promise<void> | null = null;
 
-  private attempt = 0;
+  private attemptNumber = 0;
   private failures = 0;
   private authRetries = 0;
   private nextDial: NextDial = null;
@@ -139,8 +124,6 @@ export class ConnectionService implements ServerLink {
   private isUpdateRequired = false;
   private waiter: (() => void) | null = null;
   private waitTimer: TimerHandle | null = null;
-  private handshakeTimer: TimerHandle | null = null;
-  private stableTimer: TimerHandle | null = null;
   private emitTimer: TimerHandle | null = null;
 
   private isOsOffline = false;
@@ -150,7 +133,6 @@ export class ConnectionService implements ServerLink {
   private resumeProbe = false;
   private suspendedAt: number | null = null;
   private lastRttMs: number | null = null;
-  private caps: ServerCapabilities | null = null;
   private watched: readonly string[] = [];
   private pendingCount: () => number = () => 0;
 
@@ -195,7 +177,7 @@ export class ConnectionService implements ServerLink {
         this.pendingToken = null;
         return token;
       },
-      onCreated: (socket) => this.onSocketCreated(socket),
+      onCreated: (socket, token) => this.adopt(socket, token),
       onRefused: (socket, status, headers) => this.onSocketRefused(socket, status, headers),
       closeTimeoutMs: options.timing.closeTimeoutMs,
     });
@@ -212,7 +194,7 @@ export class ConnectionService implements ServerLink {
       state: this.machine.state,
       reason: this.machine.reason,
       since: this.machine.since,
-      attempt: this.attempt,
+      attempt: this.attemptNumber,
       nextAttemptAt: typeof this.nextDial === 'number' ? this.nextDial : null,
       lastRttMs: this.lastRttMs,
       isOsOffline: this.isOsOffline,
@@ -258,7 +240,7 @@ export class ConnectionService implements ServerLink {
     if (this.machine.state !== 'CLOSED' || this.options.auth.userId() === null) return;
     this.generation += 1;
     const generation = this.generation;
-    this.attempt = 0;
+    this.attemptNumber = 0;
     this.failures = 0;
     this.authRetries = 0;
     this.isUpdateRequired = false;
@@ -279,19 +261,19 @@ export class ConnectionService implements ServerLink {
     this.generation += 1;
     const dialer = this.dialer;
     this.dialer = null;
-    this.clearTimer('handshakeTimer');
-    this.clearTimer('stableTimer');
     this.heartbeat.stop();
     this.nextDial = null;
     // Resolve a pending wait so the old dialer's promise chain ends; its close flag stops it.
     dialer?.close(CloseCode.NORMAL, 'client closing');
     this.wake();
-    const socket = this.socket;
-    if (socket) this.finishSocket(socket, { code: CloseCode.NORMAL, reason }, false);
-    if (socket && socket.readyState !== WebSocket.CLOSED) {
-      socket.close(CloseCode.NORMAL, 'client closing');
-      // Once our close frame is out the socket carries nothing more: it no longer counts as open.
-      this.openSockets.delete(socket);
+    const attempt = this.current;
+    if (attempt) {
+      this.endAttempt(attempt, { code: CloseCode.NORMAL, reason }, false);
+      if (attempt.socket.readyState !== WebSocket.CLOSED) {
+        attempt.socket.close(CloseCode.NORMAL, 'client closing');
+        // Once our close frame is out the socket carries nothing more: it no longer counts as open.
+        this.openSockets.delete(attempt.socket);
+      }
     }
     if (this.machine.state !== 'CLOSED') this.transition('CLOSED', reason);
   }
@@ -370,7 +352,7 @@ export class ConnectionService implements ServerLink {
   }
 
   capabilities(): ServerCapabilities | null {
-    return this.machine.state === 'CONNECTED' ? this.caps : null;
+    return this.machine.state === 'CONNECTED' ? (this.current?.capabilities ?? null) : null;
   }
 
   onDidConnect(listener: (capabilities: ServerCapabilities) => void): Unsubscribe {
@@ -386,7 +368,7 @@ export class ConnectionService implements ServerLink {
   }
 
   sendFrame(frame: ClientFrame): boolean {
-    const socket = this.socket;
+    const socket = this.current?.socket ?? null;
     if (this.machine.state !== 'CONNECTED' || socket === null || socket.readyState !== WebSocket.OPEN) return false;
     let isSent = true;
     if (socket instanceof ConversationSockets) isSent = socket.sendTo('conversation_id' in frame ? frame.conversation_id : null, JSON.stringify(frame));
@@ -417,12 +399,12 @@ export class ConnectionService implements ServerLink {
 
   watchConversations(conversationIds: readonly string[]): void {
     this.watched = [...conversationIds];
-    const socket = this.socket;
+    const socket = this.current?.socket;
     if (!(socket instanceof ConversationSockets) || socket.readyState !== WebSocket.OPEN) return;
     // Connected to legacy Nova: open and close conversation sockets to match, with a token good now.
     this.options.auth.freshAccessToken().then(
       (token) => {
-        if (this.socket === socket) socket.setConversations(this.legacyConversations(), token);
+        if (this.current?.socket === socket) socket.setConversations(this.legacyConversations(), token);
       },
       (error: unknown) => {
         // The next reconnect opens them; the links that are open keep working meanwhile.
@@ -488,7 +470,7 @@ export class ConnectionService implements ServerLink {
           this.close('signed out: session revoked');
           return null;
         }
-        this.attempt += 1;
+        this.attemptNumber += 1;
         this.stats.attemptsStarted += 1;
         this.afterFailure({ why: 'auth_refresh', reason: `token unavailable (${code})` });
         continue;
@@ -522,7 +504,7 @@ export class ConnectionService implements ServerLink {
         log: this.options.log,
       });
       const closed = new Promise<void>((resolve) => set.on('close', () => resolve()));
-      this.onSocketCreated(set);
+      this.adopt(set, token);
       set.connect();
       await closed;
     }
@@ -608,144 +590,74 @@ export class ConnectionService implements ServerLink {
 
   private beginAttempt(token: string): void {
     this.isUserForced = false;
-    this.attempt += 1;
+    this.attemptNumber += 1;
     this.stats.attemptsStarted += 1;
     this.pendingToken = token;
-    this.socketToken = token;
     if (this.machine.state === 'DISCONNECTED' || this.machine.state === 'ERROR') {
-      this.transition('RECONNECTING', `attempt ${this.attempt}`);
+      this.transition('RECONNECTING', `attempt ${this.attemptNumber}`);
     } else {
       this.changed();
     }
   }
 
-  // ---- Raw socket events ------------------------------------------------------------------
+  // ---- The current attempt ---------------------------------------------------------------
 
-  private onSocketCreated(socket: LinkSocket): void {
+  /** A new socket (either dialer's): it becomes the current attempt, with nothing carried over. */
+  private adopt(socket: LinkSocket, token: string | null): void {
     this.stats.socketsCreated += 1;
-    if (this.socket !== null && this.socket.readyState !== WebSocket.CLOSED) {
+    const previous = this.current;
+    if (previous !== null && previous.socket.readyState !== WebSocket.CLOSED) {
       // Cannot happen through the gate; if it ever does, the old one goes, never both.
       this.stats.overlappingSockets += 1;
       this.options.log.error('dial: a socket was still open when a new one was created; terminating it');
-      const previous = this.socket;
-      this.finishSocket(previous, { code: CloseCode.ABNORMAL, reason: 'superseded' }, true);
-      previous.terminate();
+      this.endAttempt(previous, { code: CloseCode.ABNORMAL, reason: 'superseded' }, true);
+      previous.socket.terminate();
     }
-    this.socket = socket;
-    this.socketConnected = false;
-    this.socketCloseCause = null;
-    this.socketRefusal = null;
-    this.socketErrorFrame = null;
-    this.socketRestartHint = null;
-    this.socketDialError = null;
-    let hasOpened = false;
-    if (socket instanceof WebSocket) {
-      socket.on('error', (error: Error & { code?: string }) => {
-        if (socket === this.socket && !hasOpened) this.socketDialError = error.code ?? 'error';
-      });
-    }
-    socket.on('open', () => {
-      hasOpened = true;
-      this.options.metrics.socketEvent('opened');
-      this.openSockets.add(socket);
-      this.stats.maxOpenSockets = Math.max(this.stats.maxOpenSockets, this.openSockets.size);
-      if (socket !== this.socket) return;
-      if (socket instanceof ConversationSockets) this.onConnected(socket, LEGACY_CAPABILITIES);
-      else this.armHandshakeWait(socket);
-    });
-    socket.on('message', (data, isBinary) => {
-      if (socket === this.socket) this.onSocketMessage(socket, data, isBinary);
-    });
-    socket.on('pong', () => {
-      if (socket === this.socket) this.onPong();
-    });
-    socket.on('close', (code, reason) => {
-      // Nova's statuses: an open socket closes; one that never opened is an error.
-      this.options.metrics.socketEvent(hasOpened ? 'closed' : 'error');
-      this.openSockets.delete(socket);
-      if (socket !== this.socket) return;
-      this.finishSocket(socket, this.socketCloseCause ?? { code, reason: reason.toString('utf8') }, true);
+    previous?.dispose();
+    const { clock, log, metrics, timing } = this.options;
+    this.current = new Attempt(socket, token, {
+      clock,
+      log,
+      metrics,
+      rejected: this.rejected,
+      handshakeWaitMs: timing.handshakeWaitMs,
+      stableAfterMs: timing.resetAfterConnectedMs,
+      events: {
+        connected: (attempt, capabilities) => this.onConnected(attempt, capabilities),
+        handshakeMissing: (attempt) => {
+          // This socket carries no conversation: leave it quietly (no failure) and dial per conversation.
+          this.endAttempt(attempt, { code: CloseCode.NORMAL, reason: 'legacy Nova' }, false);
+          this.switchToLegacy('no handshake');
+        },
+        stable: () => {
+          this.attemptNumber = 0;
+          this.changed();
+        },
+        pong: () => this.onPong(),
+        frame: (_attempt, frame) => {
+          for (const listener of [...this.frameListeners]) listener(frame);
+        },
+        closed: (attempt, code, reason) => this.endAttempt(attempt, attempt.dropCause ?? { code, reason }, true),
+        socketOpened: (opened) => {
+          this.openSockets.add(opened);
+          this.stats.maxOpenSockets = Math.max(this.stats.maxOpenSockets, this.openSockets.size);
+        },
+        socketClosed: (closed) => this.openSockets.delete(closed),
+      },
     });
   }
 
   private onSocketRefused(socket: LinkSocket, status: number, headers: Readonly<Record<string, string>>): void {
-    if (socket !== this.socket || this.socketRefusal !== null) return;
-    const seconds = Number(headers['retry-after']);
-    this.socketRefusal = { status, retryAfterMs: Number.isFinite(seconds) ? seconds * 1000 : null };
+    if (this.current?.socket === socket) this.current.noteRefusal(status, headers);
   }
 
-  private onSocketMessage(socket: LinkSocket, data: WebSocket.RawData, isBinary: boolean): void {
-    if (isBinary) {
-      this.rejected.frame({ ok: false, reason: 'binary', type: null, detail: {} });
-      return;
-    }
-    const decoded = decodeFrame(String(data as Buffer));
-    if (!decoded.ok) {
-      if (decoded.reason === 'not_json' || decoded.reason === 'not_object') this.options.metrics.socketError('decode');
-      else this.options.metrics.frameReceived(decoded.type ?? 'other');
-      this.rejected.frame(decoded);
-      return;
-    }
-    const frame = decoded.frame;
-    this.options.metrics.frameReceived(frame.type);
-    switch (frame.type) {
-      case 'protocol_handshake': {
-        if (this.socketConnected) return;
-        const advertised = frame.server_capabilities;
-        this.onConnected(socket, {
-          mode: 'compat',
-          features: new Set(advertised.features),
-          maxPayloadBytes: advertised.max_payload_size,
-          ...(advertised.max_message_bytes !== undefined ? { maxMessageBytes: advertised.max_message_bytes } : {}),
-          pingIntervalMs: advertised.ping_interval_ms,
-        });
-        return;
-      }
-      case 'pong':
-        this.onPong();
-        return;
-      case 'reconnect':
-        this.socketRestartHint = { retryAfterMs: frame.retry_after_ms, spreadMs: frame.spread_ms };
-        this.options.log.info(`link: server announced a restart (back in ${frame.retry_after_ms} ms, spread ${frame.spread_ms} ms)`);
-        return;
-      case 'error':
-        this.socketErrorFrame = { code: frame.error_code, retryAfterMs: frame.retry_after_ms ?? null };
-        break;
-      default:
-        break;
-    }
-    if (!this.socketConnected) return;
-    for (const listener of [...this.frameListeners]) listener(frame);
-  }
-
-  private armHandshakeWait(socket: LinkSocket): void {
-    this.clearTimer('handshakeTimer');
-    this.handshakeTimer = this.options.clock.setTimeout(() => {
-      this.handshakeTimer = null;
-      if (socket !== this.socket || this.socketConnected) return;
-      // This socket carries no conversation: leave it quietly (no failure) and dial per conversation.
-      this.finishSocket(socket, { code: CloseCode.NORMAL, reason: 'legacy Nova' }, false);
-      this.switchToLegacy('no handshake');
-    }, this.options.timing.handshakeWaitMs);
-  }
-
-  private onConnected(socket: LinkSocket, capabilities: ServerCapabilities): void {
-    this.clearTimer('handshakeTimer');
-    this.socketConnected = true;
+  private onConnected(attempt: Attempt, capabilities: ServerCapabilities): void {
+    attempt.markConnected(capabilities);
     this.mode = capabilities.mode;
-    this.caps = capabilities;
     this.failures = 0;
     this.authRetries = 0;
     this.nextDial = null;
     this.stats.connects += 1;
-    this.clearTimer('stableTimer');
-    this.stableTimer = this.options.clock.setTimeout(() => {
-      this.stableTimer = null;
-      if (socket === this.socket) {
-        this.attempt = 0;
-        this.changed();
-      }
-    }, this.options.timing.resetAfterConnectedMs);
     this.transition('CONNECTED', capabilities.mode === 'compat' ? 'handshake received' : 'legacy Nova: conversation sockets open');
     this.startHeartbeat();
     for (const listener of [...this.connectListeners]) listener(capabilities);
@@ -754,19 +666,19 @@ export class ConnectionService implements ServerLink {
   // ---- Heartbeat --------------------------------------------------------------------------
 
   private startHeartbeat(): void {
-    const advertised = this.caps?.pingIntervalMs ?? null;
+    const advertised = this.current?.capabilities?.pingIntervalMs ?? null;
     const interval = Math.min(this.options.timing.heartbeatIntervalMs, advertised ?? Number.POSITIVE_INFINITY);
     this.heartbeat.start(interval, this.options.timing.heartbeatTimeoutMs);
   }
 
   private sendPing(sentAt: number): boolean {
-    const socket = this.socket;
-    if (socket === null || socket.readyState !== WebSocket.OPEN || !this.socketConnected) return false;
-    if (this.caps?.features.has('json_ping') === true) {
-      socket.send(JSON.stringify({ type: 'ping', ts: sentAt }));
+    const attempt = this.current;
+    if (attempt === null || attempt.socket.readyState !== WebSocket.OPEN || attempt.capabilities === null) return false;
+    if (attempt.capabilities.features.has('json_ping')) {
+      attempt.socket.send(JSON.stringify({ type: 'ping', ts: sentAt }));
       this.options.metrics.frameSent('ping');
     } else {
-      socket.ping();
+      attempt.socket.ping();
     }
     return true;
   }
@@ -785,48 +697,30 @@ export class ConnectionService implements ServerLink {
     this.dropSocket({ code: CloseCode.HEARTBEAT_TIMEOUT, reason: 'heartbeat timeout' }, afterResume);
   }
 
-  /** Client-side drop: send the close frame if we can, but do not wait for a dead peer. */
+  /** We end the link ourselves (heartbeat timeout, long sleep); its close is then processed as usual. */
   private dropSocket(cause: CloseCause, dialAtOnce: boolean): void {
-    const socket = this.socket;
-    if (socket === null) return;
-    this.socketCloseCause = cause;
+    const attempt = this.current;
+    if (attempt === null) return;
     if (dialAtOnce) this.nextDial = 'now';
-    try {
-      if (socket.readyState === WebSocket.OPEN) socket.close(cause.code, cause.reason);
-    } catch {
-      // an invalid state for close() is fine: terminate below ends it either way
-    }
-    socket.terminate();
+    attempt.dropWith(cause);
   }
 
   // ---- Outcome of an attempt or a connection ------------------------------------------------
 
   /** If the current socket is no longer usable but its close was not processed, process it. */
   private settleSocket(): void {
-    const socket = this.socket;
-    if (socket === null) return;
-    if (socket.readyState === WebSocket.OPEN && this.socketConnected) return;
-    if (socket.readyState !== WebSocket.CLOSED) socket.terminate();
-    this.finishSocket(socket, this.socketCloseCause ?? { code: CloseCode.ABNORMAL, reason: 'connect timeout', errorType: 'timeout' }, true);
+    const attempt = this.current;
+    if (attempt === null || attempt.isUsable) return;
+    if (attempt.socket.readyState !== WebSocket.CLOSED) attempt.socket.terminate();
+    this.endAttempt(attempt, attempt.dropCause ?? { code: CloseCode.ABNORMAL, reason: 'connect timeout', errorType: 'timeout' }, true);
   }
 
-  private finishSocket(socket: LinkSocket, cause: CloseCause, decide: boolean): void {
-    if (socket !== this.socket) return;
-    this.socket = null;
-    this.clearTimer('handshakeTimer');
-    this.clearTimer('stableTimer');
+  /** The attempt is over: tell delivery if it had connected, and (`decide`) let the close policy pick what follows. */
+  private endAttempt(attempt: Attempt, closeCause: CloseCause, decide: boolean): void {
+    if (attempt !== this.current) return;
+    this.current = null;
     this.heartbeat.stop();
-    const wasConnected = this.socketConnected;
-    this.socketConnected = false;
-    this.caps = null;
-    const refusal = this.socketRefusal;
-    const errorFrame = this.socketErrorFrame;
-    const restartHint = this.socketRestartHint;
-    this.socketRefusal = null;
-    this.socketErrorFrame = null;
-    this.socketRestartHint = null;
-    const dialError = this.socketDialError;
-    this.socketDialError = null;
+    const { wasConnected, refusal, cause } = attempt.end(closeCause);
     const description = refusal ? `upgrade refused (${refusal.status})` : `closed ${cause.code}${cause.reason ? ` ${cause.reason}` : ''}`;
     if (wasConnected) {
       this.options.log.info(`link: lost (${description})`);
@@ -839,12 +733,12 @@ export class ConnectionService implements ServerLink {
       this.switchToLegacy('the user-scoped socket was refused (400)');
       return;
     }
-    const { errorType, next } = closePolicy({ ...cause, errorFrame, restartHint, dialError }, refusal, wasConnected);
+    const { errorType, next } = closePolicy(cause, refusal, wasConnected);
     if (errorType !== null) this.options.metrics.socketError(errorType);
     switch (next.kind) {
       case 'refresh':
         // The token the socket used is still the one in hand: it needs a refresh first.
-        this.needsRefresh = this.options.auth.currentAccessToken() === this.socketToken;
+        this.needsRefresh = this.options.auth.currentAccessToken() === attempt.token;
         this.authRetries += 1;
         if (next.countsAsFailure) this.failures += 1;
         // One immediate retry with a fresh token; a server that keeps refusing gets the backoff.
@@ -869,7 +763,7 @@ export class ConnectionService implements ServerLink {
         // window it needs to take everyone back. The server named it, so it is no failure, and
         // the backoff starts afresh should the server be later than it thought.
         const delayMs = next.retryAfterMs + Math.floor(this.options.random() * next.spreadMs);
-        this.attempt = 0;
+        this.attemptNumber = 0;
         this.afterFailure({
           why: 'server_shutdown',
           reason: `server restarting (${description}); back in ${(delayMs / 1000).toFixed(1)} s`,
@@ -881,10 +775,10 @@ export class ConnectionService implements ServerLink {
         if (next.countsAsFailure) this.failures += 1;
         this.afterFailure({
           why: next.why,
-          reason: wasConnected ? `link lost (${description})` : `attempt ${this.attempt} failed (${description})`,
+          reason: wasConnected ? `link lost (${description})` : `attempt ${this.attemptNumber} failed (${description})`,
           retryAfterMs: next.retryAfterMs,
         });
-        if (next.probeSession) this.probeSession();
+        if (next.probeSession) this.probeSession(attempt.token);
         return;
     }
   }
@@ -911,7 +805,7 @@ export class ConnectionService implements ServerLink {
       state = 'ERROR';
       shown = `gave up after ${this.failures} attempts (${reason}); retrying every ${Math.round(this.options.timing.slowRetryMs / 1000)} s`;
     } else {
-      this.nextDial = now + serverDelayMs(this.policy, this.attempt, retryAfterMs, this.options.random);
+      this.nextDial = now + serverDelayMs(this.policy, this.attemptNumber, retryAfterMs, this.options.random);
     }
     this.options.metrics.reconnect(why, this.nextDial === 'now' ? 0 : this.nextDial - now);
     this.transition(state, shown);
@@ -923,10 +817,9 @@ export class ConnectionService implements ServerLink {
    * `request` refreshes once on 401, so a new token means dial again now with it; a dead
    * session signs out; anything else leaves the backoff as it is.
    */
-  private probeSession(): void {
+  private probeSession(tokenBefore: string | null): void {
     if (this.probe !== null || this.options.auth.currentAccessToken() === null) return;
     const generation = this.generation;
-    const tokenBefore = this.socketToken;
     this.probe = this.options.auth
       .request('GET', '/conversations?limit=1')
       .then(
@@ -975,7 +868,7 @@ export class ConnectionService implements ServerLink {
     for (const listener of [...this.noticeListeners]) listener(notice);
   }
 
-  private clearTimer(name: 'waitTimer' | 'handshakeTimer' | 'stableTimer' | 'emitTimer'): void {
+  private clearTimer(name: 'waitTimer' | 'emitTimer'): void {
     const handle = this[name];
     if (handle !== null) this.options.clock.clearTimeout(handle);
     this[name] = null;
