@@ -15,6 +15,7 @@ import { createAuthorizedSocketClass, createDialer, type AuthorizedSocketClass }
 import { Heartbeat } from './heartbeat';
 import { Attempt } from './attempt';
 import { ConversationSockets, type LinkSocket } from './legacy';
+import { LegacyDialer } from './legacy-dialer';
 import { ConnectionStateMachine } from './states';
 
 /** The delays the connection uses; each is explained where it is declared, in `Timing`. */
@@ -109,8 +110,8 @@ export class ConnectionService implements ServerLink {
   private readonly openSockets = new Set<LinkSocket>();
   /** Null until the server has shown what it is; a new session probes nova-compat first. */
   private mode: LinkMode | null = null;
-  /** Conversations legacy Nova refused (not a member): no socket for them this session. */
-  private readonly refusedConversations = new Set<string>();
+  /** Dials per conversation once the server turned out to be legacy Nova; null until then. */
+  private legacy: LegacyDialer | null = null;
   /** The token for the compat dialer's next socket, taken once by the socket class. */
   private pendingToken: string | null = null;
   /** The REST probe after a handshake that failed without a status (§8.1); one at a time. */
@@ -246,7 +247,6 @@ export class ConnectionService implements ServerLink {
     this.isUpdateRequired = false;
     this.needsRefresh = false;
     this.mode = null;
-    this.refusedConversations.clear();
     this.nextDial = 'now';
     this.transition('CONNECTING', 'starting');
     this.dialer = createDialer({
@@ -259,6 +259,8 @@ export class ConnectionService implements ServerLink {
   /** Stops dialing and closes the socket (→ CLOSED). Safe in any state. */
   close(reason: string): void {
     this.generation += 1;
+    this.legacy?.dispose();
+    this.legacy = null;
     const dialer = this.dialer;
     this.dialer = null;
     this.heartbeat.stop();
@@ -400,17 +402,8 @@ export class ConnectionService implements ServerLink {
   watchConversations(conversationIds: readonly string[]): void {
     this.watched = [...conversationIds];
     const socket = this.current?.socket;
-    if (!(socket instanceof ConversationSockets) || socket.readyState !== WebSocket.OPEN) return;
-    // Connected to legacy Nova: open and close conversation sockets to match, with a token good now.
-    this.options.auth.freshAccessToken().then(
-      (token) => {
-        if (this.current?.socket === socket) socket.setConversations(this.legacyConversations(), token);
-      },
-      (error: unknown) => {
-        // The next reconnect opens them; the links that are open keep working meanwhile.
-        this.options.log.warn(`legacy: could not open the newly watched conversations (${errorCodeOf(error)})`);
-      },
-    );
+    if (this.legacy === null || !(socket instanceof ConversationSockets) || socket.readyState !== WebSocket.OPEN) return;
+    this.legacy.follow(socket, () => this.current?.socket === socket);
   }
 
   /** Conversations delivery asked to watch (legacy mode opens one socket each). */
@@ -481,40 +474,6 @@ export class ConnectionService implements ServerLink {
   }
 
   /**
-   * Legacy Nova's dialer: each round opens one socket per watched conversation (a
-   * ConversationSockets set, which the rest of the service treats as the socket) and waits
-   * for it to be lost; the same gate, backoff and close-code policy decide the next round.
-   */
-  private async runLegacyDialer(generation: number): Promise<void> {
-    for (;;) {
-      const token = await this.awaitTurnAndToken(generation);
-      const userId = this.options.auth.userId();
-      if (token === null || userId === null || generation !== this.generation) return;
-      this.beginAttempt(token);
-      const set = new ConversationSockets({
-        serverUrl: this.options.serverUrl,
-        userId,
-        token,
-        conversationIds: this.legacyConversations(),
-        clock: this.options.clock,
-        connectTimeoutMs: this.options.timing.connectTimeoutMs,
-        closeTimeoutMs: this.options.timing.closeTimeoutMs,
-        onRefused: (status, headers) => this.onSocketRefused(set, status, headers),
-        onConversationRefused: (conversationId) => this.refusedConversations.add(conversationId),
-        log: this.options.log,
-      });
-      const closed = new Promise<void>((resolve) => set.on('close', () => resolve()));
-      this.adopt(set, token);
-      set.connect();
-      await closed;
-    }
-  }
-
-  private legacyConversations(): string[] {
-    return this.watched.filter((id) => !this.refusedConversations.has(id));
-  }
-
-  /**
    * The server is real Nova (or behaves like it): from now on this session dials one socket per
    * watched conversation. Not a failure: the next dial is at once and counts nothing.
    */
@@ -529,7 +488,26 @@ export class ConnectionService implements ServerLink {
     this.wake();
     this.nextDial = 'now';
     this.changed();
-    void this.runLegacyDialer(this.generation);
+    const generation = this.generation;
+    const { serverUrl, clock, log, timing, auth } = this.options;
+    this.legacy?.dispose();
+    this.legacy = new LegacyDialer({
+      serverUrl,
+      clock,
+      log,
+      connectTimeoutMs: timing.connectTimeoutMs,
+      closeTimeoutMs: timing.closeTimeoutMs,
+      userId: () => auth.userId(),
+      watched: () => this.watched,
+      freshAccessToken: () => auth.freshAccessToken(),
+      nextTurn: () => this.awaitTurnAndToken(generation),
+      adopt: (set, token) => {
+        this.beginAttempt(token);
+        this.adopt(set, token);
+      },
+      refused: (set, status, headers) => this.onSocketRefused(set, status, headers),
+    });
+    void this.legacy.run();
   }
 
   private dialUrl(): string {
