@@ -7,7 +7,7 @@
  */
 import WebSocket from 'ws';
 import type { Clock, TimerHandle } from '../clock';
-import type { ServerCapabilities, ServerFrame } from '../link';
+import type { ClientFrame, ServerCapabilities, ServerFrame } from '../link';
 import type { Logger } from '../logging';
 import type { Metrics } from '../metrics';
 import { decodeFrame, type RejectedData } from '../server-data';
@@ -122,6 +122,16 @@ export class Attempt {
       this.stableTimer = null;
       if (!this.isEnded) this.o.events.stable(this);
     }, this.o.stableAfterMs);
+  }
+
+  /** Sends a frame on an open socket (legacy Nova: on the socket of the conversation it names). */
+  send(frame: ClientFrame): boolean {
+    const socket = this.socket;
+    if (socket.readyState !== WebSocket.OPEN) return false;
+    const data = JSON.stringify(frame);
+    if (socket instanceof ConversationSockets) return socket.sendTo('conversation_id' in frame ? frame.conversation_id : null, data);
+    socket.send(data);
+    return true;
   }
 
   /** Client-side drop: send the close frame if we can, but do not wait for a dead peer. */

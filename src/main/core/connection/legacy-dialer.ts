@@ -10,17 +10,16 @@ import type { Clock } from '../clock';
 import type { Logger } from '../logging';
 import { AppError } from '../../../shared/errors';
 import { ConversationSockets } from './legacy';
+import type { ConnectionTiming, LinkAuth } from './types';
 
 export type LegacyDialerOptions = Readonly<{
   serverUrl: string;
   clock: Clock;
   log: Logger;
-  connectTimeoutMs: number;
-  closeTimeoutMs: number;
-  userId: () => string | null;
+  timing: Pick<ConnectionTiming, 'connectTimeoutMs' | 'closeTimeoutMs'>;
+  auth: Pick<LinkAuth, 'userId' | 'freshAccessToken'>;
   /** The conversations delivery watches (ServerLink.watchConversations). */
   watched: () => readonly string[];
-  freshAccessToken: () => Promise<string>;
   /** Waits for the service's next turn and returns a fresh token; null once the session has ended. */
   nextTurn: () => Promise<string | null>;
   /** A new set, about to dial: the service begins the attempt and makes the set its socket. */
@@ -40,7 +39,7 @@ export class LegacyDialer {
   async run(): Promise<void> {
     for (;;) {
       const token = await this.o.nextTurn();
-      const userId = this.o.userId();
+      const userId = this.o.auth.userId();
       if (token === null || userId === null || this.isDisposed) return;
       const set = new ConversationSockets({
         serverUrl: this.o.serverUrl,
@@ -48,8 +47,8 @@ export class LegacyDialer {
         token,
         conversationIds: this.conversations(),
         clock: this.o.clock,
-        connectTimeoutMs: this.o.connectTimeoutMs,
-        closeTimeoutMs: this.o.closeTimeoutMs,
+        connectTimeoutMs: this.o.timing.connectTimeoutMs,
+        closeTimeoutMs: this.o.timing.closeTimeoutMs,
         onRefused: (status, headers) => this.o.refused(set, status, headers),
         onConversationRefused: (conversationId) => this.refusedConversations.add(conversationId),
         log: this.o.log,
@@ -66,7 +65,7 @@ export class LegacyDialer {
    * to match, with a token good now. `isCurrent` says whether the set is still the link's.
    */
   follow(set: ConversationSockets, isCurrent: () => boolean): void {
-    this.o.freshAccessToken().then(
+    this.o.auth.freshAccessToken().then(
       (token) => {
         if (!this.isDisposed && isCurrent()) set.setConversations(this.conversations(), token);
       },
