@@ -1,3 +1,4 @@
+/** The connection's public entry: the service, its options and the pure parts tests and benchmarks use. */
 export { ConnectionService } from './service';
 export type { ConnectionServiceOptions, ConnectionTiming, LinkAuth, ConnectionStats, ConnectionNotice } from './types';
 export { CONNECTION_TRANSITIONS, ConnectionStateMachine, isAllowedTransition } from './states';

@@ -1,3 +1,4 @@
+/** Legacy Nova's per-conversation sockets, presented to the service as one link socket (`ConversationSockets`). */
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import { CloseCode, PROTOCOL_VERSION } from '../../../shared/protocol';
