@@ -667,7 +667,7 @@ export function createDeliveryService(o: DeliveryServiceOptions): DeliveryServic
           engine.disconnected(reason);
         }),
         link.onFrame((frame) => {
-          switch (frame.type) {
+          switch (frame['type']) {
             case 'ack':
               handleAckFrame(frame);
               return;
