@@ -1,3 +1,4 @@
+/** Auth and the connection, built and wired to the core's events and handlers (createCore calls this once). */
 import type { AppNotification } from '../../../shared/contract';
 import { ERROR_INFO, type ErrorCode } from '../../../shared/errors';
 import { AuthService } from '../auth';

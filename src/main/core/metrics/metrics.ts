@@ -16,6 +16,7 @@ import {
   DUPLICATE_SOURCES,
   ERROR_CODES,
   EVENT_CHANNELS,
+  FRAME_REJECT_REASONS,
   FRAME_TYPES,
   HTTP_ENDPOINTS,
   HTTP_RETRY_REASONS,
@@ -41,6 +42,7 @@ import {
   type DuplicateSource,
   type ErrorCode,
   type EventChannel,
+  type FrameRejectReason,
   type FrameType,
   type HttpEndpoint,
   type HttpRetryReason,
@@ -115,6 +117,7 @@ export class Metrics {
   private readonly socketErrors: Counter<'error_type'>;
   private readonly framesSent: Counter<'message_type'>;
   private readonly framesReceived: Counter<'message_type'>;
+  private readonly framesRejected: Counter<'reason' | 'message_type'>;
   private readonly osOnlineGauge: Gauge;
   private readonly systemEvents: Counter<'event'>;
   private readonly authEvents: Counter<'event'>;
@@ -135,6 +138,7 @@ export class Metrics {
   private readonly httpRequests: Counter<'endpoint' | 'status_class'>;
   private readonly apiLatency: Histogram<'endpoint'>;
   private readonly httpRetries: Counter<'reason'>;
+  private readonly bodiesRejected: Counter<'endpoint'>;
   // ---- core, IPC, logs, support ----
   private readonly ipcRequests: Counter<'channel' | 'result'>;
   private readonly ipcDuration: Histogram<'channel'>;
@@ -203,6 +207,12 @@ export class Metrics {
       name: 'ws_messages_received_total',
       help: 'Frames received on the socket, by frame type (Nova name).',
       labelNames: ['message_type'],
+      registers,
+    });
+    this.framesRejected = new Counter({
+      name: 'ws_frames_rejected_total',
+      help: 'Frames from the server dropped at the link: not JSON, not an object, an unknown type, or fields that do not match the protocol.',
+      labelNames: ['reason', 'message_type'],
       registers,
     });
     this.osOnlineGauge = new Gauge({
@@ -332,6 +342,13 @@ export class Metrics {
       registers,
     });
 
+    this.bodiesRejected = new Counter({
+      name: 'http_bodies_rejected_total',
+      help: 'REST answers (or items of a list answer) that did not match the protocol and were dropped, by endpoint role.',
+      labelNames: ['endpoint'],
+      registers,
+    });
+
     // ---- core, IPC, logs, support ----
     this.ipcRequests = new Counter({
       name: 'ipc_requests_total',
@@ -427,6 +444,7 @@ export class Metrics {
     for (const status of SOCKET_STATUSES) this.socketConnections.labels({ status }).inc(0);
     for (const reason of RECONNECT_REASONS) this.reconnections.labels({ reason }).inc(0);
     for (const errorType of SOCKET_ERROR_TYPES) this.socketErrors.labels({ error_type: errorType }).inc(0);
+    for (const reason of FRAME_REJECT_REASONS) this.framesRejected.labels({ reason, message_type: OTHER }).inc(0);
     for (const event of SYSTEM_EVENTS) this.systemEvents.labels({ event }).inc(0);
     for (const event of AUTH_EVENTS) this.authEvents.labels({ event }).inc(0);
     this.osOnlineGauge.set(1);
@@ -439,6 +457,7 @@ export class Metrics {
     for (const source of DUPLICATE_SOURCES) this.duplicates.labels({ source }).inc(0);
     for (const result of RESYNC_RESULTS) this.resyncs.labels({ result }).inc(0);
     for (const reason of HTTP_RETRY_REASONS) this.httpRetries.labels({ reason }).inc(0);
+    for (const endpoint of HTTP_ENDPOINTS) this.bodiesRejected.labels({ endpoint }).inc(0);
     for (const channel of INVOKE_CHANNELS) this.ipcRequests.labels({ channel, result: 'ok' }).inc(0);
     for (const level of LOG_LEVELS) this.logLines.labels({ level }).inc(0);
     for (const channel of EVENT_CHANNELS) this.coreEvents.labels({ channel }).inc(0);
@@ -492,6 +511,18 @@ export class Metrics {
   /** A frame arrived on the socket; pass the frame's `type` (unknown types count as `other`). */
   frameReceived(type: FrameType | string): void {
     this.framesReceived.labels({ message_type: closedLabel(type, FRAME_TYPES) }).inc();
+  }
+
+  /** A frame from the server was dropped at the link: why, and its `type` (unknown types count as `other`). */
+  frameRejected(reason: FrameRejectReason, type: FrameType | string): void {
+    this.framesRejected
+      .labels({ reason: closedLabel(reason, FRAME_REJECT_REASONS), message_type: closedLabel(type, FRAME_TYPES) })
+      .inc();
+  }
+
+  /** A REST answer, or `count` items of a list answer, did not match the protocol and was dropped. */
+  bodyRejected(endpoint: HttpEndpoint, count = 1): void {
+    this.bodiesRejected.labels({ endpoint: closedLabel(endpoint, HTTP_ENDPOINTS) }).inc(nonNegative(count));
   }
 
   /** The OS said suspend, resume, online or offline (the shell forwards powerMonitor and net). */

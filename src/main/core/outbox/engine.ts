@@ -11,9 +11,11 @@
  * - Nothing is sent while disconnected or signed out; a retry wait never runs offline.
  */
 import type { Clock, TimerHandle } from '../clock';
-import type { ServerCapabilities, ServerLink } from '../link';
+import type { ParsedResponse, ServerCapabilities, ServerLink } from '../link';
 import type { Logger } from '../logging';
 import type { Metrics } from '../metrics';
+import { SERVER_BODIES } from '../server-data';
+import type { SendMessageResponse } from '../../../shared/protocol';
 import { AppError, describeError, type ErrorCode } from '../../../shared/errors';
 import { newErrorId } from '../errors';
 import type { DB } from '../store/database';
@@ -429,17 +431,15 @@ export class DeliveryEngine {
     lane.inflight = [sent];
     lane.restBusy = true;
     this.o.sink.messageChanged(row.ownerId, row.key, row.conversationId);
-    let status: number;
-    let headers: Readonly<Record<string, string>>;
-    let body: unknown;
+    let response: ParsedResponse<SendMessageResponse>;
     try {
-      const response = await this.o.link.request(
+      response = await this.o.link.requestParsed(
+        SERVER_BODIES.sendAnswer,
         'POST',
         `/conversations/${encodeURIComponent(row.conversationId)}/messages`,
         { plaintext: row.text, idempotency_key: row.key },
         { 'Idempotency-Key': row.key },
       );
-      ({ status, headers, body } = response);
     } catch (error) {
       lane.restBusy = false;
       if (this.lanes.get(lane.conversationId) !== lane || sent.epoch !== lane.epoch) return;
@@ -453,11 +453,11 @@ export class DeliveryEngine {
       return;
     }
     lane.restBusy = false;
+    const { status, headers, body, value: answer } = response;
     if (status >= 200 && status < 300) {
-      const parsed = body as { id?: unknown; sequence_number?: unknown; duplicate?: unknown } | null;
-      if (parsed && typeof parsed.id === 'string' && typeof parsed.sequence_number === 'number') {
+      if (answer !== null) {
         const current = this.lanes.get(lane.conversationId) ?? null;
-        this.acknowledge(session.ownerId, current, row.key, row.conversationId, parsed.id, parsed.sequence_number, null, 'rest', parsed.duplicate === true);
+        this.acknowledge(session.ownerId, current, row.key, row.conversationId, answer.id, answer.sequence_number, null, 'rest', answer.duplicate === true);
         return;
       }
       this.o.log.warn(`outbox: REST send answered ${status} without id/sequence_number`);

@@ -12,12 +12,14 @@ import type {
   Res,
 } from '../../../shared/contract';
 import { AppError, ERROR_CODES, describeError, type ErrorCode } from '../../../shared/errors';
+import type { ServerFrameOf } from '../../../shared/protocol';
 import type { Clock, TimerHandle } from '../clock';
 import { newErrorId } from '../errors';
 import type { CoreEventBus } from '../events';
 import type { ServerCapabilities, ServerLink } from '../link';
 import type { Logger } from '../logging';
 import type { Metrics } from '../metrics';
+import { SERVER_BODIES } from '../server-data';
 import { getSetting, setSetting, type DB } from '../store/database';
 import {
   conversationOverview,
@@ -422,26 +424,24 @@ export function createDeliveryService(o: DeliveryServiceOptions): DeliveryServic
     if (capabilities.mode === 'legacy') return;
     const limit = 100;
     for (let offset = 0; offset < 100_000; offset += limit) {
-      const response = await link.request('GET', `/conversations?limit=${limit}&offset=${offset}`);
-      const body = response.body as { conversations?: unknown } | null;
-      if (response.status !== 200 || !body || !Array.isArray(body.conversations)) return;
-      const list = body.conversations as Record<string, unknown>[];
+      const response = await link.requestParsed(SERVER_BODIES.conversationList, 'GET', `/conversations?limit=${limit}&offset=${offset}`);
+      if (response.status !== 200 || response.value === null) return;
+      const list = response.value.items;
       writes.push(() => {
         for (const c of list) {
-          if (typeof c['id'] !== 'string') continue;
           upsertConversation(db, ownerId, {
-            id: c['id'],
-            ...(c['type'] === 'direct' || c['type'] === 'group' ? { type: c['type'] } : {}),
-            ...(typeof c['name'] === 'string' ? { name: c['name'] } : {}),
-            ...(typeof c['last_seq'] === 'number' ? { lastSeq: c['last_seq'] } : {}),
-            ...(typeof c['unread_count'] === 'number' ? { unreadCount: c['unread_count'] } : {}),
+            id: c.id,
+            ...(c.type !== undefined ? { type: c.type } : {}),
+            ...(typeof c.name === 'string' ? { name: c.name } : {}),
+            ...(c.last_seq !== undefined ? { lastSeq: c.last_seq } : {}),
+            ...(c.unread_count !== undefined ? { unreadCount: c.unread_count } : {}),
           });
-          names.delete(c['id']);
+          names.delete(c.id);
         }
       });
-      for (const c of list) if (typeof c['id'] === 'string') changedConversations.set(c['id'], ownerId);
+      for (const c of list) changedConversations.set(c.id, ownerId);
       scheduleFlush();
-      if (list.length < limit) return;
+      if (response.value.received < limit) return;
     }
   }
 
@@ -712,36 +712,29 @@ export function createDeliveryService(o: DeliveryServiceOptions): DeliveryServic
     },
   };
 
-  function handleAckFrame(frame: Readonly<Record<string, unknown>>): void {
-    const key = frame['idempotency_key'];
-    const message = frame['message'] as Record<string, unknown> | undefined;
-    if (typeof key !== 'string' || !message) return;
-    const serverId = message['id'];
-    const seq = message['sequence_number'];
-    if (typeof serverId !== 'string' || typeof seq !== 'number') return;
+  function handleAckFrame(frame: ServerFrameOf<'ack'>): void {
+    // An ack without the stored message (id, number) says nothing delivery can record.
+    if (!frame.message) return;
     engine.handleAck({
-      idempotencyKey: key,
-      conversationId: typeof frame['conversation_id'] === 'string' ? frame['conversation_id'] : null,
-      serverId,
-      seq,
-      clientSeq: typeof frame['client_seq'] === 'number' ? frame['client_seq'] : null,
-      duplicate: frame['status'] === 'duplicate',
+      idempotencyKey: frame.idempotency_key,
+      conversationId: frame.conversation_id ?? null,
+      serverId: frame.message.id,
+      seq: frame.message.sequence_number,
+      clientSeq: frame.client_seq ?? null,
+      duplicate: frame.status === 'duplicate',
     });
   }
 
-  function handleNackFrame(frame: Readonly<Record<string, unknown>>): void {
-    const key = frame['idempotency_key'];
-    const conversationId = frame['conversation_id'];
-    if (typeof key !== 'string' || typeof conversationId !== 'string') return;
+  function handleNackFrame(frame: ServerFrameOf<'nack'>): void {
     engine.handleNack({
-      idempotencyKey: key,
-      conversationId,
-      code: typeof frame['code'] === 'string' ? frame['code'] : 'INTERNAL_ERROR',
-      message: typeof frame['error'] === 'string' ? frame['error'] : '',
-      retryable: frame['retryable'] === true,
-      retryAfterMs: typeof frame['retry_after_ms'] === 'number' ? frame['retry_after_ms'] : null,
-      clientSeq: typeof frame['client_seq'] === 'number' ? frame['client_seq'] : null,
-      expectedClientSeq: typeof frame['expected_client_seq'] === 'number' ? frame['expected_client_seq'] : null,
+      idempotencyKey: frame.idempotency_key,
+      conversationId: frame.conversation_id,
+      code: frame.code,
+      message: frame.error,
+      retryable: frame.retryable,
+      retryAfterMs: frame.retry_after_ms ?? null,
+      clientSeq: frame.client_seq ?? null,
+      expectedClientSeq: frame.expected_client_seq ?? null,
     });
   }
 }
