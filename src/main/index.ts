@@ -18,7 +18,7 @@ import {
 } from 'electron';
 import { EVENT_CHANNELS } from '../shared/contract';
 import { createCore, type Core } from './core';
-import { bundleFileName, collectDiagnostics, parseCollectLogsArgument, type DesktopPort } from './core/diagnostics';
+import { bundleFileName, collectFromStateFile, parseCollectLogsArgument, type DesktopPort } from './core/diagnostics';
 import { registerIpc } from './ipc';
 import { resolveSqliteBinding } from './native-binding';
 import { SafeStorageSecretStore } from './secret-store';
@@ -104,7 +104,8 @@ function createDesktopPort(getWindow: () => BrowserWindow | null): DesktopPort {
 
 /**
  * `--collect-logs[=path]`: support scripts get a bundle without a window. It skips the
- * single-instance lock on purpose, so it works while Nova is running.
+ * single-instance lock on purpose, so it works while Nova is running (or hangs); the live
+ * parts come from the state file the core saves every minute and when it stops.
  */
 function collectLogsAndExit(outPath: string | null): void {
   app
@@ -112,7 +113,7 @@ function collectLogsAndExit(outPath: string | null): void {
     .then(async () => {
       const target = path.resolve(outPath ?? bundleFileName(new Date()));
       const binding = sqliteBinding();
-      await collectDiagnostics({
+      await collectFromStateFile({
         dataDir: app.getPath('userData'),
         outPath: target,
         appInfo: appInfo(),
