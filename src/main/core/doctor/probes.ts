@@ -158,19 +158,45 @@ export class UpgradeRefused extends Error {
   }
 }
 
-/** Opens a WebSocket with the bearer token and resolves once it is open (or refused). */
+export type OpenedSocket = Readonly<{
+  socket: WebSocket;
+  /** The first frame (a nova-compat handshake), or null when none came within `waitMs` of opening. */
+  firstFrame: (waitMs: number) => Promise<unknown>;
+}>;
+
+/**
+ * Opens a WebSocket with the bearer token and resolves once it is open (or refused). The first
+ * frame is caught from the start: a server sends its handshake right after the upgrade, often
+ * in the same read as the upgrade answer, before anyone could listen after `open`.
+ */
 export function openWebSocket(
   url: string,
   options: Readonly<{ token: string; lookup: net.LookupFunction; timeoutMs: number }>,
-): Promise<WebSocket> {
-  return new Promise<WebSocket>((resolve, reject) => {
+): Promise<OpenedSocket> {
+  return new Promise<OpenedSocket>((resolve, reject) => {
     const socket = new WebSocket(url, {
       headers: { Authorization: `Bearer ${options.token}` },
       lookup: options.lookup,
       handshakeTimeout: options.timeoutMs,
       perMessageDeflate: false,
     });
-    socket.once('open', () => resolve(socket));
+    const first = new Promise<unknown>((resolveFrame) => {
+      socket.once('message', (data: WebSocket.RawData) => {
+        try {
+          resolveFrame(JSON.parse(String(data)) as unknown);
+        } catch {
+          resolveFrame({ unreadable: true });
+        }
+      });
+    });
+    const firstFrame = (waitMs: number): Promise<unknown> => {
+      let timer: NodeJS.Timeout | undefined;
+      const none = new Promise<null>((resolveNone) => {
+        timer = setTimeout(() => resolveNone(null), waitMs);
+      });
+      return Promise.race([first, none]).finally(() => clearTimeout(timer));
+    };
+    socket.once('open', () => resolve({ socket, firstFrame }));
     socket.once('unexpected-response', (_request, response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -191,25 +217,6 @@ export function openWebSocket(
       const message = error.message;
       reject(/timed out/i.test(message) ? timeoutError(options.timeoutMs) : probeError(error));
     });
-  });
-}
-
-/** The first frame of a nova-compat socket, or null when none came in time (older Nova). */
-export function firstFrame(socket: WebSocket, timeoutMs: number): Promise<unknown> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      socket.off('message', onMessage);
-      resolve(null);
-    }, timeoutMs);
-    const onMessage = (data: WebSocket.RawData): void => {
-      clearTimeout(timer);
-      try {
-        resolve(JSON.parse(String(data)) as unknown);
-      } catch {
-        resolve({ unreadable: true });
-      }
-    };
-    socket.once('message', onMessage);
   });
 }
 

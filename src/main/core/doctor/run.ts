@@ -7,7 +7,6 @@
 import net from 'node:net';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import type WebSocket from 'ws';
 import { PROTOCOL_VERSION } from '../../../shared/protocol';
 import type { DoctorReport, DoctorStep, DoctorStepId } from '../../../shared/support';
 import { readClaims } from '../auth/jwt';
@@ -16,13 +15,13 @@ import { lookupFrom, type ResolvedAddress, type Resolver } from './resolver';
 import {
   ProbeError,
   UpgradeRefused,
-  firstFrame,
   httpGet,
   openWebSocket,
   pingRoundTrip,
   tcpConnect,
   tlsProbe,
   type HttpFacts,
+  type OpenedSocket,
 } from './probes';
 
 export type DoctorInput = Readonly<{
@@ -94,7 +93,7 @@ type Facts = {
   unreachable: string | null;
   secureFailed: boolean;
   health: HttpFacts | null;
-  socket: WebSocket | null;
+  socket: OpenedSocket | null;
   socketRefusal: UpgradeRefused | null;
   features: string[] | null;
 };
@@ -385,7 +384,7 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
     async handshake() {
       const socket = facts.socket;
       if (!socket) return { status: 'skip', summary: 'Skipped: the live connection did not open.' };
-      const frame = (await firstFrame(socket, input.handshakeWaitMs)) as { type?: unknown; protocol_version?: unknown; server_capabilities?: { features?: unknown; max_message_bytes?: unknown } } | null;
+      const frame = (await socket.firstFrame(input.handshakeWaitMs)) as { type?: unknown; protocol_version?: unknown; server_capabilities?: { features?: unknown; max_message_bytes?: unknown } } | null;
       if (frame === null) {
         facts.features = [];
         return {
@@ -414,7 +413,7 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
       if (!socket) return { status: 'skip', summary: 'Skipped: the live connection did not open.' };
       try {
         const started = performance.now();
-        await pingRoundTrip(socket, facts.features?.includes('json_ping') ?? false, timeout, () => performance.now());
+        await pingRoundTrip(socket.socket, facts.features?.includes('json_ping') ?? false, timeout, () => performance.now());
         const rtt = performance.now() - started;
         if (rtt > SLOW_RTT_MS) {
           return {
@@ -433,7 +432,7 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
           nextStep: 'Reconnect the VPN or try another network; Nova reconnects by itself when this happens.',
         };
       } finally {
-        socket.terminate();
+        socket.socket.terminate();
         facts.socket = null;
       }
     },
@@ -516,7 +515,7 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
       durationMs: verdict.status === 'skip' ? null : Math.round(performance.now() - started),
     });
   }
-  facts.socket?.terminate();
+  facts.socket?.socket.terminate();
 
   const failed = report.steps.find((step) => step.status === 'fail');
   const warned = report.steps.filter((step) => step.status === 'warn');
