@@ -165,7 +165,7 @@ export class RemoteWriteBuffer {
       const name = error instanceof Error ? error.name : '';
       this.lastError =
         name === 'TimeoutError' || name === 'AbortError'
-          ? `the metrics store did not answer within ${Math.round(timeoutMs / 1000)} s`
+          ? `the metrics store did not answer within ${timeoutMs < 1_000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1_000)} s`}`
           : `the metrics store could not be reached (${error instanceof Error ? ((error.cause as NodeJS.ErrnoException | undefined)?.code ?? error.message) : String(error)})`;
       return 'kept';
     }
