@@ -48,7 +48,13 @@ export async function serveRenderer(): Promise<{ url: string; close: () => Promi
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Chromium opens speculative connections that never send a request; close() counts them
+        // as busy, not idle, and would wait for the 60 s headers timeout (the spec timeout).
+        server.closeAllConnections();
+      }),
   };
 }
 
