@@ -8,7 +8,10 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { deserialize } from 'prometheus-remote-write';
 
-const snappy = createRequire(import.meta.url)('snappyjs') as { uncompress: (data: Uint8Array) => Uint8Array };
+/** The snappy implementation the library itself compresses with. */
+const snappy = createRequire(createRequire(import.meta.url).resolve('prometheus-remote-write'))('snappyjs') as {
+  uncompress: (data: Uint8Array) => Uint8Array;
+};
 
 export type Received = { headers: http.IncomingHttpHeaders; series: Array<{ labels: Array<{ name: string; value: string }>; samples: Array<{ value: number; timestamp: unknown }> }> };
 
