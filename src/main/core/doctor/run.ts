@@ -114,6 +114,8 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
     features: null,
   };
   const lookup = lookupFrom(input.resolver);
+  // url.hostname keeps an IPv6 address in brackets, as the loopback check expects.
+  const isLoopback = isLoopbackHost(url.hostname);
   const timeout = input.stepTimeoutMs;
   const report: { -readonly [K in keyof DoctorReport]: DoctorReport[K] } = {
     runId: input.runId,
@@ -144,7 +146,7 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
       const up = Object.entries(interfaces)
         .filter(([, list]) => (list ?? []).some((entry) => !entry.internal))
         .map(([name]) => name);
-      if (up.length === 0 && !isLoopbackHost(facts.host)) {
+      if (up.length === 0 && !isLoopback) {
         return {
           status: 'fail',
           summary: 'No network adapter is connected.',
@@ -226,7 +228,7 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
     async tls() {
       const target = facts.addresses[0];
       if (!facts.isHttps) {
-        if (isLoopbackHost(facts.host)) return { status: 'skip', summary: 'Not used: the server runs on this computer over plain http.' };
+        if (isLoopback) return { status: 'skip', summary: 'Not used: the server runs on this computer over plain http.' };
         return {
           status: 'warn',
           summary: 'The connection is not encrypted (the server address starts with http:).',
