@@ -70,6 +70,7 @@ import {
 } from './core';
 import type { ServerContext } from './core';
 import { errorMessage } from './logger';
+import { handleSupportReports } from './support';
 
 type Extra = Readonly<{ retry_after_ms?: number; expected_client_seq?: number; headers?: Record<string, string> }>;
 
@@ -335,6 +336,8 @@ async function route(
     await authRoute(ctx, req, res, path.slice('/api/v1/auth/'.length));
     return;
   }
+  // The rageshake stand-in takes multipart bodies and answers in rageshake's own shapes.
+  if (path === '/api/submit' || path.startsWith('/api/listing/')) return handleSupportReports(ctx, req, res, path, method);
 
   let m: RegExpExecArray | null;
   if (path === '/conversations') {

@@ -21,7 +21,7 @@ import {
   session,
   shell,
 } from 'electron';
-import { bundleFileName, collectDiagnostics, parseCollectLogsArgument } from './core/diagnostics';
+import { bundleFileName, collectFromStateFile, parseCollectLogsArgument } from './core/diagnostics';
 import { APP_ENTRY_URL, APP_SCHEME, APP_SCHEME_PRIVILEGES } from './shell/app-protocol';
 import { quitsWhenAllWindowsClosed, shellPlatform } from './shell/lifecycle';
 import { resolveSqliteBinding } from './shell/native-binding';
@@ -47,7 +47,8 @@ function rendererEntry(): string {
 
 /**
  * `--collect-logs[=path]`: support scripts get a bundle without a window. It skips the
- * single-instance lock on purpose, so it works while Nova is running.
+ * single-instance lock on purpose, so it works while Nova is running (or hangs); the live
+ * parts come from the state file the core saves every minute and when it stops.
  */
 function collectLogsAndExit(outPath: string | null): void {
   app
@@ -55,7 +56,7 @@ function collectLogsAndExit(outPath: string | null): void {
     .then(async () => {
       const target = path.resolve(outPath ?? bundleFileName(new Date()));
       const binding = sqliteBinding();
-      await collectDiagnostics({
+      await collectFromStateFile({
         dataDir: app.getPath('userData'),
         outPath: target,
         appInfo: appInfo(),

@@ -7,6 +7,14 @@ import { z } from 'zod';
 import { ERROR_CODES } from './errors';
 import { PreferencesPatchSchema, PreferencesSchema } from './preferences';
 import type { IpcResult } from './result';
+import {
+  DoctorReportSchema,
+  FleetStatusSchema,
+  SUPPORT_DESCRIPTION_MAX,
+  SupportProgressSchema,
+  SupportSendResultSchema,
+  SupportStatusSchema,
+} from './support';
 
 // ---- Data shapes ---------------------------------------------------------------------------
 
@@ -235,6 +243,22 @@ export const invokeChannels = {
     res: z.object({ savedPath: z.string().nullable() }),
   },
   'diagnostics:showLogsFolder': { req: empty, res: nothing },
+  /** Whether "Send to support" is available, where it sends, and the organisation file's state. */
+  'support:status': { req: empty, res: SupportStatusSchema },
+  /** Uploads a collected bundle; answers when it is sent, cancelled or has failed for good. */
+  'support:send': {
+    req: z
+      .object({ bundleId: z.string().min(1).max(200), description: z.string().max(SUPPORT_DESCRIPTION_MAX) })
+      .strict(),
+    res: SupportSendResultSchema,
+  },
+  'support:cancel': { req: z.object({ bundleId: z.string().min(1).max(200) }).strict(), res: nothing },
+  /** Runs the connection doctor (or joins the run under way); steps arrive on doctor:progress. */
+  'doctor:run': { req: empty, res: DoctorReportSchema },
+  'fleet:status': { req: empty, res: FleetStatusSchema },
+  /** Only when the organisation lets the user choose. */
+  'fleet:setEnabled': { req: z.object({ enabled: z.boolean() }).strict(), res: FleetStatusSchema },
+  'fleet:resetInstallId': { req: empty, res: FleetStatusSchema },
   /** Sticky notifications not dismissed yet, oldest first: the window fetches them at start. */
   'notifications:list': { req: empty, res: z.array(NotificationSchema) },
   'notifications:dismiss': { req: z.object({ id: z.string().min(1).max(200) }).strict(), res: nothing },
@@ -271,6 +295,9 @@ export const eventChannels = {
   notification: NotificationSchema,
   'diagnostics:progress': z.object({ stage: z.string(), done: z.number(), total: z.number() }),
   'preferences:changed': PreferencesSchema,
+  'support:progress': SupportProgressSchema,
+  /** The whole report so far, after each step starts or ends. */
+  'doctor:progress': DoctorReportSchema,
   /** Commands from the shell (menu items, a clicked OS notification), for the renderer to act on. */
   'app:command': AppCommandSchema,
 } as const satisfies Record<string, z.ZodType>;

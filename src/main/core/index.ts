@@ -23,6 +23,7 @@ import { MemorySecretStore, type SecretStore } from './secret-store';
 import type { DB } from './store/database';
 import { openStore } from './store/open';
 import { createDeliveryService, DEFAULT_OUTBOX_LIMITS, type DeliveryService } from './outbox/service';
+import { createSupportServices } from './support';
 import type { OutboxSummary } from './store/outbox';
 
 export type { CoreOptions, Timing, AppInfo } from './options';
@@ -140,6 +141,11 @@ export function createCore(options: CoreOptions): Core {
   // The banner says how many messages wait, so an outbox change refreshes the snapshot too.
   events.on('outbox:changed', () => link.pendingCountChanged());
   wireCoreMetrics(context);
+  const support = createSupportServices(context, {
+    diagnostics,
+    accessToken: () => connectionStack.auth.currentAccessToken(),
+    isOsOffline: () => link.snapshot().isOsOffline,
+  });
 
   const handlers: Handlers = instrumentHandlers({
     ...connectionStack.handlers,
@@ -166,6 +172,7 @@ export function createCore(options: CoreOptions): Core {
       rendererLog.write(req);
       return Promise.resolve(null);
     },
+    ...support.handlers,
   } satisfies Handlers, metrics);
 
   let state: 'idle' | 'started' | 'stopped' = 'idle';
@@ -187,6 +194,7 @@ export function createCore(options: CoreOptions): Core {
         ?.start()
         .catch((error: unknown) => log.warn(`metrics: endpoint not started on port ${metricsPort}`, error));
       delivery.start();
+      support.start();
       if (store.movedAsideTo !== null) {
         const id = newErrorId();
         log.error(`store: DB_CORRUPT [${id}]`);
@@ -225,6 +233,7 @@ export function createCore(options: CoreOptions): Core {
     stop() {
       stopping ??= (async () => {
         state = 'stopped';
+        await support.stop();
         delivery.stop();
         connectionStack.stop();
         events.flush();

@@ -22,3 +22,4 @@ export {
   type DiagnosticsService,
 } from './service';
 export { createCoreDiagnostics, registerCoreSources } from './core-sources';
+export { STATE_FILE, collectFromStateFile, writeStateFile, type StateReason } from './state-file';

@@ -45,6 +45,10 @@ export interface DiagnosticsService extends DiagnosticsRegistry {
   /** Bundles into `outPath` now, sharing nothing with the UI's build (for scripts and tests). */
   collectTo(outPath: string): Promise<BundleResult>;
   recentNotifications(): readonly AppNotification[];
+  /** A bundle collected for the preview and still on disk (for "Send to support"), or null. */
+  collectedBundle(bundleId: string): BundleResult | null;
+  /** The registered parts, for the state file `--collect-logs` reads when the app is closed. */
+  sources(): Array<[string, DiagnosticsSource]>;
   dispose(): void;
 }
 
@@ -165,6 +169,11 @@ export function createDiagnosticsService(options: DiagnosticsServiceOptions): Di
     },
     collectTo: (outPath) => run(outPath, newBundleId()),
     recentNotifications: () => [...notifications],
+    collectedBundle: (bundleId) => {
+      const bundle = bundles.get(bundleId);
+      return bundle && fs.existsSync(bundle.path) ? bundle : null;
+    },
+    sources: () => registry.entries(),
     dispose: stopListening,
   };
 }
