@@ -10,7 +10,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startServer } from './index';
+import { DEMO_EMAILS, DEMO_PASSWORD, startServer } from './index';
 import { createLineLogger } from './logger';
 
 const { values } = parseArgs({
@@ -78,8 +78,11 @@ async function main(): Promise<void> {
   if (throttleOff) out('  sign-in throttling OFF (--rate-limit off): for benchmarks only');
   const seed = server.seed;
   if (seed) {
-    out('  demo users: alice@nova.local, bob@nova.local, carol@nova.local / nova-dev-password');
-    out(`  conversations: direct ${seed.conversations.direct}, Team ${seed.conversations.team}`);
+    out(`  demo users: ${Object.values(DEMO_EMAILS).join(', ')} / ${DEMO_PASSWORD}`);
+    out(
+      `  conversations: direct ${seed.conversations.direct}, Team ${seed.conversations.team}, ` +
+        `Design review ${seed.conversations.design}`,
+    );
     if (seed.created) {
       out(`  carol TOTP secret (base32): ${seed.carol.totpSecret}`);
       out(`  carol backup codes (shown once): ${seed.carol.backupCodes.join(' ')}`);

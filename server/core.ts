@@ -8,6 +8,7 @@ import { RETRYABLE_CODES, STATUS_BY_CODE, ERROR_CODE_VERSION, CloseCode } from '
 import type { Conversation, ErrorCode, Message, ServerFrame } from '../src/shared/protocol';
 import type { AuthConfig } from './auth';
 import {
+  conversationMembers,
   getConversation,
   isMember,
   lastMessageId,
@@ -119,6 +120,7 @@ export function toMessage(m: MessageRow): Message {
     edited_at: m.edited_at,
     deleted_at: m.deleted_at,
     client_seq: m.client_seq,
+    updated_seq: m.updated_seq,
   };
 }
 
@@ -129,7 +131,7 @@ export function toLegacyMessage(m: MessageRow, withCreatedAt: boolean): Message 
 }
 
 export function toConversation(ctx: ServerContext, c: ConversationRow, viewerId: string): Conversation {
-  const members = memberIds(ctx.db, c.id);
+  const members = conversationMembers(ctx.db, c.id);
   const base = { id: c.id, member_count: members.length, last_message_id: lastMessageId(ctx.db, c.id) };
   if (ctx.legacy) return base;
   return {
@@ -139,7 +141,10 @@ export function toConversation(ctx: ServerContext, c: ConversationRow, viewerId:
     last_seq: c.last_seq,
     unread_count: unreadCount(ctx.db, c.id, viewerId),
     updated_at: c.updated_at,
-    member_ids: members,
+    member_ids: members.map((m) => m.user_id),
+    members: members.map((m) => ({ user_id: m.user_id, display_name: m.display_name, last_read_seq: m.last_read_seq })),
+    last_read_seq: members.find((m) => m.user_id === viewerId)?.last_read_seq ?? 0,
+    last_updated_seq: c.last_updated_seq,
   };
 }
 
@@ -151,7 +156,13 @@ export function sendRaw(ctx: ServerContext, conn: Conn, data: string): void {
   if (conn.ws.readyState === conn.ws.OPEN) conn.ws.send(data);
 }
 
-export function sendFrame(ctx: ServerContext, conn: Conn, frame: ServerFrame): void {
+/**
+ * Every frame this server sends: the protocol's union, and the messenger extension's frames
+ * that are not in it yet.
+ */
+export type OutgoingFrame = ServerFrame;
+
+export function sendFrame(ctx: ServerContext, conn: Conn, frame: OutgoingFrame): void {
   sendRaw(ctx, conn, JSON.stringify(frame));
 }
 
@@ -166,20 +177,21 @@ export function errorFrame(
 /**
  * Delivers an event to every socket that should see events of this conversation. Legacy
  * sockets get each frame twice: real Nova broadcasts locally and again via its Redis echo.
+ * `exceptUser` leaves out every socket of that user (all their devices).
  */
 export function publish(
   ctx: ServerContext,
   conversationId: string,
-  frame: ServerFrame,
-  options: { legacyFrame?: ServerFrame; except?: Conn } = {},
+  frame: OutgoingFrame,
+  options: { legacyFrame?: ServerFrame; exceptUser?: string } = {},
 ): void {
   const data = JSON.stringify(frame);
   const legacyData = JSON.stringify(options.legacyFrame ?? frame);
   for (const userId of memberIds(ctx.db, conversationId)) {
+    if (userId === options.exceptUser) continue;
     const conns = ctx.connsByUser.get(userId);
     if (!conns) continue;
     for (const conn of conns) {
-      if (conn === options.except) continue;
       if (conn.conversationId !== null && conn.conversationId !== conversationId) continue;
       if (conn.muted.has(conversationId)) continue;
       if (conn.legacy) {
@@ -317,6 +329,8 @@ export function performSend(ctx: ServerContext, req: SendRequest): SendResult {
       return { ok: true, duplicate: true, message: outcome.message };
     case 'key_conflict':
       return fail('CONFLICT', 'idempotency_key already used in another conversation');
+    case 'deleted':
+      return fail('MESSAGE_DELETED', 'The message with this idempotency_key was deleted or withdrawn');
     case 'out_of_order':
       return {
         ...(fail('OUT_OF_ORDER', `client_seq out of order; expected ${outcome.expected}`) as {

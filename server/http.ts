@@ -5,6 +5,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import {
+  CHANGES_PAGE_DEFAULT,
+  CHANGES_PAGE_MAX,
   CreateConversationRequestSchema,
   EditMessageRequestSchema,
   LoginRequestSchema,
@@ -17,9 +19,16 @@ import {
   STATUS_BY_CODE,
   SendMessageRequestSchema,
   TwoFactorVerifyRequestSchema,
+  USER_SEARCH_LIMIT_DEFAULT,
+  USER_SEARCH_LIMIT_MAX,
+  USER_SEARCH_QUERY_MAX,
 } from '../src/shared/protocol';
 import type {
+  ChangesResponse,
   ConversationList,
+  CreateConversationResponse,
+  MessageByKeyResponse,
+  UserSearchResponse,
   ErrorBody,
   ErrorCode,
   HealthResponse,
@@ -32,14 +41,15 @@ import { MAX_CODE_ATTEMPTS, accountKey, addressKey } from './signin';
 import type { VerifiedToken } from './auth';
 import {
   acceptTotpStep,
+  canSeeUser,
+  changeMessageByKey,
   consumeBackupCode,
   consumeLoginChallenge,
   countConversationsOf,
-  createConversation,
+  createConversationOnce,
   deleteMessage,
   editMessage,
   failLoginChallenge,
-  findDirectConversation,
   getConversation,
   getLoginChallenge,
   getMessage,
@@ -48,25 +58,29 @@ import {
   insertLoginChallenge,
   insertSession,
   isMember,
+  listChanges,
   listConversationsOf,
   listMessages,
   markRead,
   revokeSession,
   revokeTokenId,
   searchMessages,
+  searchUsers,
   spendRefreshToken,
   unusedBackupCodes,
   usedBackupCodes,
 } from './db';
-import type { ConversationRow } from './db';
+import type { ChangeOutcome, ConversationRow, MessageRow } from './db';
 import {
   closeAuthSockets,
+  isTooLarge,
   isoNow,
   performSend,
   publish,
   toConversation,
   toLegacyMessage,
   toMessage,
+  tooLargeText,
 } from './core';
 import type { ServerContext } from './core';
 import { errorMessage } from './logger';
@@ -248,6 +262,15 @@ function intParam(url: URL, name: string, options: { min: number; max?: number }
   return n;
 }
 
+/** A path segment, percent-decoded; a malformed escape is the client's error, not the server's. */
+function pathParam(raw: string | undefined): string {
+  try {
+    return decodeURIComponent(raw ?? '');
+  } catch {
+    throw new HttpError('INVALID_INPUT', 'Malformed percent-encoding in the path');
+  }
+}
+
 type Authed = Readonly<{ token: VerifiedToken; rateHeaders: Record<string, string> }>;
 
 async function authenticate(ctx: ServerContext, req: IncomingMessage): Promise<Authed> {
@@ -346,23 +369,33 @@ async function route(
   }
   if ((m = /^\/conversations\/([^/]+)$/.exec(path)) && method === 'GET') {
     const { token, rateHeaders } = await authenticate(ctx, req);
-    const c = requireMember(ctx, decodeURIComponent(m[1] ?? ''), token.user.id);
+    const c = requireMember(ctx, pathParam(m[1]), token.user.id);
     send(res, 200, toConversation(ctx, c, token.user.id), rateHeaders);
     return;
   }
   if ((m = /^\/conversations\/([^/]+)\/messages$/.exec(path))) {
-    const id = decodeURIComponent(m[1] ?? '');
+    const id = pathParam(m[1]);
     if (method === 'POST') return postMessage(ctx, req, res, id);
     if (method === 'GET') return getMessages(ctx, req, res, url, id);
   }
   if ((m = /^\/conversations\/([^/]+)\/messages\/search$/.exec(path)) && method === 'GET') {
-    return search(ctx, req, res, url, decodeURIComponent(m[1] ?? ''));
+    return search(ctx, req, res, url, pathParam(m[1]));
   }
   if ((m = /^\/conversations\/([^/]+)\/read$/.exec(path)) && method === 'POST') {
-    return postRead(ctx, req, res, decodeURIComponent(m[1] ?? ''));
+    return postRead(ctx, req, res, pathParam(m[1]));
+  }
+  // Extensions: real Nova has none of these, so legacy mode answers them 404 like Nova would.
+  if (!ctx.legacy) {
+    if (path === '/users/search' && method === 'GET') return searchPeople(ctx, req, res, url);
+    if ((m = /^\/conversations\/([^/]+)\/changes$/.exec(path)) && method === 'GET') {
+      return getChanges(ctx, req, res, url, pathParam(m[1]));
+    }
+    if ((m = /^\/conversations\/([^/]+)\/messages\/by-key\/([^/]+)$/.exec(path)) && (method === 'PUT' || method === 'DELETE')) {
+      return changeMessageByKeyRoute(ctx, req, res, pathParam(m[1]), pathParam(m[2]), method);
+    }
   }
   if ((m = /^\/messages\/([^/]+)$/.exec(path)) && (method === 'PUT' || method === 'DELETE')) {
-    return changeMessage(ctx, req, res, decodeURIComponent(m[1] ?? ''), method);
+    return changeMessage(ctx, req, res, pathParam(m[1]), method);
   }
   throw new HttpError('NOT_FOUND', 'Not found', `${method} ${path}`);
 }
@@ -568,23 +601,68 @@ async function createConversationRoute(ctx: ServerContext, req: IncomingMessage,
     }
   } else {
     type = body.type;
-    name = body.name ?? null;
+    name = body.name?.trim() || null;
     members = [me, ...body.participant_ids];
   }
   members = [...new Set(members)];
   for (const id of members) {
-    if (!getUserById(ctx.db, id)) throw new HttpError('NOT_FOUND', 'User not found', id);
+    // Someone the caller may not see is answered like someone who does not exist.
+    const known = ctx.legacy ? getUserById(ctx.db, id) !== undefined : canSeeUser(ctx.db, token.user, id);
+    if (!known) throw new HttpError('NOT_FOUND', 'User not found', id);
   }
   if (type === 'direct' && members.length !== 2) {
     throw new HttpError('INVALID_INPUT', 'A direct conversation has exactly two distinct members');
   }
-  const [a, b] = members;
-  const existing =
-    !ctx.legacy && type === 'direct' && a !== undefined && b !== undefined
-      ? findDirectConversation(ctx.db, a, b)
-      : undefined;
-  const conv = existing ?? createConversation(ctx.db, { type, name, memberIds: members, now: isoNow(ctx) });
-  send(res, 200, toConversation(ctx, conv, me), rateHeaders);
+  const headerKey = req.headers['idempotency-key'];
+  const clientKey = ctx.legacy
+    ? null
+    : (body.client_key ?? (typeof headerKey === 'string' && headerKey !== '' ? headerKey : null));
+  if (clientKey !== null && clientKey.length > 128) throw new HttpError('INVALID_INPUT', 'Idempotency-Key is over 128 characters');
+  const outcome = createConversationOnce(ctx.db, {
+    creatorId: me,
+    type,
+    name,
+    memberIds: members,
+    clientKey,
+    // Nova makes a new one every time (§2.1)
+    reuseDirect: !ctx.legacy,
+    now: isoNow(ctx),
+  });
+  if (outcome.kind === 'key_conflict') {
+    throw new HttpError('CONFLICT', 'client_key already used for a different conversation', null, { headers: rateHeaders });
+  }
+  const conversation = toConversation(ctx, outcome.conversation, me);
+  const created = outcome.kind === 'created';
+  if (created && !ctx.legacy) {
+    // every member's other sockets learn of it now, not at its first message
+    publish(ctx, conversation.id, { type: 'conversation_created', conversation_id: conversation.id, conversation });
+  }
+  const out: CreateConversationResponse = ctx.legacy ? conversation : { ...conversation, created };
+  send(res, 200, out, rateHeaders);
+}
+
+// ---------------------------------------------------------------------------------------
+// People (extension)
+// ---------------------------------------------------------------------------------------
+async function searchPeople(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const { token, rateHeaders } = await authenticate(ctx, req);
+  const q = (url.searchParams.get('q') ?? '').trim();
+  if (q === '') throw new HttpError('INVALID_INPUT', 'q is required');
+  if ([...q].length > USER_SEARCH_QUERY_MAX) {
+    throw new HttpError('INVALID_INPUT', `q is over ${USER_SEARCH_QUERY_MAX} characters`);
+  }
+  const limit = intParam(url, 'limit', { min: 1, max: USER_SEARCH_LIMIT_MAX }) ?? USER_SEARCH_LIMIT_DEFAULT;
+  const rows = searchUsers(ctx.db, token.user, q, limit);
+  const body: UserSearchResponse = {
+    users: rows.slice(0, limit).map((u) => ({
+      id: u.id,
+      display_name: u.display_name,
+      username: u.username,
+      ...(u.same_org ? { email: u.email } : {}),
+    })),
+    has_more: rows.length > limit,
+  };
+  send(res, 200, body, rateHeaders);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -710,6 +788,37 @@ async function postRead(ctx: ServerContext, req: IncomingMessage, res: ServerRes
   send(res, 204, undefined, rateHeaders);
 }
 
+/** Tells the conversation about a change that happened (nothing when nothing changed). */
+function publishChange(ctx: ServerContext, m: MessageRow): void {
+  const base = { conversation_id: m.conversation_id, message_id: m.id, timestamp: m.deleted_at ?? m.edited_at ?? isoNow(ctx) };
+  if (m.deleted_at !== null) {
+    publish(
+      ctx,
+      m.conversation_id,
+      { type: 'message_deleted', ...base, sequence_number: m.sequence_number, updated_seq: m.updated_seq },
+      { legacyFrame: { type: 'message_deleted', ...base } },
+    );
+  } else {
+    publish(
+      ctx,
+      m.conversation_id,
+      { type: 'message_edited', ...base, sequence_number: m.sequence_number, plaintext: m.plaintext, updated_seq: m.updated_seq },
+      { legacyFrame: { type: 'message_edited', ...base } },
+    );
+  }
+}
+
+async function readEdit(ctx: ServerContext, req: IncomingMessage): Promise<{ plaintext: string }> {
+  // the byte limit answers 413 here, as for sends, rather than the schema's INVALID_INPUT
+  const body = await readJson(ctx, req, EditMessageRequestSchema.extend({ plaintext: z.string() }));
+  if (isTooLarge(ctx, body.plaintext)) throw new HttpError('PAYLOAD_TOO_LARGE', tooLargeText(ctx));
+  return body;
+}
+
+function messageDeleted(): HttpError {
+  return new HttpError('MESSAGE_DELETED', 'The message was deleted', 'A deleted message cannot be edited');
+}
+
 async function changeMessage(
   ctx: ServerContext,
   req: IncomingMessage,
@@ -718,29 +827,80 @@ async function changeMessage(
   method: 'PUT' | 'DELETE',
 ): Promise<void> {
   const { token, rateHeaders } = await authenticate(ctx, req);
-  const body = method === 'PUT' ? await readJson(ctx, req, EditMessageRequestSchema) : null;
+  const body = method === 'PUT' ? await readEdit(ctx, req) : null;
   const msg = getMessage(ctx.db, messageId);
-  if (!msg || msg.deleted_at !== null) throw new HttpError('NOT_FOUND', 'Message not found');
+  // Nova-compat says what happened to a deleted message; legacy keeps the answer it always had
+  if (!msg || (ctx.legacy && msg.deleted_at !== null)) throw new HttpError('NOT_FOUND', 'Message not found');
   requireMember(ctx, msg.conversation_id, token.user.id);
   if (msg.sender_id !== token.user.id) throw new HttpError('FORBIDDEN', 'Only the sender may change a message');
-  const timestamp = isoNow(ctx);
-  const base = { conversation_id: msg.conversation_id, message_id: msg.id, timestamp };
-  if (body) {
-    editMessage(ctx.db, msg.id, body.plaintext, timestamp);
-    publish(
-      ctx,
-      msg.conversation_id,
-      { type: 'message_edited', ...base, sequence_number: msg.sequence_number, plaintext: body.plaintext },
-      { legacyFrame: { type: 'message_edited', ...base } },
-    );
-  } else {
-    deleteMessage(ctx.db, msg.id, timestamp);
-    publish(
-      ctx,
-      msg.conversation_id,
-      { type: 'message_deleted', ...base, sequence_number: msg.sequence_number },
-      { legacyFrame: { type: 'message_deleted', ...base } },
-    );
-  }
+  const now = isoNow(ctx);
+  const outcome: ChangeOutcome = body ? editMessage(ctx.db, msg.id, body.plaintext, now) : deleteMessage(ctx.db, msg.id, now);
+  if (outcome.kind === 'deleted') throw messageDeleted();
+  // Nova broadcasts every edit, even one to the same text
+  if (outcome.kind === 'changed' || ctx.legacy) publishChange(ctx, outcome.message);
   send(res, 204, undefined, rateHeaders);
+}
+
+async function getChanges(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  conversationId: string,
+): Promise<void> {
+  const { token, rateHeaders } = await authenticate(ctx, req);
+  requireMember(ctx, conversationId, token.user.id);
+  const after = intParam(url, 'after_updated_seq', { min: 0 }) ?? 0;
+  const limit = intParam(url, 'limit', { min: 1, max: CHANGES_PAGE_MAX }) ?? CHANGES_PAGE_DEFAULT;
+  // both reads happen in one synchronous step: no change can land between them
+  const rows = listChanges(ctx.db, conversationId, after, limit);
+  const head = getConversation(ctx.db, conversationId)?.last_updated_seq ?? 0;
+  const body: ChangesResponse = {
+    conversation_id: conversationId,
+    changes: rows.map(toMessage),
+    last_updated_seq: head,
+    has_more: rows.length === limit && (rows.at(-1)?.updated_seq ?? head) < head,
+  };
+  send(res, 200, body, rateHeaders);
+}
+
+async function changeMessageByKeyRoute(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  conversationId: string,
+  key: string,
+  method: 'PUT' | 'DELETE',
+): Promise<void> {
+  const { token, rateHeaders } = await authenticate(ctx, req);
+  const body = method === 'PUT' ? await readEdit(ctx, req) : null;
+  if (key === '' || key.length > 128) throw new HttpError('INVALID_INPUT', 'The key must be 1 to 128 characters');
+  requireMember(ctx, conversationId, token.user.id);
+  const result = changeMessageByKey(ctx.db, {
+    conversationId,
+    senderId: token.user.id,
+    key,
+    plaintext: body?.plaintext ?? null,
+    now: isoNow(ctx),
+  });
+  const base = { conversation_id: conversationId, idempotency_key: key };
+  switch (result.kind) {
+    case 'key_conflict':
+      throw new HttpError('CONFLICT', 'idempotency_key belongs to another conversation', null, { headers: rateHeaders });
+    case 'withdrawn':
+      throw messageDeleted();
+    case 'recorded': {
+      const out: MessageByKeyResponse = body ? { ...base, outcome: 'pending' } : { ...base, outcome: 'withdrawn' };
+      send(res, body ? 202 : 200, out, rateHeaders);
+      return;
+    }
+    case 'message': {
+      const outcome = result.outcome;
+      if (outcome.kind === 'deleted') throw messageDeleted();
+      if (outcome.kind === 'changed') publishChange(ctx, outcome.message);
+      const out: MessageByKeyResponse = { ...base, outcome: body ? 'edited' : 'deleted', message: toMessage(outcome.message) };
+      send(res, 200, out, rateHeaders);
+      return;
+    }
+  }
 }

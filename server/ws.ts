@@ -30,6 +30,7 @@ const SYNC_LIMIT_DEFAULT = 100;
 /** Presence is in the schema but not implemented by this server, so it is not advertised. */
 const ADVERTISED_FEATURES: ReadonlyArray<Feature> = FEATURES.filter((f) => f !== 'presence');
 const KNOWN_TYPES: ReadonlySet<string> = new Set(CLIENT_FRAME_TYPES);
+const ADVERTISED_EVENTS: ReadonlyArray<string> = SUPPORTED_EVENTS;
 
 export function createWss(ctx: ServerContext): WebSocketServer {
   return new WebSocketServer({
@@ -192,7 +193,7 @@ async function upgradeCompat(
       server_capabilities: {
         max_payload_size: ctx.opts.maxPayloadSize,
         ping_interval_ms: ctx.opts.pingIntervalMs,
-        supported_events: [...SUPPORTED_EVENTS],
+        supported_events: [...ADVERTISED_EVENTS],
         features: [...ADVERTISED_FEATURES],
         idle_timeout_ms: ctx.opts.idleTimeoutMs,
         max_message_bytes: ctx.opts.maxMessageBytes,
@@ -418,13 +419,15 @@ function dispatch(ctx: ServerContext, conn: Conn, frame: ClientFrame): void {
       for (const m of rows) {
         sendFrame(ctx, conn, { type: 'message', conversation_id: frame.conversation_id, message: toMessage(m), replay: true });
       }
-      const lastSeq = getConversation(ctx.db, frame.conversation_id)?.last_seq ?? 0;
+      const conv = getConversation(ctx.db, frame.conversation_id);
+      const lastSeq = conv?.last_seq ?? 0;
       const lastSent = rows.at(-1)?.sequence_number ?? frame.after_seq;
       sendFrame(ctx, conn, {
         type: 'sync_complete',
         conversation_id: frame.conversation_id,
         last_seq: lastSeq,
         has_more: lastSent < lastSeq,
+        last_updated_seq: conv?.last_updated_seq ?? 0,
       });
       return;
     }
@@ -451,7 +454,8 @@ function dispatch(ctx: ServerContext, conn: Conn, frame: ClientFrame): void {
         ctx,
         frame.conversation_id,
         { type: 'typing', conversation_id: frame.conversation_id, user_id: conn.userId, is_typing: frame.is_typing ?? true },
-        { except: conn },
+        // not even to the typist's other devices: nobody needs to be told they are typing
+        { exceptUser: conn.userId },
       );
       return;
     case 'subscribe':

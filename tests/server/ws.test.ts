@@ -148,7 +148,7 @@ describe('websocket /ws (nova-compat)', () => {
     const head = server.control.listMessages(team).at(-1)?.sequence_number ?? 0;
     s.send({ type: 'sync', conversation_id: team, after_seq: head - 5, limit: 3 });
     const done = await s.nextOfType('sync_complete');
-    expect(done).toEqual({ type: 'sync_complete', conversation_id: team, last_seq: head, has_more: true });
+    expect(done).toEqual({ type: 'sync_complete', conversation_id: team, last_seq: head, has_more: true, last_updated_seq: 0 });
     const replayed = s.frames.filter((f) => f['type'] === 'message' && f['replay'] === true);
     expect(replayed.map((f) => f['message'].sequence_number)).toEqual([head - 4, head - 3, head - 2]);
     s.frames.length = 0;
