@@ -23,11 +23,9 @@ export default defineConfig({
   workers: 1,
   timeout: 60_000,
   forbidOnly: true,
-  // One retry in CI only: specs timed out now and then after their last step, in the renderer
-  // server's close() waiting out a socket Chromium preconnected (the harness now closes every
-  // connection). The retry stays until CI confirms the cause; the list reporter still prints a
-  // retried spec as flaky, so it stays visible.
-  retries: process.env['CI'] ? 1 : 0,
+  // No retries: the rare spec timeout once retried here was the renderer server's close()
+  // waiting 60 s for a speculative Chromium connection (fixed in tests/e2e/harness.ts).
+  retries: 0,
   reporter: [['list']],
   use: {
     headless: true,

@@ -10,5 +10,6 @@ export const offlineLink: ServerLink = {
   onFrame: () => () => undefined,
   sendFrame: () => false,
   request: () => Promise.reject(new AppError('NOT_SIGNED_IN')),
+  requestParsed: () => Promise.reject(new AppError('NOT_SIGNED_IN')),
   watchConversations: () => undefined,
 };

@@ -229,8 +229,8 @@ async function main(): Promise<void> {
     const coreLatencies: number[] = [];
     const offFrame = DEBUG
       ? core.connection.onFrame((frame) => {
-          const message = frame['message'] as { plaintext?: unknown } | undefined;
-          const stamp = typeof message?.plaintext === 'string' ? /^burst \d+ (\d+)/.exec(message.plaintext)?.[1] : undefined;
+          const text = frame.type === 'message' ? frame.message.plaintext : undefined;
+          const stamp = text !== undefined ? /^burst \d+ (\d+)/.exec(text)?.[1] : undefined;
           if (stamp) frameLatencies.push(Date.now() - Number(stamp));
         })
       : () => undefined;

@@ -1,8 +1,9 @@
 /**
  * Keeps the core's imports pointing one way. The composition root (`src/main/core/index.ts` and
  * the `compose.ts` it delegates to) imports every service; a service that imported it back, even
- * for a type, would make a cycle through the whole core. The shell (`src/main/*.ts`) wraps the
- * core, so the core never imports it; `core/testing.ts` is for tests, never for the app.
+ * for a type, would make a cycle through the whole core. The shell (everything under `src/main`
+ * outside `core/`: `index.ts`, `ipc.ts`, `shell/`) wraps the core, so the core never imports it;
+ * `core/testing.ts` is for tests, never for the app.
  *
  * Specifiers are resolved against the importing file, so `../index` from `core/outbox/` and
  * `./index` from `core/` are caught alike, type-only imports and `import('…')` types included.
@@ -56,8 +57,12 @@ export const coreBoundaries = {
         context.report({ node, messageId: 'root', data: { target: shown } });
         return;
       }
-      const isShell = target === where.main || (path.dirname(target) === where.main && target !== where.core);
+      const isShell = (target === where.main || target.startsWith(where.main + path.sep)) && !isCoreTarget(target);
       if (isShell) context.report({ node, messageId: 'shell', data: { target: shown } });
+    }
+
+    function isCoreTarget(target) {
+      return target === where.core || target.startsWith(where.core + path.sep);
     }
 
     const literal = (node) => (node && node.type === 'Literal' ? node.value : undefined);

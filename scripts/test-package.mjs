@@ -32,6 +32,7 @@ const EXPECTED_FUSES = {
   EnableNodeCliInspectArguments: [3, DISABLE],
   EnableEmbeddedAsarIntegrityValidation: [4, ENABLE],
   OnlyLoadAppFromAsar: [5, ENABLE],
+  GrantFileProtocolExtraPrivileges: [7, DISABLE],
 };
 const REQUIRED_ENTRIES = ['/package.json', '/out/main/index.js', '/out/preload/index.js', '/out/renderer/index.html'];
 const ALLOWED_TOP_LEVEL = new Set(['/out', '/package.json', '/node_modules']);

@@ -13,8 +13,8 @@ import {
   getUserById,
   insertRefreshToken,
   isRefreshTokenSpent,
-  isSessionRevoked,
   isTokenIdRevoked,
+  sessionRevocation,
 } from './db';
 import type { DB, UserRow } from './db';
 
@@ -35,7 +35,11 @@ export type VerifiedToken = Readonly<{
 
 export type VerifyResult =
   | { ok: true; token: VerifiedToken }
-  | { ok: false; code: Extract<ErrorCode, 'UNAUTHORIZED' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED'>; message: string };
+  | { ok: false; code: Extract<ErrorCode, 'UNAUTHORIZED' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED'>; message: string }
+  /** A spent refresh token (or any token of a sign-in ended for that): `sessionId` is the family. */
+  | { ok: false; code: 'REFRESH_REUSED'; message: string; sessionId: string };
+
+const REUSED_MESSAGE = 'A spent refresh token was presented again; this sign-in has been ended';
 
 function nowS(cfg: AuthConfig): number {
   return Math.floor(cfg.clock() / 1000);
@@ -118,11 +122,16 @@ export async function verifyToken(
   const user = getUserById(db, claims.sub);
   if (!user) return { ok: false, code: 'UNAUTHORIZED', message: 'Unknown user' };
   if (!cfg.lax) {
-    if (user.token_generation !== claims.gen || isSessionRevoked(db, claims.sid)) {
+    if (user.token_generation !== claims.gen) {
       return { ok: false, code: 'TOKEN_REVOKED', message: 'Token has been revoked' };
     }
+    const revocation = sessionRevocation(db, claims.sid);
+    if (revocation === 'refresh_reused') {
+      return { ok: false, code: 'REFRESH_REUSED', message: REUSED_MESSAGE, sessionId: claims.sid };
+    }
+    if (revocation !== null) return { ok: false, code: 'TOKEN_REVOKED', message: 'Token has been revoked' };
     if (claims.token_type === 'refresh' && isRefreshTokenSpent(db, claims.jti)) {
-      return { ok: false, code: 'TOKEN_REVOKED', message: 'Refresh token has already been used' };
+      return { ok: false, code: 'REFRESH_REUSED', message: REUSED_MESSAGE, sessionId: claims.sid };
     }
   }
   if (isTokenIdRevoked(db, claims.jti)) {
@@ -148,6 +157,8 @@ export function checkSecret(plain: string, hash: string): Promise<boolean> {
   return bcrypt.compare(plain, hash);
 }
 
+const TOTP_PERIOD_S = 30;
+
 export function newTotpSecret(): string {
   return new Secret({ size: 20 }).base32;
 }
@@ -158,14 +169,18 @@ export function totpFor(secretBase32: string, label: string): TOTP {
     label,
     algorithm: 'SHA1',
     digits: 6,
-    period: 30,
+    period: TOTP_PERIOD_S,
     secret: Secret.fromBase32(secretBase32),
   });
 }
 
-/** Accepts the previous, current and next 30 s step, to absorb clock skew. */
-export function checkTotp(secretBase32: string, code: string, atMs: number): boolean {
-  return totpFor(secretBase32, 'check').validate({ token: code, timestamp: atMs, window: 1 }) !== null;
+/**
+ * Accepts the previous, current and next 30 s step, to absorb clock skew. Returns the step the
+ * code belongs to (so a replay of it can be refused), or null for a wrong code.
+ */
+export function checkTotp(secretBase32: string, code: string, atMs: number): number | null {
+  const delta = totpFor(secretBase32, 'check').validate({ token: code, timestamp: atMs, window: 1 });
+  return delta === null ? null : Math.floor(atMs / 1000 / TOTP_PERIOD_S) + delta;
 }
 
 /** Nova's format: 8 hex characters. */

@@ -1,18 +1,23 @@
 /**
- * npm run server -- [--port 8787] [--host 127.0.0.1] [--data .data/nova-server.db | :memory:]
- *                   [--seed] [--faults] [--legacy-nova] [--rate-limit 300/10000]
- *                   [--admission 50] [--access-ttl 3600] [--idle-timeout 75000] [--verbose]
+ * npm run server -- [--port 8787] [--host 127.0.0.1] [--public-host nova.example.org]…
+ *                   [--data .data/nova-server.db | :memory:] [--seed] [--faults] [--legacy-nova]
+ *                   [--rate-limit 300/10000 | off] [--admission 50] [--access-ttl 3600]
+ *                   [--idle-timeout 75000] [--verbose]
+ *
+ * Sign-in throttling is always on; `--rate-limit off` turns it off with the per-user budget,
+ * for benchmarks only.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startServer } from './index';
+import { DEMO_EMAILS, DEMO_PASSWORD, startServer } from './index';
 import { createLineLogger } from './logger';
 
 const { values } = parseArgs({
   options: {
     port: { type: 'string', default: '8787' },
     host: { type: 'string', default: '127.0.0.1' },
+    'public-host': { type: 'string', multiple: true, default: [] },
     data: { type: 'string', default: '.data/nova-server.db' },
     seed: { type: 'boolean', default: false },
     faults: { type: 'boolean', default: false },
@@ -40,9 +45,10 @@ function num(name: string, raw: string | undefined): number | undefined {
 async function main(): Promise<void> {
   if (values.data !== ':memory:') mkdirSync(dirname(values.data), { recursive: true });
   let rateLimit: { limit: number; windowMs: number } | undefined;
-  if (values['rate-limit']) {
+  const throttleOff = values['rate-limit'] === 'off';
+  if (values['rate-limit'] && !throttleOff) {
     const [limit, windowMs] = values['rate-limit'].split('/').map(Number);
-    if (!limit || !windowMs) throw new Error('--rate-limit expects LIMIT/WINDOW_MS, e.g. 300/10000');
+    if (!limit || !windowMs) throw new Error('--rate-limit expects LIMIT/WINDOW_MS (e.g. 300/10000) or off');
     rateLimit = { limit, windowMs };
   }
   const admission = num('admission', values.admission);
@@ -51,23 +57,32 @@ async function main(): Promise<void> {
   const server = await startServer({
     port: num('port', values.port) ?? 8787,
     host: values.host,
+    publicHosts: values['public-host'],
     dataFile: values.data,
     seed: values.seed,
     faultsEndpoint: values.faults,
     legacyNova: values['legacy-nova'],
     logger: createLineLogger(out, values.verbose ? 'debug' : 'info'),
     ...(rateLimit ? { rateLimit } : {}),
+    ...(throttleOff ? { signInThrottle: false } : {}),
     ...(admission !== undefined ? { admissionPerSecond: admission } : {}),
     ...(accessTtl !== undefined ? { accessTokenTtlS: accessTtl } : {}),
     ...(idle !== undefined ? { idleTimeoutMs: idle } : {}),
   });
   out(`nova reference server (${values['legacy-nova'] ? 'legacy-nova' : 'nova-compat v1.0'}) on ${server.url}`);
   out(`  websocket: ${server.wsUrl}   data: ${values.data}`);
-  if (values.faults) out(`  faults endpoint: ${server.url}/__faults/<action> (loopback only)`);
+  if (server.faultsToken !== null) {
+    out(`  faults endpoint: ${server.url}/__faults/<action> (loopback only)`);
+    out(`  faults token (this run only): ${server.faultsToken}  (send Authorization: Bearer <token>)`);
+  }
+  if (throttleOff) out('  sign-in throttling OFF (--rate-limit off): for benchmarks only');
   const seed = server.seed;
   if (seed) {
-    out('  demo users: alice@nova.local, bob@nova.local, carol@nova.local / nova-dev-password');
-    out(`  conversations: direct ${seed.conversations.direct}, Team ${seed.conversations.team}`);
+    out(`  demo users: ${Object.values(DEMO_EMAILS).join(', ')} / ${DEMO_PASSWORD}`);
+    out(
+      `  conversations: direct ${seed.conversations.direct}, Team ${seed.conversations.team}, ` +
+        `Design review ${seed.conversations.design}`,
+    );
     if (seed.created) {
       out(`  carol TOTP secret (base32): ${seed.carol.totpSecret}`);
       out(`  carol backup codes (shown once): ${seed.carol.backupCodes.join(' ')}`);

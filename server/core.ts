@@ -8,6 +8,7 @@ import { RETRYABLE_CODES, STATUS_BY_CODE, ERROR_CODE_VERSION, CloseCode } from '
 import type { Conversation, ErrorCode, Message, ServerFrame } from '../src/shared/protocol';
 import type { AuthConfig } from './auth';
 import {
+  conversationMembers,
   getConversation,
   isMember,
   lastMessageId,
@@ -19,6 +20,7 @@ import {
 import type { ConversationRow, DB, MessageRow } from './db';
 import type { Logger } from './logger';
 import type { FixedWindowLimiter } from './rateLimit';
+import type { SignInThrottle } from './signin';
 
 export type FailSpec =
   | Readonly<{ status: number; retryable?: boolean }>
@@ -76,6 +78,12 @@ export type ServerContext = {
   readonly conns: Map<string, Conn>;
   readonly connsByUser: Map<string, Set<Conn>>;
   readonly limiter: FixedWindowLimiter | null;
+  /** Failed sign-in steps per account and per address; null only with throttling turned off. */
+  readonly signIn: SignInThrottle | null;
+  /** A bcrypt hash of nothing, at the server's cost: unknown e-mails are checked against it. */
+  readonly dummyPasswordHash: string;
+  /** Host names (lowercase, no port) requests may be addressed to, besides loopback names. */
+  readonly allowedHosts: ReadonlySet<string>;
   readonly admission: FixedWindowLimiter | null;
   readonly stats: ServerStats;
   /** Upgrade sockets parked by the half-open fault, destroyed on close. */
@@ -112,6 +120,7 @@ export function toMessage(m: MessageRow): Message {
     edited_at: m.edited_at,
     deleted_at: m.deleted_at,
     client_seq: m.client_seq,
+    updated_seq: m.updated_seq,
   };
 }
 
@@ -122,7 +131,7 @@ export function toLegacyMessage(m: MessageRow, withCreatedAt: boolean): Message 
 }
 
 export function toConversation(ctx: ServerContext, c: ConversationRow, viewerId: string): Conversation {
-  const members = memberIds(ctx.db, c.id);
+  const members = conversationMembers(ctx.db, c.id);
   const base = { id: c.id, member_count: members.length, last_message_id: lastMessageId(ctx.db, c.id) };
   if (ctx.legacy) return base;
   return {
@@ -132,7 +141,10 @@ export function toConversation(ctx: ServerContext, c: ConversationRow, viewerId:
     last_seq: c.last_seq,
     unread_count: unreadCount(ctx.db, c.id, viewerId),
     updated_at: c.updated_at,
-    member_ids: members,
+    member_ids: members.map((m) => m.user_id),
+    members: members.map((m) => ({ user_id: m.user_id, display_name: m.display_name, last_read_seq: m.last_read_seq })),
+    last_read_seq: members.find((m) => m.user_id === viewerId)?.last_read_seq ?? 0,
+    last_updated_seq: c.last_updated_seq,
   };
 }
 
@@ -144,7 +156,13 @@ export function sendRaw(ctx: ServerContext, conn: Conn, data: string): void {
   if (conn.ws.readyState === conn.ws.OPEN) conn.ws.send(data);
 }
 
-export function sendFrame(ctx: ServerContext, conn: Conn, frame: ServerFrame): void {
+/**
+ * Every frame this server sends: the protocol's union, and the messenger extension's frames
+ * that are not in it yet.
+ */
+export type OutgoingFrame = ServerFrame;
+
+export function sendFrame(ctx: ServerContext, conn: Conn, frame: OutgoingFrame): void {
   sendRaw(ctx, conn, JSON.stringify(frame));
 }
 
@@ -159,20 +177,21 @@ export function errorFrame(
 /**
  * Delivers an event to every socket that should see events of this conversation. Legacy
  * sockets get each frame twice: real Nova broadcasts locally and again via its Redis echo.
+ * `exceptUser` leaves out every socket of that user (all their devices).
  */
 export function publish(
   ctx: ServerContext,
   conversationId: string,
-  frame: ServerFrame,
-  options: { legacyFrame?: ServerFrame; except?: Conn } = {},
+  frame: OutgoingFrame,
+  options: { legacyFrame?: ServerFrame; exceptUser?: string } = {},
 ): void {
   const data = JSON.stringify(frame);
   const legacyData = JSON.stringify(options.legacyFrame ?? frame);
   for (const userId of memberIds(ctx.db, conversationId)) {
+    if (userId === options.exceptUser) continue;
     const conns = ctx.connsByUser.get(userId);
     if (!conns) continue;
     for (const conn of conns) {
-      if (conn === options.except) continue;
       if (conn.conversationId !== null && conn.conversationId !== conversationId) continue;
       if (conn.muted.has(conversationId)) continue;
       if (conn.legacy) {
@@ -200,12 +219,16 @@ export function publishMessage(ctx: ServerContext, m: MessageRow): void {
   );
 }
 
+export type AuthCloseCode = 'TOKEN_REVOKED' | 'TOKEN_EXPIRED' | 'REFRESH_REUSED';
+
+const AUTH_CLOSE_TEXT: Readonly<Record<AuthCloseCode, string>> = {
+  TOKEN_REVOKED: 'Token has been revoked',
+  TOKEN_EXPIRED: 'Token has expired',
+  REFRESH_REUSED: 'This sign-in was ended: its refresh token was used twice',
+};
+
 /** Sends an error frame, then closes 4001, to every socket matching `match`. */
-export function closeAuthSockets(
-  ctx: ServerContext,
-  match: (c: Conn) => boolean,
-  code: 'TOKEN_REVOKED' | 'TOKEN_EXPIRED',
-): number {
+export function closeAuthSockets(ctx: ServerContext, match: (c: Conn) => boolean, code: AuthCloseCode): number {
   let n = 0;
   for (const conn of [...ctx.conns.values()]) {
     if (!match(conn)) continue;
@@ -215,10 +238,9 @@ export function closeAuthSockets(
   return n;
 }
 
-export function closeAuth(ctx: ServerContext, conn: Conn, code: 'TOKEN_REVOKED' | 'TOKEN_EXPIRED'): void {
+export function closeAuth(ctx: ServerContext, conn: Conn, code: AuthCloseCode): void {
   if (conn.ws.readyState !== conn.ws.OPEN) return;
-  const text = code === 'TOKEN_REVOKED' ? 'Token has been revoked' : 'Token has expired';
-  if (!conn.legacy) conn.ws.send(JSON.stringify(errorFrame(code, text)));
+  if (!conn.legacy) conn.ws.send(JSON.stringify(errorFrame(code, AUTH_CLOSE_TEXT[code])));
   conn.ws.close(CloseCode.UNAUTHORIZED, code.toLowerCase());
 }
 
@@ -307,6 +329,8 @@ export function performSend(ctx: ServerContext, req: SendRequest): SendResult {
       return { ok: true, duplicate: true, message: outcome.message };
     case 'key_conflict':
       return fail('CONFLICT', 'idempotency_key already used in another conversation');
+    case 'deleted':
+      return fail('MESSAGE_DELETED', 'The message with this idempotency_key was deleted or withdrawn');
     case 'out_of_order':
       return {
         ...(fail('OUT_OF_ORDER', `client_seq out of order; expected ${outcome.expected}`) as {

@@ -102,6 +102,65 @@ const MIGRATIONS: ReadonlyArray<Migration> = [
         );
       `),
   },
+  {
+    version: 2,
+    up: (db) =>
+      db.exec(`
+        -- the last TOTP step accepted per user: a code of that step or an older one is a replay
+        ALTER TABLE users ADD COLUMN totp_last_step INTEGER;
+        -- wrong codes tried against a challenge; it dies at MAX_CODE_ATTEMPTS
+        ALTER TABLE login_challenges ADD COLUMN failed_attempts INTEGER NOT NULL DEFAULT 0;
+        -- why a sign-in was ended: 'logout' or 'refresh_reused' (a spent refresh token came back)
+        ALTER TABLE sessions ADD COLUMN revoked_reason TEXT;
+      `),
+  },
+  {
+    version: 3,
+    up: (db) =>
+      db.exec(`
+        -- the name people see; NULL shows the username
+        ALTER TABLE users ADD COLUMN display_name TEXT;
+        -- people see (and find) everyone of their own organisation, plus whoever shares a
+        -- conversation with them
+        ALTER TABLE users ADD COLUMN org_id TEXT NOT NULL DEFAULT 'default';
+        CREATE INDEX users_by_org ON users(org_id);
+        -- a creation replayed with the same key answers the conversation it made
+        CREATE TABLE conversation_keys (
+          user_id TEXT NOT NULL REFERENCES users(id),
+          client_key TEXT NOT NULL,
+          conversation_id TEXT NOT NULL REFERENCES conversations(id),
+          -- what the first request asked for: the same key asking for something else is refused
+          request TEXT NOT NULL,
+          created_at TEXT NOT NULL,
+          PRIMARY KEY (user_id, client_key)
+        );
+      `),
+  },
+  {
+    version: 4,
+    up: (db) =>
+      db.exec(`
+        -- per conversation, 1, 2, 3… with no gaps: one step per edit or delete
+        ALTER TABLE conversations ADD COLUMN last_updated_seq INTEGER NOT NULL DEFAULT 0;
+        -- the counter's value at the message's last change; 0 if never changed
+        ALTER TABLE messages ADD COLUMN updated_seq INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX messages_by_change ON messages(conversation_id, updated_seq) WHERE updated_seq > 0;
+        -- an edit or a withdrawal asked for by idempotency key before the send landed; the send
+        -- that lands later honours it (and the row goes, for an edit)
+        CREATE TABLE message_key_intents (
+          sender_id TEXT NOT NULL REFERENCES users(id),
+          idempotency_key TEXT NOT NULL,
+          conversation_id TEXT NOT NULL REFERENCES conversations(id),
+          action TEXT NOT NULL CHECK (action IN ('edit', 'withdraw')),
+          plaintext TEXT,
+          -- a withdrawn send that arrived with a client_seq used up that number; its repeats
+          -- are answered the same whatever number they carry
+          client_seq INTEGER,
+          updated_at TEXT NOT NULL,
+          PRIMARY KEY (sender_id, idempotency_key)
+        );
+      `),
+  },
 ];
 
 export function migrate(db: DB): void {
@@ -124,8 +183,17 @@ export function openDatabase(file: string): DB {
   }
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  // SQLite folds case for ASCII only: people search "zoe" and expect "Zoë", "ÉLISE" and "élise".
+  db.function('nova_fold', { deterministic: true }, (text: unknown) =>
+    typeof text === 'string' ? foldForSearch(text) : null,
+  );
   migrate(db);
   return db;
+}
+
+/** Lowercase, without diacritics: how names and queries are compared in people search. */
+export function foldForSearch(text: string): string {
+  return text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
 }
 
 // Statements are cached per connection; restart() reopens the file and gets a fresh cache.
@@ -154,7 +222,13 @@ export type UserRow = Readonly<{
   password_hash: string;
   totp_secret: string | null;
   token_generation: number;
+  totp_last_step: number | null;
+  display_name: string | null;
+  org_id: string;
 }>;
+
+/** Users created without an organisation belong to this one. */
+export const DEFAULT_ORG_ID = 'default';
 
 export type ConversationRow = Readonly<{
   id: string;
@@ -163,6 +237,7 @@ export type ConversationRow = Readonly<{
   last_seq: number;
   created_at: string;
   updated_at: string;
+  last_updated_seq: number;
 }>;
 
 export type MessageRow = Readonly<{
@@ -177,6 +252,7 @@ export type MessageRow = Readonly<{
   created_at: string;
   edited_at: string | null;
   deleted_at: string | null;
+  updated_seq: number;
 }>;
 
 // ---------------------------------------------------------------------------------------
@@ -184,13 +260,31 @@ export type MessageRow = Readonly<{
 // ---------------------------------------------------------------------------------------
 export function insertUser(
   db: DB,
-  u: { email: string; username: string; passwordHash: string; totpSecret?: string; now: string },
+  u: {
+    email: string;
+    username: string;
+    passwordHash: string;
+    totpSecret?: string;
+    displayName?: string;
+    orgId?: string;
+    now: string;
+  },
 ): UserRow {
   const id = randomUUID();
   stmt(
     db,
-    'INSERT INTO users (id, email, username, password_hash, totp_secret, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-  ).run(id, u.email, u.username, u.passwordHash, u.totpSecret ?? null, u.now);
+    `INSERT INTO users (id, email, username, password_hash, totp_secret, display_name, org_id, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    id,
+    u.email,
+    u.username,
+    u.passwordHash,
+    u.totpSecret ?? null,
+    u.displayName ?? null,
+    u.orgId ?? DEFAULT_ORG_ID,
+    u.now,
+  );
   const row = getUserById(db, id);
   if (!row) throw new Error('insertUser: row vanished');
   return row;
@@ -202,6 +296,66 @@ export function getUserById(db: DB, id: string): UserRow | undefined {
 
 export function getUserByEmail(db: DB, email: string): UserRow | undefined {
   return stmt(db, 'SELECT * FROM users WHERE email = ?').get(email) as UserRow | undefined;
+}
+
+/**
+ * Whom a user may see: everyone of their organisation, and everyone they share a conversation
+ * with. The one rule behind people search, and behind whom a conversation may be created with.
+ */
+const VISIBLE_TO = `(u.org_id = :org OR EXISTS (
+    SELECT 1 FROM members mine JOIN members theirs ON theirs.conversation_id = mine.conversation_id
+    WHERE mine.user_id = :viewer AND theirs.user_id = u.id))`;
+
+export function canSeeUser(db: DB, viewer: UserRow, userId: string): boolean {
+  if (viewer.id === userId) return true;
+  return (
+    stmt(db, `SELECT 1 FROM users u WHERE u.id = :id AND ${VISIBLE_TO}`).get({
+      id: userId,
+      org: viewer.org_id,
+      viewer: viewer.id,
+    }) !== undefined
+  );
+}
+
+export type UserMatch = Readonly<{
+  id: string;
+  display_name: string;
+  username: string;
+  email: string;
+  same_org: number;
+}>;
+
+function likePrefix(text: string): string {
+  return `${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/**
+ * People `viewer` may see whose display name (or any word of it), username, or e-mail starts with
+ * `query`, compared case- and accent-blind; the viewer excluded. E-mails are matched only for
+ * people of the viewer's organisation, whose e-mails the viewer may see. `limit + 1` rows at
+ * most, so the caller can tell whether there are more.
+ */
+export function searchUsers(db: DB, viewer: UserRow, query: string, limit: number): UserMatch[] {
+  const folded = foldForSearch(query);
+  return stmt(
+    db,
+    `SELECT u.id, COALESCE(u.display_name, u.username) AS display_name, u.username, u.email,
+        u.org_id = :org AS same_org
+     FROM users u
+     WHERE u.id != :viewer AND ${VISIBLE_TO}
+       AND (nova_fold(COALESCE(u.display_name, u.username)) LIKE :prefix ESCAPE '\\'
+         OR nova_fold(COALESCE(u.display_name, u.username)) LIKE :word ESCAPE '\\'
+         OR nova_fold(u.username) LIKE :prefix ESCAPE '\\'
+         OR (u.org_id = :org AND nova_fold(u.email) LIKE :prefix ESCAPE '\\'))
+     ORDER BY nova_fold(COALESCE(u.display_name, u.username)), u.id
+     LIMIT :limit`,
+  ).all({
+    org: viewer.org_id,
+    viewer: viewer.id,
+    prefix: likePrefix(folded),
+    word: `% ${likePrefix(folded)}`,
+    limit: limit + 1,
+  }) as UserMatch[];
 }
 
 export function bumpTokenGeneration(db: DB, userId: string, now: string): void {
@@ -247,15 +401,24 @@ export function insertSession(db: DB, userId: string, now: string): string {
   return id;
 }
 
-export function isSessionRevoked(db: DB, sessionId: string): boolean {
-  const row = stmt(db, 'SELECT revoked_at FROM sessions WHERE id = ?').get(sessionId) as
-    | { revoked_at: string | null }
+export type SessionRevocation = 'logout' | 'refresh_reused';
+
+/** null while the session lives; why it ended otherwise (an unknown session counts as logged out). */
+export function sessionRevocation(db: DB, sessionId: string): SessionRevocation | null {
+  const row = stmt(db, 'SELECT revoked_at, revoked_reason FROM sessions WHERE id = ?').get(sessionId) as
+    | { revoked_at: string | null; revoked_reason: string | null }
     | undefined;
-  return !row || row.revoked_at !== null;
+  if (!row) return 'logout';
+  if (row.revoked_at === null) return null;
+  return row.revoked_reason === 'refresh_reused' ? 'refresh_reused' : 'logout';
 }
 
-export function revokeSession(db: DB, sessionId: string, now: string): void {
-  stmt(db, 'UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, sessionId);
+export function revokeSession(db: DB, sessionId: string, now: string, reason: SessionRevocation = 'logout'): void {
+  stmt(db, 'UPDATE sessions SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL').run(
+    now,
+    reason,
+    sessionId,
+  );
 }
 
 export function insertRefreshToken(db: DB, jti: string, sessionId: string, expiresAt: number): void {
@@ -299,13 +462,41 @@ export function insertLoginChallenge(db: DB, userId: string, expiresAt: number):
   return id;
 }
 
-export function getLoginChallenge(
-  db: DB,
-  id: string,
-): { user_id: string; expires_at: number; used_at: string | null } | undefined {
-  return stmt(db, 'SELECT user_id, expires_at, used_at FROM login_challenges WHERE id = ?').get(id) as
-    | { user_id: string; expires_at: number; used_at: string | null }
-    | undefined;
+export type LoginChallengeRow = Readonly<{
+  user_id: string;
+  expires_at: number;
+  used_at: string | null;
+  failed_attempts: number;
+}>;
+
+export function getLoginChallenge(db: DB, id: string): LoginChallengeRow | undefined {
+  return stmt(db, 'SELECT user_id, expires_at, used_at, failed_attempts FROM login_challenges WHERE id = ?').get(
+    id,
+  ) as LoginChallengeRow | undefined;
+}
+
+/** Counts a wrong code; the challenge is spent (dead) once it has taken `maxAttempts`. Returns the count. */
+export function failLoginChallenge(db: DB, id: string, maxAttempts: number, now: string): number {
+  return (
+    (stmt(
+      db,
+      `UPDATE login_challenges SET failed_attempts = failed_attempts + 1,
+         used_at = CASE WHEN failed_attempts + 1 >= ? THEN COALESCE(used_at, ?) ELSE used_at END
+       WHERE id = ? RETURNING failed_attempts`,
+    )
+      .pluck()
+      .get(maxAttempts, now, id) as number | undefined) ?? maxAttempts
+  );
+}
+
+/** Records a TOTP step as used; false when it (or a later one) was accepted before: a replay. */
+export function acceptTotpStep(db: DB, userId: string, step: number): boolean {
+  return (
+    stmt(
+      db,
+      'UPDATE users SET totp_last_step = ? WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)',
+    ).run(step, userId, step).changes === 1
+  );
 }
 
 export function consumeLoginChallenge(db: DB, id: string, now: string): boolean {
@@ -334,6 +525,66 @@ export function createConversation(
   const row = getConversation(db, id);
   if (!row) throw new Error('createConversation: row vanished');
   return row;
+}
+
+export type CreateOnceInput = Readonly<{
+  creatorId: string;
+  type: 'direct' | 'group';
+  name: string | null;
+  memberIds: ReadonlyArray<string>;
+  /** The creator's key for this creation, or null. */
+  clientKey: string | null;
+  /** A direct conversation between the same two people is answered rather than made again. */
+  reuseDirect: boolean;
+  now: string;
+}>;
+
+export type CreateOnceOutcome =
+  | { kind: 'created'; conversation: ConversationRow }
+  | { kind: 'existing'; conversation: ConversationRow }
+  /** The key was used before for a different request: not a replay. */
+  | { kind: 'key_conflict' };
+
+/** What a creation asked for, compared when its key comes again. */
+function creationRequest(c: CreateOnceInput): string {
+  return JSON.stringify({ type: c.type, name: c.name, members: [...c.memberIds].sort() });
+}
+
+/**
+ * Creates a conversation exactly once per (creator, client key): one transaction looks the key
+ * up, finds an existing direct conversation, or creates, and records the key.
+ */
+export function createConversationOnce(db: DB, c: CreateOnceInput): CreateOnceOutcome {
+  return db
+    .transaction((): CreateOnceOutcome => {
+      const request = creationRequest(c);
+      if (c.clientKey !== null) {
+        const prior = stmt(db, 'SELECT conversation_id, request FROM conversation_keys WHERE user_id = ? AND client_key = ?').get(
+          c.creatorId,
+          c.clientKey,
+        ) as { conversation_id: string; request: string } | undefined;
+        if (prior) {
+          const conversation = prior.request === request ? getConversation(db, prior.conversation_id) : undefined;
+          return conversation ? { kind: 'existing', conversation } : { kind: 'key_conflict' };
+        }
+      }
+      const [a, b] = c.memberIds;
+      const direct =
+        c.reuseDirect && c.type === 'direct' && a !== undefined && b !== undefined
+          ? findDirectConversation(db, a, b)
+          : undefined;
+      const outcome: CreateOnceOutcome = direct
+        ? { kind: 'existing', conversation: direct }
+        : { kind: 'created', conversation: createConversation(db, c) };
+      if (c.clientKey !== null) {
+        stmt(
+          db,
+          'INSERT INTO conversation_keys (user_id, client_key, conversation_id, request, created_at) VALUES (?, ?, ?, ?, ?)',
+        ).run(c.creatorId, c.clientKey, outcome.conversation.id, request, c.now);
+      }
+      return outcome;
+    })
+    .immediate();
 }
 
 export function getConversation(db: DB, id: string): ConversationRow | undefined {
@@ -365,6 +616,18 @@ export function memberIds(db: DB, conversationId: string): string[] {
       .pluck()
       .all(conversationId) as string[]
   );
+}
+
+export type MemberRow = Readonly<{ user_id: string; display_name: string; last_read_seq: number }>;
+
+/** Members in the order of memberIds, with the name their fellow members see. */
+export function conversationMembers(db: DB, conversationId: string): MemberRow[] {
+  return stmt(
+    db,
+    `SELECT m.user_id, COALESCE(u.display_name, u.username) AS display_name, m.last_read_seq
+     FROM members m JOIN users u ON u.id = m.user_id
+     WHERE m.conversation_id = ? ORDER BY m.joined_at, m.user_id`,
+  ).all(conversationId) as MemberRow[];
 }
 
 export function countConversationsOf(db: DB, userId: string): number {
@@ -441,42 +704,88 @@ export type SendOutcome =
   | { kind: 'accepted'; message: MessageRow }
   | { kind: 'duplicate'; message: MessageRow }
   /** The sender reused a key in another conversation: not a retry, so not deduplicated. */
-  | { kind: 'key_conflict'; message: MessageRow }
-  | { kind: 'out_of_order'; expected: number };
+  | { kind: 'key_conflict' }
+  | { kind: 'out_of_order'; expected: number }
+  /**
+   * The key names a deleted message, or a send withdrawn by key before it landed: nothing is
+   * created. (A withdrawn send's first arrival uses up its client_seq, as the send would have.)
+   */
+  | { kind: 'deleted' };
 
 /** Devices that send client_seq without a device_id share this one slot per user. */
 export const DEFAULT_DEVICE_ID = 'default';
 
+type IntentRow = Readonly<{
+  conversation_id: string;
+  action: 'edit' | 'withdraw';
+  plaintext: string | null;
+  client_seq: number | null;
+}>;
+
+function getIntent(db: DB, senderId: string, key: string): IntentRow | undefined {
+  return stmt(
+    db,
+    'SELECT conversation_id, action, plaintext, client_seq FROM message_key_intents WHERE sender_id = ? AND idempotency_key = ?',
+  ).get(senderId, key) as IntentRow | undefined;
+}
+
+function getMessageByKey(db: DB, senderId: string, key: string): MessageRow | undefined {
+  return stmt(db, 'SELECT * FROM messages WHERE sender_id = ? AND idempotency_key = ?').get(senderId, key) as
+    | MessageRow
+    | undefined;
+}
+
+/**
+ * Checks and moves the per-device counter; the expected number when `clientSeq` is not it.
+ * A send without client_seq touches nothing.
+ */
+function takeClientSeq(db: DB, input: SendInput): number | null {
+  if (input.clientSeq === null) return null;
+  const deviceId = input.deviceId ?? DEFAULT_DEVICE_ID;
+  const last =
+    (stmt(db, 'SELECT last_client_seq FROM client_seqs WHERE user_id = ? AND device_id = ? AND conversation_id = ?')
+      .pluck()
+      .get(input.senderId, deviceId, input.conversationId) as number | undefined) ?? 0;
+  if (input.clientSeq !== last + 1) return last + 1;
+  stmt(
+    db,
+    `INSERT INTO client_seqs (user_id, device_id, conversation_id, last_client_seq) VALUES (?, ?, ?, ?)
+     ON CONFLICT (user_id, device_id, conversation_id) DO UPDATE SET last_client_seq = excluded.last_client_seq`,
+  ).run(input.senderId, deviceId, input.conversationId, input.clientSeq);
+  return null;
+}
+
 export function sendMessage(db: DB, input: SendInput): SendOutcome {
   return db
     .transaction((): SendOutcome => {
+      let plaintext = input.plaintext;
+      let intent: IntentRow | undefined;
       if (input.idempotencyKey !== null) {
-        const prior = stmt(db, 'SELECT * FROM messages WHERE sender_id = ? AND idempotency_key = ?').get(
-          input.senderId,
-          input.idempotencyKey,
-        ) as MessageRow | undefined;
+        const prior = getMessageByKey(db, input.senderId, input.idempotencyKey);
         if (prior) {
-          return prior.conversation_id === input.conversationId
-            ? { kind: 'duplicate', message: prior }
-            : { kind: 'key_conflict', message: prior };
+          if (prior.conversation_id !== input.conversationId) return { kind: 'key_conflict' };
+          return prior.deleted_at !== null ? { kind: 'deleted' } : { kind: 'duplicate', message: prior };
         }
+        intent = getIntent(db, input.senderId, input.idempotencyKey);
+        if (intent && intent.conversation_id !== input.conversationId) return { kind: 'key_conflict' };
+        if (intent?.action === 'withdraw') {
+          // Answered like the send that landed and was then deleted: its number is used up once.
+          if (intent.client_seq !== null || input.clientSeq === null) return { kind: 'deleted' };
+          const expected = takeClientSeq(db, input);
+          if (expected !== null) return { kind: 'out_of_order', expected };
+          stmt(db, 'UPDATE message_key_intents SET client_seq = ? WHERE sender_id = ? AND idempotency_key = ?').run(
+            input.clientSeq,
+            input.senderId,
+            input.idempotencyKey,
+          );
+          return { kind: 'deleted' };
+        }
+        // an edit asked for before the send landed: the message lands with the new text
+        if (intent?.action === 'edit' && intent.plaintext !== null) plaintext = intent.plaintext;
       }
+      const expected = takeClientSeq(db, input);
+      if (expected !== null) return { kind: 'out_of_order', expected };
       const deviceId = input.clientSeq !== null ? (input.deviceId ?? DEFAULT_DEVICE_ID) : input.deviceId;
-      if (input.clientSeq !== null) {
-        const last =
-          (stmt(
-            db,
-            'SELECT last_client_seq FROM client_seqs WHERE user_id = ? AND device_id = ? AND conversation_id = ?',
-          )
-            .pluck()
-            .get(input.senderId, deviceId, input.conversationId) as number | undefined) ?? 0;
-        if (input.clientSeq !== last + 1) return { kind: 'out_of_order', expected: last + 1 };
-        stmt(
-          db,
-          `INSERT INTO client_seqs (user_id, device_id, conversation_id, last_client_seq) VALUES (?, ?, ?, ?)
-           ON CONFLICT (user_id, device_id, conversation_id) DO UPDATE SET last_client_seq = excluded.last_client_seq`,
-        ).run(input.senderId, deviceId, input.conversationId, input.clientSeq);
-      }
       const seq = stmt(
         db,
         'UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? RETURNING last_seq',
@@ -489,15 +798,22 @@ export function sendMessage(db: DB, input: SendInput): SendOutcome {
         conversation_id: input.conversationId,
         sender_id: input.senderId,
         sequence_number: seq,
-        plaintext: input.plaintext,
+        plaintext,
         idempotency_key: input.idempotencyKey,
         client_seq: input.clientSeq,
         device_id: deviceId,
         created_at: input.now,
         edited_at: null,
         deleted_at: null,
+        updated_seq: 0,
       };
       insertMessageRow(db, message);
+      if (intent) {
+        stmt(db, 'DELETE FROM message_key_intents WHERE sender_id = ? AND idempotency_key = ?').run(
+          input.senderId,
+          input.idempotencyKey,
+        );
+      }
       return { kind: 'accepted', message };
     })
     .immediate();
@@ -553,6 +869,7 @@ export function sendMessageLegacy(db: DB, input: SendInput): SendOutcome {
         created_at: input.now,
         edited_at: null,
         deleted_at: null,
+        updated_seq: 0,
       };
       insertMessageRow(db, message);
       return { kind: 'accepted', message };
@@ -606,13 +923,103 @@ export function searchMessages(
   return { rows, total };
 }
 
-export function editMessage(db: DB, id: string, plaintext: string, now: string): void {
-  stmt(db, 'UPDATE messages SET plaintext = ?, edited_at = ? WHERE id = ?').run(plaintext, now, id);
+export type ChangeOutcome =
+  | { kind: 'changed'; message: MessageRow }
+  /** An edit to the text the message already has, or a delete of a deleted message. */
+  | { kind: 'unchanged'; message: MessageRow }
+  | { kind: 'deleted'; message: MessageRow };
+
+/** One step of the conversation's change counter, taken by the message. */
+function stampChange(db: DB, m: MessageRow): number {
+  const n = stmt(db, 'UPDATE conversations SET last_updated_seq = last_updated_seq + 1 WHERE id = ? RETURNING last_updated_seq')
+    .pluck()
+    .get(m.conversation_id) as number;
+  stmt(db, 'UPDATE messages SET updated_seq = ? WHERE id = ?').run(n, m.id);
+  return n;
 }
 
-export function deleteMessage(db: DB, id: string, now: string): void {
-  stmt(db, "UPDATE messages SET deleted_at = ?, plaintext = '' WHERE id = ? AND deleted_at IS NULL").run(
-    now,
-    id,
-  );
+function reread(db: DB, id: string): MessageRow {
+  const m = getMessage(db, id);
+  if (!m) throw new Error(`message ${id} vanished`);
+  return m;
+}
+
+/** Edits a live message; a deleted one stays deleted. Same text: nothing moves, nothing to tell. */
+export function editMessage(db: DB, id: string, plaintext: string, now: string): ChangeOutcome {
+  return db
+    .transaction((): ChangeOutcome => {
+      const m = reread(db, id);
+      if (m.deleted_at !== null) return { kind: 'deleted', message: m };
+      if (m.plaintext === plaintext) return { kind: 'unchanged', message: m };
+      stmt(db, 'UPDATE messages SET plaintext = ?, edited_at = ? WHERE id = ?').run(plaintext, now, id);
+      stampChange(db, m);
+      return { kind: 'changed', message: reread(db, id) };
+    })
+    .immediate();
+}
+
+/** Soft delete (text cleared); deleting a deleted message changes nothing. */
+export function deleteMessage(db: DB, id: string, now: string): ChangeOutcome {
+  return db
+    .transaction((): ChangeOutcome => {
+      const m = reread(db, id);
+      if (m.deleted_at !== null) return { kind: 'unchanged', message: m };
+      stmt(db, "UPDATE messages SET deleted_at = ?, plaintext = '' WHERE id = ?").run(now, id);
+      stampChange(db, m);
+      return { kind: 'changed', message: reread(db, id) };
+    })
+    .immediate();
+}
+
+/** Messages changed after `afterUpdatedSeq`, each once in its current state, by change order. */
+export function listChanges(db: DB, conversationId: string, afterUpdatedSeq: number, limit: number): MessageRow[] {
+  return stmt(
+    db,
+    `SELECT * FROM messages WHERE conversation_id = ? AND updated_seq > ?
+     ORDER BY updated_seq ASC LIMIT ?`,
+  ).all(conversationId, afterUpdatedSeq, limit) as MessageRow[];
+}
+
+export type KeyedChangeOutcome =
+  /** The message had landed: the change was made to it (or it was already so). */
+  | { kind: 'message'; outcome: ChangeOutcome }
+  /** Not landed yet: the intent is recorded, and the send honours it when it lands. */
+  | { kind: 'recorded' }
+  /** Not landed, and withdrawn before: an edit cannot bring it back. */
+  | { kind: 'withdrawn' }
+  /** The key belongs to a message or intent of another conversation. */
+  | { kind: 'key_conflict' };
+
+/**
+ * Edits (plaintext) or withdraws (null) the sender's message by idempotency key, whether or not
+ * its send has landed. One transaction with the send's, so a send and a change racing each
+ * other end the same whichever comes first.
+ */
+export function changeMessageByKey(
+  db: DB,
+  c: { conversationId: string; senderId: string; key: string; plaintext: string | null; now: string },
+): KeyedChangeOutcome {
+  return db
+    .transaction((): KeyedChangeOutcome => {
+      const m = getMessageByKey(db, c.senderId, c.key);
+      if (m) {
+        if (m.conversation_id !== c.conversationId) return { kind: 'key_conflict' };
+        return {
+          kind: 'message',
+          outcome: c.plaintext === null ? deleteMessage(db, m.id, c.now) : editMessage(db, m.id, c.plaintext, c.now),
+        };
+      }
+      const intent = getIntent(db, c.senderId, c.key);
+      if (intent && intent.conversation_id !== c.conversationId) return { kind: 'key_conflict' };
+      if (intent?.action === 'withdraw') return { kind: c.plaintext === null ? 'recorded' : 'withdrawn' };
+      stmt(
+        db,
+        `INSERT INTO message_key_intents (sender_id, idempotency_key, conversation_id, action, plaintext, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (sender_id, idempotency_key) DO UPDATE SET
+           action = excluded.action, plaintext = excluded.plaintext, updated_at = excluded.updated_at`,
+      ).run(c.senderId, c.key, c.conversationId, c.plaintext === null ? 'withdraw' : 'edit', c.plaintext, c.now);
+      return { kind: 'recorded' };
+    })
+    .immediate();
 }

@@ -5,6 +5,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import {
+  CHANGES_PAGE_DEFAULT,
+  CHANGES_PAGE_MAX,
   CreateConversationRequestSchema,
   EditMessageRequestSchema,
   LoginRequestSchema,
@@ -17,9 +19,16 @@ import {
   STATUS_BY_CODE,
   SendMessageRequestSchema,
   TwoFactorVerifyRequestSchema,
+  USER_SEARCH_LIMIT_DEFAULT,
+  USER_SEARCH_LIMIT_MAX,
+  USER_SEARCH_QUERY_MAX,
 } from '../src/shared/protocol';
 import type {
+  ChangesResponse,
   ConversationList,
+  CreateConversationResponse,
+  MessageByKeyResponse,
+  UserSearchResponse,
   ErrorBody,
   ErrorCode,
   HealthResponse,
@@ -27,15 +36,20 @@ import type {
   SendMessageResponse,
 } from '../src/shared/protocol';
 import { bearerToken, checkSecret, checkTotp, issueTokenPair, verifyToken } from './auth';
+import { guardRequest } from './guard';
+import { MAX_CODE_ATTEMPTS, accountKey, addressKey } from './signin';
 import type { VerifiedToken } from './auth';
 import {
+  acceptTotpStep,
+  canSeeUser,
+  changeMessageByKey,
   consumeBackupCode,
   consumeLoginChallenge,
   countConversationsOf,
-  createConversation,
+  createConversationOnce,
   deleteMessage,
   editMessage,
-  findDirectConversation,
+  failLoginChallenge,
   getConversation,
   getLoginChallenge,
   getMessage,
@@ -44,33 +58,38 @@ import {
   insertLoginChallenge,
   insertSession,
   isMember,
+  listChanges,
   listConversationsOf,
   listMessages,
   markRead,
   revokeSession,
   revokeTokenId,
   searchMessages,
+  searchUsers,
   spendRefreshToken,
   unusedBackupCodes,
   usedBackupCodes,
 } from './db';
-import type { ConversationRow } from './db';
+import type { ChangeOutcome, ConversationRow, MessageRow } from './db';
 import {
   closeAuthSockets,
+  isTooLarge,
   isoNow,
   performSend,
   publish,
   toConversation,
   toLegacyMessage,
   toMessage,
+  tooLargeText,
 } from './core';
 import type { ServerContext } from './core';
 import { errorMessage } from './logger';
+import { handleSupportReports } from './support';
 
 type Extra = Readonly<{ retry_after_ms?: number; expected_client_seq?: number; headers?: Record<string, string> }>;
 
 /** Thrown inside a handler to answer with an error; caught once in handleHttp. */
-class HttpError extends Error {
+export class HttpError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
@@ -126,6 +145,8 @@ function legacyText(status: number, message: string): string {
 
 function sendError(ctx: ServerContext, res: ServerResponse, err: HttpError, isAuthRoute: boolean): void {
   const headers = { ...(err.extra.headers ?? {}) };
+  // The body may still be arriving (too large, or never read): do not keep this connection.
+  if (err.status === 413 || err.status === 415) headers['Connection'] = 'close';
   if (err.extra.retry_after_ms !== undefined && headers['Retry-After'] === undefined) {
     headers['Retry-After'] = String(Math.max(1, Math.ceil(err.extra.retry_after_ms / 1000)));
   }
@@ -147,27 +168,64 @@ function sendError(ctx: ServerContext, res: ServerResponse, err: HttpError, isAu
   send(res, err.status, body, headers);
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+/**
+ * What a route takes as its body: the media types it accepts (without parameters) and a size
+ * bound. Each route declares its own, so a route may take another type than JSON (a multipart
+ * upload, say) with its own bound, and every route's body is bounded.
+ */
+export type BodyPolicy = Readonly<{ accept: ReadonlyArray<string>; maxBytes: number }>;
+
+/** Auth bodies are a few short strings. */
+export const AUTH_BODY_MAX_BYTES = 16 * 1024;
+
+export function jsonBody(maxBytes: number): BodyPolicy {
+  return { accept: ['application/json'], maxBytes };
+}
+
+function mediaType(header: string | undefined): string | null {
+  const type = header?.split(';')[0]?.trim().toLowerCase();
+  return type === undefined || type === '' ? null : type;
+}
+
+/**
+ * Reads a request body under `policy`: 415 when a non-empty body has another media type (so a
+ * page's cross-site `text/plain` form post is refused unread), 413 past `maxBytes` (at once when
+ * Content-Length says so, else as soon as the stream crosses it). No body at all reads as empty.
+ */
+export async function readBody(req: IncomingMessage, policy: BodyPolicy): Promise<Buffer> {
+  const declared = req.headers['content-length'];
+  const length = declared === undefined ? null : Number(declared);
+  const chunked = req.headers['transfer-encoding'] !== undefined;
+  if (!chunked && (length === null || length === 0)) return Buffer.alloc(0);
+  const type = mediaType(req.headers['content-type']);
+  if (type === null || !policy.accept.includes(type)) {
+    throw new HttpError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `Content-Type must be ${policy.accept.join(' or ')}`,
+      `got ${type ?? 'none'}`,
+    );
+  }
+  const tooLarge = (): HttpError =>
+    new HttpError('PAYLOAD_TOO_LARGE', 'Request body too large', `limit is ${policy.maxBytes} bytes`);
+  if (length !== null && length > policy.maxBytes) throw tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     const buf = chunk as Buffer;
     size += buf.length;
-    if (size > limit) {
-      throw new HttpError('PAYLOAD_TOO_LARGE', 'Request body too large', `limit is ${limit} bytes`);
-    }
+    if (size > policy.maxBytes) throw tooLarge();
     chunks.push(buf);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
-async function readJson<S extends z.ZodType>(
+export async function readJson<S extends z.ZodType>(
   ctx: ServerContext,
   req: IncomingMessage,
   schema: S,
-  options: { emptyAs?: unknown } = {},
+  options: { emptyAs?: unknown; maxBytes?: number } = {},
 ): Promise<z.infer<S>> {
-  const text = await readBody(req, ctx.opts.maxPayloadSize);
+  const text = (await readBody(req, jsonBody(options.maxBytes ?? ctx.opts.maxPayloadSize))).toString('utf8');
   let value: unknown;
   if (text.trim() === '' && options.emptyAs !== undefined) {
     value = options.emptyAs;
@@ -202,6 +260,15 @@ function intParam(url: URL, name: string, options: { min: number; max?: number }
     );
   }
   return n;
+}
+
+/** A path segment, percent-decoded; a malformed escape is the client's error, not the server's. */
+function pathParam(raw: string | undefined): string {
+  try {
+    return decodeURIComponent(raw ?? '');
+  } catch {
+    throw new HttpError('INVALID_INPUT', 'Malformed percent-encoding in the path');
+  }
 }
 
 type Authed = Readonly<{ token: VerifiedToken; rateHeaders: Record<string, string> }>;
@@ -249,6 +316,8 @@ export async function handleHttp(ctx: ServerContext, req: IncomingMessage, res: 
   const method = req.method ?? 'GET';
   const isAuthRoute = path.startsWith('/api/v1/auth/');
   try {
+    const refusal = guardRequest(ctx.allowedHosts, req);
+    if (refusal) throw new HttpError(refusal.code, refusal.message, refusal.details, {}, refusal.status);
     const now = ctx.clock();
     if (ctx.faults.unavailableUntilMs > now) {
       const ms = ctx.faults.unavailableUntilMs - now;
@@ -290,6 +359,8 @@ async function route(
     await authRoute(ctx, req, res, path.slice('/api/v1/auth/'.length));
     return;
   }
+  // The rageshake stand-in takes multipart bodies and answers in rageshake's own shapes.
+  if (path === '/api/submit' || path.startsWith('/api/listing/')) return handleSupportReports(ctx, req, res, path, method);
 
   let m: RegExpExecArray | null;
   if (path === '/conversations') {
@@ -298,23 +369,33 @@ async function route(
   }
   if ((m = /^\/conversations\/([^/]+)$/.exec(path)) && method === 'GET') {
     const { token, rateHeaders } = await authenticate(ctx, req);
-    const c = requireMember(ctx, decodeURIComponent(m[1] ?? ''), token.user.id);
+    const c = requireMember(ctx, pathParam(m[1]), token.user.id);
     send(res, 200, toConversation(ctx, c, token.user.id), rateHeaders);
     return;
   }
   if ((m = /^\/conversations\/([^/]+)\/messages$/.exec(path))) {
-    const id = decodeURIComponent(m[1] ?? '');
+    const id = pathParam(m[1]);
     if (method === 'POST') return postMessage(ctx, req, res, id);
     if (method === 'GET') return getMessages(ctx, req, res, url, id);
   }
   if ((m = /^\/conversations\/([^/]+)\/messages\/search$/.exec(path)) && method === 'GET') {
-    return search(ctx, req, res, url, decodeURIComponent(m[1] ?? ''));
+    return search(ctx, req, res, url, pathParam(m[1]));
   }
   if ((m = /^\/conversations\/([^/]+)\/read$/.exec(path)) && method === 'POST') {
-    return postRead(ctx, req, res, decodeURIComponent(m[1] ?? ''));
+    return postRead(ctx, req, res, pathParam(m[1]));
+  }
+  // Extensions: real Nova has none of these, so legacy mode answers them 404 like Nova would.
+  if (!ctx.legacy) {
+    if (path === '/users/search' && method === 'GET') return searchPeople(ctx, req, res, url);
+    if ((m = /^\/conversations\/([^/]+)\/changes$/.exec(path)) && method === 'GET') {
+      return getChanges(ctx, req, res, url, pathParam(m[1]));
+    }
+    if ((m = /^\/conversations\/([^/]+)\/messages\/by-key\/([^/]+)$/.exec(path)) && (method === 'PUT' || method === 'DELETE')) {
+      return changeMessageByKeyRoute(ctx, req, res, pathParam(m[1]), pathParam(m[2]), method);
+    }
   }
   if ((m = /^\/messages\/([^/]+)$/.exec(path)) && (method === 'PUT' || method === 'DELETE')) {
-    return changeMessage(ctx, req, res, decodeURIComponent(m[1] ?? ''), method);
+    return changeMessage(ctx, req, res, pathParam(m[1]), method);
   }
   throw new HttpError('NOT_FOUND', 'Not found', `${method} ${path}`);
 }
@@ -328,34 +409,47 @@ async function authRoute(ctx: ServerContext, req: IncomingMessage, res: ServerRe
     const code: ErrorCode = reject.status === 503 ? 'SERVICE_UNAVAILABLE' : 'UNAUTHORIZED';
     throw new HttpError(code, 'Logins are currently rejected', null, {}, reject.status);
   }
+  const address = addressKey(req.socket.remoteAddress);
   switch (action) {
     case 'login': {
-      const body = await readJson(ctx, req, LoginRequestSchema);
+      const body = await readJson(ctx, req, LoginRequestSchema, { maxBytes: AUTH_BODY_MAX_BYTES });
+      const account = accountKey(body.email);
+      refuseIfLockedOut(ctx, address, account);
       const user = getUserByEmail(ctx.db, body.email);
-      if (!user || !(await checkSecret(body.password, user.password_hash))) {
-        throw new HttpError('UNAUTHORIZED', 'Invalid credentials');
-      }
+      // An unknown e-mail costs the same bcrypt comparison as a known one, so the time an
+      // answer takes does not tell which e-mails have accounts.
+      const matches = await checkSecret(body.password, user?.password_hash ?? ctx.dummyPasswordHash);
+      if (!user || !matches) signInFailed(ctx, address, account, 'UNAUTHORIZED', 'Invalid credentials');
       if (user.totp_secret) {
         const ttl = ctx.auth.twoFactorTtlS;
         const sessionId = insertLoginChallenge(ctx.db, user.id, Math.floor(ctx.clock() / 1000) + ttl);
         send(res, 202, { session_id: sessionId, message: '2FA verification required', expires_in: ttl });
         return;
       }
+      ctx.signIn?.succeeded(account);
       send(res, 200, await issueTokenPair(ctx.db, ctx.auth, user, insertSession(ctx.db, user.id, isoNow(ctx))));
       return;
     }
     case '2fa/verify': {
-      const body = await readJson(ctx, req, TwoFactorVerifyRequestSchema);
+      const body = await readJson(ctx, req, TwoFactorVerifyRequestSchema, { maxBytes: AUTH_BODY_MAX_BYTES });
       const challenge = getLoginChallenge(ctx.db, body.session_id);
-      if (!challenge || challenge.used_at !== null || challenge.expires_at * 1000 <= ctx.clock()) {
-        throw new HttpError('UNAUTHORIZED', 'Invalid or expired 2FA session');
+      const user = challenge ? getUserById(ctx.db, challenge.user_id) : undefined;
+      const account = user ? accountKey(user.email) : null;
+      refuseIfLockedOut(ctx, address, account);
+      if (!challenge || challenge.used_at !== null || challenge.expires_at * 1000 <= ctx.clock() || !user?.totp_secret) {
+        signInFailed(ctx, address, account, 'UNAUTHORIZED', 'Invalid or expired 2FA session');
       }
-      const user = getUserById(ctx.db, challenge.user_id);
-      if (!user?.totp_secret) throw new HttpError('UNAUTHORIZED', 'Invalid or expired 2FA session');
       const code = body.code.trim();
       let ok = false;
+      let reused: string | null = null;
       if (/^\d{6}$/.test(code)) {
-        ok = checkTotp(user.totp_secret, code, ctx.clock());
+        const step = checkTotp(user.totp_secret, code, ctx.clock());
+        if (step !== null) {
+          // One code, one sign-in: whoever saw it (over a shoulder, in a phishing form) cannot
+          // use it again within its 90 s window.
+          ok = acceptTotpStep(ctx.db, user.id, step);
+          if (!ok) reused = 'This code has already been used; wait for the next one';
+        }
       } else if (/^[0-9a-f]{8}$/i.test(code)) {
         for (const bc of unusedBackupCodes(ctx.db, user.id)) {
           if (await checkSecret(code.toLowerCase(), bc.code_hash)) {
@@ -368,32 +462,49 @@ async function authRoute(ctx: ServerContext, req: IncomingMessage, res: ServerRe
         if (!ok && !ctx.legacy) {
           for (const bc of usedBackupCodes(ctx.db, user.id)) {
             if (await checkSecret(code.toLowerCase(), bc.code_hash)) {
-              throw new HttpError('TWO_FACTOR_REUSED', 'This backup code has already been used');
+              reused = 'This backup code has already been used';
+              break;
             }
           }
         }
       }
-      if (!ok) throw new HttpError('UNAUTHORIZED', 'Invalid 2FA code');
+      if (!ok) {
+        const attempts = failLoginChallenge(ctx.db, body.session_id, MAX_CODE_ATTEMPTS, isoNow(ctx));
+        const text = reused ?? 'Invalid 2FA code';
+        signInFailed(
+          ctx,
+          address,
+          account,
+          reused !== null && !ctx.legacy ? 'TWO_FACTOR_REUSED' : 'UNAUTHORIZED',
+          attempts >= MAX_CODE_ATTEMPTS ? `${text}; too many wrong codes, sign in again` : text,
+        );
+      }
       if (!consumeLoginChallenge(ctx.db, body.session_id, isoNow(ctx))) {
         throw new HttpError('UNAUTHORIZED', 'Invalid or expired 2FA session');
       }
+      ctx.signIn?.succeeded(accountKey(user.email));
       send(res, 200, await issueTokenPair(ctx.db, ctx.auth, user, insertSession(ctx.db, user.id, isoNow(ctx))));
       return;
     }
     case 'refresh': {
-      const body = await readJson(ctx, req, RefreshRequestSchema);
+      const body = await readJson(ctx, req, RefreshRequestSchema, { maxBytes: AUTH_BODY_MAX_BYTES });
       const v = await verifyToken(ctx.db, ctx.auth, body.refresh_token, 'refresh');
-      if (!v.ok) throw new HttpError(v.code, v.message);
+      if (!v.ok) {
+        if (v.code === 'REFRESH_REUSED') endReusedSession(ctx, v.sessionId);
+        throw new HttpError(v.code, v.message);
+      }
       // rotation: the presented token dies here, even if signing the new pair fails later;
       // Nova never invalidated it (§3.1), so legacy mode does not either
       if (!ctx.legacy && !spendRefreshToken(ctx.db, v.token.claims.jti, isoNow(ctx))) {
-        throw new HttpError('TOKEN_REVOKED', 'Refresh token has already been used');
+        // spent by a concurrent request between the check and here: a reuse all the same
+        endReusedSession(ctx, v.token.claims.sid);
+        throw new HttpError('REFRESH_REUSED', 'A spent refresh token was presented again; this sign-in has been ended');
       }
       send(res, 200, await issueTokenPair(ctx.db, ctx.auth, v.token.user, v.token.claims.sid));
       return;
     }
     case 'logout': {
-      const body = await readJson(ctx, req, LogoutRequestSchema, { emptyAs: {} });
+      const body = await readJson(ctx, req, LogoutRequestSchema, { emptyAs: {}, maxBytes: AUTH_BODY_MAX_BYTES });
       const token = bearerToken(req.headers.authorization) ?? body.access_token;
       if (!token) throw new HttpError('UNAUTHORIZED', 'Missing bearer token');
       const v = await verifyToken(ctx.db, ctx.auth, token, 'access');
@@ -412,6 +523,43 @@ async function authRoute(ctx: ServerContext, req: IncomingMessage, res: ServerRe
     default:
       throw new HttpError('NOT_FOUND', 'Not found', `POST /api/v1/auth/${action}`);
   }
+}
+
+function tooManyAttempts(waitMs: number): HttpError {
+  const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+  return new HttpError('RATE_LIMITED', 'Too many failed sign-in attempts', `Try again in ${seconds} s`, {
+    retry_after_ms: waitMs,
+  });
+}
+
+/** A locked-out address or account gets 429 before any password or code is looked at. */
+function refuseIfLockedOut(ctx: ServerContext, address: string, account: string | null): void {
+  const wait = ctx.signIn?.blocked(address, account, ctx.clock()) ?? null;
+  if (wait !== null) throw tooManyAttempts(wait);
+}
+
+/** Counts a failed step; the failure that starts a lockout already answers 429 with the wait. */
+function signInFailed(
+  ctx: ServerContext,
+  address: string,
+  account: string | null,
+  code: ErrorCode,
+  message: string,
+): never {
+  const wait = ctx.signIn?.failed(address, account, ctx.clock()) ?? null;
+  if (wait !== null) throw tooManyAttempts(wait);
+  throw new HttpError(code, message);
+}
+
+/**
+ * Someone else holds a copy of this sign-in's refresh token (the holder who refreshed first may
+ * be the thief or the user; the server cannot tell), so every token of the sign-in dies and its
+ * sockets close: both copies have to sign in again, and only the real user can.
+ */
+function endReusedSession(ctx: ServerContext, sessionId: string): void {
+  revokeSession(ctx.db, sessionId, isoNow(ctx), 'refresh_reused');
+  const closed = closeAuthSockets(ctx, (c) => c.sessionId === sessionId, 'REFRESH_REUSED');
+  ctx.log.warn('auth: refresh token reused; sign-in revoked', { session: sessionId, socketsClosed: closed });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -453,23 +601,68 @@ async function createConversationRoute(ctx: ServerContext, req: IncomingMessage,
     }
   } else {
     type = body.type;
-    name = body.name ?? null;
+    name = body.name?.trim() || null;
     members = [me, ...body.participant_ids];
   }
   members = [...new Set(members)];
   for (const id of members) {
-    if (!getUserById(ctx.db, id)) throw new HttpError('NOT_FOUND', 'User not found', id);
+    // Someone the caller may not see is answered like someone who does not exist.
+    const known = ctx.legacy ? getUserById(ctx.db, id) !== undefined : canSeeUser(ctx.db, token.user, id);
+    if (!known) throw new HttpError('NOT_FOUND', 'User not found', id);
   }
   if (type === 'direct' && members.length !== 2) {
     throw new HttpError('INVALID_INPUT', 'A direct conversation has exactly two distinct members');
   }
-  const [a, b] = members;
-  const existing =
-    !ctx.legacy && type === 'direct' && a !== undefined && b !== undefined
-      ? findDirectConversation(ctx.db, a, b)
-      : undefined;
-  const conv = existing ?? createConversation(ctx.db, { type, name, memberIds: members, now: isoNow(ctx) });
-  send(res, 200, toConversation(ctx, conv, me), rateHeaders);
+  const headerKey = req.headers['idempotency-key'];
+  const clientKey = ctx.legacy
+    ? null
+    : (body.client_key ?? (typeof headerKey === 'string' && headerKey !== '' ? headerKey : null));
+  if (clientKey !== null && clientKey.length > 128) throw new HttpError('INVALID_INPUT', 'Idempotency-Key is over 128 characters');
+  const outcome = createConversationOnce(ctx.db, {
+    creatorId: me,
+    type,
+    name,
+    memberIds: members,
+    clientKey,
+    // Nova makes a new one every time (§2.1)
+    reuseDirect: !ctx.legacy,
+    now: isoNow(ctx),
+  });
+  if (outcome.kind === 'key_conflict') {
+    throw new HttpError('CONFLICT', 'client_key already used for a different conversation', null, { headers: rateHeaders });
+  }
+  const conversation = toConversation(ctx, outcome.conversation, me);
+  const created = outcome.kind === 'created';
+  if (created && !ctx.legacy) {
+    // every member's other sockets learn of it now, not at its first message
+    publish(ctx, conversation.id, { type: 'conversation_created', conversation_id: conversation.id, conversation });
+  }
+  const out: CreateConversationResponse = ctx.legacy ? conversation : { ...conversation, created };
+  send(res, 200, out, rateHeaders);
+}
+
+// ---------------------------------------------------------------------------------------
+// People (extension)
+// ---------------------------------------------------------------------------------------
+async function searchPeople(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const { token, rateHeaders } = await authenticate(ctx, req);
+  const q = (url.searchParams.get('q') ?? '').trim();
+  if (q === '') throw new HttpError('INVALID_INPUT', 'q is required');
+  if ([...q].length > USER_SEARCH_QUERY_MAX) {
+    throw new HttpError('INVALID_INPUT', `q is over ${USER_SEARCH_QUERY_MAX} characters`);
+  }
+  const limit = intParam(url, 'limit', { min: 1, max: USER_SEARCH_LIMIT_MAX }) ?? USER_SEARCH_LIMIT_DEFAULT;
+  const rows = searchUsers(ctx.db, token.user, q, limit);
+  const body: UserSearchResponse = {
+    users: rows.slice(0, limit).map((u) => ({
+      id: u.id,
+      display_name: u.display_name,
+      username: u.username,
+      ...(u.same_org ? { email: u.email } : {}),
+    })),
+    has_more: rows.length > limit,
+  };
+  send(res, 200, body, rateHeaders);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -595,6 +788,37 @@ async function postRead(ctx: ServerContext, req: IncomingMessage, res: ServerRes
   send(res, 204, undefined, rateHeaders);
 }
 
+/** Tells the conversation about a change that happened (nothing when nothing changed). */
+function publishChange(ctx: ServerContext, m: MessageRow): void {
+  const base = { conversation_id: m.conversation_id, message_id: m.id, timestamp: m.deleted_at ?? m.edited_at ?? isoNow(ctx) };
+  if (m.deleted_at !== null) {
+    publish(
+      ctx,
+      m.conversation_id,
+      { type: 'message_deleted', ...base, sequence_number: m.sequence_number, updated_seq: m.updated_seq },
+      { legacyFrame: { type: 'message_deleted', ...base } },
+    );
+  } else {
+    publish(
+      ctx,
+      m.conversation_id,
+      { type: 'message_edited', ...base, sequence_number: m.sequence_number, plaintext: m.plaintext, updated_seq: m.updated_seq },
+      { legacyFrame: { type: 'message_edited', ...base } },
+    );
+  }
+}
+
+async function readEdit(ctx: ServerContext, req: IncomingMessage): Promise<{ plaintext: string }> {
+  // the byte limit answers 413 here, as for sends, rather than the schema's INVALID_INPUT
+  const body = await readJson(ctx, req, EditMessageRequestSchema.extend({ plaintext: z.string() }));
+  if (isTooLarge(ctx, body.plaintext)) throw new HttpError('PAYLOAD_TOO_LARGE', tooLargeText(ctx));
+  return body;
+}
+
+function messageDeleted(): HttpError {
+  return new HttpError('MESSAGE_DELETED', 'The message was deleted', 'A deleted message cannot be edited');
+}
+
 async function changeMessage(
   ctx: ServerContext,
   req: IncomingMessage,
@@ -603,29 +827,80 @@ async function changeMessage(
   method: 'PUT' | 'DELETE',
 ): Promise<void> {
   const { token, rateHeaders } = await authenticate(ctx, req);
-  const body = method === 'PUT' ? await readJson(ctx, req, EditMessageRequestSchema) : null;
+  const body = method === 'PUT' ? await readEdit(ctx, req) : null;
   const msg = getMessage(ctx.db, messageId);
-  if (!msg || msg.deleted_at !== null) throw new HttpError('NOT_FOUND', 'Message not found');
+  // Nova-compat says what happened to a deleted message; legacy keeps the answer it always had
+  if (!msg || (ctx.legacy && msg.deleted_at !== null)) throw new HttpError('NOT_FOUND', 'Message not found');
   requireMember(ctx, msg.conversation_id, token.user.id);
   if (msg.sender_id !== token.user.id) throw new HttpError('FORBIDDEN', 'Only the sender may change a message');
-  const timestamp = isoNow(ctx);
-  const base = { conversation_id: msg.conversation_id, message_id: msg.id, timestamp };
-  if (body) {
-    editMessage(ctx.db, msg.id, body.plaintext, timestamp);
-    publish(
-      ctx,
-      msg.conversation_id,
-      { type: 'message_edited', ...base, sequence_number: msg.sequence_number, plaintext: body.plaintext },
-      { legacyFrame: { type: 'message_edited', ...base } },
-    );
-  } else {
-    deleteMessage(ctx.db, msg.id, timestamp);
-    publish(
-      ctx,
-      msg.conversation_id,
-      { type: 'message_deleted', ...base, sequence_number: msg.sequence_number },
-      { legacyFrame: { type: 'message_deleted', ...base } },
-    );
-  }
+  const now = isoNow(ctx);
+  const outcome: ChangeOutcome = body ? editMessage(ctx.db, msg.id, body.plaintext, now) : deleteMessage(ctx.db, msg.id, now);
+  if (outcome.kind === 'deleted') throw messageDeleted();
+  // Nova broadcasts every edit, even one to the same text
+  if (outcome.kind === 'changed' || ctx.legacy) publishChange(ctx, outcome.message);
   send(res, 204, undefined, rateHeaders);
+}
+
+async function getChanges(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  conversationId: string,
+): Promise<void> {
+  const { token, rateHeaders } = await authenticate(ctx, req);
+  requireMember(ctx, conversationId, token.user.id);
+  const after = intParam(url, 'after_updated_seq', { min: 0 }) ?? 0;
+  const limit = intParam(url, 'limit', { min: 1, max: CHANGES_PAGE_MAX }) ?? CHANGES_PAGE_DEFAULT;
+  // both reads happen in one synchronous step: no change can land between them
+  const rows = listChanges(ctx.db, conversationId, after, limit);
+  const head = getConversation(ctx.db, conversationId)?.last_updated_seq ?? 0;
+  const body: ChangesResponse = {
+    conversation_id: conversationId,
+    changes: rows.map(toMessage),
+    last_updated_seq: head,
+    has_more: rows.length === limit && (rows.at(-1)?.updated_seq ?? head) < head,
+  };
+  send(res, 200, body, rateHeaders);
+}
+
+async function changeMessageByKeyRoute(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  conversationId: string,
+  key: string,
+  method: 'PUT' | 'DELETE',
+): Promise<void> {
+  const { token, rateHeaders } = await authenticate(ctx, req);
+  const body = method === 'PUT' ? await readEdit(ctx, req) : null;
+  if (key === '' || key.length > 128) throw new HttpError('INVALID_INPUT', 'The key must be 1 to 128 characters');
+  requireMember(ctx, conversationId, token.user.id);
+  const result = changeMessageByKey(ctx.db, {
+    conversationId,
+    senderId: token.user.id,
+    key,
+    plaintext: body?.plaintext ?? null,
+    now: isoNow(ctx),
+  });
+  const base = { conversation_id: conversationId, idempotency_key: key };
+  switch (result.kind) {
+    case 'key_conflict':
+      throw new HttpError('CONFLICT', 'idempotency_key belongs to another conversation', null, { headers: rateHeaders });
+    case 'withdrawn':
+      throw messageDeleted();
+    case 'recorded': {
+      const out: MessageByKeyResponse = body ? { ...base, outcome: 'pending' } : { ...base, outcome: 'withdrawn' };
+      send(res, body ? 202 : 200, out, rateHeaders);
+      return;
+    }
+    case 'message': {
+      const outcome = result.outcome;
+      if (outcome.kind === 'deleted') throw messageDeleted();
+      if (outcome.kind === 'changed') publishChange(ctx, outcome.message);
+      const out: MessageByKeyResponse = { ...base, outcome: body ? 'edited' : 'deleted', message: toMessage(outcome.message) };
+      send(res, 200, out, rateHeaders);
+      return;
+    }
+  }
 }

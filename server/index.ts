@@ -5,24 +5,29 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import bcrypt from 'bcryptjs';
 import { z } from 'zod';
 import { CloseCode, ErrorCodeSchema, MAX_PLAINTEXT_LENGTH } from '../src/shared/protocol';
 import type { ErrorCode, Message, ServerFrame } from '../src/shared/protocol';
+import { bearerToken } from './auth';
 import type { AuthConfig } from './auth';
 import { bumpTokenGeneration, getUserByEmail, listMessages, openDatabase } from './db';
 import type { DB } from './db';
 import { closeAuthSockets, isoNow, newFaultState, performSend, sendFrame, toMessage } from './core';
 import type { FailSpec, FaultState, ServerContext, ServerStats } from './core';
-import { handleHttp } from './http';
+import { allowedHostNames, guardRequest, isLoopbackName } from './guard';
+import { HttpError, handleHttp, readJson } from './http';
 import { errorMessage, silentLogger } from './logger';
 import type { Logger } from './logger';
 import { FixedWindowLimiter } from './rateLimit';
+import { SignInThrottle } from './signin';
+import type { SignInThrottleOptions } from './signin';
 import { seedDemo } from './seed';
 import type { SeedResult } from './seed';
 import { createWss, handleUpgrade } from './ws';
 
-export type { FailSpec, SeedResult, Logger };
+export type { FailSpec, SeedResult, Logger, SignInThrottleOptions };
 export { seedDemo, DEMO_EMAILS, DEMO_PASSWORD } from './seed';
 
 export type ServerOptions = Readonly<{
@@ -30,11 +35,19 @@ export type ServerOptions = Readonly<{
   port?: number;
   /** Defaults to 127.0.0.1; nothing here is meant to face a network. */
   host?: string;
+  /**
+   * Names clients may address this server by (the Host header) besides loopback names and the
+   * bound address: a server behind a proxy or on a LAN name lists that name here.
+   */
+  publicHosts?: ReadonlyArray<string>;
   /** SQLite file; defaults to an in-memory database. */
   dataFile?: string;
   seed?: boolean;
   legacyNova?: boolean;
-  /** Mounts the loopback-only admin endpoint /__faults/* (the in-process control is always there). */
+  /**
+   * Mounts the loopback-only admin endpoint /__faults/*, which wants `Authorization: Bearer
+   * <faultsToken>` (random per run; the handle carries it). The in-process control is always there.
+   */
   faultsEndpoint?: boolean;
   /** HS256 key; a random one per server by default. */
   jwtSecret?: string | Uint8Array;
@@ -48,9 +61,17 @@ export type ServerOptions = Readonly<{
   idleTimeoutMs?: number;
   /** Per user, counting REST requests and WS sends together. Off by default. */
   rateLimit?: Readonly<{ limit: number; windowMs: number }>;
+  /**
+   * Failed sign-in steps per account and per client address, with lockouts that double (on by
+   * default; `false` only for benchmarks, which sign many users in from one address).
+   */
+  signInThrottle?: boolean | SignInThrottleOptions;
   /** New sockets per second across the server; excess upgrades get 503 + Retry-After. */
   admissionPerSecond?: number;
-  /** bcrypt cost for seeded secrets; tests use 4 to keep start-up fast. */
+  /**
+   * bcrypt cost of the secrets this server hashes (seeded ones, and the stand-in an unknown
+   * e-mail is checked against); tests use 4 to keep start-up fast.
+   */
   bcryptRounds?: number;
   /** Epoch-ms clock for token lifetimes and timestamps; tests inject one to expire tokens. */
   clock?: () => number;
@@ -108,13 +129,24 @@ export type ServerHandle = Readonly<{
   host: string;
   control: ServerControl;
   seed: SeedResult | null;
+  /** The bearer token /__faults wants; null when the endpoint is not mounted. */
+  faultsToken: string | null;
   close: () => Promise<void>;
 }>;
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+/** Fault actions take a handful of small fields. */
+const FAULTS_BODY_MAX_BYTES = 16 * 1024;
 
 export async function startServer(options: ServerOptions = {}): Promise<ServerHandle> {
   const host = options.host ?? '127.0.0.1';
+  if (options.legacyNova && !isLoopbackName(host)) {
+    throw new Error(
+      `--legacy-nova listens on loopback only (got host ${host}): it reproduces real Nova's flaws ` +
+        '(the socket trusts the user_id it is given, a refresh token works as an access token, ' +
+        'logout revokes nothing), which anyone who can reach the port could use',
+    );
+  }
   const clock = options.clock ?? Date.now;
   const dataFile = options.dataFile ?? ':memory:';
   const secret =
@@ -122,6 +154,9 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
       ? new TextEncoder().encode(options.jwtSecret)
       : (options.jwtSecret ?? randomBytes(32));
   const legacy = options.legacyNova ?? false;
+  const bcryptRounds = options.bcryptRounds ?? 10;
+  const throttle = options.signInThrottle ?? true;
+  const faultsToken = options.faultsEndpoint ? randomBytes(24).toString('base64url') : null;
   const auth: AuthConfig = {
     secret,
     accessTtlS: options.accessTokenTtlS ?? 3600,
@@ -147,13 +182,16 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     conns: new Map(),
     connsByUser: new Map(),
     limiter: options.rateLimit ? new FixedWindowLimiter(options.rateLimit.limit, options.rateLimit.windowMs) : null,
+    signIn: throttle === false ? null : new SignInThrottle(throttle === true ? {} : throttle),
+    dummyPasswordHash: await bcrypt.hash(randomBytes(16).toString('hex'), bcryptRounds),
+    allowedHosts: allowedHostNames(host, options.publicHosts ?? []),
     admission:
       options.admissionPerSecond !== undefined ? new FixedWindowLimiter(options.admissionPerSecond, 1000) : null,
     stats: { connectionAttempts: 0, connectionsAccepted: 0, upgradesRefused: 0, framesReceived: 0 },
     heldSockets: new Set(),
   };
   const seed = options.seed
-    ? seedDemo(ctx.db, { bcryptRounds: options.bcryptRounds ?? 10, now: clock })
+    ? seedDemo(ctx.db, { bcryptRounds, now: clock })
     : null;
   const wss = createWss(ctx);
   const tcpSockets = new Set<Socket>();
@@ -169,7 +207,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
 
   function createHttpServer(): Server {
     const s = createServer((req, res) => {
-      if (options.faultsEndpoint && (req.url ?? '').startsWith('/__faults')) {
+      if (faultsToken !== null && (req.url ?? '').startsWith('/__faults')) {
         void handleAdmin(req, res);
         return;
       }
@@ -287,6 +325,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
       Object.assign(ctx.faults, fresh);
       ctx.limiter?.reset();
       ctx.admission?.reset();
+      ctx.signIn?.reset();
     },
     listMessages: (conversationId) =>
       listMessages(ctx.db, conversationId, { limit: Number.MAX_SAFE_INTEGER }).map(toMessage),
@@ -335,15 +374,39 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     crash: z.boolean().optional(),
   });
 
-  /** Loopback-only JSON wrapper around `control`, for out-of-process tests and demos. */
+  /** Whether a request carries this run's faults token (compared in constant time). */
+  function hasFaultsToken(req: IncomingMessage): boolean {
+    const given = Buffer.from(bearerToken(req.headers.authorization) ?? '');
+    const expected = Buffer.from(faultsToken ?? '');
+    return expected.length > 0 && given.length === expected.length && timingSafeEqual(given, expected);
+  }
+
+  /**
+   * Loopback-only JSON wrapper around `control`, for out-of-process tests and demos. Loopback is
+   * not enough on its own (any page in a local browser is on loopback), so it also wants this
+   * run's token, a Host of this machine and no foreign Origin.
+   */
   async function handleAdmin(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const reply = (status: number, body: unknown): void => {
+    const reply = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
       const text = JSON.stringify(body);
-      res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+      res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
       res.end(text);
     };
     if (!LOOPBACK.has(req.socket.remoteAddress ?? '')) {
-      reply(403, { error: 'Loopback only', code: 'FORBIDDEN' satisfies ErrorCode });
+      reply(403, { error: 'Loopback only', details: null, code: 'FORBIDDEN' satisfies ErrorCode });
+      return;
+    }
+    const refusal = guardRequest(ctx.allowedHosts, req);
+    if (refusal) {
+      reply(refusal.status, { error: refusal.message, details: refusal.details, code: refusal.code });
+      return;
+    }
+    if (!hasFaultsToken(req)) {
+      reply(401, {
+        error: 'Faults token required',
+        details: 'send Authorization: Bearer <token>, the token the server printed at start',
+        code: 'UNAUTHORIZED' satisfies ErrorCode,
+      });
       return;
     }
     const action = (req.url ?? '').split('?')[0]?.replace(/^\/__faults\/?/, '') ?? '';
@@ -352,14 +415,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
         reply(200, { faults: control.faultState(), stats: control.stats() });
         return;
       }
-      let text = '';
-      for await (const chunk of req) text += String(chunk);
-      const parsed = AdminBody.safeParse(text.trim() === '' ? {} : JSON.parse(text));
-      if (!parsed.success) {
-        reply(400, { error: 'Invalid body', details: parsed.error.message, code: 'INVALID_INPUT' });
-        return;
-      }
-      const b = parsed.data;
+      const b = await readJson(ctx, req, AdminBody, { emptyAs: {}, maxBytes: FAULTS_BODY_MAX_BYTES });
       let result: unknown = null;
       switch (action) {
         case 'drop-sockets':
@@ -405,7 +461,11 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
       }
       reply(200, { ok: true, result });
     } catch (err) {
-      reply(400, { error: errorMessage(err), code: 'INVALID_INPUT' });
+      if (err instanceof HttpError) {
+        reply(err.status, { error: err.message, details: err.details, code: err.code }, err.status === 413 || err.status === 415 ? { Connection: 'close' } : {});
+        return;
+      }
+      reply(400, { error: errorMessage(err), details: null, code: 'INVALID_INPUT' });
     }
   }
 
@@ -422,6 +482,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     host,
     control,
     seed,
+    faultsToken,
     close: async () => {
       if (closed) return;
       closed = true;

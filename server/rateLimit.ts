@@ -49,3 +49,93 @@ export class FixedWindowLimiter {
     for (const [k, w] of this.windows) if (nowMs >= w.start + this.windowMs) this.windows.delete(k);
   }
 }
+
+export type LockoutPolicy = Readonly<{
+  /** Failures within `windowMs` that trigger a lockout. */
+  maxFailures: number;
+  /** The sliding window failures are counted in. */
+  windowMs: number;
+  /** The first lockout; each further one doubles it, up to `maxLockMs`. */
+  baseLockMs: number;
+  maxLockMs: number;
+  /** A key with no failure for this long starts again from the first lockout. */
+  forgetAfterMs: number;
+}>;
+
+export type LockoutState =
+  | Readonly<{ locked: false }>
+  | Readonly<{ locked: true; retryAfterMs: number }>;
+
+type FailureRecord = {
+  /** Failure times inside the window, oldest first; never more than maxFailures. */
+  failures: number[];
+  lockedUntil: number;
+  /** Lockouts so far; the next one lasts baseLockMs × 2^lockouts. */
+  lockouts: number;
+  lastFailureAt: number;
+};
+
+/**
+ * Counts failures (wrong passwords, wrong codes) per key in a sliding window; reaching the
+ * threshold locks the key, for twice as long each time. Successes are not counted: a user who
+ * signs in a hundred times loses nothing, a guesser is slowed to a few tries an hour.
+ */
+export class LockoutThrottle {
+  private readonly records = new Map<string, FailureRecord>();
+
+  constructor(
+    private readonly policy: LockoutPolicy,
+    private readonly maxKeys = 100_000,
+  ) {}
+
+  check(key: string, nowMs: number): LockoutState {
+    const r = this.records.get(key);
+    if (!r || r.lockedUntil <= nowMs) return { locked: false };
+    return { locked: true, retryAfterMs: r.lockedUntil - nowMs };
+  }
+
+  /** Records a failure; the answer says whether this one locked the key. */
+  fail(key: string, nowMs: number): LockoutState {
+    const p = this.policy;
+    let r = this.records.get(key);
+    if (r && nowMs - r.lastFailureAt >= p.forgetAfterMs && r.lockedUntil <= nowMs) {
+      this.records.delete(key);
+      r = undefined;
+    }
+    if (!r) {
+      r = { failures: [], lockedUntil: 0, lockouts: 0, lastFailureAt: nowMs };
+      if (this.records.size >= this.maxKeys) this.prune(nowMs);
+      this.records.set(key, r);
+    }
+    r.lastFailureAt = nowMs;
+    if (r.lockedUntil > nowMs) return { locked: true, retryAfterMs: r.lockedUntil - nowMs };
+    r.failures = r.failures.filter((t) => nowMs - t < p.windowMs);
+    r.failures.push(nowMs);
+    if (r.failures.length < p.maxFailures) return { locked: false };
+    const lockMs = Math.min(p.maxLockMs, p.baseLockMs * 2 ** r.lockouts);
+    r.lockouts += 1;
+    r.failures = [];
+    r.lockedUntil = nowMs + lockMs;
+    return { locked: true, retryAfterMs: lockMs };
+  }
+
+  /** A success forgets the key's failures and its lockout history. */
+  clear(key: string): void {
+    this.records.delete(key);
+  }
+
+  reset(): void {
+    this.records.clear();
+  }
+
+  private prune(nowMs: number): void {
+    for (const [k, r] of this.records) {
+      if (r.lockedUntil <= nowMs && nowMs - r.lastFailureAt >= this.policy.windowMs) this.records.delete(k);
+    }
+    // Still full (a flood of keys still inside the window): the oldest go first.
+    for (const k of this.records.keys()) {
+      if (this.records.size < this.maxKeys) break;
+      this.records.delete(k);
+    }
+  }
+}

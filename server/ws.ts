@@ -19,6 +19,7 @@ import {
 } from '../src/shared/protocol';
 import type { ClientFrame, ErrorBody, ErrorCode, Feature, SendFrame, ServerFrame } from '../src/shared/protocol';
 import { bearerToken, verifyToken } from './auth';
+import { guardUpgrade } from './guard';
 import { getConversation, isMember, listMessages, markDelivered, markRead } from './db';
 import { closeAuth, errorFrame, isTooLarge, isoNow, performSend, publish, sendFrame, tooLargeText, toMessage } from './core';
 import type { Conn, ServerContext } from './core';
@@ -29,6 +30,7 @@ const SYNC_LIMIT_DEFAULT = 100;
 /** Presence is in the schema but not implemented by this server, so it is not advertised. */
 const ADVERTISED_FEATURES: ReadonlyArray<Feature> = FEATURES.filter((f) => f !== 'presence');
 const KNOWN_TYPES: ReadonlySet<string> = new Set(CLIENT_FRAME_TYPES);
+const ADVERTISED_EVENTS: ReadonlyArray<string> = SUPPORTED_EVENTS;
 
 export function createWss(ctx: ServerContext): WebSocketServer {
   return new WebSocketServer({
@@ -42,6 +44,7 @@ export function createWss(ctx: ServerContext): WebSocketServer {
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not Found',
   503: 'Service Unavailable',
 };
@@ -63,10 +66,17 @@ function refuse(
   socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
 }
 
-function refuseJson(socket: Duplex, code: ErrorCode, status: number, error: string, retryAfterMs?: number): void {
+function refuseJson(
+  socket: Duplex,
+  code: ErrorCode,
+  status: number,
+  error: string,
+  retryAfterMs?: number,
+  details: string | null = null,
+): void {
   const body: ErrorBody = {
     error,
-    details: null,
+    details,
     code,
     ...(retryAfterMs !== undefined ? { retry_after_ms: retryAfterMs } : {}),
   };
@@ -91,6 +101,13 @@ export function handleUpgrade(
   if (ctx.faults.holdUpgrades || ctx.faults.frozen) {
     ctx.heldSockets.add(socket);
     socket.once('close', () => ctx.heldSockets.delete(socket));
+    return;
+  }
+  const guard = guardUpgrade(ctx.allowedHosts, req);
+  if (guard) {
+    ctx.stats.upgradesRefused += 1;
+    if (ctx.legacy) refuse(socket, guard.status, 'forbidden', 'text/plain');
+    else refuseJson(socket, guard.code, guard.status, guard.message, undefined, guard.details);
     return;
   }
   const url = new URL(req.url ?? '/', 'http://localhost');
@@ -128,7 +145,8 @@ async function upgradeCompat(
   head: Buffer,
   url: URL,
 ): Promise<void> {
-  const token = url.searchParams.get('token') || bearerToken(req.headers.authorization);
+  // Only the header: a token in the URL ends up in proxy logs, browser history and Referer headers.
+  const token = bearerToken(req.headers.authorization);
   if (!token) {
     ctx.stats.upgradesRefused += 1;
     refuseJson(socket, 'UNAUTHORIZED', 401, 'Missing bearer token');
@@ -175,7 +193,7 @@ async function upgradeCompat(
       server_capabilities: {
         max_payload_size: ctx.opts.maxPayloadSize,
         ping_interval_ms: ctx.opts.pingIntervalMs,
-        supported_events: [...SUPPORTED_EVENTS],
+        supported_events: [...ADVERTISED_EVENTS],
         features: [...ADVERTISED_FEATURES],
         idle_timeout_ms: ctx.opts.idleTimeoutMs,
         max_message_bytes: ctx.opts.maxMessageBytes,
@@ -401,13 +419,15 @@ function dispatch(ctx: ServerContext, conn: Conn, frame: ClientFrame): void {
       for (const m of rows) {
         sendFrame(ctx, conn, { type: 'message', conversation_id: frame.conversation_id, message: toMessage(m), replay: true });
       }
-      const lastSeq = getConversation(ctx.db, frame.conversation_id)?.last_seq ?? 0;
+      const conv = getConversation(ctx.db, frame.conversation_id);
+      const lastSeq = conv?.last_seq ?? 0;
       const lastSent = rows.at(-1)?.sequence_number ?? frame.after_seq;
       sendFrame(ctx, conn, {
         type: 'sync_complete',
         conversation_id: frame.conversation_id,
         last_seq: lastSeq,
         has_more: lastSent < lastSeq,
+        last_updated_seq: conv?.last_updated_seq ?? 0,
       });
       return;
     }
@@ -434,7 +454,8 @@ function dispatch(ctx: ServerContext, conn: Conn, frame: ClientFrame): void {
         ctx,
         frame.conversation_id,
         { type: 'typing', conversation_id: frame.conversation_id, user_id: conn.userId, is_typing: frame.is_typing ?? true },
-        { except: conn },
+        // not even to the typist's other devices: nobody needs to be told they are typing
+        { exceptUser: conn.userId },
       );
       return;
     case 'subscribe':

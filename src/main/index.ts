@@ -1,110 +1,54 @@
 /**
- * The Electron shell: lifecycle, window, menu and OS integration. It holds no business rules;
- * everything a user does goes through the core's handlers, wired here to ipcMain.
+ * The Electron entry point and the only file that imports Electron: the single-instance lock,
+ * the switches and the page scheme that must be set before `ready`, the window with its security
+ * settings, and the app's lifecycle events (second launch, dock, quit). Everything else is in
+ * src/main/shell/ (runtime.ts composes it), where Electron's objects are passed in.
  */
 import path from 'node:path';
 import {
   BrowserWindow,
   Menu,
+  Notification,
+  Tray,
   app,
   dialog,
   ipcMain,
+  nativeImage,
   net,
   powerMonitor,
+  protocol,
   safeStorage,
   session,
   shell,
-  type MenuItemConstructorOptions,
 } from 'electron';
-import { EVENT_CHANNELS } from '../shared/contract';
-import { createCore, type Core } from './core';
-import { bundleFileName, collectDiagnostics, parseCollectLogsArgument, type DesktopPort } from './core/diagnostics';
-import { registerIpc } from './ipc';
-import { resolveSqliteBinding } from './native-binding';
-import { SafeStorageSecretStore } from './secret-store';
-import {
-  CONTENT_SECURITY_POLICY,
-  buildWindowOptions,
-  createUrlTrust,
-  decidePermission,
-  handleNavigation,
-  handleWindowOpen,
-} from './window';
+import { bundleFileName, collectFromStateFile, parseCollectLogsArgument } from './core/diagnostics';
+import { APP_ENTRY_URL, APP_SCHEME, APP_SCHEME_PRIVILEGES } from './shell/app-protocol';
+import { quitsWhenAllWindowsClosed, shellPlatform } from './shell/lifecycle';
+import { resolveSqliteBinding } from './shell/native-binding';
+import { startRuntime, type Runtime } from './shell/runtime';
+import { DEBUGGING_SWITCHES, buildWindowOptions, handleNavigation, handleWindowOpen } from './shell/window';
 
-const DEFAULT_SERVER_URL = 'http://127.0.0.1:8787';
-const ONLINE_POLL_MS = 5_000;
-
-function rendererUrl(): string {
-  const devUrl = process.env['ELECTRON_RENDERER_URL'];
-  if (!app.isPackaged && devUrl) return devUrl;
-  return new URL(`file://${path.join(__dirname, '../renderer/index.html')}`).toString();
-}
-
-function openExternal(url: string): void {
-  void shell.openExternal(url);
-}
-
-function createWindow(core: Core, isTrustedUrl: (url: string) => boolean): BrowserWindow {
-  const options = buildWindowOptions(path.join(__dirname, '../preload/index.js'));
-  // The switches are restated as literals because the static scan (npm run security:scan) cannot
-  // see through buildWindowOptions; they are the same values, typed as literals in window.ts.
-  const window = new BrowserWindow({
-    ...options,
-    webPreferences: { ...options.webPreferences, contextIsolation: true, sandbox: true, nodeIntegration: false, disableBlinkFeatures: 'Auxclick' },
-  });
-  window.once('ready-to-show', () => window.show());
-  window.webContents.on('will-navigate', (event, url) => {
-    if (handleNavigation(url, openExternal).block) event.preventDefault();
-  });
-  window.webContents.on('will-attach-webview', (event) => event.preventDefault());
-  window.webContents.setWindowOpenHandler(({ url }) => handleWindowOpen(url, openExternal));
-
-  const unsubscribers = EVENT_CHANNELS.map((channel) =>
-    core.events.on(channel, (payload) => {
-      if (!window.isDestroyed()) window.webContents.send(channel, payload);
-    }),
-  );
-  window.on('closed', () => unsubscribers.forEach((off) => off()));
-  void window.loadURL(rendererUrl());
-  core.log.scope('shell').info(`window: loading ${isTrustedUrl(rendererUrl()) ? 'trusted' : 'UNTRUSTED'} page`);
-  return window;
-}
+/** The electron-builder appId: Windows ties notifications and the taskbar entry to it. */
+const APP_USER_MODEL_ID = 'dev.nova.desktop';
 
 function appInfo(): { name: string; version: string; electron: string; chrome: string } {
   return { name: app.getName(), version: app.getVersion(), electron: process.versions.electron, chrome: process.versions.chrome };
 }
 
 function sqliteBinding(): string | undefined {
-  return resolveSqliteBinding({
-    isPackaged: app.isPackaged,
-    appPath: app.getAppPath(),
-    electronVersion: process.versions.electron,
-  });
+  return resolveSqliteBinding({ isPackaged: app.isPackaged, appPath: app.getAppPath(), electronVersion: process.versions.electron });
 }
 
-/** The OS side of diagnostics: the save dialog, the file manager. */
-function createDesktopPort(getWindow: () => BrowserWindow | null): DesktopPort {
-  return {
-    async chooseSavePath(defaultName) {
-      const options = {
-        defaultPath: path.join(app.getPath('downloads'), defaultName),
-        filters: [{ name: 'Zip archive', extensions: ['zip'] }],
-      };
-      const window = getWindow();
-      const result = window ? await dialog.showSaveDialog(window, options) : await dialog.showSaveDialog(options);
-      return result.canceled || !result.filePath ? null : result.filePath;
-    },
-    revealFile: (file) => shell.showItemInFolder(file),
-    async openFolder(folder) {
-      const error = await shell.openPath(folder);
-      if (error) throw new Error(error);
-    },
-  };
+/** The page: our `app:` scheme, or in development (`npm run dev`) electron-vite's dev server. */
+function rendererEntry(): string {
+  const devUrl = process.env['ELECTRON_RENDERER_URL'];
+  return !app.isPackaged && devUrl ? devUrl : APP_ENTRY_URL;
 }
 
 /**
  * `--collect-logs[=path]`: support scripts get a bundle without a window. It skips the
- * single-instance lock on purpose, so it works while Nova is running.
+ * single-instance lock on purpose, so it works while Nova is running (or hangs); the live
+ * parts come from the state file the core saves every minute and when it stops.
  */
 function collectLogsAndExit(outPath: string | null): void {
   app
@@ -112,7 +56,7 @@ function collectLogsAndExit(outPath: string | null): void {
     .then(async () => {
       const target = path.resolve(outPath ?? bundleFileName(new Date()));
       const binding = sqliteBinding();
-      await collectDiagnostics({
+      await collectFromStateFile({
         dataDir: app.getPath('userData'),
         outPath: target,
         appInfo: appInfo(),
@@ -127,24 +71,29 @@ function collectLogsAndExit(outPath: string | null): void {
     });
 }
 
-function buildMenu(send: (command: 'open-help' | 'collect-diagnostics' | 'open-outbox') => void): Menu {
-  const template: MenuItemConstructorOptions[] = [
-    ...(process.platform === 'darwin' ? [{ role: 'appMenu' as const }] : []),
-    { role: 'fileMenu' },
-    { role: 'editMenu' },
-    { label: 'View', submenu: [{ label: 'Outbox', accelerator: 'CmdOrCtrl+Shift+O', click: () => send('open-outbox') }, { type: 'separator' }, { role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }, { type: 'separator' }, { role: 'togglefullscreen' }] },
-    {
-      role: 'help',
-      submenu: [
-        { label: 'Help and support', click: () => send('open-help') },
-        { label: 'Collect diagnostics…', click: () => send('collect-diagnostics') },
-      ],
-    },
-  ];
-  return Menu.buildFromTemplate(template);
+function createBrowserWindow(): BrowserWindow {
+  const options = buildWindowOptions(path.join(__dirname, '../preload/index.js'), { isPackaged: app.isPackaged });
+  // The switches are restated as literals because the static scan (npm run security:scan) cannot
+  // see through buildWindowOptions; they are the same values, typed as literals in shell/window.ts.
+  const window = new BrowserWindow({
+    ...options,
+    webPreferences: { ...options.webPreferences, contextIsolation: true, sandbox: true, nodeIntegration: false, disableBlinkFeatures: 'Auxclick' },
+  });
+  window.webContents.on('will-navigate', (event, url) => {
+    if (handleNavigation(url).block) event.preventDefault();
+  });
+  window.webContents.on('will-redirect', (event, url) => {
+    if (handleNavigation(url).block) event.preventDefault();
+  });
+  window.webContents.on('will-attach-webview', (event) => event.preventDefault());
+  window.webContents.setWindowOpenHandler(({ url }) => handleWindowOpen(url));
+  if (app.isPackaged) window.webContents.on('devtools-opened', () => window.webContents.closeDevTools());
+  void window.loadURL(rendererEntry());
+  return window;
 }
 
 function main(): void {
+  const platform = shellPlatform(process.platform);
   const collectLogs = parseCollectLogsArgument(process.argv);
   if (collectLogs) {
     collectLogsAndExit(collectLogs.outPath);
@@ -154,95 +103,75 @@ function main(): void {
     app.quit();
     return;
   }
+  if (app.isPackaged) for (const name of DEBUGGING_SWITCHES) app.commandLine.removeSwitch(name);
+  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES }]);
   app.enableSandbox();
+  if (platform === 'win32') app.setAppUserModelId(APP_USER_MODEL_ID);
 
-  let core: Core | null = null;
-  let window: BrowserWindow | null = null;
-  let disposeIpc: (() => void) | null = null;
-  let stopOnlinePolling: (() => void) | null = null;
-  let isQuitConfirmed = false;
+  let runtime: Runtime | null = null;
+  let phase: 'starting' | 'running' | 'stopping' | 'stopped' = 'starting';
+  let isSystemEnding = false;
+  const isQuitting = (): boolean => phase === 'stopping' || phase === 'stopped' || runtime?.guard.state === 'confirmed';
+  const onSystemEnding = (): void => {
+    isSystemEnding = true;
+    runtime?.guard.systemEnding();
+  };
 
-  app.on('second-instance', () => {
-    if (window) {
-      if (window.isMinimized()) window.restore();
-      window.focus();
-    }
-  });
+  // A second launch, and (macOS) a click on the dock icon, bring the window back, re-created if it was closed.
+  app.on('second-instance', () => runtime?.window.show());
+  app.on('activate', () => runtime?.window.show());
 
-  app.whenReady().then(async () => {
-    const dataDir = app.getPath('userData');
-    const serverUrl = process.env['NOVA_SERVER_URL'] ?? DEFAULT_SERVER_URL;
-    const binding = sqliteBinding();
-    core = createCore({
-      dataDir,
-      serverUrl,
-      isDemoServer: process.env['NOVA_DEMO_SERVER'] === '1',
-      secretStore: new SafeStorageSecretStore(safeStorage, path.join(dataDir, 'secrets.json')),
-      logToConsole: !app.isPackaged,
-      ...(binding ? { sqliteNativeBinding: binding } : {}),
-      appInfo: appInfo(),
-      desktop: createDesktopPort(() => window),
+  app
+    .whenReady()
+    .then(async () => {
+      runtime = await startRuntime({
+        electron: { app, dialog, ipcMain, nativeImage, net, powerMonitor, protocol, safeStorage, session, shell, Menu, Notification, Tray },
+        platform,
+        createWindow: createBrowserWindow,
+        rendererUrl: rendererEntry(),
+        rendererRoot: path.join(__dirname, '../renderer'),
+        appInfo: appInfo(),
+        sqliteBinding: sqliteBinding(),
+        isQuitting,
+        onSystemEnding,
+      });
+      phase = 'running';
+    })
+    .catch((error: unknown) => {
+      dialog.showErrorBox('Nova cannot start', error instanceof Error ? error.message : String(error));
+      app.exit(1);
     });
-    const activeCore = core;
-
-    session.defaultSession.setPermissionRequestHandler((_wc, permission, callback) => callback(decidePermission(permission)));
-    session.defaultSession.setPermissionCheckHandler((_wc, permission) => decidePermission(permission));
-    session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
-      callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
-    });
-
-    const isTrustedUrl = createUrlTrust(rendererUrl());
-    disposeIpc = registerIpc(ipcMain, activeCore.handlers, isTrustedUrl, activeCore.log.scope('ipc'));
-    await activeCore.start();
-
-    powerMonitor.on('suspend', () => activeCore.notifySystem('suspend'));
-    powerMonitor.on('resume', () => activeCore.notifySystem('resume'));
-    // Electron has no online/offline event in main; polling net.isOnline is cheap.
-    let wasOnline = net.isOnline();
-    if (!wasOnline) activeCore.notifySystem('offline');
-    const onlinePoll = setInterval(() => {
-      const isOnline = net.isOnline();
-      if (isOnline !== wasOnline) activeCore.notifySystem(isOnline ? 'online' : 'offline');
-      wasOnline = isOnline;
-    }, ONLINE_POLL_MS);
-    onlinePoll.unref();
-    stopOnlinePolling = () => clearInterval(onlinePoll);
-
-    window = createWindow(activeCore, isTrustedUrl);
-    Menu.setApplicationMenu(
-      buildMenu((command) => window?.webContents.send('app:command', { command })),
-    );
-  }).catch((error: unknown) => {
-    dialog.showErrorBox('Nova could not start', error instanceof Error ? error.message : String(error));
-    app.exit(1);
-  });
 
   app.on('before-quit', (event) => {
-    if (isQuitConfirmed || !core) return;
-    const pending = core.getPendingCount();
-    if (pending > 0) {
-      const choice = dialog.showMessageBoxSync({
-        type: 'question',
-        buttons: ['Quit', 'Stay'],
-        defaultId: 1,
-        cancelId: 1,
-        message: `${pending} ${pending === 1 ? 'message is' : 'messages are'} waiting`,
-        detail: 'They are saved on this computer, and Nova sends them next time it opens.',
-      });
-      if (choice !== 0) {
-        event.preventDefault();
-        return;
-      }
+    const current = runtime;
+    if (current === null || phase === 'stopped') return;
+    if (phase === 'stopping') {
+      event.preventDefault();
+      return;
     }
-    isQuitConfirmed = true;
+    if (isSystemEnding) {
+      // The OS is ending the session: nothing may hold it up. The outbox is durable; the core
+      // stops as far as it gets before the process ends.
+      current.guard.systemEnding();
+      phase = 'stopped';
+      void current.stop();
+      return;
+    }
     event.preventDefault();
-    // Nothing may reach the core once it stops: the OS poll and IPC end first.
-    stopOnlinePolling?.();
-    disposeIpc?.();
-    void core.stop().finally(() => app.quit());
+    if (!current.guard.mayQuit()) return;
+    phase = 'stopping';
+    void current
+      .stop()
+      .catch((error: unknown) => current.core.log.error('shell: stop failed', error))
+      .finally(() => {
+        phase = 'stopped';
+        app.quit();
+      });
   });
 
-  app.on('window-all-closed', () => app.quit());
+  app.on('window-all-closed', () => {
+    if (quitsWhenAllWindowsClosed(platform)) app.quit();
+  });
 }
 
 main();

@@ -5,7 +5,16 @@
  */
 import { z } from 'zod';
 import { ERROR_CODES, NOTIFICATION_ACTIONS } from './errors';
+import { PreferencesPatchSchema, PreferencesSchema } from './preferences';
 import type { IpcResult } from './result';
+import {
+  DoctorReportSchema,
+  FleetStatusSchema,
+  SUPPORT_DESCRIPTION_MAX,
+  SupportProgressSchema,
+  SupportSendResultSchema,
+  SupportStatusSchema,
+} from './support';
 
 // ---- Data shapes ---------------------------------------------------------------------------
 
@@ -163,6 +172,13 @@ export const DiagnosticsPreviewSchema = z.object({
 });
 export type DiagnosticsPreview = z.infer<typeof DiagnosticsPreviewSchema>;
 
+export const AppCommandSchema = z.discriminatedUnion('command', [
+  z.object({ command: z.enum(['open-help', 'collect-diagnostics', 'open-outbox', 'open-settings']) }),
+  /** A clicked OS notification: show that conversation. */
+  z.object({ command: z.literal('open-conversation'), conversationId: z.string().min(1).max(200) }),
+]);
+export type AppCommand = z.infer<typeof AppCommandSchema>;
+
 // ---- Invoke channels (renderer → main, request/response) -----------------------------------
 
 const empty = z.object({}).strict();
@@ -182,6 +198,11 @@ export const invokeChannels = {
   'auth:logout': { req: empty, res: nothing },
   'auth:status': { req: empty, res: AuthStatusSchema },
   'conversations:list': { req: empty, res: z.array(ConversationSummarySchema) },
+  /** The conversation open in the window (null: none), so the shell does not notify about what is on screen. */
+  'conversations:view': {
+    req: z.object({ conversationId: z.string().min(1).max(200).nullable() }).strict(),
+    res: nothing,
+  },
   'messages:list': {
     req: z
       .object({
@@ -222,9 +243,28 @@ export const invokeChannels = {
     res: z.object({ savedPath: z.string().nullable() }),
   },
   'diagnostics:showLogsFolder': { req: empty, res: nothing },
+  /** Whether "Send to support" is available, where it sends, and the organisation file's state. */
+  'support:status': { req: empty, res: SupportStatusSchema },
+  /** Uploads a collected bundle; answers when it is sent, cancelled or has failed for good. */
+  'support:send': {
+    req: z
+      .object({ bundleId: z.string().min(1).max(200), description: z.string().max(SUPPORT_DESCRIPTION_MAX) })
+      .strict(),
+    res: SupportSendResultSchema,
+  },
+  'support:cancel': { req: z.object({ bundleId: z.string().min(1).max(200) }).strict(), res: nothing },
+  /** Runs the connection doctor (or joins the run under way); steps arrive on doctor:progress. */
+  'doctor:run': { req: empty, res: DoctorReportSchema },
+  'fleet:status': { req: empty, res: FleetStatusSchema },
+  /** Only when the organisation lets the user choose. */
+  'fleet:setEnabled': { req: z.object({ enabled: z.boolean() }).strict(), res: FleetStatusSchema },
+  'fleet:resetInstallId': { req: empty, res: FleetStatusSchema },
   /** Sticky notifications not dismissed yet, oldest first: the window fetches them at start. */
   'notifications:list': { req: empty, res: z.array(NotificationSchema) },
   'notifications:dismiss': { req: z.object({ id: z.string().min(1).max(200) }).strict(), res: nothing },
+  'preferences:get': { req: empty, res: PreferencesSchema },
+  /** Any subset of fields; answers the whole, stored result. */
+  'preferences:set': { req: PreferencesPatchSchema, res: PreferencesSchema },
   'log:write': {
     req: z
       .object({
@@ -254,8 +294,12 @@ export const eventChannels = {
   'auth:changed': AuthStatusSchema,
   notification: NotificationSchema,
   'diagnostics:progress': z.object({ stage: z.string(), done: z.number(), total: z.number() }),
-  /** Menu commands from the shell (Help → Collect diagnostics…), for the renderer to act on. */
-  'app:command': z.object({ command: z.enum(['open-help', 'collect-diagnostics', 'open-outbox']) }),
+  'preferences:changed': PreferencesSchema,
+  'support:progress': SupportProgressSchema,
+  /** The whole report so far, after each step starts or ends. */
+  'doctor:progress': DoctorReportSchema,
+  /** Commands from the shell (menu items, a clicked OS notification), for the renderer to act on. */
+  'app:command': AppCommandSchema,
 } as const satisfies Record<string, z.ZodType>;
 
 export type EventChannel = keyof typeof eventChannels;

@@ -27,6 +27,8 @@ export const APP_ERROR_CODES = [
   'TWO_FACTOR_REUSED',
   'TOKEN_EXPIRED',
   'TOKEN_REVOKED',
+  /** Signed out because the session's refresh token was used twice: someone else may hold it. */
+  'SESSION_COMPROMISED',
   'RATE_LIMITED',
   'OUTBOX_FULL',
   'MESSAGE_TOO_LARGE',
@@ -72,9 +74,10 @@ export const ERROR_INFO: Readonly<Record<ErrorCode, ErrorInfo>> = {
   NOT_SIGNED_IN: { message: 'Sign in to do this.', retryable: false, severity: 'warning', sticky: false },
   INVALID_CREDENTIALS: { message: 'The e-mail address or password is wrong.', retryable: false, severity: 'warning', sticky: false },
   TWO_FACTOR_INVALID: { message: 'That code is not valid. Check your authenticator app and try again.', retryable: false, severity: 'warning', sticky: false },
-  TWO_FACTOR_REUSED: { message: 'That backup code was already used. Each backup code works once.', retryable: false, severity: 'warning', sticky: false },
+  TWO_FACTOR_REUSED: { message: 'That code was already used. Each code works once: wait for the next code in your authenticator app, or use another backup code.', retryable: false, severity: 'warning', sticky: false },
   TOKEN_EXPIRED: { message: 'Your session expired. Signing you in again…', retryable: true, severity: 'info', sticky: false },
   TOKEN_REVOKED: { message: 'You were signed out. Sign in again; your unsent messages are kept.', retryable: false, severity: 'critical', sticky: true },
+  SESSION_COMPROMISED: { message: 'You were signed out for your safety: your sign-in was used from somewhere else. Sign in again; your unsent messages are kept. If this keeps happening, change your password.', retryable: false, severity: 'critical', sticky: true },
   RATE_LIMITED: { message: 'Too many requests. Nova will retry shortly.', retryable: true, severity: 'warning', sticky: false },
   OUTBOX_FULL: { message: 'Too many messages are waiting to be sent. Wait for the connection to return before sending more.', retryable: false, severity: 'error', sticky: false },
   MESSAGE_TOO_LARGE: { message: 'This message is too large to send. Shorten it and try again.', retryable: false, severity: 'warning', sticky: false },
@@ -164,6 +167,17 @@ export function describeError(code: ErrorCode, retryAfterMs?: number): string {
     return `Too many requests. Retrying in ${seconds} s.`;
   }
   return ERROR_INFO[code].message;
+}
+
+/** What a refused sign-in says when the server locked it out: when to try again, not "wait a bit". */
+export function describeSignInWait(retryAfterMs: number | undefined): string {
+  if (retryAfterMs === undefined) return 'Too many failed sign-in attempts. Wait a while, then try again.';
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  const wait =
+    seconds < 60
+      ? `${seconds} ${seconds === 1 ? 'second' : 'seconds'}`
+      : `${Math.ceil(seconds / 60)} ${Math.ceil(seconds / 60) === 1 ? 'minute' : 'minutes'}`;
+  return `Too many failed sign-in attempts. Try again in ${wait}.`;
 }
 
 /** Maps an HTTP status to the taxonomy (Nova §4.1, except 408/429 which it folded into TIMEOUT). */

@@ -50,8 +50,20 @@ export const ERROR_CODES = [
   'RATE_LIMITED',
   'INTERNAL_ERROR',
   'SERVICE_UNAVAILABLE',
-  /** Extension: a backup code this account has already spent (401; Nova says UNAUTHORIZED). */
+  /** Extension: a spent backup code, or a TOTP code of a step already used (401; Nova says UNAUTHORIZED). */
   'TWO_FACTOR_REUSED',
+  /**
+   * Extension: a spent refresh token came back, so someone else holds a copy; the whole sign-in
+   * (every token of its session) is revoked (401).
+   */
+  'REFRESH_REUSED',
+  /** A body in a media type the route does not take (415; Nova's axum answers 415 too). */
+  'UNSUPPORTED_MEDIA_TYPE',
+  /**
+   * Extension (410): the message is deleted, or its send was withdrawn before it landed. Answers
+   * an edit of such a message, and a send whose idempotency key names one (nothing is created).
+   */
+  'MESSAGE_DELETED',
 ] as const;
 export const ErrorCodeSchema = z.enum(ERROR_CODES);
 export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
@@ -72,6 +84,9 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   INTERNAL_ERROR: 500,
   SERVICE_UNAVAILABLE: 503,
   TWO_FACTOR_REUSED: 401,
+  REFRESH_REUSED: 401,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  MESSAGE_DELETED: 410,
 };
 
 /** Codes a client may retry with the same idempotency key (the outbox retry policy, §8.5). */
@@ -108,7 +123,8 @@ const Plaintext = z.string().max(MAX_PLAINTEXT_LENGTH);
 // ---------------------------------------------------------------------------------------
 // REST: auth (/api/v1/auth/*)
 // ---------------------------------------------------------------------------------------
-export const LoginRequestSchema = z.object({ email: z.string().min(1), password: z.string().min(1) });
+/** RFC 5321 caps an address at 254 characters; no password manager writes 1,024. */
+export const LoginRequestSchema = z.object({ email: z.string().min(1).max(320), password: z.string().min(1).max(1024) });
 export type LoginRequest = z.infer<typeof LoginRequestSchema>;
 
 export const TokenPairSchema = z.object({
@@ -167,6 +183,17 @@ export const CONVERSATION_TYPES = ['direct', 'group'] as const;
 export const ConversationTypeSchema = z.enum(CONVERSATION_TYPES);
 export type ConversationType = z.infer<typeof ConversationTypeSchema>;
 
+/**
+ * Extension: a conversation member as its fellow members see it. `last_read_seq` is the member's
+ * read marker (the highest sequence number they have read, on any of their devices): "Seen".
+ */
+export const ConversationMemberSchema = z.object({
+  user_id: Id,
+  display_name: z.string(),
+  last_read_seq: Seq,
+});
+export type ConversationMember = z.infer<typeof ConversationMemberSchema>;
+
 export const ConversationSchema = z.object({
   id: Id,
   member_count: z.number().int(),
@@ -177,6 +204,12 @@ export const ConversationSchema = z.object({
   unread_count: z.number().int().nonnegative().optional(),
   updated_at: Timestamp.optional(),
   member_ids: z.array(Id).optional(),
+  /** Extension: every member with a display name and read marker, in the order of member_ids. */
+  members: z.array(ConversationMemberSchema).optional(),
+  /** Extension: the caller's own read marker. */
+  last_read_seq: Seq.optional(),
+  /** Extension: the head of the conversation's change counter (edits and deletes), §3.7. */
+  last_updated_seq: Seq.optional(),
 });
 export type Conversation = z.infer<typeof ConversationSchema>;
 
@@ -188,16 +221,25 @@ export const ConversationListSchema = z.object({
 });
 export type ConversationList = z.infer<typeof ConversationListSchema>;
 
-/** Nova's direct form `{user_a, user_b}` or the group form `{type, name?, participant_ids}`. */
+/**
+ * Nova's direct form `{user_a, user_b}` or the group form `{type, name?, participant_ids}`.
+ * `client_key` (extension; also accepted as an `Idempotency-Key` header) makes a creation
+ * replayable: the same key from the same user answers the same conversation, once created.
+ */
 export const CreateConversationRequestSchema = z.union([
-  z.object({ user_a: Id, user_b: Id }),
+  z.object({ user_a: Id, user_b: Id, client_key: Id.optional() }),
   z.object({
     type: ConversationTypeSchema,
     name: z.string().max(200).optional(),
     participant_ids: z.array(Id).min(1).max(1000),
+    client_key: Id.optional(),
   }),
 ]);
 export type CreateConversationRequest = z.infer<typeof CreateConversationRequestSchema>;
+
+/** POST /conversations: the conversation, and (extension) whether this request created it. */
+export const CreateConversationResponseSchema = ConversationSchema.extend({ created: z.boolean().optional() });
+export type CreateConversationResponse = z.infer<typeof CreateConversationResponseSchema>;
 
 export const SendMessageRequestSchema = z.object({
   plaintext: Plaintext,
@@ -231,6 +273,11 @@ export const MessageSchema = z.object({
   edited_at: Timestamp.nullable().optional(),
   deleted_at: Timestamp.nullable().optional(),
   client_seq: ClientSeq.nullable().optional(),
+  /**
+   * Extension: the conversation's change counter at this message's last edit or delete; 0 when
+   * it was never changed (§3.7).
+   */
+  updated_seq: Seq.optional(),
 });
 export type Message = z.infer<typeof MessageSchema>;
 
@@ -255,6 +302,78 @@ export const SearchResponseSchema = z.object({
 });
 export type SearchResponse = z.infer<typeof SearchResponseSchema>;
 
+// ---------------------------------------------------------------------------------------
+// Extension: people (§3.6). Real Nova has no user lookup.
+// ---------------------------------------------------------------------------------------
+/** `q` of GET /users/search, after trimming: 1 to this many characters. */
+export const USER_SEARCH_QUERY_MAX = 64;
+export const USER_SEARCH_LIMIT_DEFAULT = 20;
+export const USER_SEARCH_LIMIT_MAX = 50;
+
+/**
+ * A person the caller may see. `email` comes only for people of the caller's own organisation;
+ * someone from elsewhere who shares a conversation with the caller is shown by name only.
+ */
+export const UserSummarySchema = z.object({
+  id: Id,
+  display_name: z.string(),
+  username: z.string(),
+  email: z.string().optional(),
+});
+export type UserSummary = z.infer<typeof UserSummarySchema>;
+
+export const UserSearchResponseSchema = z.object({
+  users: z.array(UserSummarySchema),
+  has_more: z.boolean(),
+});
+export type UserSearchResponse = z.infer<typeof UserSearchResponseSchema>;
+
+// ---------------------------------------------------------------------------------------
+// Extension: the change feed (§3.7). Edits and deletes since a client's cursor.
+// ---------------------------------------------------------------------------------------
+export const CHANGES_PAGE_DEFAULT = 100;
+export const CHANGES_PAGE_MAX = 200;
+
+/**
+ * GET /conversations/:id/changes?after_updated_seq=N: every message whose last change is above
+ * N, once each in its current state, ascending by `updated_seq`.
+ */
+export const ChangesResponseSchema = z.object({
+  conversation_id: Id,
+  changes: z.array(MessageSchema),
+  /** The conversation's change counter when the page was read. */
+  last_updated_seq: Seq,
+  /** More changes above the last one returned: ask again from its updated_seq. */
+  has_more: z.boolean(),
+});
+export type ChangesResponse = z.infer<typeof ChangesResponseSchema>;
+
+// ---------------------------------------------------------------------------------------
+// Extension: edit or delete by idempotency key (§3.8), for a message whose send may not have
+// landed yet. PUT takes EditMessageRequestSchema; DELETE takes no body.
+// ---------------------------------------------------------------------------------------
+export const MESSAGE_KEY_OUTCOMES = [
+  /** The message existed and now has the new text (200). */
+  'edited',
+  /** No message with this key yet: when its send lands, it lands with the new text (202). */
+  'pending',
+  /** The message existed and is now deleted, or was already (200). */
+  'deleted',
+  /** No message with this key yet, and none will ever be created from it (200). */
+  'withdrawn',
+] as const;
+export const MessageKeyOutcomeSchema = z.enum(MESSAGE_KEY_OUTCOMES);
+export type MessageKeyOutcome = z.infer<typeof MessageKeyOutcomeSchema>;
+
+export const MessageByKeyResponseSchema = z.object({
+  outcome: MessageKeyOutcomeSchema,
+  conversation_id: Id,
+  idempotency_key: Id,
+  /** With `edited` and `deleted`: the message as it now is. */
+  message: MessageSchema.optional(),
+});
+export type MessageByKeyResponse = z.infer<typeof MessageByKeyResponseSchema>;
+
 export const HealthResponseSchema = z.object({
   status: z.literal('ok'),
   protocol_version: z.string(),
@@ -273,6 +392,14 @@ export const FEATURES = [
   'presence',
   /** send.client_seq is enforced per (sender, device, conversation). */
   'client_seq',
+  /** Conversations list their members with display names and read markers; GET /users/search. */
+  'people',
+  /** POST /conversations takes a client_key and answers a replay with the same conversation. */
+  'create_key',
+  /** updated_seq, GET /conversations/:id/changes, and updated_seq on edit and delete events. */
+  'change_feed',
+  /** PUT and DELETE /conversations/:id/messages/by-key/:key, and sends that honour them. */
+  'message_by_key',
 ] as const;
 export const FeatureSchema = z.enum(FEATURES);
 export type Feature = z.infer<typeof FeatureSchema>;
@@ -409,6 +536,8 @@ export const SyncCompleteFrameSchema = z.object({
   conversation_id: Id,
   last_seq: Seq,
   has_more: z.boolean(),
+  /** Extension: the change counter's head; above the client's cursor, fetch the changes (§3.7). */
+  last_updated_seq: Seq.optional(),
 });
 export type SyncCompleteFrame = z.infer<typeof SyncCompleteFrameSchema>;
 
@@ -437,6 +566,8 @@ export const MessageEditedFrameSchema = z.object({
   timestamp: Timestamp,
   sequence_number: Seq.optional(),
   plaintext: z.string().optional(),
+  /** Extension: the change counter after this edit; one above the previous change (§3.7). */
+  updated_seq: Seq.optional(),
 });
 export const MessageDeletedFrameSchema = z.object({
   type: z.literal('message_deleted'),
@@ -444,6 +575,8 @@ export const MessageDeletedFrameSchema = z.object({
   message_id: Id,
   timestamp: Timestamp,
   sequence_number: Seq.optional(),
+  /** Extension: the change counter after this delete (§3.7). */
+  updated_seq: Seq.optional(),
 });
 export const PresenceFrameSchema = z.object({
   type: z.literal('presence'),
@@ -480,6 +613,17 @@ export const ReconnectFrameSchema = z.object({
 });
 export type ReconnectFrame = z.infer<typeof ReconnectFrameSchema>;
 
+/**
+ * Extension: a conversation the receiving user is a member of was just created (by them on
+ * another device, or by someone who added them). Sent to each member's user-scoped sockets.
+ */
+export const ConversationCreatedFrameSchema = z.object({
+  type: z.literal('conversation_created'),
+  conversation_id: Id,
+  conversation: ConversationSchema,
+});
+export type ConversationCreatedFrame = z.infer<typeof ConversationCreatedFrameSchema>;
+
 export const ServerFrameSchema = z.discriminatedUnion('type', [
   ProtocolHandshakeFrameSchema,
   MessageFrameSchema,
@@ -495,6 +639,7 @@ export const ServerFrameSchema = z.discriminatedUnion('type', [
   SubscribedFrameSchema,
   ErrorFrameSchema,
   ReconnectFrameSchema,
+  ConversationCreatedFrameSchema,
 ]);
 export type ServerFrame = z.infer<typeof ServerFrameSchema>;
 export type ServerFrameOf<T extends ServerFrame['type']> = Extract<ServerFrame, { type: T }>;
@@ -513,4 +658,6 @@ export const SUPPORTED_EVENTS = [
   'subscribed',
   'error',
   'reconnect',
+  'conversation_created',
 ] as const satisfies ReadonlyArray<ServerFrame['type']>;
+

@@ -1,13 +1,12 @@
 /// <reference lib="dom" />
 /**
- * Runs the built renderer in Chromium against a real core in the test process. `window.api` is
- * generated from the IPC contract and forwards to the same registerIpc() the Electron shell
- * uses; core events are pushed back into the page. Only Electron itself is missing.
+ * Runs the built renderer in Chromium against a real core in the test process. The page is served
+ * by the shell's `app:` protocol handler (see APP_LIKE_ORIGIN), `window.api` is generated from
+ * the IPC contract and forwards to the same registerIpc() the Electron shell uses; core events
+ * are pushed back into the page. Only Electron itself is missing.
  */
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import type { Page } from '@playwright/test';
 import {
   EVENT_CHANNELS,
@@ -17,51 +16,50 @@ import {
 } from '../../src/shared/contract';
 import type { Core } from '../../src/main/core';
 import { registerIpc } from '../../src/main/ipc';
-import { createUrlTrust } from '../../src/main/window';
+import { createAppProtocolHandler } from '../../src/main/shell/app-protocol';
+import { CONTENT_SECURITY_POLICY, createUrlTrust } from '../../src/main/shell/window';
 import { FakeIpcMain } from '../support/ipc';
 
 const RENDERER_DIR = path.join(__dirname, '../../out/renderer');
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-};
 
-/** Serves out/renderer on loopback (file:// would block the module script by CORS). */
-export async function serveRenderer(): Promise<{ url: string; close: () => Promise<void> }> {
+/**
+ * The closest Chromium gets to Electron's `app://nova`: Chromium (and so Playwright's router)
+ * cannot serve a custom scheme, so the page lives on a secure origin that no network can answer
+ * (`.invalid` is reserved), and every request to it is answered by the shell's own `app:`
+ * protocol handler: the same files and the same Content-Security-Policy header as in the app.
+ */
+export const APP_LIKE_ORIGIN = 'https://app.nova.invalid';
+
+/** The built renderer at APP_LIKE_ORIGIN; `attachCore` installs the route that serves it. */
+export function serveRenderer(): Promise<{ url: string; close: () => Promise<void> }> {
   if (!fs.existsSync(path.join(RENDERER_DIR, 'index.html'))) {
     throw new Error('out/renderer is missing: run `npm run build` first (npm run test:e2e does).');
   }
-  const server = http.createServer((req, res) => {
-    const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    const file = path.normalize(path.join(RENDERER_DIR, pathname === '/' ? 'index.html' : pathname));
-    if (!file.startsWith(RENDERER_DIR) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream' });
-    fs.createReadStream(file).pipe(res);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // Chromium keeps a preconnected socket that never sends a request; close() alone would
-        // wait for the server's headersTimeout (60 s, the test's own timeout) to drop it.
-        server.closeAllConnections();
-      }),
-  };
+  return Promise.resolve({ url: `${APP_LIKE_ORIGIN}/index.html`, close: () => Promise.resolve() });
+}
+
+/** Answers APP_LIKE_ORIGIN with the app protocol handler; anything else the page asks for is refused. */
+async function routeAppOrigin(page: Page): Promise<void> {
+  const handler = createAppProtocolHandler({ root: RENDERER_DIR, contentSecurityPolicy: CONTENT_SECURITY_POLICY });
+  await page.route(
+    (url) => url.origin === APP_LIKE_ORIGIN,
+    async (route) => {
+      const request = route.request();
+      const response = await handler(new Request(request.url(), { method: request.method() }));
+      await route.fulfill({
+        status: response.status,
+        headers: Object.fromEntries(response.headers),
+        body: Buffer.from(await response.arrayBuffer()),
+      });
+    },
+  );
 }
 
 type PageBridge = { ipc: FakeIpcMain; dispose: () => void };
 
 /** Installs window.api in the page before any of its scripts run. */
 export async function attachCore(page: Page, core: Core, pageUrl: string): Promise<PageBridge> {
+  if (new URL(pageUrl).origin === APP_LIKE_ORIGIN) await routeAppOrigin(page);
   const ipc = new FakeIpcMain();
   const disposeIpc = registerIpc(ipc, core.handlers, createUrlTrust(pageUrl), core.log.scope('ipc'));
   await page.exposeBinding('__novaInvoke', (source, channel: string, req: unknown) =>

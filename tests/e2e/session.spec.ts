@@ -5,6 +5,8 @@
 import { expect, test, type Page } from '@playwright/test';
 import { startServer } from '../../server/index';
 import { DEMO_PASSWORD } from '../../server/seed';
+import { SESSION_SECRET_KEY } from '../../src/main/core/auth';
+import { MemorySecretStore } from '../../src/main/core/secret-store';
 import { makeTestCore } from '../support/core';
 import { attachCore, screenshotPath, serveRenderer } from './harness';
 
@@ -55,6 +57,53 @@ test('two-factor sign-in with clear errors, then a revoked token shows "Signed o
     await expect(page.getByTestId('connection-indicator')).toContainText('Signed out');
     await expect(page.getByRole('button', { name: 'Sign in', exact: true })).toBeVisible();
     await page.screenshot({ path: screenshotPath('session-04-signed-out') });
+  } finally {
+    bridge.dispose();
+    await site.close();
+    await cleanup();
+    await server.close();
+  }
+});
+
+test('a locked-out sign-in says when to try again; a reused refresh token signs out "for your safety"', async ({ page }) => {
+  const server = await startServer({ seed: true, bcryptRounds: 4 });
+  const secrets = new MemorySecretStore();
+  const { core, cleanup } = makeTestCore({ serverUrl: server.url, isDemoServer: true, secretStore: secrets });
+  await core.start();
+  const site = await serveRenderer();
+  const bridge = await attachCore(page, core, site.url);
+  try {
+    await page.setViewportSize({ width: 1100, height: 720 });
+    await page.goto(site.url);
+
+    // Five wrong passwords for bob: the fifth answer is the lockout, with its wait.
+    await page.getByLabel('E-mail').fill('bob@nova.local');
+    for (let i = 0; i < 5; i += 1) {
+      await page.getByLabel('Password').fill(`wrong password ${i}`);
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await expect(page.getByRole('alert')).toHaveAttribute('data-code', i < 4 ? 'INVALID_CREDENTIALS' : 'RATE_LIMITED');
+    }
+    await expect(page.getByRole('alert')).toContainText('Too many failed sign-in attempts. Try again in 1 minute.');
+    await page.screenshot({ path: screenshotPath('session-05-sign-in-locked-out') });
+
+    // Alice signs in; a copy of her refresh token is taken, her app rotates its own, then the copy comes back.
+    await signIn(page, 'alice@nova.local');
+    await expect(page.getByTestId('connection-indicator')).toHaveAttribute('data-state', 'CONNECTED', { timeout: 10_000 });
+    const refreshToken = async (): Promise<string> =>
+      (JSON.parse((await secrets.get(SESSION_SECRET_KEY)) ?? '{}') as { refreshToken?: string }).refreshToken ?? '';
+    const stolen = await refreshToken();
+    server.control.dropAllSockets({ code: 4001, reason: 'token_expired' });
+    await expect.poll(refreshToken, { timeout: 10_000 }).not.toBe(stolen);
+    const thief = await fetch(`${server.url}/api/v1/auth/refresh`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ refresh_token: stolen }),
+    });
+    expect(thief.status).toBe(401);
+    await expect(page.getByText(/You were signed out for your safety/)).toBeVisible({ timeout: 10_000 });
+    await expect(page.getByTestId('connection-indicator')).toContainText('Signed out');
+    await expect(page.getByRole('button', { name: 'Sign in', exact: true })).toBeVisible();
+    await page.screenshot({ path: screenshotPath('session-06-signed-out-for-safety') });
   } finally {
     bridge.dispose();
     await site.close();

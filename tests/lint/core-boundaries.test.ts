@@ -29,10 +29,12 @@ describe('core import boundaries (eslint rule nova/core-boundaries)', () => {
   it('refuses the core importing the shell', async () => {
     expect(await violations('src/main/core/bad.ts', "import type { TrustPolicy } from '../ipc';\nexport type X = TrustPolicy;\n")).toEqual(['shell']);
     expect(await violations('src/main/core/connection/bad.ts', "import '../../index';\n")).toEqual(['shell']);
+    expect(await violations('src/main/core/support/bad.ts', "import type { Runtime } from '../../shell/runtime';\nexport type X = Runtime;\n")).toEqual(['shell']);
   });
 
   it('refuses the app importing the test entry', async () => {
-    expect(await violations('src/main/window.ts', "export { createCoreForTests } from './core/testing';\n")).toEqual(['testing']);
+    expect(await violations('src/main/ipc.ts', "export { createCoreForTests } from './core/testing';\n")).toEqual(['testing']);
+    expect(await violations('src/main/shell/runtime.ts', "export { createCoreForTests } from '../core/testing';\n")).toEqual(['testing']);
     expect(await violations('src/main/core/bad.ts', "export { createCoreForTests } from './testing';\n")).toEqual(['testing']);
   });
 
@@ -41,5 +43,6 @@ describe('core import boundaries (eslint rule nova/core-boundaries)', () => {
     expect(await violations('src/main/core/outbox/ok.ts', "export * from './index';\n")).toEqual([]);
     expect(await violations('src/main/core/index.ts', "export * from './compose';\n")).toEqual([]);
     expect(await violations('src/main/ipc.ts', "import type { Handlers } from './core';\nexport type X = Handlers;\n")).toEqual([]);
+    expect(await violations('src/main/shell/runtime.ts', "import { createCore } from '../core';\nexport const x = createCore;\n")).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import { INVOKE_CHANNELS } from '../../src/shared/contract';
 import { AppError } from '../../src/shared/errors';
 import type { Core } from '../../src/main/core';
 import { registerIpc } from '../../src/main/ipc';
-import { createUrlTrust } from '../../src/main/window';
+import { createUrlTrust } from '../../src/main/shell/window';
 import { makeTestCore } from '../support/core';
 import { FakeIpcMain, TRUSTED_URL, trustedFrame } from '../support/ipc';
 
@@ -73,13 +73,14 @@ describe('registerIpc', () => {
     expect(await other.invoke('auth:logout', {}, trustedFrame)).toMatchObject({ ok: false, error: { code: 'TOKEN_REVOKED' } });
   });
 
-  it('trusts a dev server by origin and a packaged page by its exact file', () => {
+  it('trusts a dev server by origin and the app page by its app://nova origin', () => {
     const dev = createUrlTrust('http://localhost:5173/');
     expect(dev('http://localhost:5173/index.html')).toBe(true);
     expect(dev('http://localhost:5174/')).toBe(false);
     const packaged = createUrlTrust(TRUSTED_URL);
-    expect(packaged('file:///app/out/renderer/index.html')).toBe(true);
-    expect(packaged('file:///tmp/evil.html')).toBe(false);
+    expect(packaged('app://nova/index.html')).toBe(true);
+    expect(packaged('file:///app/out/renderer/index.html')).toBe(false);
+    expect(packaged('app://evil/index.html')).toBe(false);
     expect(packaged('not a url')).toBe(false);
   });
 });

@@ -66,7 +66,13 @@ describe('electron-builder configuration', () => {
       enableCookieEncryption: true,
       onlyLoadAppFromAsar: true,
       enableEmbeddedAsarIntegrityValidation: true,
+      grantFileProtocolExtraPrivileges: false,
     });
+  });
+
+  it('ties Windows notifications to the appId the shell sets as its AppUserModelID', () => {
+    const shell = fs.readFileSync(path.join(root, 'src/main/index.ts'), 'utf8');
+    expect(shell).toContain(`const APP_USER_MODEL_ID = '${config.appId}';`);
   });
 
   it('builds AppImage and deb, nsis, dmg and zip', () => {

@@ -60,6 +60,6 @@ describe('security scan verdict', () => {
 
   it('justifies only findings below HIGH in the real docs/security.md', () => {
     const justified = justifiedChecks(fs.readFileSync(path.resolve(__dirname, '../../docs/security.md'), 'utf8'));
-    expect([...justified].sort()).toEqual(['CSP_GLOBAL_CHECK', 'OPEN_EXTERNAL_JS_CHECK']);
+    expect([...justified].sort()).toEqual(['CSP_GLOBAL_CHECK']);
   });
 });

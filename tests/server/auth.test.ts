@@ -85,14 +85,56 @@ describe('auth', () => {
     const r1 = await api(server, 'POST', '/api/v1/auth/refresh', { body: { refresh_token: pair.refresh_token } });
     expect(r1.status).toBe(200);
     const next = TokenPairSchema.parse(r1.body);
-    const r2 = await api(server, 'POST', '/api/v1/auth/refresh', { body: { refresh_token: pair.refresh_token } });
-    expect(r2.status).toBe(401);
-    expectErrorBody(r2.body, 'TOKEN_REVOKED');
     expect((await api(server, 'GET', '/conversations', { token: next.access_token })).status).toBe(200);
     // an access token is not a refresh token, nor the other way round
     const swapped = await api(server, 'POST', '/api/v1/auth/refresh', { body: { refresh_token: next.access_token } });
     expect(swapped.status).toBe(401);
     expect((await api(server, 'GET', '/conversations', { token: next.refresh_token })).status).toBe(401);
+  });
+
+  it('a spent refresh token coming back ends the whole sign-in and closes its sockets with 4001', async () => {
+    const stolen = await login(server, 'bob@nova.local');
+    const elsewhere = await login(server, 'bob@nova.local');
+    // the thief refreshes first and now holds the only live pair of that sign-in
+    const thief = TokenPairSchema.parse((await api(server, 'POST', '/api/v1/auth/refresh', { body: { refresh_token: stolen.refresh_token } })).body);
+    const thiefSocket = await openUserSocket(server, thief.access_token);
+    const otherSocket = await openUserSocket(server, elsewhere.access_token);
+    // the user's app, still holding the spent token, refreshes
+    const reuse = await api(server, 'POST', '/api/v1/auth/refresh', { body: { refresh_token: stolen.refresh_token } });
+    expect(reuse.status).toBe(401);
+    expectErrorBody(reuse.body, 'REFRESH_REUSED');
+    expect(await thiefSocket.nextOfType('error')).toMatchObject({ error_code: 'REFRESH_REUSED' });
+    expect(await thiefSocket.closed).toEqual({ code: 4001, reason: 'refresh_reused' });
+    // every token of the family is dead, and says why
+    for (const token of [thief.access_token, stolen.access_token]) {
+      const r = await api(server, 'GET', '/conversations', { token });
+      expect(r.status).toBe(401);
+      expectErrorBody(r.body, 'REFRESH_REUSED');
+    }
+    const thiefRefresh = await api(server, 'POST', '/api/v1/auth/refresh', { body: { refresh_token: thief.refresh_token } });
+    expectErrorBody(thiefRefresh.body, 'REFRESH_REUSED');
+    const upgrade = (await TestSocket.open(server.wsUrl, { token: thief.access_token }).catch((e: unknown) => e)) as { status: number; body: string };
+    expect(upgrade.status).toBe(401);
+    expect(JSON.parse(upgrade.body)).toMatchObject({ code: 'REFRESH_REUSED' });
+    // bob's other sign-in is not that family: untouched
+    await otherSocket.roundTrip();
+    expect((await api(server, 'GET', '/conversations', { token: elsewhere.access_token })).status).toBe(200);
+    otherSocket.close();
+    // and bob can sign in again
+    await login(server, 'bob@nova.local');
+  });
+
+  it('two refreshes racing with one token: one pair is issued, and the reuse kills it', async () => {
+    const pair = await login(server, 'alice@nova.local');
+    const body = { refresh_token: pair.refresh_token };
+    const answers = await Promise.all([
+      api(server, 'POST', '/api/v1/auth/refresh', { body }),
+      api(server, 'POST', '/api/v1/auth/refresh', { body }),
+    ]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 401]);
+    const issued = TokenPairSchema.parse(answers.find((a) => a.status === 200)?.body);
+    expectErrorBody(answers.find((a) => a.status === 401)?.body, 'REFRESH_REUSED');
+    expectErrorBody((await api(server, 'GET', '/conversations', { token: issued.access_token })).body, 'REFRESH_REUSED');
   });
 
   it('logout revokes access and refresh tokens and closes that session’s sockets with 4001', async () => {

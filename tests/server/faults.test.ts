@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import type { ServerHandle } from '../../server/index';
-import { TestSocket, api, expectErrorBody, login, openUserSocket, startTestServer } from './helpers';
+import { TestSocket, api, expectErrorBody, faults, login, openUserSocket, rawRequest, startTestServer } from './helpers';
 
 describe('faults (control API)', () => {
   let server: ServerHandle;
@@ -181,23 +181,71 @@ describe('faults admin endpoint', () => {
     const server = await startTestServer({ faultsEndpoint: true });
     const plain = await startTestServer();
     try {
+      expect(plain.faultsToken).toBeNull();
       expect((await api(plain, 'POST', '/__faults/unavailable', { body: { ms: 1000 } })).status).toBe(404);
-      expect((await api(server, 'POST', '/__faults/unavailable', { body: { ms: 60_000 } })).status).toBe(200);
+      expect((await faults(server, 'POST', 'unavailable', { ms: 60_000 })).status).toBe(200);
       expect((await api(server, 'GET', '/health')).status).toBe(503);
-      const state = await api(server, 'GET', '/__faults/state');
+      const state = await faults(server, 'GET', 'state');
       expect((state.body as { faults: { unavailableUntilMs: number } }).faults.unavailableUntilMs).toBeGreaterThan(0);
-      expect((await api(server, 'POST', '/__faults/reset')).status).toBe(200);
+      expect((await faults(server, 'POST', 'reset')).status).toBe(200);
       expect((await api(server, 'GET', '/health')).status).toBe(200);
       const token = (await login(server, 'alice@nova.local')).access_token;
       const s = await openUserSocket(server, token);
-      const dropped = await api(server, 'POST', '/__faults/drop-sockets', { body: {} });
+      const dropped = await faults(server, 'POST', 'drop-sockets', {});
       expect(dropped.body).toMatchObject({ ok: true, result: 1 });
       expect((await s.closed).code).toBe(1006);
-      expect((await api(server, 'POST', '/__faults/fail-next-sends', { body: { n: 1, nack_code: 'BOGUS' } })).status).toBe(400);
-      expect((await api(server, 'POST', '/__faults/teleport', { body: {} })).status).toBe(404);
+      expect((await faults(server, 'POST', 'fail-next-sends', { n: 1, nack_code: 'BOGUS' })).status).toBe(400);
+      expect((await faults(server, 'POST', 'teleport', {})).status).toBe(404);
     } finally {
       await server.close();
       await plain.close();
+    }
+  });
+
+  it('wants the per-run token, a JSON body of bounded size, and no foreign page', async () => {
+    const server = await startTestServer({ faultsEndpoint: true });
+    const other = await startTestServer({ faultsEndpoint: true });
+    try {
+      const token = server.faultsToken ?? '';
+      expect(token).toMatch(/^[\w-]{32}$/);
+      expect(other.faultsToken).not.toBe(token);
+      const path = '/__faults/unavailable';
+      const json = { 'Content-Type': 'application/json' };
+      const noToken = await rawRequest(server, { method: 'POST', path, headers: json, body: '{"ms":60000}' });
+      expect(noToken.status).toBe(401);
+      expectErrorBody(noToken.body, 'UNAUTHORIZED');
+      const wrong = await rawRequest(server, {
+        method: 'POST',
+        path,
+        headers: { ...json, Authorization: `Bearer ${other.faultsToken ?? ''}` },
+        body: '{"ms":60000}',
+      });
+      expect(wrong.status).toBe(401);
+      expect((await rawRequest(server, { path: '/__faults/state' })).status).toBe(401);
+      const auth = { Authorization: `Bearer ${token}` };
+      // what a page's cross-site form post looks like: text/plain, with the page's Origin
+      const fromPage = await rawRequest(server, {
+        method: 'POST',
+        path,
+        headers: { ...auth, 'Content-Type': 'text/plain', Origin: 'http://evil.example' },
+        body: '{"ms":60000}',
+      });
+      expect(fromPage.status).toBe(403);
+      const textPlain = await rawRequest(server, { method: 'POST', path, headers: { ...auth, 'Content-Type': 'text/plain' }, body: '{"ms":60000}' });
+      expect(textPlain.status).toBe(415);
+      expectErrorBody(textPlain.body, 'UNSUPPORTED_MEDIA_TYPE');
+      const huge = await rawRequest(server, {
+        method: 'POST',
+        path,
+        headers: { ...auth, ...json },
+        body: JSON.stringify({ ms: 60_000, pad: 'x'.repeat(64 * 1024) }),
+      });
+      expect(huge.status).toBe(413);
+      expect((await api(server, 'GET', '/health')).status).toBe(200);
+      expect(server.control.faultState().unavailableUntilMs).toBe(0);
+    } finally {
+      await server.close();
+      await other.close();
     }
   });
 });

@@ -1,4 +1,5 @@
 /** Real sockets on 127.0.0.1 against an in-process server; no mocks. */
+import http from 'node:http';
 import WebSocket from 'ws';
 import { startServer } from '../../server/index';
 import type { ServerHandle, ServerOptions } from '../../server/index';
@@ -34,10 +35,89 @@ export async function api(
   return { status: res.status, headers: res.headers, body: parsed, text };
 }
 
+/**
+ * Calls the /__faults admin endpoint with the run's token, as an out-of-process harness would
+ * after reading it from the server's start-up lines.
+ */
+export function faults(server: ServerHandle, method: 'GET' | 'POST', action: string, body?: unknown): Promise<HttpResult> {
+  if (server.faultsToken === null) throw new Error('faults: the server was started without faultsEndpoint');
+  return api(server, method, `/__faults/${action}`, { token: server.faultsToken, ...(body !== undefined ? { body } : {}) });
+}
+
+export type RawResult = { status: number; headers: http.IncomingHttpHeaders; body: unknown; text: string };
+
+/**
+ * A request with exactly the given headers (fetch forbids setting Host, and always frames the
+ * body itself): for the checks on Host, Origin, Content-Type and body size.
+ */
+export function rawRequest(
+  server: { port: number },
+  options: {
+    method?: string;
+    path: string;
+    headers?: Record<string, string>;
+    body?: string | Buffer;
+    chunks?: ReadonlyArray<Buffer>;
+    /** Another loopback source address (127.0.0.2, …): a second client as far as the server can tell. */
+    localAddress?: string;
+  },
+): Promise<RawResult> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port: server.port,
+        method: options.method ?? 'GET',
+        path: options.path,
+        headers: options.headers ?? {},
+        ...(options.localAddress !== undefined ? { localAddress: options.localAddress } : {}),
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += String(c)));
+        res.on('end', () => {
+          let body: unknown = text;
+          try {
+            body = text === '' ? undefined : JSON.parse(text);
+          } catch {
+            // plain-text bodies stay strings
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text });
+        });
+      },
+    );
+    // The server may answer and close before a large body is all written: the answer still counts.
+    req.on('error', (err) => reject(err));
+    if (options.chunks) {
+      for (const c of options.chunks) req.write(c);
+      req.end();
+    } else {
+      req.end(options.body);
+    }
+  });
+}
+
 export async function login(server: { url: string }, email: string): Promise<TokenPair> {
   const r = await api(server, 'POST', '/api/v1/auth/login', { body: { email, password: DEMO_PASSWORD } });
   if (r.status !== 200) throw new Error(`login ${email}: ${r.status} ${r.text}`);
   return r.body as TokenPair;
+}
+
+const backupCodesSpent = new WeakMap<ServerHandle, number>();
+
+/** Signs anyone in, Carol included: her second step spends the next of the seed's backup codes. */
+export async function signInAny(server: ServerHandle, email: string): Promise<string> {
+  const first = await api(server, 'POST', '/api/v1/auth/login', { body: { email, password: DEMO_PASSWORD } });
+  if (first.status === 200) return (first.body as TokenPair).access_token;
+  const spent = backupCodesSpent.get(server) ?? 0;
+  backupCodesSpent.set(server, spent + 1);
+  const code = server.seed?.carol.backupCodes[spent];
+  if (first.status !== 202 || code === undefined) throw new Error(`login ${email}: ${first.status} ${first.text}`);
+  const second = await api(server, 'POST', '/api/v1/auth/2fa/verify', {
+    body: { session_id: (first.body as { session_id: string }).session_id, code },
+  });
+  if (second.status !== 200) throw new Error(`2fa ${email}: ${second.status} ${second.text}`);
+  return (second.body as TokenPair).access_token;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -155,6 +155,26 @@ describe('legacy-nova mode', () => {
     expect(wrong.body).toEqual({ error: 'Invalid credentials', details: null });
   });
 
+  it('has none of the messenger extensions: no people search, change feed or by-key routes; creation keys ignored', async () => {
+    for (const [method, path, body] of [
+      ['GET', '/users/search?q=bob', undefined],
+      ['GET', `/conversations/${direct}/changes`, undefined],
+      ['PUT', `/conversations/${direct}/messages/by-key/k1`, { plaintext: 'x' }],
+      ['DELETE', `/conversations/${direct}/messages/by-key/k1`, undefined],
+    ] as const) {
+      expect(await api(server, method, path, { token: alice, ...(body ? { body } : {}) })).toMatchObject({ status: 404, text: 'not found' });
+    }
+    // Nova makes a new conversation per request, key or no key, and answers only its three fields
+    const body = { user_a: ids.alice, user_b: ids.bob, client_key: 'same-key' };
+    const one = await api(server, 'POST', '/conversations', { token: alice, body });
+    const two = await api(server, 'POST', '/conversations', { token: alice, body });
+    expect((one.body as { id: string }).id).not.toBe((two.body as { id: string }).id);
+    expect(Object.keys(two.body as object).sort()).toEqual(['id', 'last_message_id', 'member_count']);
+    // history carries no updated_seq
+    const history = await api(server, 'GET', `/conversations/${direct}/messages`, { token: alice });
+    expect(JSON.stringify(history.body)).not.toContain('updated_seq');
+  });
+
   it('read receipts carry no sequence watermark', async () => {
     const s = await socketFor(alice, team, ids.alice);
     expect((await api(server, 'POST', `/conversations/${team}/read`, { token: bob, body: {} })).status).toBe(204);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { accountKey, addressKey } from '../../server/signin';
 import { api, expectErrorBody, login, openUserSocket, startTestServer, TestSocket } from './helpers';
 
 describe('rate limiting', () => {
@@ -80,5 +81,19 @@ describe('rate limiting', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('sign-in throttle keys', () => {
+  it('counts IPv4 addresses one by one and IPv6 ones by /64; accounts case-folded', () => {
+    expect(addressKey('203.0.113.7')).toBe('address:203.0.113.7');
+    expect(addressKey('::ffff:203.0.113.7')).toBe('address:203.0.113.7');
+    // one host's /64 is one key, however many addresses it takes from it
+    expect(addressKey('2001:db8:1:2:aaaa::1')).toBe('address:2001:db8:1:2::/64');
+    expect(addressKey('2001:db8:1:2:bbbb:cccc:dddd:eeee')).toBe('address:2001:db8:1:2::/64');
+    expect(addressKey('2001:db8::1')).toBe('address:2001:db8:0:0::/64');
+    expect(addressKey('fe80::1%eth0')).toBe('address:fe80:0:0:0::/64');
+    expect(addressKey('::1')).toBe('address:0:0:0:0::/64');
+    expect(accountKey('Alice@Nova.Local')).toBe(accountKey('alice@nova.local'));
   });
 });

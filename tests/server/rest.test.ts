@@ -236,7 +236,14 @@ describe('REST (nova-compat)', () => {
     expect(await a.nextOfType('message_edited')).toMatchObject({ message_id: m.id, plaintext: 'fixed', sequence_number: m.sequence_number });
     expect((await api(server, 'DELETE', `/messages/${m.id}`, { token: bob })).status).toBe(204);
     expect(await a.nextOfType('message_deleted')).toMatchObject({ message_id: m.id });
-    expect((await api(server, 'DELETE', `/messages/${m.id}`, { token: bob })).status).toBe(404);
+    // a repeat is answered as done and tells nobody again; an edit of a deleted message is refused
+    expect((await api(server, 'DELETE', `/messages/${m.id}`, { token: bob })).status).toBe(204);
+    const edit = await api(server, 'PUT', `/messages/${m.id}`, { token: bob, body: { plaintext: 'back?' } });
+    expect(edit.status).toBe(410);
+    expectErrorBody(edit.body, 'MESSAGE_DELETED');
+    expect((await api(server, 'DELETE', `/messages/${randomUUID()}`, { token: bob })).status).toBe(404);
+    await a.roundTrip();
+    expect(a.frames.filter((f) => f['type'] === 'message_deleted' || f['type'] === 'message_edited')).toHaveLength(0);
     a.close();
   });
 

@@ -36,10 +36,13 @@ describe('websocket /ws (nova-compat)', () => {
     s.close();
   });
 
-  it('accepts the token as ?token= too', async () => {
-    const s = await TestSocket.open(`${server.wsUrl}?token=${alice}`);
-    expect((await s.next())['type']).toBe('protocol_handshake');
-    s.close();
+  it('takes the token from the Authorization header only, never from ?token=', async () => {
+    const refused = (await TestSocket.open(`${server.wsUrl}?token=${alice}`).catch((e: unknown) => e)) as {
+      status: number;
+      body: string;
+    };
+    expect(refused.status).toBe(401);
+    expect(JSON.parse(refused.body)).toMatchObject({ code: 'UNAUTHORIZED', error: 'Missing bearer token' });
   });
 
   it('refuses a missing or bad token with 401 and a JSON body before the upgrade', async () => {
@@ -145,7 +148,7 @@ describe('websocket /ws (nova-compat)', () => {
     const head = server.control.listMessages(team).at(-1)?.sequence_number ?? 0;
     s.send({ type: 'sync', conversation_id: team, after_seq: head - 5, limit: 3 });
     const done = await s.nextOfType('sync_complete');
-    expect(done).toEqual({ type: 'sync_complete', conversation_id: team, last_seq: head, has_more: true });
+    expect(done).toEqual({ type: 'sync_complete', conversation_id: team, last_seq: head, has_more: true, last_updated_seq: 0 });
     const replayed = s.frames.filter((f) => f['type'] === 'message' && f['replay'] === true);
     expect(replayed.map((f) => f['message'].sequence_number)).toEqual([head - 4, head - 3, head - 2]);
     s.frames.length = 0;

@@ -54,6 +54,7 @@ describe('notification policy', () => {
       ['MESSAGES_HELD', 'message', 'warning', true, ['details']],
       ['UPDATE_REQUIRED', 'connection', 'critical', true, []],
       ['TOKEN_REVOKED', 'session', 'critical', true, ['sign_in']],
+      ['SESSION_COMPROMISED', 'session', 'critical', true, ['sign_in']],
       ['DB_CORRUPT', 'store', 'critical', true, ['details']],
     ];
     for (const [code, notificationCase, severity, sticky, actions] of rows) {

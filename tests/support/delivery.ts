@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { vi } from 'vitest';
 import type { CoreOptions, Timing } from '../../src/main/core';
+import type { ServerFrame } from '../../src/main/core/link';
 import { createCoreForTests, type TestCore } from '../../src/main/core/testing';
 import { createMemoryLogger, type LogRecord } from '../../src/main/core/logging';
 import type { EventChannel, EventPayload } from '../../src/shared/contract';
@@ -22,13 +23,8 @@ export function startDemoServer(options: ServerOptions = {}): Promise<ServerHand
  * A TestLink `incomingFilter` that loses the live `message` frames whose text starts with
  * `prefix`, as a flaky relay would; replays (sync) still get through.
  */
-export function losingLiveMessages(prefix: string): (frame: Readonly<Record<string, unknown>>) => boolean {
-  return (frame) =>
-    !(
-      frame['type'] === 'message' &&
-      frame['replay'] !== true &&
-      String((frame['message'] as { plaintext?: string } | undefined)?.plaintext).startsWith(prefix)
-    );
+export function losingLiveMessages(prefix: string): (frame: ServerFrame) => boolean {
+  return (frame) => !(frame.type === 'message' && frame.replay !== true && String(frame.message.plaintext).startsWith(prefix));
 }
 
 export type DeliveryRig = {

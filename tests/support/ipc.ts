@@ -22,5 +22,5 @@ export class FakeIpcMain implements IpcMainLike {
   }
 }
 
-export const TRUSTED_URL = 'file:///app/out/renderer/index.html';
+export const TRUSTED_URL = 'app://nova/index.html';
 export const trustedFrame = { url: TRUSTED_URL, parent: null };

@@ -7,9 +7,8 @@
 import WebSocket from 'ws';
 import { AppError } from '../../src/shared/errors';
 import type { Unsubscribe } from '../../src/shared/contract';
-import type { LinkResponse, ServerCapabilities, ServerLink } from '../../src/main/core/link';
-
-type Frame = Readonly<Record<string, unknown>>;
+import type { BodyReader, ClientFrame, LinkResponse, ParsedResponse, ServerCapabilities, ServerFrame, ServerLink } from '../../src/main/core/link';
+import { decodeFrame, parseResponse } from '../../src/main/core/server-data';
 
 export type TestLinkOptions = Readonly<{
   url: string;
@@ -40,11 +39,11 @@ export class TestLink implements ServerLink {
   private readonly legacySockets = new Map<string, WebSocket>();
   private readonly connects = new Emitter<ServerCapabilities>();
   private readonly disconnects = new Emitter<string>();
-  private readonly frames = new Emitter<Frame>();
+  private readonly frames = new Emitter<ServerFrame>();
   /** Every frame sent, for assertions (e.g. that nothing went out offline). */
-  readonly sent: Frame[] = [];
+  readonly sent: ClientFrame[] = [];
   /** Frames for which this returns false are lost on the way in, as on a flaky relay. */
-  incomingFilter: ((frame: Frame) => boolean) | null = null;
+  incomingFilter: ((frame: ServerFrame) => boolean) | null = null;
   private options: TestLinkOptions;
 
   constructor(options: TestLinkOptions) {
@@ -68,11 +67,11 @@ export class TestLink implements ServerLink {
   onDidDisconnect(listener: (reason: string) => void): Unsubscribe {
     return this.disconnects.on(listener);
   }
-  onFrame(listener: (frame: Frame) => void): Unsubscribe {
+  onFrame(listener: (frame: ServerFrame) => void): Unsubscribe {
     return this.frames.on(listener);
   }
 
-  sendFrame(frame: Frame): boolean {
+  sendFrame(frame: ClientFrame): boolean {
     const socket = this.socket;
     if (!this.caps || !socket || socket.readyState !== WebSocket.OPEN) return false;
     this.sent.push(frame);
@@ -92,6 +91,16 @@ export class TestLink implements ServerLink {
       response = await this.fetchOnce(method, path, body, headers);
     }
     return response;
+  }
+
+  async requestParsed<T>(
+    reader: BodyReader<T>,
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    body?: unknown,
+    headers: Readonly<Record<string, string>> = {},
+  ): Promise<ParsedResponse<T>> {
+    return parseResponse(reader, await this.request(method, path, body, headers));
   }
 
   watchConversations(conversationIds: readonly string[]): void {
@@ -126,24 +135,19 @@ export class TestLink implements ServerLink {
     }
     const socket = this.openSocket(`${this.options.wsUrl}?protocol_version=1.0`);
     this.socket = socket;
-    const handshake = await new Promise<Frame>((resolve, reject) => {
+    const handshake = await new Promise<ServerFrame & { type: 'protocol_handshake' }>((resolve, reject) => {
       const onMessage = (data: WebSocket.RawData): void => {
-        const frame = JSON.parse(String(data)) as Frame;
-        if (frame['type'] === 'protocol_handshake') {
+        const decoded = decodeFrame(String(data));
+        if (decoded.ok && decoded.frame.type === 'protocol_handshake') {
           socket.off('message', onMessage);
-          resolve(frame);
+          resolve(decoded.frame);
         }
       };
       socket.on('message', onMessage);
       socket.once('close', (code) => reject(new Error(`socket closed before handshake (${code})`)));
       socket.once('error', reject);
     });
-    const capabilities = handshake['server_capabilities'] as {
-      max_payload_size: number;
-      ping_interval_ms: number;
-      features: string[];
-      max_message_bytes?: number;
-    };
+    const capabilities = handshake.server_capabilities;
     this.caps = {
       mode: 'compat',
       features: new Set(capabilities.features),
@@ -176,13 +180,11 @@ export class TestLink implements ServerLink {
   private openSocket(address: string): WebSocket {
     const socket = new WebSocket(address, { headers: { Authorization: `Bearer ${this.accessToken ?? ''}` } });
     socket.on('message', (data) => {
-      let frame: Frame;
-      try {
-        frame = JSON.parse(String(data)) as Frame;
-      } catch {
-        return;
-      }
-      if (frame['type'] === 'protocol_handshake') return;
+      // Parsed as the real link parses: delivery only ever sees valid frames.
+      const decoded = decodeFrame(String(data));
+      if (!decoded.ok) return;
+      const frame = decoded.frame;
+      if (frame.type === 'protocol_handshake') return;
       if (this.incomingFilter && !this.incomingFilter(frame)) return;
       // Legacy sockets are per conversation; their frames lack conversation ids on some types.
       this.frames.emit(frame);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { EVENT_CHANNELS } from '../../shared/contract';
+import { createAttention, type Feed, type IncomingNotice, type ViewState } from './attention';
 import { systemClock } from './clock';
 import type { ConnectionService } from './connection';
 import { createConnectionStack } from './connection/wiring';
@@ -12,6 +13,7 @@ import { createFileLogger, createRendererLogWriter, type Logger } from './loggin
 import { Metrics, MetricsServer, instrumentHandlers, instrumentLogger, resolveMetricsPort } from './metrics';
 import { NotificationCenter } from './notifications';
 import { DEFAULT_OUTBOX_LIMITS, DEFAULT_TIMING, type CoreOptions, type Timing } from './options';
+import { createPreferences, type PreferencesService } from './preferences';
 import { MemorySecretStore } from './secret-store';
 import { openStore } from './store/open';
 import type { CoreContext, Handlers, SystemEvent } from './context';
@@ -24,6 +26,7 @@ import { DeliveryEngine } from './outbox/engine';
 import { ServerLimits } from './outbox/limits';
 import { getSetting, setSetting } from './store/database';
 import { WriteQueue } from './store/write-queue';
+import { createSupportServices, type SupportServices } from './support';
 import { Reconciler } from './sync/reconciler';
 
 /** What the shell needs of the core, and nothing more. */
@@ -35,7 +38,12 @@ export interface Core {
   notifySystem(event: SystemEvent): void;
   /** Messages not yet acknowledged by the server; the quit guard asks before leaving them. */
   getPendingCount(): number;
-  /** Ordered shutdown: outbox, socket, metrics, database last. Safe to call twice. */
+  /** Messages from others as they are stored, for OS notifications. */
+  readonly incoming: Feed<IncomingNotice>;
+  /** The conversation the window shows, as the renderer reports it. */
+  readonly view: ViewState;
+  readonly preferences: PreferencesService;
+  /** Ordered shutdown: support, outbox, socket, metrics, database last. Safe to call twice. */
   stop(): Promise<void>;
 }
 
@@ -45,6 +53,7 @@ export type CoreInternals = Readonly<{
   connection: ConnectionService;
   delivery: Delivery;
   diagnostics: DiagnosticsService;
+  support: SupportServices;
   /** The port `/metrics` listens on, or null when it is off or not started. */
   metricsPort(): number | null;
 }>;
@@ -99,13 +108,16 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
   // Reports the lines it dropped before the log ends.
   lifetime.add(toDisposable(() => rendererLog.flush()));
   const diagnostics = createCoreDiagnostics(context, logsDir);
+  const attention = createAttention();
+  lifetime.add(toDisposable(() => attention.dispose()));
+  const preferences = createPreferences({ db, events, log: log.scope('preferences') });
   // Auth and the connection; the connection service is the ServerLink delivery talks to.
   const connectionStack = createConnectionStack(context);
   lifetime.add(toDisposable(() => connectionStack.stop()));
   const link: ConnectionService = connectionStack.connection;
 
   // Tests may hand delivery a link of their own; the app always uses the connection.
-  const outbox = composeOutbox(context, options.link ?? link, lifetime);
+  const outbox = composeOutbox(context, options.link ?? link, lifetime, (notice) => attention.received(notice));
   const { delivery, commands, conversations } = outbox;
   link.setPendingCountProvider(() => commands.pendingCountForCurrentUser());
   diagnostics.registerSource('connection-history', () =>
@@ -116,6 +128,13 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
   // The banner says how many messages wait, so an outbox change refreshes the snapshot too.
   events.on('outbox:changed', () => link.pendingCountChanged());
   wireCoreMetrics(context);
+  // Added last, so it stops first: its last state file still reads the open database.
+  const support = createSupportServices(context, {
+    diagnostics,
+    accessToken: () => connectionStack.auth.currentAccessToken(),
+    isOsOffline: () => link.snapshot().isOsOffline,
+  });
+  lifetime.add(toDisposable(() => support.stop()));
 
   const handlers: Handlers = instrumentHandlers({
     ...connectionStack.handlers,
@@ -130,6 +149,9 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
     'diagnostics:collect': () => diagnostics.collect(),
     'diagnostics:save': (req) => diagnostics.save(req.bundleId),
     'diagnostics:showLogsFolder': () => diagnostics.showLogsFolder(),
+    'conversations:view': attention.handlers['conversations:view'],
+    'preferences:get': preferences.handlers['preferences:get'],
+    'preferences:set': preferences.handlers['preferences:set'],
     'notifications:list': () => Promise.resolve(notifications.list()),
     'notifications:dismiss': (req) => {
       notifications.dismiss(req.id);
@@ -139,6 +161,7 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
       rendererLog.write(req);
       return Promise.resolve(null);
     },
+    ...support.handlers,
   } satisfies Handlers, metrics);
 
   let state: 'idle' | 'started' | 'stopped' = 'idle';
@@ -156,6 +179,7 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
         ?.start()
         .catch((error: unknown) => log.warn(`metrics: endpoint not started on port ${metricsPort}`, error));
       delivery.start();
+      support.start();
       // Raised at start, before the window listens: the window asks for it with notifications:list.
       if (store.movedAsideTo !== null) notifications.raise('DB_CORRUPT', 'store');
       log.info(`core: started (server ${options.serverUrl})`);
@@ -169,6 +193,9 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
     getPendingCount() {
       return commands.pendingCount();
     },
+    incoming: attention.incoming,
+    view: attention.view,
+    preferences,
     stop() {
       state = 'stopped';
       return lifetime.dispose();
@@ -176,7 +203,7 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
   };
   return {
     core,
-    internals: { context, connection: link, delivery, diagnostics, metricsPort: () => metricsServer?.port ?? null },
+    internals: { context, connection: link, delivery, diagnostics, support, metricsPort: () => metricsServer?.port ?? null },
   };
 }
 
@@ -184,7 +211,12 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
  * Delivery, built in dependency order: the write queue, the change batch, the reconciler and the
  * engine (each tells the others through the batch), then what the window and the link call.
  */
-function composeOutbox(context: CoreContext, link: ServerLink, lifetime: DisposableStore) {
+function composeOutbox(
+  context: CoreContext,
+  link: ServerLink,
+  lifetime: DisposableStore,
+  onIncoming: (notice: IncomingNotice) => void,
+) {
   const { db, clock, timing, log, metrics, options } = context;
   const limits = { ...DEFAULT_OUTBOX_LIMITS, ...options.outboxLimits };
   const writes = new WriteQueue(db, (error) => log.scope('delivery').error('store: batched write failed', error));
@@ -214,6 +246,18 @@ function composeOutbox(context: CoreContext, link: ServerLink, lifetime: Disposa
     sink: {
       messageChanged: (ownerId, key, conversationId) => changes.messageChanged(ownerId, key, conversationId),
       deliveredElsewhere: (_ownerId, conversationId, key) => engine.deliveredElsewhere(conversationId, key),
+      // History pages fetched while scrolling back are not news: only live and resync messages are.
+      received: (message, key, source) => {
+        if (source === 'rest') return;
+        onIncoming({
+          key,
+          conversationId: message.conversationId,
+          senderId: message.senderId,
+          text: message.text ?? '',
+          at: message.createdAt ?? clock.now(),
+          viaResync: source === 'sync',
+        });
+      },
     },
   });
   const engine: DeliveryEngine = new DeliveryEngine({

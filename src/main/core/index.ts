@@ -9,6 +9,9 @@ export type { Core } from './compose';
 export type { CoreOptions, Timing, AppInfo, OutboxLimits } from './options';
 export type { Handlers, SystemEvent } from './context';
 export type { CoreEvents } from './events';
+export type { Metrics } from './metrics';
+export type { IncomingNotice, ViewState } from './attention';
+export type { PreferencesService } from './preferences';
 
 export function createCore(options: CoreOptions): Core {
   return composeCore(options).core;

@@ -1,5 +1,6 @@
 import type { Clock } from './clock';
 import type { DesktopPort } from './diagnostics';
+import type { Resolver } from './doctor/resolver';
 import type { ServerLink } from './link';
 import type { Logger } from './logging';
 import type { SecretStore } from './secret-store';
@@ -43,6 +44,14 @@ export type Timing = Readonly<{
   holdAfterMs: number;
   /** A resync page not answered within this is given up (the outbox drains anyway). */
   syncTimeoutMs: number;
+  // -- support --
+  /** "Send to support" retries: full jitter over base × 2^n, capped (a server's Retry-After wins). */
+  supportRetryBaseMs: number;
+  supportRetryCapMs: number;
+  /** An upload attempt that sends or hears nothing for this long is given up and retried. */
+  supportRequestTimeoutMs: number;
+  /** Each network step of the connection doctor gives up after this. */
+  doctorStepTimeoutMs: number;
 }>;
 
 export const DEFAULT_TIMING: Timing = {
@@ -68,6 +77,10 @@ export const DEFAULT_TIMING: Timing = {
   retryBudgetMs: 24 * 60 * 60 * 1000,
   holdAfterMs: 60 * 60 * 1000,
   syncTimeoutMs: 15_000,
+  supportRetryBaseMs: 2_000,
+  supportRetryCapMs: 30_000,
+  supportRequestTimeoutMs: 30_000,
+  doctorStepTimeoutMs: 5_000,
 };
 
 export type OutboxLimits = Readonly<{
@@ -122,4 +135,8 @@ export type CoreOptions = Readonly<{
    * Unset: `NOVA_METRICS_PORT`, else 9464.
    */
   metricsPort?: number | 'off';
+  /** The organisation configuration file; unset: `NOVA_ORG_CONFIG`, else `<dataDir>/organization.json`. */
+  organizationConfigPath?: string;
+  /** Name resolution for the connection doctor (defaults to the OS resolver); tests simulate DNS with it. */
+  resolver?: Resolver;
 }>;

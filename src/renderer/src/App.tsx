@@ -7,6 +7,7 @@ import { ConversationList } from './features/conversation-list/ConversationList'
 import { HelpPanel } from './features/help';
 import { Toaster } from './features/notifications/Toaster';
 import { OutboxPanel } from './features/outbox-panel/OutboxPanel';
+import { SettingsButton, SettingsPanel } from './features/settings/Settings';
 import { SignIn } from './features/sign-in/SignIn';
 import { Thread } from './features/thread/Thread';
 import { useAppStore } from './store';
@@ -25,6 +26,7 @@ export function App(): React.JSX.Element {
               Sign out
             </button>
           )}
+          <SettingsButton />
           <HelpPanel api={getApi()} />
         </div>
       </header>
@@ -33,6 +35,7 @@ export function App(): React.JSX.Element {
         {auth === null ? <p className="muted list-note">Loading…</p> : auth.signedIn ? <Messenger /> : <SignIn />}
       </main>
       <OutboxPanel />
+      <SettingsPanel />
       <Toaster />
     </div>
   );

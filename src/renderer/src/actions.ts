@@ -6,6 +6,7 @@
 import type { MessageView } from '../../shared/contract';
 import { describeError, type AppErrorData } from '../../shared/errors';
 import { buildNotification } from '../../shared/notifications';
+import type { PreferencesPatch } from '../../shared/preferences';
 import type { IpcResult } from '../../shared/result';
 import { getApi } from './api';
 import { useAppStore } from './store';
@@ -97,6 +98,17 @@ async function loadNewestPage(conversationId: string): Promise<void> {
   if (result.ok) store().applyPage(conversationId, result.value, true);
 }
 
+/**
+ * The open conversation's new messages count as read while the user can see them: the window
+ * has the focus and is visible. (Main's badge and notifications follow from the read marker.)
+ */
+export function markReadIfReading(): void {
+  const id = store().selectedConversationId;
+  if (id === null || document.visibilityState !== 'visible' || !document.hasFocus()) return;
+  const summary = store().conversations[id];
+  if (summary && summary.unreadCount > 0) void getApi().messagesMarkRead({ conversationId: id });
+}
+
 export async function refreshOpenThread(): Promise<void> {
   const id = store().selectedConversationId;
   if (id && store().threads[id]?.hasLoadedFirstPage) await loadNewestPage(id);
@@ -151,4 +163,17 @@ export async function confirmHeld(key: string, conversationId: string, send: boo
 
 export async function retryConnectionNow(): Promise<void> {
   succeeded(await getApi().connectionRetryNow({}));
+}
+
+export async function loadPreferences(): Promise<void> {
+  const result = await getApi().preferencesGet({});
+  if (result.ok) store().setPreferences(result.value);
+}
+
+/** Applies one change; the stored result (main's) is what the screen shows afterwards. */
+export async function updatePreferences(patch: PreferencesPatch): Promise<boolean> {
+  const result = await getApi().preferencesSet(patch);
+  if (!succeeded(result)) return false;
+  store().setPreferences(result.value);
+  return true;
 }

@@ -4,7 +4,7 @@
  * in `api.ts` for the actions, so nothing else reaches for `window.api`.
  */
 import type { MessageView, NovaApi } from '../../shared/contract';
-import { loadConversations, loadOutbox, refreshOpenThread } from './actions';
+import { loadConversations, loadOutbox, loadPreferences, markReadIfReading, openConversation, refreshOpenThread } from './actions';
 import { setApi } from './api';
 import { useAppStore } from './store';
 
@@ -43,12 +43,30 @@ export function connectBridge(api: NovaApi): () => void {
       store().upsertOutbox(items);
       for (const item of items) if (item.state === 'sent') store().dismissToastsFor(item.key);
     }),
-    api.onConversationsChanged(({ conversations }) => store().upsertConversations(conversations)),
+    api.onConversationsChanged(({ conversations }) => {
+      store().upsertConversations(conversations);
+      // New messages in the conversation the user is reading are read.
+      markReadIfReading();
+    }),
     api.onNotification((notification) => store().notify(notification)),
-    api.onAppCommand(({ command }) => {
-      if (command === 'open-outbox') store().setOutboxOpen(true);
+    api.onPreferencesChanged((preferences) => store().setPreferences(preferences)),
+    api.onAppCommand((command) => {
+      if (command.command === 'open-outbox') store().setOutboxOpen(true);
+      if (command.command === 'open-settings') store().setSettingsOpen(true);
+      if (command.command === 'open-conversation') void openConversation(command.conversationId);
     }),
   ];
+  // Main notifies only about conversations the window does not show: tell it which one it shows.
+  const reportView = (conversationId: string | null): void => {
+    void api.conversationsView({ conversationId });
+  };
+  reportView(store().selectedConversationId);
+  const stopReportingView = useAppStore.subscribe((state, previous) => {
+    if (state.selectedConversationId !== previous.selectedConversationId) reportView(state.selectedConversationId);
+  });
+  const onFocus = (): void => markReadIfReading();
+  window.addEventListener('focus', onFocus);
+  void loadPreferences();
   void api.connectionGet({}).then((result) => {
     if (result.ok) store().setConnection(result.value.snapshot);
   });
@@ -75,6 +93,8 @@ export function connectBridge(api: NovaApi): () => void {
     if (frame !== null) cancelAnimationFrame(frame);
     unsubscribers.forEach((off) => off());
     stopWatchingToasts();
+    stopReportingView();
+    window.removeEventListener('focus', onFocus);
     setApi(null);
   };
 }

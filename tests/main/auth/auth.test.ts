@@ -8,6 +8,7 @@ import { createMemoryLogger } from '../../../src/main/core/logging';
 import { Metrics } from '../../../src/main/core/metrics';
 import { DEFAULT_TIMING } from '../../../src/main/core/options';
 import { MemorySecretStore } from '../../../src/main/core/secret-store';
+import type { AppError } from '../../../src/shared/errors';
 import { makeTestCore } from '../../support/core';
 
 let server: ServerHandle | null = null;
@@ -172,6 +173,72 @@ describe('auth', () => {
     await expect(auth.refresh()).rejects.toMatchObject({ code: 'TOKEN_REVOKED' });
     expect(causes).toEqual(['signed_in', 'revoked']);
     expect(await secrets.get(SESSION_SECRET_KEY)).toBeNull();
+  });
+
+  it('a locked-out sign-in (429) says when to try again, the right password included', async () => {
+    const { auth } = await setup();
+    for (let i = 0; i < 4; i += 1) {
+      await expect(auth.login('alice@nova.local', `wrong ${i}`)).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
+    }
+    await expect(auth.login('alice@nova.local', 'wrong 4')).rejects.toMatchObject({
+      code: 'RATE_LIMITED',
+      retryAfterMs: 60_000,
+      message: 'Too many failed sign-in attempts. Try again in 1 minute.',
+    });
+    await expect(auth.login('alice@nova.local', DEMO_PASSWORD)).rejects.toMatchObject({
+      code: 'RATE_LIMITED',
+      message: 'Too many failed sign-in attempts. Try again in 1 minute.',
+    });
+    expect(auth.isSignedIn).toBe(false);
+  });
+
+  it('a reused TOTP code is TWO_FACTOR_REUSED, and wrong codes lock the two-factor step with the wait', async () => {
+    const { server: s, auth } = await setup();
+    const code = totpNow(s.seed?.carol.totpSecret ?? '');
+    const first = await auth.login('carol@nova.local', DEMO_PASSWORD);
+    if (first.status !== 'two_factor_required') throw new Error('two-factor expected');
+    await auth.verifyTwoFactor(first.challengeId, code);
+    await auth.logout();
+    const second = await auth.login('carol@nova.local', DEMO_PASSWORD);
+    if (second.status !== 'two_factor_required') throw new Error('two-factor expected');
+    // the code someone saw over the user's shoulder, typed again within its 90 s
+    const reused = (await auth.verifyTwoFactor(second.challengeId, code).catch((e: unknown) => e)) as AppError;
+    expect(reused).toMatchObject({ code: 'TWO_FACTOR_REUSED' });
+    expect(reused.message).toMatch(/already used.*next code in your authenticator app/);
+    for (let i = 0; i < 3; i += 1) {
+      await expect(auth.verifyTwoFactor(second.challengeId, '000000')).rejects.toMatchObject({ code: 'TWO_FACTOR_INVALID' });
+    }
+    await expect(auth.verifyTwoFactor(second.challengeId, '000000')).rejects.toMatchObject({
+      code: 'RATE_LIMITED',
+      retryAfterMs: 60_000,
+      message: 'Too many failed sign-in attempts. Try again in 1 minute.',
+    });
+    expect(auth.isSignedIn).toBe(false);
+  });
+
+  it('a refresh token used twice signs out "for your safety" (SESSION_COMPROMISED), not as a plain revocation', async () => {
+    const { server: s, auth, secrets } = await setup();
+    const changes: Array<[string, string | undefined]> = [];
+    auth.onDidChange((cause, revocation) => changes.push([cause, revocation]));
+    await auth.login('alice@nova.local', DEMO_PASSWORD);
+    const stolen = (JSON.parse((await secrets.get(SESSION_SECRET_KEY)) ?? '{}') as { refreshToken: string }).refreshToken;
+    // someone with a copy refreshes first
+    const thief = await fetch(`${s.url}/api/v1/auth/refresh`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ refresh_token: stolen }),
+    });
+    expect(thief.status).toBe(200);
+    const thiefPair = (await thief.json()) as { access_token: string };
+    // the app's own refresh now presents a spent token: the server ends the whole sign-in
+    await expect(auth.refresh()).rejects.toMatchObject({ code: 'TOKEN_REVOKED' });
+    expect(changes).toEqual([
+      ['signed_in', undefined],
+      ['revoked', 'SESSION_COMPROMISED'],
+    ]);
+    expect(await secrets.get(SESSION_SECRET_KEY)).toBeNull();
+    const thiefCall = await fetch(`${s.url}/conversations`, { headers: { Authorization: `Bearer ${thiefPair.access_token}` } });
+    expect(thiefCall.status).toBe(401);
   });
 
   it('is wired into the core: sign in, status, sign out, restore after restart', async () => {

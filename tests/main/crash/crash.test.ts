@@ -23,7 +23,7 @@ beforeAll(async () => {
     platform: 'node',
     format: 'cjs',
     outfile: bundle,
-    external: ['better-sqlite3', 'ws', 'electron-log', 'electron-log/*'],
+    external: ['better-sqlite3', 'ws', 'electron-log', 'electron-log/*', 'prometheus-remote-write'],
     logLevel: 'silent',
     nodePaths: [path.join(__dirname, '../../../node_modules')],
   });

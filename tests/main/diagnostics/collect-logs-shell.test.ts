@@ -73,6 +73,8 @@ describe('--collect-logs in the shell', () => {
     expect(h.lockRequested).toBe(false);
     const entries = await readZip(outPath);
     expect(entries.map((e) => e.name)).toContain('manifest.json');
+    // The live parts come from the state file a core saves; with none saved yet, each says so.
+    expect(entries.map((e) => e.name)).toEqual(expect.arrayContaining(['metrics.txt', 'connection-history.txt', 'outbox-summary.txt', 'notifications.json']));
     const log = entries.find((e) => e.name === 'logs/main.log')?.data.toString('utf8') ?? '';
     expect(log).toBe('[2026-11-28T10:00:00.000Z] [info]  [main] (auth) login [masked:email]\n');
   });

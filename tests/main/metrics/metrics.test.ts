@@ -99,6 +99,19 @@ const CASES: Case[] = [
     ],
   },
   {
+    family: 'ws_frames_rejected_total',
+    method: 'frameRejected',
+    act: (m) => {
+      m.frameRejected('invalid', 'ack');
+      m.frameRejected('unknown_type', 'some_future_frame');
+    },
+    expect: [
+      { sample: 'ws_frames_rejected_total', labels: { reason: 'invalid', message_type: 'ack' }, value: 1 },
+      { sample: 'ws_frames_rejected_total', labels: { reason: 'unknown_type', message_type: 'other' }, value: 1 },
+      { sample: 'ws_frames_rejected_total', labels: { reason: 'not_json', message_type: 'other' }, value: 0 },
+    ],
+  },
+  {
     family: 'os_online',
     method: 'systemEvent',
     act: (m) => m.systemEvent('offline'),
@@ -243,6 +256,19 @@ const CASES: Case[] = [
     method: 'httpRetry',
     act: (m) => m.httpRetry('rate_limited'),
     expect: [{ sample: 'http_retries_total', labels: { reason: 'rate_limited' }, value: 1 }],
+  },
+  {
+    family: 'http_bodies_rejected_total',
+    method: 'bodyRejected',
+    act: (m) => {
+      m.bodyRejected('messages_list', 3);
+      m.bodyRejected('messages_send');
+    },
+    expect: [
+      { sample: 'http_bodies_rejected_total', labels: { endpoint: 'messages_list' }, value: 3 },
+      { sample: 'http_bodies_rejected_total', labels: { endpoint: 'messages_send' }, value: 1 },
+      { sample: 'http_bodies_rejected_total', labels: { endpoint: 'conversations_list' }, value: 0 },
+    ],
   },
   {
     family: 'ipc_requests_total',

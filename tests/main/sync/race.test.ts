@@ -11,13 +11,12 @@ import fs from 'node:fs';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Unsubscribe } from '../../../src/shared/contract';
-import { AckFrameSchema, MessageFrameSchema, SyncCompleteFrameSchema, type Message } from '../../../src/shared/protocol';
-import type { LinkResponse, ServerCapabilities, ServerLink } from '../../../src/main/core/link';
+import { AckFrameSchema, MessageFrameSchema, SyncCompleteFrameSchema, type ClientFrame, type Message, type ServerFrame } from '../../../src/shared/protocol';
+import type { BodyReader, LinkResponse, ParsedResponse, ServerCapabilities, ServerLink } from '../../../src/main/core/link';
 import { createMemoryLogger, type LogRecord } from '../../../src/main/core/logging';
+import { parseResponse } from '../../../src/main/core/server-data';
 import { createCoreForTests, type TestCore } from '../../../src/main/core/testing';
 import { makeTempDir } from '../../support/core';
-
-type Frame = Readonly<Record<string, unknown>>;
 
 const ALICE = '00000000-0000-4000-8000-00000000a11c';
 const BOB = '00000000-0000-4000-8000-000000000b0b';
@@ -31,10 +30,10 @@ const CAPABILITIES: ServerCapabilities = {
 
 /** A link whose every incoming frame is handed over by the scheduler, in the order it picks. */
 class ScriptedLink implements ServerLink {
-  readonly sent: Frame[] = [];
-  private readonly frameListeners = new Set<(frame: Frame) => void>();
+  readonly sent: ClientFrame[] = [];
+  private readonly frameListeners = new Set<(frame: ServerFrame) => void>();
   private readonly connectListeners = new Set<(capabilities: ServerCapabilities) => void>();
-  onSync: (frame: Frame) => void = () => undefined;
+  onSync: (frame: ClientFrame & { type: 'sync' }) => void = () => undefined;
   private connected = false;
   constructor(private readonly lastSeq: () => number) {}
   currentUserId(): string | null {
@@ -50,13 +49,13 @@ class ScriptedLink implements ServerLink {
   onDidDisconnect(): Unsubscribe {
     return () => undefined;
   }
-  onFrame(listener: (frame: Frame) => void): Unsubscribe {
+  onFrame(listener: (frame: ServerFrame) => void): Unsubscribe {
     this.frameListeners.add(listener);
     return () => this.frameListeners.delete(listener);
   }
-  sendFrame(frame: Frame): boolean {
+  sendFrame(frame: ClientFrame): boolean {
     this.sent.push(frame);
-    if (frame['type'] === 'sync') this.onSync(frame);
+    if (frame.type === 'sync') this.onSync(frame);
     return true;
   }
   request(method: string, path: string): Promise<LinkResponse> {
@@ -69,12 +68,15 @@ class ScriptedLink implements ServerLink {
     }
     return Promise.resolve({ status: 404, headers: {}, body: null });
   }
+  async requestParsed<T>(reader: BodyReader<T>, method: string, path: string): Promise<ParsedResponse<T>> {
+    return parseResponse(reader, await this.request(method, path));
+  }
   watchConversations(): void {}
   connect(): void {
     this.connected = true;
     for (const listener of [...this.connectListeners]) listener(CAPABILITIES);
   }
-  deliver(frame: Frame): void {
+  deliver(frame: ServerFrame): void {
     for (const listener of [...this.frameListeners]) listener(frame);
   }
 }
@@ -139,13 +141,13 @@ async function runRace(s: fc.Scheduler, variant: Variant): Promise<void> {
   const { core, records } = await makeCore(link);
   const { db } = core;
 
-  const messageFrame = (message: Message, replay: boolean): Frame => {
+  const messageFrame = (message: Message, replay: boolean): ServerFrame => {
     const withKey = variant.echoKeyed || replay ? message : { ...message, idempotency_key: null };
     return MessageFrameSchema.parse({ type: 'message', conversation_id: CONVERSATION, message: withKey, ...(replay ? { replay: true } : {}) });
   };
   // A sync is answered with everything after its cursor, as one ordered burst on the socket.
   link.onSync = (frame) => {
-    const after = frame['after_seq'] as number;
+    const after = frame.after_seq;
     const page = server.filter((m) => m.sequence_number > after);
     const complete = SyncCompleteFrameSchema.parse({ type: 'sync_complete', conversation_id: CONVERSATION, last_seq: server.length, has_more: false });
     void s.schedule(Promise.resolve(), `sync page after ${after}`).then(() => {
@@ -179,7 +181,7 @@ async function runRace(s: fc.Scheduler, variant: Variant): Promise<void> {
   const after: Message = { id: 'srv-3', sender_id: BOB, sequence_number: 3, created_at: at, conversation_id: CONVERSATION, plaintext: 'bob after', idempotency_key: null };
   server.push(before, own, ...(variant.after ? [after] : []));
 
-  const ack = (status: 'accepted' | 'duplicate'): Frame =>
+  const ack = (status: 'accepted' | 'duplicate'): ServerFrame =>
     AckFrameSchema.parse({
       type: 'ack',
       idempotency_key: view.key,

@@ -1,1 +1,9 @@
-export { AuthService, SESSION_SECRET_KEY, type AuthChangeCause, type AuthServiceOptions, type AuthTiming } from './service';
+export {
+  AuthService,
+  SESSION_SECRET_KEY,
+  type AuthChangeCause,
+  type AuthChangeListener,
+  type AuthServiceOptions,
+  type AuthTiming,
+  type RevocationCode,
+} from './service';

@@ -2,14 +2,14 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { AuthStatus, LoginResult, Unsubscribe, User } from '../../../shared/contract';
 import { TokenPairSchema, TwoFactorRequiredSchema } from '../../../shared/protocol';
-import { AppError } from '../../../shared/errors';
+import { AppError, describeSignInWait } from '../../../shared/errors';
 import type { Clock, TimerHandle } from '../clock';
 import type { LinkResponse } from '../link';
 import type { Logger } from '../logging';
 import type { Metrics } from '../metrics';
 import type { SecretStore } from '../secret-store';
 import { endpointRole } from './endpoints';
-import { describeRefusal, httpExchange } from './http';
+import { describeRefusal, httpExchange, type ServerRefusal } from './http';
 import { readClaims } from './jwt';
 
 /** The one secret-store key holding the session; never written anywhere else. */
@@ -32,6 +32,15 @@ type Session = z.infer<typeof SessionSchema>;
 
 /** Why the session changed, so the core can tell a revoked session from a chosen sign-out. */
 export type AuthChangeCause = 'signed_in' | 'signed_out' | 'revoked' | 'refreshed';
+
+/**
+ * With 'revoked', what the user is told: the server ended the session (`TOKEN_REVOKED`), or it
+ * ended it because the session's refresh token came back twice, which means someone else may
+ * hold a copy (`SESSION_COMPROMISED`).
+ */
+export type RevocationCode = 'TOKEN_REVOKED' | 'SESSION_COMPROMISED';
+
+export type AuthChangeListener = (cause: AuthChangeCause, revocation?: RevocationCode) => void;
 
 export type AuthTiming = Readonly<{
   /** Refresh this long before the access token expires. */
@@ -60,7 +69,7 @@ export class AuthService {
   private session: Session | null = null;
   private refreshing: Promise<string> | null = null;
   private refreshTimer: TimerHandle | null = null;
-  private readonly listeners = new Set<(cause: AuthChangeCause) => void>();
+  private readonly listeners = new Set<AuthChangeListener>();
   private disposed = false;
 
   constructor(private readonly options: AuthServiceOptions) {}
@@ -81,7 +90,7 @@ export class AuthService {
     }
   }
 
-  onDidChange(listener: (cause: AuthChangeCause) => void): Unsubscribe {
+  onDidChange(listener: AuthChangeListener): Unsubscribe {
     this.listeners.add(listener);
     return () => {
       this.listeners.delete(listener);
@@ -129,7 +138,7 @@ export class AuthService {
     const refusal = describeRefusal(response, this.options.clock.now());
     this.options.log.warn(`login: refused (${response.status} ${refusal.serverCode ?? refusal.code})`);
     if (response.status === 401) throw new AppError('INVALID_CREDENTIALS');
-    throw new AppError(refusal.code, undefined, refusal.retryAfterMs);
+    throw signInRefusal(refusal);
   }
 
   private async doVerifyTwoFactor(challengeId: string, code: string): Promise<AuthStatus> {
@@ -153,7 +162,7 @@ export class AuthService {
         (isBackupCode && (await this.usedBackupCodes()).includes(hashCode(trimmed)));
       throw new AppError(reused ? 'TWO_FACTOR_REUSED' : 'TWO_FACTOR_INVALID');
     }
-    throw new AppError(refusal.code, undefined, refusal.retryAfterMs);
+    throw signInRefusal(refusal);
   }
 
   /** Signs out here whatever the server says; the server call only revokes the session there. */
@@ -216,8 +225,8 @@ export class AuthService {
     const first = await this.requestOnce(method, path, body, headers, await this.freshAccessToken());
     if (first.status !== 401) return first;
     const refusal = describeRefusal(first, this.options.clock.now());
-    if (refusal.code === 'TOKEN_REVOKED') {
-      await this.end('revoked');
+    if (refusal.code === 'TOKEN_REVOKED' || refusal.code === 'SESSION_COMPROMISED') {
+      await this.end('revoked', refusal.code);
       throw new AppError('TOKEN_REVOKED');
     }
     const token = await this.refresh();
@@ -274,7 +283,9 @@ export class AuthService {
     const refusal = describeRefusal(response, this.options.clock.now());
     if (response.status === 401 || response.status === 403) {
       this.options.log.warn(`refresh: refused (${refusal.serverCode ?? refusal.code}); session ended`);
-      await this.end('revoked');
+      // Callers (connection, outbox) only need to know the session is dead; the reason goes to
+      // the user through the change event.
+      await this.end('revoked', refusal.code === 'SESSION_COMPROMISED' ? 'SESSION_COMPROMISED' : 'TOKEN_REVOKED');
       throw new AppError('TOKEN_REVOKED');
     }
     this.options.log.warn(`refresh: failed (${response.status} ${refusal.code}); will retry`);
@@ -323,14 +334,14 @@ export class AuthService {
     this.emit(cause);
   }
 
-  private async end(cause: 'signed_out' | 'revoked'): Promise<void> {
+  private async end(cause: 'signed_out' | 'revoked', revocation: RevocationCode = 'TOKEN_REVOKED'): Promise<void> {
     if (this.session === null) return;
     this.session = null;
     this.clearRefreshTimer();
     await this.options.secretStore.delete(SESSION_SECRET_KEY);
-    this.options.log.info(`session: ended (${cause})`);
+    this.options.log.info(`session: ended (${cause === 'revoked' ? `revoked, ${revocation}` : cause})`);
     if (cause === 'revoked') this.options.metrics.authEvent('revoked');
-    this.emit(cause);
+    this.emit(cause, cause === 'revoked' ? revocation : undefined);
   }
 
   private scheduleRefresh(delayMs?: number): void {
@@ -354,8 +365,8 @@ export class AuthService {
     this.refreshTimer = null;
   }
 
-  private emit(cause: AuthChangeCause): void {
-    for (const listener of [...this.listeners]) listener(cause);
+  private emit(cause: AuthChangeCause, revocation?: RevocationCode): void {
+    for (const listener of [...this.listeners]) listener(cause, revocation);
   }
 
   private post(path: string, body: unknown): Promise<LinkResponse> {
@@ -391,4 +402,13 @@ export class AuthService {
   private url(path: string): string {
     return new URL(path, this.options.serverUrl).toString();
   }
+}
+
+/**
+ * A refused sign-in step that is not a wrong password or code. A lockout (429) says when to try
+ * again: nothing retries a sign-in on the user's behalf, so "Nova will retry shortly" would be false.
+ */
+function signInRefusal(refusal: ServerRefusal): AppError {
+  if (refusal.status === 429) return new AppError('RATE_LIMITED', describeSignInWait(refusal.retryAfterMs), refusal.retryAfterMs);
+  return new AppError(refusal.code, undefined, refusal.retryAfterMs);
 }

@@ -1,12 +1,19 @@
+/**
+ * nova-compat's dialer: reconnecting-websocket as a bare dialer over a `ws` subclass that puts a
+ * fresh bearer token on every upgrade and reports refusals with their status. When to dial is
+ * not decided here: the gate's wait is the dialer's URL provider.
+ */
 import type { IncomingHttpHeaders } from 'node:http';
 import ReconnectingWebSocket from 'reconnecting-websocket';
 import WebSocket from 'ws';
+import { CloseCode, PROTOCOL_VERSION } from '../../../shared/protocol';
 
 /** What the dialer reports about each raw socket it creates. */
 export type DialHooks = Readonly<{
   /** The token for the attempt about to start; read once, in the socket's constructor. */
   takeToken: () => string | null;
-  onCreated: (socket: WebSocket) => void;
+  /** A socket was created with this token (read once, in its constructor). */
+  onCreated: (socket: WebSocket, token: string | null) => void;
   /** The server answered the upgrade with a status other than 101 (401, 429, 503, 400, …). */
   onRefused: (socket: WebSocket, status: number, headers: Readonly<Record<string, string>>) => void;
   /** How long a graceful close may wait for the peer before the socket is destroyed. */
@@ -47,7 +54,7 @@ export function createAuthorizedSocketClass(hooks: DialHooks): AuthorizedSocketC
       // Every socket gets an error listener at birth: reconnecting-websocket removes its own
       // listeners before closing, and an EventEmitter 'error' without a listener throws.
       this.on('error', () => undefined);
-      hooks.onCreated(this);
+      hooks.onCreated(this, token);
     }
   };
 }
@@ -55,7 +62,7 @@ export function createAuthorizedSocketClass(hooks: DialHooks): AuthorizedSocketC
 /** What reconnecting-websocket needs: `new (url, protocols?)` yielding a `ws` socket. */
 export type AuthorizedSocketClass = new (address: string | URL, protocols?: string | string[]) => WebSocket;
 
-export type DialerOptions = Readonly<{
+type DialerOptions = Readonly<{
   /** Called before every attempt; resolves when it is time to dial. Must never reject. */
   nextUrl: () => Promise<string>;
   socketClass: AuthorizedSocketClass;
@@ -67,7 +74,7 @@ export type DialerOptions = Readonly<{
  * no retry limit, so it never gives up (issue #165: after maxRetries its connect lock stays held
  * and reconnect() does nothing). All waiting happens in `nextUrl`, which is our policy.
  */
-export function createDialer(options: DialerOptions): ReconnectingWebSocket {
+function createDialer(options: DialerOptions): ReconnectingWebSocket {
   return new ReconnectingWebSocket(options.nextUrl, undefined, {
     WebSocket: options.socketClass,
     minReconnectionDelay: 0,
@@ -79,4 +86,45 @@ export function createDialer(options: DialerOptions): ReconnectingWebSocket {
     maxEnqueuedMessages: 0,
     startClosed: false,
   });
+}
+
+/** nova-compat's user-scoped socket; the token goes in the header, never in the URL. */
+function compatUrl(serverUrl: string, userId: string | null): string {
+  const url = new URL('/ws', serverUrl.replace(/^http/, 'ws'));
+  if (userId !== null) url.searchParams.set('user_id', userId);
+  url.searchParams.set('protocol_version', PROTOCOL_VERSION);
+  return url.toString();
+}
+
+export type CompatDialerOptions = Readonly<{
+  serverUrl: string;
+  userId: () => string | null;
+  socketClass: AuthorizedSocketClass;
+  connectTimeoutMs: number;
+  /** The gate: resolves with a token when it is time to dial, null once this dialer is retired. Never rejects. */
+  nextTurn: () => Promise<string | null>;
+  /** A dial begins with this token (the socket class presents it). */
+  begin: (token: string) => void;
+}>;
+
+/** Dials the user-scoped socket again whenever the gate lets it, until disposed. */
+export class CompatDialer {
+  private readonly dialer: ReconnectingWebSocket;
+
+  constructor(o: CompatDialerOptions) {
+    this.dialer = createDialer({
+      nextUrl: async () => {
+        const token = await o.nextTurn();
+        if (token !== null) o.begin(token);
+        return compatUrl(o.serverUrl, o.userId());
+      },
+      socketClass: o.socketClass,
+      connectTimeoutMs: o.connectTimeoutMs,
+    });
+  }
+
+  /** Stops dialing; a socket of its still open gets a close frame with `reason`. */
+  dispose(reason = 'client closing'): void {
+    this.dialer.close(CloseCode.NORMAL, reason);
+  }
 }

@@ -1,3 +1,4 @@
+/** The heartbeat's clockwork: one probe in flight, its deadline, and the next ping's time. Liveness decides what a timeout means. */
 import type { Clock, TimerHandle } from '../clock';
 
 export type HeartbeatHandlers = Readonly<{

@@ -1,4 +1,6 @@
-export { ConnectionService, type ConnectionServiceOptions, type ConnectionTiming, type LinkAuth, type ConnectionStats, type ConnectionNotice } from './service';
+/** The connection's public entry: the service, its options and the pure parts tests and benchmarks use. */
+export { ConnectionService } from './service';
+export type { ConnectionServiceOptions, ConnectionTiming, LinkAuth, ConnectionStats, ConnectionNotice } from './types';
 export { CONNECTION_TRANSITIONS, ConnectionStateMachine, isAllowedTransition } from './states';
 export { backoffCeilingMs, fullJitterDelayMs, serverDelayMs, type BackoffPolicy } from './backoff';
 export { Heartbeat } from './heartbeat';

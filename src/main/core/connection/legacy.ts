@@ -1,7 +1,9 @@
+/** Legacy Nova's per-conversation sockets, presented to the service as one link socket (`ConversationSockets`). */
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import { CloseCode, PROTOCOL_VERSION } from '../../../shared/protocol';
 import type { Clock, TimerHandle } from '../clock';
+import type { ServerCapabilities } from '../link';
 import type { Logger } from '../logging';
 import { createAuthorizedSocketClass, type AuthorizedSocketClass } from './dialer';
 
@@ -45,6 +47,14 @@ type Member = {
 };
 
 type Cause = Readonly<{ code: number; reason: string }>;
+
+/** Real Nova sends no handshake and advertises nothing; its frame limit is the same 1 MiB. */
+export const LEGACY_CAPABILITIES: ServerCapabilities = {
+  mode: 'legacy',
+  features: new Set(),
+  maxPayloadBytes: 1_048_576,
+  pingIntervalMs: null,
+};
 
 /** Where a conversation's socket lives on real Nova (reference §1.1): the header carries the token. */
 export function conversationSocketUrl(serverUrl: string, conversationId: string, userId: string): string {

@@ -1,236 +1,94 @@
-import type ReconnectingWebSocket from 'reconnecting-websocket';
-import type { Timing } from '../options';
+/**
+ * The connection service coordinates the link to the server: it owns Nova's six states and the
+ * current Attempt, and lets its parts do the rest. The gate decides when and with which token
+ * the next dial goes, a dialer dials (compat, or legacy Nova's per-conversation one), each
+ * Attempt owns one socket and its timers, closePolicy says what a socket's end leads to, and
+ * Liveness keeps the heartbeat. It implements ServerLink for delivery.
+ */
 import WebSocket from 'ws';
 import type { ConnectionSnapshot, ConnectionState, ConnectionTransition, Unsubscribe } from '../../../shared/contract';
-import { AppError, type ErrorCode } from '../../../shared/errors';
-import { CloseCode, PROTOCOL_VERSION, ProtocolHandshakeFrameSchema, ReconnectFrameSchema } from '../../../shared/protocol';
-import type { Clock, TimerHandle } from '../clock';
-import type { LinkMode, LinkResponse, ServerCapabilities, ServerLink } from '../link';
-import type { Logger } from '../logging';
-import type { Metrics, ReconnectReason, SocketErrorType } from '../metrics';
-import { serverDelayMs, type BackoffPolicy } from './backoff';
-import { createAuthorizedSocketClass, createDialer, type AuthorizedSocketClass } from './dialer';
-import { Heartbeat } from './heartbeat';
+import { AppError } from '../../../shared/errors';
+import { CloseCode } from '../../../shared/protocol';
+import type { TimerHandle } from '../clock';
+import type { BodyReader, ClientFrame, LinkMode, LinkResponse, ParsedResponse, ServerCapabilities, ServerFrame, ServerLink } from '../link';
+import { RejectedData, parseResponse } from '../server-data';
+import { Attempt } from './attempt';
+import { closePolicy, type CloseCause } from './close-policy';
+import { CompatDialer, createAuthorizedSocketClass, type AuthorizedSocketClass } from './dialer';
+import { DialGate } from './gate';
 import { ConversationSockets, type LinkSocket } from './legacy';
+import { LegacyDialer } from './legacy-dialer';
+import { Listeners } from './listeners';
+import { Liveness } from './liveness';
 import { ConnectionStateMachine } from './states';
+import type { ConnectionNotice, ConnectionServiceOptions, ConnectionStats } from './types';
 
-/** The delays the connection uses; each is explained where it is declared, in `Timing`. */
-export type ConnectionTiming = Pick<
-  Timing,
-  | 'backoffBaseMs'
-  | 'backoffCapMs'
-  | 'giveUpAfterFailures'
-  | 'slowRetryMs'
-  | 'resetAfterConnectedMs'
-  | 'heartbeatIntervalMs'
-  | 'heartbeatTimeoutMs'
-  | 'resumePingTimeoutMs'
-  | 'longSleepMs'
-  | 'handshakeWaitMs'
-  | 'connectTimeoutMs'
-  | 'closeTimeoutMs'
-  | 'eventBatchMs'
->;
-
-/** What the connection needs from auth; the AuthService provides it, benchmarks stub it. */
-export interface LinkAuth {
-  userId(): string | null;
-  /** The token in hand, without I/O; compared with the one a rejected socket used. */
-  currentAccessToken(): string | null;
-  /** A token good for a while; may refresh. Throws AppError (NETWORK_ERROR, TOKEN_REVOKED, …). */
-  freshAccessToken(): Promise<string>;
-  /** Forces a refresh (after a 401 or 4001). Throws TOKEN_REVOKED when the session is dead. */
-  refresh(): Promise<string>;
-  request: ServerLink['request'];
-}
-
-export type ConnectionServiceOptions = Readonly<{
-  serverUrl: string;
-  auth: LinkAuth;
-  clock: Clock;
-  random: () => number;
-  timing: ConnectionTiming;
-  log: Logger;
-  /** Moved on every transition, socket event, reconnect, heartbeat and frame. */
-  metrics: Metrics;
-}>;
-
-/** Counters for tests, diagnostics and metrics; no tokens, no URLs. */
-export type ConnectionStats = {
-  socketsCreated: number;
-  attemptsStarted: number;
-  connects: number;
-  heartbeatTimeouts: number;
-  /** Times a new socket was created while the previous one was still open (must stay 0). */
-  overlappingSockets: number;
-  maxOpenSockets: number;
-};
-
-/** A notice the core turns into a toast: update required, session revoked. */
-export type ConnectionNotice = Readonly<{ code: ErrorCode }>;
-
-type Cause = Readonly<{
-  code: number;
-  reason: string;
-  /** Why we drop a link ourselves, when the close code does not say it (a long sleep). */
-  dropReason?: ReconnectReason;
-  /** A failure the close code does not say (the attempt timed out). */
-  errorType?: SocketErrorType;
-}>;
-type NextDial = number | 'now' | 'never' | null;
-
-/** What a failed attempt or a lost link leads to; `why` is the metrics' reconnect reason. */
-type Failure = Readonly<{
-  why: ReconnectReason;
-  reason: string;
-  retryAfterMs?: number | null;
-  dialAtOnce?: boolean;
-  serverDirectedDelayMs?: number | null;
-}>;
-
-type Refusal = Readonly<{ status: number; retryAfterMs: number | null }>;
-
-/** Dial errors that never reached a server: no gateway there to hide a 401, so no REST probe. */
-const NETWORK_LEVEL_ERRORS: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ETIMEDOUT']);
-
-/** A dial that reached something and failed without an HTTP status (reset, hang-up during the upgrade). */
-function mayHideAStatus(dialError: string | null): boolean {
-  return dialError !== null && !NETWORK_LEVEL_ERRORS.has(dialError);
-}
-
-/** The metrics' reason for the reconnect that a lost link or a failed attempt leads to. */
-function reconnectReasonOf(cause: Cause, refusal: Refusal | null, wasConnected: boolean): ReconnectReason {
-  if (cause.dropReason !== undefined) return cause.dropReason;
-  if (cause.code === CloseCode.HEARTBEAT_TIMEOUT) return 'heartbeat_timeout';
-  if (cause.code === CloseCode.RATE_LIMITED || refusal?.status === 429 || (refusal !== null && refusal.retryAfterMs !== null)) return 'rate_limited';
-  if (!wasConnected) return 'connect_failed';
-  if (cause.code === CloseCode.GOING_AWAY || cause.code === CloseCode.SERVICE_RESTART) return 'server_shutdown';
-  return 'connection_lost';
-}
-
-/** The socket error a lost link or failed attempt counts, if any (heartbeat timeouts count apart). */
-function socketErrorTypeOf(cause: Cause, wasRefused: boolean, wasConnected: boolean): SocketErrorType | null {
-  if (cause.errorType !== undefined) return cause.errorType;
-  if (wasRefused || !wasConnected) return 'handshake';
-  if (cause.code === CloseCode.BAD_REQUEST) return 'protocol';
-  if (cause.code === CloseCode.ABNORMAL) return 'connection_lost';
-  return null;
-}
-
-/** Real Nova sends no handshake and advertises nothing; its frame limit is the same 1 MiB. */
-const LEGACY_CAPABILITIES: ServerCapabilities = {
-  mode: 'legacy',
-  features: new Set(),
-  maxPayloadBytes: 1_048_576,
-  pingIntervalMs: null,
-};
-
-const SESSION_DEAD: ReadonlySet<ErrorCode> = new Set(['TOKEN_REVOKED', 'NOT_SIGNED_IN', 'UNAUTHORIZED']);
-
-function errorCodeOf(error: unknown): ErrorCode {
-  return error instanceof AppError ? error.code : 'UNKNOWN_ERROR';
-}
-
-/**
- * The connection manager: Nova's six states over reconnecting-websocket, with full-jitter
- * backoff, a give-up threshold with slow retries, a heartbeat, OS sleep/network awareness,
- * close-code policy and auth refresh. Implements ServerLink for delivery.
- */
 export class ConnectionService implements ServerLink {
   private readonly machine: ConnectionStateMachine;
-  private readonly heartbeat: Heartbeat;
-  private readonly policy: BackoffPolicy;
+  private readonly gate: DialGate;
+  private readonly liveness: Liveness;
   private readonly socketClass: AuthorizedSocketClass;
-
-  private dialer: ReconnectingWebSocket | null = null;
-  /** Bumped on every start and close, so callbacks of an old dialer become no-ops. */
-  private generation = 0;
-  /** One `ws` socket (nova-compat), or the per-conversation set (legacy Nova). */
-  private socket: LinkSocket | null = null;
+  private readonly rejected: RejectedData;
+  /** The compat dialer, or legacy Nova's once the server turned out to be one; null while closed. */
+  private dialer: CompatDialer | LegacyDialer | null = null;
+  /** The current dial: its socket (one `ws` socket, or legacy Nova's set) and its timers. */
+  private current: Attempt | null = null;
   private readonly openSockets = new Set<LinkSocket>();
   /** Null until the server has shown what it is; a new session probes nova-compat first. */
   private mode: LinkMode | null = null;
-  /** Conversations legacy Nova refused (not a member): no socket for them this session. */
-  private readonly refusedConversations = new Set<string>();
-  private socketToken: string | null = null;
+  /** The token for the compat dialer's next socket, taken once by the socket class. */
   private pendingToken: string | null = null;
-  private socketConnected = false;
-  private socketCause: Cause | null = null;
-  private socketRefusal: Refusal | null = null;
-  private socketErrorFrame: Readonly<{ code: string; retryAfterMs: number | null }> | null = null;
-  /** A planned restart announced on this socket (`reconnect` frame): when and over how long to come back. */
-  private socketRestartHint: Readonly<{ retryAfterMs: number; spreadMs: number }> | null = null;
-  /** The system error code of a dial that failed before it opened (ECONNREFUSED, ECONNRESET, …). */
-  private socketDialError: string | null = null;
-  /** The REST probe after a handshake that failed without a status (§8.1); one at a time. */
-  private probe: Promise<void> | null = null;
-
-  private attempt = 0;
-  private failures = 0;
-  private authRetries = 0;
-  private nextDial: NextDial = null;
-  private needsRefresh = false;
-  private isUpdateRequired = false;
-  private waiter: (() => void) | null = null;
-  private waitTimer: TimerHandle | null = null;
-  private handshakeTimer: TimerHandle | null = null;
-  private stableTimer: TimerHandle | null = null;
   private emitTimer: TimerHandle | null = null;
-
-  private isOsOffline = false;
-  /** Retry now was pressed: dial even while the OS says offline. */
-  private isUserForced = false;
-  /** The heartbeat probe in flight was sent on resume: if it fails, dial at once. */
-  private resumeProbe = false;
-  private suspendedAt: number | null = null;
-  private lastRttMs: number | null = null;
-  private caps: ServerCapabilities | null = null;
   private watched: readonly string[] = [];
   private pendingCount: () => number = () => 0;
+  private readonly stats = { socketsCreated: 0, connects: 0, overlappingSockets: 0, maxOpenSockets: 0 };
 
-  private readonly stats: ConnectionStats = {
-    socketsCreated: 0,
-    attemptsStarted: 0,
-    connects: 0,
-    heartbeatTimeouts: 0,
-    overlappingSockets: 0,
-    maxOpenSockets: 0,
-  };
-
-  private readonly changeListeners = new Set<(snapshot: ConnectionSnapshot) => void>();
-  private readonly transitionListeners = new Set<(transition: ConnectionTransition) => void>();
-  private readonly connectListeners = new Set<(capabilities: ServerCapabilities) => void>();
-  private readonly disconnectListeners = new Set<(reason: string) => void>();
-  private readonly frameListeners = new Set<(frame: Readonly<Record<string, unknown>>) => void>();
-  private readonly noticeListeners = new Set<(notice: ConnectionNotice) => void>();
+  private readonly changeListeners = new Listeners<ConnectionSnapshot>();
+  private readonly transitionListeners = new Listeners<ConnectionTransition>();
+  private readonly connectListeners = new Listeners<ServerCapabilities>();
+  private readonly disconnectListeners = new Listeners<string>();
+  private readonly frameListeners = new Listeners<ServerFrame>();
+  private readonly noticeListeners = new Listeners<ConnectionNotice>();
 
   constructor(private readonly options: ConnectionServiceOptions) {
-    this.machine = new ConnectionStateMachine(() => options.clock.now());
-    options.metrics.connectionState(this.machine.state);
-    this.policy = { baseMs: options.timing.backoffBaseMs, capMs: options.timing.backoffCapMs };
-    this.heartbeat = new Heartbeat(
-      options.clock,
-      {
-        sendPing: (sentAt) => this.sendPing(sentAt),
-        onTimeout: (waited) => this.onHeartbeatTimeout(waited),
-        onRoundTrip: (rtt) => {
-          this.lastRttMs = rtt;
-          options.metrics.heartbeatRtt(rtt);
-          this.changed();
-        },
+    const { auth, clock, random, timing, log, metrics } = options;
+    this.machine = new ConnectionStateMachine(() => clock.now());
+    this.rejected = new RejectedData(metrics, log);
+    metrics.connectionState(this.machine.state);
+    this.gate = new DialGate({
+      auth,
+      clock,
+      random,
+      timing,
+      log,
+      metrics,
+      host: {
+        state: () => this.machine.state,
+        transition: (to, reason) => this.transition(to, reason),
+        changed: () => this.changed(),
+        settle: () => this.settleSocket(),
+        endSession: () => this.close('signed out: session revoked'),
+        notice: (code) => this.noticeListeners.emit({ code }),
       },
-      options.timing.heartbeatIntervalMs,
-      options.timing.heartbeatTimeoutMs,
-    );
+    });
+    this.liveness = new Liveness({
+      clock,
+      timing,
+      log,
+      metrics,
+      current: () => this.current,
+      drop: (cause, dialAtOnce) => this.dropSocket(cause, dialAtOnce),
+      changed: () => this.changed(),
+    });
     this.socketClass = createAuthorizedSocketClass({
       takeToken: () => {
         const token = this.pendingToken;
         this.pendingToken = null;
         return token;
       },
-      onCreated: (socket) => this.onSocketCreated(socket),
+      onCreated: (socket, token) => this.adopt(socket, token),
       onRefused: (socket, status, headers) => this.onSocketRefused(socket, status, headers),
-      closeTimeoutMs: options.timing.closeTimeoutMs,
+      closeTimeoutMs: timing.closeTimeoutMs,
     });
   }
 
@@ -245,10 +103,10 @@ export class ConnectionService implements ServerLink {
       state: this.machine.state,
       reason: this.machine.reason,
       since: this.machine.since,
-      attempt: this.attempt,
-      nextAttemptAt: typeof this.nextDial === 'number' ? this.nextDial : null,
-      lastRttMs: this.lastRttMs,
-      isOsOffline: this.isOsOffline,
+      attempt: this.gate.attempt,
+      nextAttemptAt: this.gate.nextAttemptAt,
+      lastRttMs: this.liveness.lastRttMs,
+      isOsOffline: this.gate.isOffline,
       pendingCount: this.pendingCount(),
     };
   }
@@ -258,7 +116,7 @@ export class ConnectionService implements ServerLink {
   }
 
   getStats(): Readonly<ConnectionStats> {
-    return { ...this.stats };
+    return { ...this.stats, attemptsStarted: this.gate.started, heartbeatTimeouts: this.liveness.heartbeatTimeouts };
   }
 
   /** Delivery plugs in the outbox size, so the banner can say how many messages are safe. */
@@ -274,57 +132,50 @@ export class ConnectionService implements ServerLink {
 
   /** Coalesced: at most one call per `eventBatchMs`, always with the latest snapshot. */
   onDidChange(listener: (snapshot: ConnectionSnapshot) => void): Unsubscribe {
-    return subscribe(this.changeListeners, listener);
+    return this.changeListeners.add(listener);
   }
 
   /** Every transition, synchronously (tests, metrics). */
   onDidTransition(listener: (transition: ConnectionTransition) => void): Unsubscribe {
-    return subscribe(this.transitionListeners, listener);
+    return this.transitionListeners.add(listener);
   }
 
   onDidNotice(listener: (notice: ConnectionNotice) => void): Unsubscribe {
-    return subscribe(this.noticeListeners, listener);
+    return this.noticeListeners.add(listener);
   }
 
   /** Begins connecting (CLOSED → CONNECTING). No-op unless CLOSED and signed in. */
   start(): void {
     if (this.machine.state !== 'CLOSED' || this.options.auth.userId() === null) return;
-    this.generation += 1;
-    const generation = this.generation;
-    this.attempt = 0;
-    this.failures = 0;
-    this.authRetries = 0;
-    this.isUpdateRequired = false;
-    this.needsRefresh = false;
+    const ticket = this.gate.open();
     this.mode = null;
-    this.refusedConversations.clear();
-    this.nextDial = 'now';
     this.transition('CONNECTING', 'starting');
-    this.dialer = createDialer({
-      nextUrl: () => this.gate(generation),
+    this.dialer = new CompatDialer({
+      serverUrl: this.options.serverUrl,
+      userId: () => this.options.auth.userId(),
       socketClass: this.socketClass,
       connectTimeoutMs: this.options.timing.connectTimeoutMs,
+      nextTurn: () => this.gate.turn(ticket),
+      begin: (token) => this.beginAttempt(token),
     });
   }
 
   /** Stops dialing and closes the socket (→ CLOSED). Safe in any state. */
   close(reason: string): void {
-    this.generation += 1;
+    // A dialer parked at the gate is released and gets no token; the dialer itself stops.
+    this.gate.shut();
     const dialer = this.dialer;
     this.dialer = null;
-    this.clearTimer('handshakeTimer');
-    this.clearTimer('stableTimer');
-    this.heartbeat.stop();
-    this.nextDial = null;
-    // Resolve a pending wait so the old dialer's promise chain ends; its close flag stops it.
-    dialer?.close(CloseCode.NORMAL, 'client closing');
-    this.wake();
-    const socket = this.socket;
-    if (socket) this.finishSocket(socket, { code: CloseCode.NORMAL, reason }, false);
-    if (socket && socket.readyState !== WebSocket.CLOSED) {
-      socket.close(CloseCode.NORMAL, 'client closing');
-      // Once our close frame is out the socket carries nothing more: it no longer counts as open.
-      this.openSockets.delete(socket);
+    this.liveness.stop();
+    dialer?.dispose();
+    const attempt = this.current;
+    if (attempt) {
+      this.endAttempt(attempt, { code: CloseCode.NORMAL, reason }, false);
+      if (attempt.socket.readyState !== WebSocket.CLOSED) {
+        attempt.socket.close(CloseCode.NORMAL, 'client closing');
+        // Once our close frame is out the socket carries nothing more: it no longer counts as open.
+        this.openSockets.delete(attempt.socket);
+      }
     }
     if (this.machine.state !== 'CLOSED') this.transition('CLOSED', reason);
   }
@@ -333,64 +184,46 @@ export class ConnectionService implements ServerLink {
   retryNow(): void {
     if (this.machine.state === 'CLOSED') throw new AppError('NOT_SIGNED_IN');
     if (this.machine.state === 'CONNECTED') {
-      this.heartbeat.probeNow(this.options.timing.resumePingTimeoutMs);
+      this.liveness.probe();
       return;
     }
-    this.isUpdateRequired = false;
-    this.isUserForced = true;
-    this.dialNow('retry now', 'manual');
+    this.gate.force();
+    this.gate.dialNow('retry now', 'manual');
   }
 
   notifySystem(event: 'suspend' | 'resume' | 'online' | 'offline'): void {
-    const log = this.options.log;
+    const { log } = this.options;
+    const state = this.machine.state;
     switch (event) {
-      case 'offline': {
-        this.isOsOffline = true;
+      case 'offline':
+        this.gate.setOffline(true);
         log.info('system: offline');
-        if (this.machine.state === 'CONNECTED') {
-          // The OS is often right but not always (network switch): let a quick probe decide.
-          this.heartbeat.probeNow(this.options.timing.resumePingTimeoutMs);
-        } else if (this.waiter !== null && this.machine.state !== 'CLOSED') {
-          this.nextDial = 'never';
+        // The OS is often right but not always (network switch): let a quick probe decide.
+        if (state === 'CONNECTED') this.liveness.probe();
+        else if (this.gate.isWaiting && state !== 'CLOSED') {
+          this.gate.hold();
           this.transition('DISCONNECTED', 'waiting for network');
         }
         this.changed();
         return;
-      }
       case 'online': {
-        const wasOffline = this.isOsOffline;
-        this.isOsOffline = false;
+        const wasOffline = this.gate.isOffline;
+        this.gate.setOffline(false);
         log.info('system: online');
-        if (this.machine.state === 'CONNECTED') this.heartbeat.probeNow(this.options.timing.resumePingTimeoutMs);
-        else if (wasOffline || this.waiter !== null) this.dialNow('network back', 'network_change');
+        if (state === 'CONNECTED') this.liveness.probe();
+        else if (wasOffline || this.gate.isWaiting) this.gate.dialNow('network back', 'network_change');
         this.changed();
         return;
       }
-      case 'suspend': {
-        this.suspendedAt = this.options.clock.now();
-        // A heartbeat deadline that expires across the sleep would blame the link for the lid.
-        this.heartbeat.stop();
+      case 'suspend':
+        this.liveness.suspend();
         log.info('system: suspend');
         return;
-      }
       case 'resume': {
-        const asleepMs = this.suspendedAt === null ? 0 : this.options.clock.now() - this.suspendedAt;
-        this.suspendedAt = null;
+        const asleepMs = this.liveness.resumed();
         log.info(`system: resume after ${Math.round(asleepMs / 1000)} s`);
-        if (this.machine.state === 'CONNECTED') {
-          if (asleepMs > this.options.timing.longSleepMs) {
-            this.dropSocket(
-            { code: CloseCode.NORMAL, reason: `resumed after ${Math.round(asleepMs / 60_000)} min asleep`, dropReason: 'resume' },
-            true,
-          );
-          } else {
-            this.startHeartbeat();
-            this.heartbeat.probeNow(this.options.timing.resumePingTimeoutMs);
-            this.resumeProbe = true;
-          }
-        } else if (this.machine.state !== 'CLOSED') {
-          this.dialNow('resumed from sleep', 'resume');
-        }
+        if (state === 'CONNECTED') this.liveness.checkAfterSleep(asleepMs);
+        else if (state !== 'CLOSED') this.gate.dialNow('resumed from sleep', 'resume');
         return;
       }
     }
@@ -403,54 +236,47 @@ export class ConnectionService implements ServerLink {
   }
 
   capabilities(): ServerCapabilities | null {
-    return this.machine.state === 'CONNECTED' ? this.caps : null;
+    return this.machine.state === 'CONNECTED' ? (this.current?.capabilities ?? null) : null;
   }
 
   onDidConnect(listener: (capabilities: ServerCapabilities) => void): Unsubscribe {
-    return subscribe(this.connectListeners, listener);
+    return this.connectListeners.add(listener);
   }
 
   onDidDisconnect(listener: (reason: string) => void): Unsubscribe {
-    return subscribe(this.disconnectListeners, listener);
+    return this.disconnectListeners.add(listener);
   }
 
-  onFrame(listener: (frame: Readonly<Record<string, unknown>>) => void): Unsubscribe {
-    return subscribe(this.frameListeners, listener);
+  onFrame(listener: (frame: ServerFrame) => void): Unsubscribe {
+    return this.frameListeners.add(listener);
   }
 
-  sendFrame(frame: Readonly<Record<string, unknown>>): boolean {
-    const socket = this.socket;
-    if (this.machine.state !== 'CONNECTED' || socket === null || socket.readyState !== WebSocket.OPEN) return false;
-    let isSent = true;
-    if (socket instanceof ConversationSockets) isSent = socket.sendTo(frame.conversation_id, JSON.stringify(frame));
-    else socket.send(JSON.stringify(frame));
-    if (isSent) this.options.metrics.frameSent(typeof frame.type === 'string' ? frame.type : 'other');
+  sendFrame(frame: ClientFrame): boolean {
+    const isSent = this.machine.state === 'CONNECTED' && this.current !== null && this.current.send(frame);
+    if (isSent) this.options.metrics.frameSent(frame.type);
     return isSent;
   }
 
-  request(
+  request(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown, headers?: Readonly<Record<string, string>>): Promise<LinkResponse> {
+    return this.options.auth.request(method, path, body, headers);
+  }
+
+  async requestParsed<T>(
+    reader: BodyReader<T>,
     method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     path: string,
     body?: unknown,
     headers?: Readonly<Record<string, string>>,
-  ): Promise<LinkResponse> {
-    return this.options.auth.request(method, path, body, headers);
+  ): Promise<ParsedResponse<T>> {
+    const response = await this.options.auth.request(method, path, body, headers);
+    return parseResponse(reader, response, (endpoint, reading) => this.rejected.body(endpoint, reading));
   }
 
   watchConversations(conversationIds: readonly string[]): void {
     this.watched = [...conversationIds];
-    const socket = this.socket;
-    if (!(socket instanceof ConversationSockets) || socket.readyState !== WebSocket.OPEN) return;
-    // Connected to legacy Nova: open and close conversation sockets to match, with a token good now.
-    this.options.auth.freshAccessToken().then(
-      (token) => {
-        if (this.socket === socket) socket.setConversations(this.legacyConversations(), token);
-      },
-      (error: unknown) => {
-        // The next reconnect opens them; the links that are open keep working meanwhile.
-        this.options.log.warn(`legacy: could not open the newly watched conversations (${errorCodeOf(error)})`);
-      },
-    );
+    const socket = this.current?.socket;
+    if (!(this.dialer instanceof LegacyDialer) || !(socket instanceof ConversationSockets) || socket.readyState !== WebSocket.OPEN) return;
+    this.dialer.follow(socket, () => this.current?.socket === socket);
   }
 
   /** Conversations delivery asked to watch (legacy mode opens one socket each). */
@@ -460,98 +286,19 @@ export class ConnectionService implements ServerLink {
 
   dispose(): void {
     this.close('stopped');
-    this.clearTimer('emitTimer');
+    if (this.emitTimer !== null) this.options.clock.clearTimeout(this.emitTimer);
+    this.emitTimer = null;
     for (const socket of this.openSockets) socket.terminate();
-    this.changeListeners.clear();
-    this.transitionListeners.clear();
-    this.connectListeners.clear();
-    this.disconnectListeners.clear();
-    this.frameListeners.clear();
-    this.noticeListeners.clear();
-  }
-
-  // ---- The gate: every dial passes through here ------------------------------------------
-
-  /**
-   * reconnecting-websocket calls this before every attempt (its own delays are zero). It
-   * waits for our policy to allow the next dial, fetches a fresh token, and never rejects:
-   * a rejected URL provider stops reconnecting-websocket for good (issues #134, #166).
-   */
-  private async gate(generation: number): Promise<string> {
-    const token = await this.awaitTurnAndToken(generation);
-    if (token !== null) this.beginAttempt(token);
-    return this.dialUrl();
-  }
-
-  /**
-   * Waits until our policy allows the next dial and returns a fresh token; null when this
-   * dialer's generation has ended (closed, or replaced by the legacy dialer). Never rejects.
-   */
-  private async awaitTurnAndToken(generation: number): Promise<string | null> {
-    for (;;) {
-      if (generation !== this.generation) return null;
-      // The previous socket may still be closing (connect timeout path): settle it first, so
-      // two sockets are never open at once and its outcome is counted before we decide.
-      this.settleSocket();
-      await this.waitForTurn();
-      // A REST probe in flight may be refreshing the token: dial with its outcome, not before.
-      if (this.probe !== null) await this.probe;
-      if (generation !== this.generation) return null;
-      let token: string;
-      try {
-        token = this.needsRefresh ? await this.options.auth.refresh() : await this.options.auth.freshAccessToken();
-        this.needsRefresh = false;
-      } catch (error) {
-        if (generation !== this.generation) return null;
-        const code = errorCodeOf(error);
-        if (SESSION_DEAD.has(code)) {
-          // Auth has ended the session and tells the core, which owns the sticky notification.
-          this.options.log.warn(`dial: session ended (${code})`);
-          this.close('signed out: session revoked');
-          return null;
-        }
-        this.attempt += 1;
-        this.stats.attemptsStarted += 1;
-        this.afterFailure({ why: 'auth_refresh', reason: `token unavailable (${code})` });
-        continue;
-      }
-      if (generation !== this.generation) return null;
-      return token;
+    for (const listeners of [this.changeListeners, this.transitionListeners, this.connectListeners, this.disconnectListeners, this.frameListeners, this.noticeListeners]) {
+      listeners.clear();
     }
   }
 
-  /**
-   * Legacy Nova's dialer: each round opens one socket per watched conversation (a
-   * ConversationSockets set, which the rest of the service treats as the socket) and waits
-   * for it to be lost; the same gate, backoff and close-code policy decide the next round.
-   */
-  private async runLegacyDialer(generation: number): Promise<void> {
-    for (;;) {
-      const token = await this.awaitTurnAndToken(generation);
-      const userId = this.options.auth.userId();
-      if (token === null || userId === null || generation !== this.generation) return;
-      this.beginAttempt(token);
-      const set = new ConversationSockets({
-        serverUrl: this.options.serverUrl,
-        userId,
-        token,
-        conversationIds: this.legacyConversations(),
-        clock: this.options.clock,
-        connectTimeoutMs: this.options.timing.connectTimeoutMs,
-        closeTimeoutMs: this.options.timing.closeTimeoutMs,
-        onRefused: (status, headers) => this.onSocketRefused(set, status, headers),
-        onConversationRefused: (conversationId) => this.refusedConversations.add(conversationId),
-        log: this.options.log,
-      });
-      const closed = new Promise<void>((resolve) => set.on('close', () => resolve()));
-      this.onSocketCreated(set);
-      set.connect();
-      await closed;
-    }
-  }
+  // ---- Dialing ----------------------------------------------------------------------------
 
-  private legacyConversations(): string[] {
-    return this.watched.filter((id) => !this.refusedConversations.has(id));
+  private beginAttempt(token: string): void {
+    this.pendingToken = token;
+    this.gate.begin();
   }
 
   /**
@@ -561,421 +308,122 @@ export class ConnectionService implements ServerLink {
   private switchToLegacy(why: string): void {
     this.mode = 'legacy';
     this.options.log.info(`dial: ${why}; legacy Nova mode (one socket per watched conversation)`);
-    // Retire the compat dialer: its pending callbacks see a stale generation and stop.
-    this.generation += 1;
-    const dialer = this.dialer;
-    this.dialer = null;
-    dialer?.close(CloseCode.NORMAL, 'legacy Nova');
-    this.wake();
-    this.nextDial = 'now';
+    // Retire the compat dialer: its pending turn gets no token, and it stops.
+    if (this.dialer instanceof CompatDialer) this.dialer.dispose('legacy Nova');
+    else this.dialer?.dispose();
+    const ticket = this.gate.reissue();
     this.changed();
-    void this.runLegacyDialer(this.generation);
-  }
-
-  private dialUrl(): string {
-    const url = new URL('/ws', this.options.serverUrl.replace(/^http/, 'ws'));
-    const userId = this.options.auth.userId();
-    if (userId !== null) url.searchParams.set('user_id', userId);
-    url.searchParams.set('protocol_version', PROTOCOL_VERSION);
-    return url.toString();
-  }
-
-  private waitForTurn(): Promise<void> {
-    let due = this.nextDial;
-    const now = this.options.clock.now();
-    if (this.isOsOffline && !this.isUserForced && due !== 'now' && this.machine.state !== 'CLOSED') {
-      // The OS went offline after the last failure armed a backoff but before this wait began
-      // (reconnecting-websocket calls us a tick after the close): burn no attempt meanwhile.
-      due = 'never';
-      this.nextDial = 'never';
-      if (this.machine.state !== 'DISCONNECTED') this.transition('DISCONNECTED', 'waiting for network');
-    }
-    if (due === 'now' || (typeof due === 'number' && due <= now)) {
-      this.nextDial = null;
-      return Promise.resolve();
-    }
-    return new Promise<void>((resolve) => {
-      this.waiter = () => {
-        this.nextDial = null;
-        resolve();
-      };
-      if (typeof due === 'number') {
-        this.waitTimer = this.options.clock.setTimeout(() => {
-          this.waitTimer = null;
-          this.wake();
-        }, due - now);
-      }
+    const { serverUrl, clock, log, timing, auth } = this.options;
+    const legacy = new LegacyDialer({
+      serverUrl,
+      clock,
+      log,
+      timing,
+      auth,
+      watched: () => this.watched,
+      nextTurn: () => this.gate.turn(ticket),
+      adopt: (set, token) => {
+        this.beginAttempt(token);
+        this.adopt(set, token);
+      },
+      refused: (set, status, headers) => this.onSocketRefused(set, status, headers),
     });
+    this.dialer = legacy;
+    void legacy.run();
   }
 
-  private wake(): void {
-    this.clearTimer('waitTimer');
-    const waiter = this.waiter;
-    this.waiter = null;
-    waiter?.();
-  }
+  // ---- The current attempt ---------------------------------------------------------------
 
-  private dialNow(reason: string, why: ReconnectReason): void {
-    if (this.machine.state === 'CLOSED') return;
-    this.nextDial = 'now';
-    if (this.waiter !== null) {
-      this.options.log.info(`dial: now (${reason})`);
-      // Only a wait cut short is a reconnect of its own; mid-attempt, the attempt's end counts it.
-      this.options.metrics.reconnect(why, 0);
-      if (this.machine.state === 'DISCONNECTED' || this.machine.state === 'ERROR') this.transition('RECONNECTING', reason);
-      this.wake();
-    }
-    this.changed();
-  }
-
-  private beginAttempt(token: string): void {
-    this.isUserForced = false;
-    this.attempt += 1;
-    this.stats.attemptsStarted += 1;
-    this.pendingToken = token;
-    this.socketToken = token;
-    if (this.machine.state === 'DISCONNECTED' || this.machine.state === 'ERROR') {
-      this.transition('RECONNECTING', `attempt ${this.attempt}`);
-    } else {
-      this.changed();
-    }
-  }
-
-  // ---- Raw socket events ------------------------------------------------------------------
-
-  private onSocketCreated(socket: LinkSocket): void {
+  /** A new socket (either dialer's): it becomes the current attempt, with nothing carried over. */
+  private adopt(socket: LinkSocket, token: string | null): void {
     this.stats.socketsCreated += 1;
-    if (this.socket !== null && this.socket.readyState !== WebSocket.CLOSED) {
+    const previous = this.current;
+    if (previous !== null && previous.socket.readyState !== WebSocket.CLOSED) {
       // Cannot happen through the gate; if it ever does, the old one goes, never both.
       this.stats.overlappingSockets += 1;
       this.options.log.error('dial: a socket was still open when a new one was created; terminating it');
-      const previous = this.socket;
-      this.finishSocket(previous, { code: CloseCode.ABNORMAL, reason: 'superseded' }, true);
-      previous.terminate();
+      this.endAttempt(previous, { code: CloseCode.ABNORMAL, reason: 'superseded' }, true);
+      previous.socket.terminate();
     }
-    this.socket = socket;
-    this.socketConnected = false;
-    this.socketCause = null;
-    this.socketRefusal = null;
-    this.socketErrorFrame = null;
-    this.socketRestartHint = null;
-    this.socketDialError = null;
-    let hasOpened = false;
-    if (socket instanceof WebSocket) {
-      socket.on('error', (error: Error & { code?: string }) => {
-        if (socket === this.socket && !hasOpened) this.socketDialError = error.code ?? 'error';
-      });
-    }
-    socket.on('open', () => {
-      hasOpened = true;
-      this.options.metrics.socketEvent('opened');
-      this.openSockets.add(socket);
-      this.stats.maxOpenSockets = Math.max(this.stats.maxOpenSockets, this.openSockets.size);
-      if (socket !== this.socket) return;
-      if (socket instanceof ConversationSockets) this.onConnected(socket, LEGACY_CAPABILITIES);
-      else this.armHandshakeWait(socket);
-    });
-    socket.on('message', (data, isBinary) => {
-      if (socket !== this.socket || isBinary) return;
-      this.onSocketMessage(socket, String(data as Buffer));
-    });
-    socket.on('pong', () => {
-      if (socket === this.socket) this.onPong();
-    });
-    socket.on('close', (code, reason) => {
-      // Nova's statuses: an open socket closes; one that never opened is an error.
-      this.options.metrics.socketEvent(hasOpened ? 'closed' : 'error');
-      this.openSockets.delete(socket);
-      if (socket !== this.socket) return;
-      this.finishSocket(socket, this.socketCause ?? { code, reason: reason.toString('utf8') }, true);
+    previous?.dispose();
+    const { clock, log, metrics, timing } = this.options;
+    this.current = new Attempt(socket, token, {
+      clock,
+      log,
+      metrics,
+      rejected: this.rejected,
+      handshakeWaitMs: timing.handshakeWaitMs,
+      stableAfterMs: timing.resetAfterConnectedMs,
+      events: {
+        connected: (attempt, capabilities) => this.onConnected(attempt, capabilities),
+        handshakeMissing: (attempt) => {
+          // This socket carries no conversation: leave it quietly (no failure) and dial per conversation.
+          this.endAttempt(attempt, { code: CloseCode.NORMAL, reason: 'legacy Nova' }, false);
+          this.switchToLegacy('no handshake');
+        },
+        stable: () => this.gate.stable(),
+        pong: () => this.liveness.pong(),
+        frame: (_attempt, frame) => this.frameListeners.emit(frame),
+        closed: (attempt, code, reason) => this.endAttempt(attempt, attempt.dropCause ?? { code, reason }, true),
+        socketOpened: (opened) => {
+          this.openSockets.add(opened);
+          this.stats.maxOpenSockets = Math.max(this.stats.maxOpenSockets, this.openSockets.size);
+        },
+        socketClosed: (closed) => this.openSockets.delete(closed),
+      },
     });
   }
 
   private onSocketRefused(socket: LinkSocket, status: number, headers: Readonly<Record<string, string>>): void {
-    if (socket !== this.socket || this.socketRefusal !== null) return;
-    const seconds = Number(headers['retry-after']);
-    this.socketRefusal = { status, retryAfterMs: Number.isFinite(seconds) ? seconds * 1000 : null };
+    if (this.current?.socket === socket) this.current.noteRefusal(status, headers);
   }
 
-  private onSocketMessage(socket: LinkSocket, text: string): void {
-    let frame: unknown;
-    try {
-      frame = JSON.parse(text);
-    } catch {
-      this.options.log.debug('frame: not JSON; ignored');
-      this.options.metrics.socketError('decode');
-      return;
-    }
-    if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) {
-      this.options.metrics.socketError('decode');
-      return;
-    }
-    const record = frame as Record<string, unknown>;
-    const type = record.type;
-    this.options.metrics.frameReceived(typeof type === 'string' ? type : 'other');
-    if (type === 'protocol_handshake') {
-      const handshake = ProtocolHandshakeFrameSchema.safeParse(frame);
-      if (handshake.success && !this.socketConnected) {
-        const advertised = handshake.data.server_capabilities;
-        this.onConnected(socket, {
-          mode: 'compat',
-          features: new Set(advertised.features),
-          maxPayloadBytes: advertised.max_payload_size,
-          ...(advertised.max_message_bytes !== undefined ? { maxMessageBytes: advertised.max_message_bytes } : {}),
-          pingIntervalMs: advertised.ping_interval_ms,
-        });
-      }
-      return;
-    }
-    if (type === 'pong') {
-      this.onPong();
-      return;
-    }
-    if (type === 'reconnect') {
-      const hint = ReconnectFrameSchema.safeParse(frame);
-      if (hint.success) {
-        this.socketRestartHint = { retryAfterMs: hint.data.retry_after_ms, spreadMs: hint.data.spread_ms };
-        this.options.log.info(`link: server announced a restart (back in ${hint.data.retry_after_ms} ms, spread ${hint.data.spread_ms} ms)`);
-      }
-      return;
-    }
-    if (type === 'error') {
-      const retry = record.retry_after_ms;
-      this.socketErrorFrame = {
-        code: typeof record.error_code === 'string' ? record.error_code : 'UNKNOWN',
-        retryAfterMs: typeof retry === 'number' ? retry : null,
-      };
-    }
-    if (!this.socketConnected) return;
-    for (const listener of [...this.frameListeners]) listener(record);
-  }
-
-  private armHandshakeWait(socket: LinkSocket): void {
-    this.clearTimer('handshakeTimer');
-    this.handshakeTimer = this.options.clock.setTimeout(() => {
-      this.handshakeTimer = null;
-      if (socket !== this.socket || this.socketConnected) return;
-      // This socket carries no conversation: leave it quietly (no failure) and dial per conversation.
-      this.finishSocket(socket, { code: CloseCode.NORMAL, reason: 'legacy Nova' }, false);
-      this.switchToLegacy('no handshake');
-    }, this.options.timing.handshakeWaitMs);
-  }
-
-  private onConnected(socket: LinkSocket, capabilities: ServerCapabilities): void {
-    this.clearTimer('handshakeTimer');
-    this.socketConnected = true;
+  private onConnected(attempt: Attempt, capabilities: ServerCapabilities): void {
+    attempt.markConnected(capabilities);
     this.mode = capabilities.mode;
-    this.caps = capabilities;
-    this.failures = 0;
-    this.authRetries = 0;
-    this.nextDial = null;
+    this.gate.connected();
     this.stats.connects += 1;
-    this.clearTimer('stableTimer');
-    this.stableTimer = this.options.clock.setTimeout(() => {
-      this.stableTimer = null;
-      if (socket === this.socket) {
-        this.attempt = 0;
-        this.changed();
-      }
-    }, this.options.timing.resetAfterConnectedMs);
     this.transition('CONNECTED', capabilities.mode === 'compat' ? 'handshake received' : 'legacy Nova: conversation sockets open');
-    this.startHeartbeat();
-    for (const listener of [...this.connectListeners]) listener(capabilities);
+    this.liveness.start();
+    this.connectListeners.emit(capabilities);
   }
 
-  // ---- Heartbeat --------------------------------------------------------------------------
-
-  private startHeartbeat(): void {
-    const advertised = this.caps?.pingIntervalMs ?? null;
-    const interval = Math.min(this.options.timing.heartbeatIntervalMs, advertised ?? Number.POSITIVE_INFINITY);
-    this.heartbeat.start(interval, this.options.timing.heartbeatTimeoutMs);
+  /** We end the link ourselves (heartbeat timeout, long sleep); its close is then processed as usual. */
+  private dropSocket(cause: CloseCause, dialAtOnce: boolean): void {
+    const attempt = this.current;
+    if (attempt === null) return;
+    if (dialAtOnce) this.gate.dialAtOnceNext();
+    attempt.dropWith(cause);
   }
-
-  private sendPing(sentAt: number): boolean {
-    const socket = this.socket;
-    if (socket === null || socket.readyState !== WebSocket.OPEN || !this.socketConnected) return false;
-    if (this.caps?.features.has('json_ping') === true) {
-      socket.send(JSON.stringify({ type: 'ping', ts: sentAt }));
-      this.options.metrics.frameSent('ping');
-    } else {
-      socket.ping();
-    }
-    return true;
-  }
-
-  private onPong(): void {
-    this.heartbeat.pong();
-    this.resumeProbe = false;
-  }
-
-  private onHeartbeatTimeout(waitedMs: number): void {
-    this.stats.heartbeatTimeouts += 1;
-    this.options.metrics.heartbeatTimeout();
-    const afterResume = this.resumeProbe;
-    this.resumeProbe = false;
-    this.options.log.warn(`heartbeat: no pong in ${waitedMs} ms; terminating (4008)`);
-    this.dropSocket({ code: CloseCode.HEARTBEAT_TIMEOUT, reason: 'heartbeat timeout' }, afterResume);
-  }
-
-  /** Client-side drop: send the close frame if we can, but do not wait for a dead peer. */
-  private dropSocket(cause: Cause, dialAtOnce: boolean): void {
-    const socket = this.socket;
-    if (socket === null) return;
-    this.socketCause = cause;
-    if (dialAtOnce) this.nextDial = 'now';
-    try {
-      if (socket.readyState === WebSocket.OPEN) socket.close(cause.code, cause.reason);
-    } catch {
-      // an invalid state for close() is fine: terminate below ends it either way
-    }
-    socket.terminate();
-  }
-
-  // ---- Outcome of an attempt or a connection ------------------------------------------------
 
   /** If the current socket is no longer usable but its close was not processed, process it. */
   private settleSocket(): void {
-    const socket = this.socket;
-    if (socket === null) return;
-    if (socket.readyState === WebSocket.OPEN && this.socketConnected) return;
-    if (socket.readyState !== WebSocket.CLOSED) socket.terminate();
-    this.finishSocket(socket, this.socketCause ?? { code: CloseCode.ABNORMAL, reason: 'connect timeout', errorType: 'timeout' }, true);
+    const attempt = this.current;
+    if (attempt === null || attempt.isUsable) return;
+    if (attempt.socket.readyState !== WebSocket.CLOSED) attempt.socket.terminate();
+    this.endAttempt(attempt, attempt.dropCause ?? { code: CloseCode.ABNORMAL, reason: 'connect timeout', errorType: 'timeout' }, true);
   }
 
-  private finishSocket(socket: LinkSocket, cause: Cause, decide: boolean): void {
-    if (socket !== this.socket) return;
-    this.socket = null;
-    this.clearTimer('handshakeTimer');
-    this.clearTimer('stableTimer');
-    this.heartbeat.stop();
-    const wasConnected = this.socketConnected;
-    this.socketConnected = false;
-    this.caps = null;
-    const refusal = this.socketRefusal;
-    const errorFrame = this.socketErrorFrame;
-    const restartHint = this.socketRestartHint;
-    this.socketRefusal = null;
-    this.socketErrorFrame = null;
-    this.socketRestartHint = null;
-    const dialError = this.socketDialError;
-    this.socketDialError = null;
+  /** The attempt is over: tell delivery if it had connected, and (`decide`) let the close policy pick what follows. */
+  private endAttempt(attempt: Attempt, closeCause: CloseCause, decide: boolean): void {
+    if (attempt !== this.current) return;
+    this.current = null;
+    this.liveness.stop();
+    const { wasConnected, refusal, cause } = attempt.end(closeCause);
     const description = refusal ? `upgrade refused (${refusal.status})` : `closed ${cause.code}${cause.reason ? ` ${cause.reason}` : ''}`;
     if (wasConnected) {
       this.options.log.info(`link: lost (${description})`);
-      for (const listener of [...this.disconnectListeners]) listener(description);
+      this.disconnectListeners.emit(description);
     }
     if (!decide || this.machine.state === 'CLOSED') return;
-
     if (refusal?.status === 400 && this.mode === null) {
       // Real Nova refuses a socket without conversation_id (its query extractor fails): 400.
       this.switchToLegacy('the user-scoped socket was refused (400)');
       return;
     }
-    const errorType = socketErrorTypeOf(cause, refusal !== null, wasConnected);
+    const { errorType, next } = closePolicy(cause, refusal, wasConnected);
     if (errorType !== null) this.options.metrics.socketError(errorType);
-    if (refusal?.status === 401 || cause.code === CloseCode.UNAUTHORIZED) {
-      // The token the socket used is still the one in hand: it needs a refresh first.
-      this.needsRefresh = this.options.auth.currentAccessToken() === this.socketToken;
-      this.authRetries += 1;
-      if (!wasConnected) this.failures += 1;
-      const reason = errorFrame?.code === 'TOKEN_REVOKED' || cause.reason === 'token_revoked' ? 'session revoked' : 'token expired';
-      // One immediate retry with a fresh token; a server that keeps refusing gets the backoff.
-      this.afterFailure({ why: 'auth_refresh', reason: `${reason}; refreshing`, dialAtOnce: this.authRetries <= 1 });
-      return;
-    }
-    if (cause.code === CloseCode.UNSUPPORTED_VERSION || refusal?.status === 426) {
-      this.isUpdateRequired = true;
-      this.nextDial = 'never';
-      this.emitNotice({ code: 'UPDATE_REQUIRED' });
-      this.transition('ERROR', 'update required');
-      return;
-    }
-    if (cause.code === CloseCode.BAD_REQUEST) {
-      this.nextDial = 'never';
-      this.transition('ERROR', 'the server rejected the protocol (4000)');
-      return;
-    }
-    if (restartHint !== null) {
-      // A planned restart: come back when the server said, at a moment of our own within the
-      // window it needs to take everyone back. The server named it, so it is no failure, and
-      // the backoff starts afresh should the server be later than it thought.
-      const delayMs = restartHint.retryAfterMs + Math.floor(this.options.random() * restartHint.spreadMs);
-      this.attempt = 0;
-      this.afterFailure({
-        why: 'server_shutdown',
-        reason: `server restarting (${description}); back in ${(delayMs / 1000).toFixed(1)} s`,
-        serverDirectedDelayMs: delayMs,
-      });
-      return;
-    }
-    let retryAfterMs: number | null = null;
-    if (cause.code === CloseCode.RATE_LIMITED) retryAfterMs = errorFrame?.retryAfterMs ?? null;
-    if (refusal !== null) retryAfterMs = refusal.retryAfterMs;
-    // A server that names a wait is alive and admitting: that is no reason to give up.
-    if (!wasConnected && retryAfterMs === null) this.failures += 1;
-    this.afterFailure({
-      why: reconnectReasonOf(cause, refusal, wasConnected),
-      reason: wasConnected ? `link lost (${description})` : `attempt ${this.attempt} failed (${description})`,
-      retryAfterMs,
-    });
-    if (!wasConnected && refusal === null && errorType === 'handshake' && mayHideAStatus(dialError)) this.probeSession();
-  }
-
-  /** Decides the next dial after a failed attempt or a lost link, and the state to show. */
-  private afterFailure(next: Failure): void {
-    if (this.machine.state === 'CLOSED') return;
-    const { why, reason, retryAfterMs = null, dialAtOnce = false, serverDirectedDelayMs = null } = next;
-    const now = this.options.clock.now();
-    if (this.isOsOffline && !this.isUserForced) {
-      // No reconnect is scheduled while offline: the network coming back counts one.
-      this.nextDial = 'never';
-      this.transition('DISCONNECTED', 'waiting for network');
-      return;
-    }
-    let state: ConnectionState = 'RECONNECTING';
-    let shown = reason;
-    if (this.nextDial === 'now' || dialAtOnce) {
-      this.nextDial = 'now';
-    } else if (serverDirectedDelayMs !== null) {
-      this.nextDial = now + serverDirectedDelayMs;
-    } else if (this.failures >= this.options.timing.giveUpAfterFailures) {
-      this.nextDial = now + this.options.timing.slowRetryMs;
-      state = 'ERROR';
-      shown = `gave up after ${this.failures} attempts (${reason}); retrying every ${Math.round(this.options.timing.slowRetryMs / 1000)} s`;
-    } else {
-      this.nextDial = now + serverDelayMs(this.policy, this.attempt, retryAfterMs, this.options.random);
-    }
-    this.options.metrics.reconnect(why, this.nextDial === 'now' ? 0 : this.nextDial - now);
-    this.transition(state, shown);
-  }
-
-  /**
-   * A dial failed with no HTTP status although the server took the connection (reset during
-   * the upgrade, 1006 before open): a gateway may be hiding a 401. Ask REST (protocol §8.1):
-   * `request` refreshes once on 401, so a new token means dial again now with it; a dead
-   * session signs out; anything else leaves the backoff as it is.
-   */
-  private probeSession(): void {
-    if (this.probe !== null || this.options.auth.currentAccessToken() === null) return;
-    const generation = this.generation;
-    const tokenBefore = this.socketToken;
-    this.probe = this.options.auth
-      .request('GET', '/conversations?limit=1')
-      .then(
-        (response) => {
-          if (generation !== this.generation) return;
-          this.options.log.info(`probe: REST answered ${response.status} after a failed handshake`);
-          if (this.options.auth.currentAccessToken() !== tokenBefore) this.dialNow('token refreshed after a failed handshake', 'auth_refresh');
-        },
-        (error: unknown) => {
-          const code = errorCodeOf(error);
-          this.options.log.info(`probe: REST failed (${code}) after a failed handshake`);
-          if (generation === this.generation && SESSION_DEAD.has(code)) this.close('signed out: session revoked');
-        },
-      )
-      .finally(() => {
-        this.probe = null;
-      });
+    this.gate.afterClose(next, { token: attempt.token, description, wasConnected });
   }
 
   // ---- Plumbing ---------------------------------------------------------------------------
@@ -990,7 +438,7 @@ export class ConnectionService implements ServerLink {
     const last = history[history.length - 1];
     this.options.log.info(`state: ${from} → ${to} (${reason})`);
     this.options.metrics.connectionState(to);
-    if (last) for (const listener of [...this.transitionListeners]) listener(last);
+    if (last) this.transitionListeners.emit(last);
     this.changed();
   }
 
@@ -998,25 +446,7 @@ export class ConnectionService implements ServerLink {
     if (this.emitTimer !== null || this.changeListeners.size === 0) return;
     this.emitTimer = this.options.clock.setTimeout(() => {
       this.emitTimer = null;
-      const snapshot = this.snapshot();
-      for (const listener of [...this.changeListeners]) listener(snapshot);
+      this.changeListeners.emit(this.snapshot());
     }, this.options.timing.eventBatchMs);
   }
-
-  private emitNotice(notice: ConnectionNotice): void {
-    for (const listener of [...this.noticeListeners]) listener(notice);
-  }
-
-  private clearTimer(name: 'waitTimer' | 'handshakeTimer' | 'stableTimer' | 'emitTimer'): void {
-    const handle = this[name];
-    if (handle !== null) this.options.clock.clearTimeout(handle);
-    this[name] = null;
-  }
-}
-
-function subscribe<T>(set: Set<T>, listener: T): Unsubscribe {
-  set.add(listener);
-  return () => {
-    set.delete(listener);
-  };
 }

@@ -1,3 +1,4 @@
+/** Nova's six connection states and the only transitions allowed between them; any other is a bug. */
 import type { ConnectionState, ConnectionTransition } from '../../../shared/contract';
 import { BugError } from '../../../shared/errors';
 

@@ -17,7 +17,7 @@ export type ConnectionStack = Readonly<{
   stop(): void;
 }>;
 
-/** Auth and connection, wired to the core's events and handlers (createCore calls this once). */
+/** Auth and connection, wired to the core's events and handlers (the composition root calls this once). */
 export function createConnectionStack(context: CoreContext): ConnectionStack {
   const { options, timing, clock, events, log, metrics, notifications } = context;
   const auth = new AuthService({
@@ -46,14 +46,14 @@ export function createConnectionStack(context: CoreContext): ConnectionStack {
   });
 
   let isStarted = false;
-  auth.onDidChange((cause) => {
+  auth.onDidChange((cause, revocation) => {
     events.emit('auth:changed', auth.status());
     if (cause === 'signed_in' && isStarted) connection.start();
     if (cause === 'signed_out') connection.close('signed out');
     if (cause === 'revoked') {
       // The outbox is not touched: its rows wait for the next sign-in.
       connection.close('signed out: session revoked');
-      notifications.raise('TOKEN_REVOKED', 'session');
+      notifications.raise(revocation ?? 'TOKEN_REVOKED', 'session');
     }
   });
   connection.onDidChange((snapshot) => events.emit('connection:changed', snapshot));

@@ -15,3 +15,4 @@ export {
   type DiagnosticsService,
 } from './service';
 export { createCoreDiagnostics } from './core-sources';
+export { STATE_FILE, collectFromStateFile, writeStateFile, type StateReason } from './state-file';

@@ -43,7 +43,10 @@ export interface DiagnosticsService extends DiagnosticsRegistry {
   collect(): Promise<DiagnosticsPreview>;
   save(bundleId: string): Promise<{ savedPath: string | null }>;
   showLogsFolder(): Promise<null>;
-
+  /** A bundle collected for the preview and still on disk (for "Send to support"), or null. */
+  collectedBundle(bundleId: string): BundleResult | null;
+  /** The registered parts, for the state file `--collect-logs` reads when the app is closed. */
+  sources(): Array<[string, DiagnosticsSource]>;
 }
 
 export function toPreview(result: BundleResult): DiagnosticsPreview {
@@ -155,6 +158,10 @@ export function createDiagnosticsService(options: DiagnosticsServiceOptions): Di
       await requireDesktop().openFolder(options.logsDir);
       return null;
     },
-
+    collectedBundle: (bundleId) => {
+      const bundle = bundles.get(bundleId);
+      return bundle && fs.existsSync(bundle.path) ? bundle : null;
+    },
+    sources: () => registry.entries(),
   };
 }

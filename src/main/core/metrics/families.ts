@@ -11,6 +11,8 @@ import {
   DIAGNOSTICS_RESULTS,
   DUPLICATE_SOURCES,
   EVENT_CHANNELS,
+  FRAME_REJECT_REASONS,
+  HTTP_ENDPOINTS,
   HTTP_RETRY_REASONS,
   INVOKE_CHANNELS,
   LOG_LEVELS,
@@ -105,6 +107,12 @@ export function createFamilies(registry: Registry, appInfo: AppInfo | undefined,
     name: 'ws_messages_received_total',
     help: 'Frames received on the socket, by frame type (Nova name).',
     labelNames: ['message_type'],
+    registers,
+  });
+  const framesRejected = new Counter({
+    name: 'ws_frames_rejected_total',
+    help: 'Frames from the server dropped at the link: not JSON, not an object, an unknown type, or fields that do not match the protocol.',
+    labelNames: ['reason', 'message_type'],
     registers,
   });
   const osOnlineGauge = new Gauge({
@@ -230,6 +238,13 @@ export function createFamilies(registry: Registry, appInfo: AppInfo | undefined,
     registers,
   });
 
+  const bodiesRejected = new Counter({
+    name: 'http_bodies_rejected_total',
+    help: 'REST answers (or items of a list answer) that did not match the protocol and were dropped, by endpoint role.',
+    labelNames: ['endpoint'],
+    registers,
+  });
+
   // ---- core, IPC, logs, support ----
   const ipcRequests = new Counter({
     name: 'ipc_requests_total',
@@ -319,6 +334,7 @@ export function createFamilies(registry: Registry, appInfo: AppInfo | undefined,
     socketErrors,
     framesSent,
     framesReceived,
+    framesRejected,
     osOnlineGauge,
     systemEvents,
     authEvents,
@@ -337,6 +353,7 @@ export function createFamilies(registry: Registry, appInfo: AppInfo | undefined,
     httpRequests,
     apiLatency,
     httpRetries,
+    bodiesRejected,
     ipcRequests,
     ipcDuration,
     logLines,
@@ -365,6 +382,7 @@ function initialiseSeries(f: Families): void {
   for (const status of SOCKET_STATUSES) f.socketConnections.labels({ status }).inc(0);
   for (const reason of RECONNECT_REASONS) f.reconnections.labels({ reason }).inc(0);
   for (const errorType of SOCKET_ERROR_TYPES) f.socketErrors.labels({ error_type: errorType }).inc(0);
+  for (const reason of FRAME_REJECT_REASONS) f.framesRejected.labels({ reason, message_type: OTHER }).inc(0);
   for (const event of SYSTEM_EVENTS) f.systemEvents.labels({ event }).inc(0);
   for (const event of AUTH_EVENTS) f.authEvents.labels({ event }).inc(0);
   f.osOnlineGauge.set(1);
@@ -377,6 +395,7 @@ function initialiseSeries(f: Families): void {
   for (const source of DUPLICATE_SOURCES) f.duplicates.labels({ source }).inc(0);
   for (const result of RESYNC_RESULTS) f.resyncs.labels({ result }).inc(0);
   for (const reason of HTTP_RETRY_REASONS) f.httpRetries.labels({ reason }).inc(0);
+  for (const endpoint of HTTP_ENDPOINTS) f.bodiesRejected.labels({ endpoint }).inc(0);
   for (const channel of INVOKE_CHANNELS) f.ipcRequests.labels({ channel, result: 'ok' }).inc(0);
   for (const level of LOG_LEVELS) f.logLines.labels({ level }).inc(0);
   for (const channel of EVENT_CHANNELS) f.coreEvents.labels({ channel }).inc(0);

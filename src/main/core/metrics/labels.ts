@@ -82,6 +82,14 @@ export const FRAME_TYPES = [
 ] as const;
 export type FrameType = (typeof FRAME_TYPES)[number];
 
+/**
+ * Why a frame from the server was dropped at the link: a binary frame, text that is not JSON,
+ * JSON that is not an object, a `type` the protocol does not define, or a known type whose
+ * fields do not match its schema.
+ */
+export const FRAME_REJECT_REASONS = ['binary', 'not_json', 'not_object', 'unknown_type', 'invalid'] as const;
+export type FrameRejectReason = (typeof FRAME_REJECT_REASONS)[number];
+
 export const TRANSPORTS = ['ws', 'rest'] as const;
 export type Transport = (typeof TRANSPORTS)[number];
 

@@ -17,6 +17,7 @@ import {
   DUPLICATE_SOURCES,
   ERROR_CODES,
   EVENT_CHANNELS,
+  FRAME_REJECT_REASONS,
   FRAME_TYPES,
   HTTP_ENDPOINTS,
   HTTP_RETRY_REASONS,
@@ -41,6 +42,7 @@ import {
   type DuplicateSource,
   type ErrorCode,
   type EventChannel,
+  type FrameRejectReason,
   type FrameType,
   type HttpEndpoint,
   type HttpRetryReason,
@@ -166,6 +168,18 @@ export class Metrics {
   /** A frame arrived on the socket; pass the frame's `type` (unknown types count as `other`). */
   frameReceived(type: FrameType | string): void {
     this.f.framesReceived.labels({ message_type: closedLabel(type, FRAME_TYPES) }).inc();
+  }
+
+  /** A frame from the server was dropped at the link: why, and its `type` (unknown types count as `other`). */
+  frameRejected(reason: FrameRejectReason, type: FrameType | string): void {
+    this.f.framesRejected
+      .labels({ reason: closedLabel(reason, FRAME_REJECT_REASONS), message_type: closedLabel(type, FRAME_TYPES) })
+      .inc();
+  }
+
+  /** A REST answer, or `count` items of a list answer, did not match the protocol and was dropped. */
+  bodyRejected(endpoint: HttpEndpoint, count = 1): void {
+    this.f.bodiesRejected.labels({ endpoint: closedLabel(endpoint, HTTP_ENDPOINTS) }).inc(nonNegative(count));
   }
 
   /** The OS said suspend, resume, online or offline (the shell forwards powerMonitor and net). */

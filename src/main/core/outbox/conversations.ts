@@ -5,8 +5,9 @@
  */
 import type { ConversationSummary, Res } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
-import type { ServerCapabilities, ServerLink } from '../link';
+import type { ClientFrame, ServerCapabilities, ServerLink } from '../link';
 import type { Logger } from '../logging';
+import { SERVER_BODIES } from '../server-data';
 import type { DB } from '../store/database';
 import {
   conversationOverview,
@@ -118,9 +119,8 @@ export class Conversations {
     this.o.changes.conversationChanged(ownerId, conversationId);
     const capabilities = link.capabilities();
     if (capabilities === null || readSeq === 0) return null;
-    if (capabilities.mode === 'compat' && link.sendFrame({ type: 'read', conversation_id: conversationId, last_read_seq: readSeq })) {
-      return null;
-    }
+    const frame: ClientFrame = { type: 'read', conversation_id: conversationId, last_read_seq: readSeq };
+    if (capabilities.mode === 'compat' && link.sendFrame(frame)) return null;
     try {
       await link.request('POST', `/conversations/${encodeURIComponent(conversationId)}/read`, { last_read_seq: readSeq });
     } catch (error) {
@@ -135,25 +135,23 @@ export class Conversations {
     if (capabilities.mode === 'legacy') return;
     const limit = 100;
     for (let offset = 0; offset < 100_000; offset += limit) {
-      const response = await link.request('GET', `/conversations?limit=${limit}&offset=${offset}`);
-      const body = response.body as { conversations?: unknown } | null;
-      if (response.status !== 200 || !body || !Array.isArray(body.conversations)) return;
-      const list = body.conversations as Record<string, unknown>[];
+      const response = await link.requestParsed(SERVER_BODIES.conversationList, 'GET', `/conversations?limit=${limit}&offset=${offset}`);
+      if (response.status !== 200 || response.value === null) return;
+      const list = response.value.items;
       writes.push(() => {
         for (const c of list) {
-          if (typeof c['id'] !== 'string') continue;
           upsertConversation(db, ownerId, {
-            id: c['id'],
-            ...(c['type'] === 'direct' || c['type'] === 'group' ? { type: c['type'] } : {}),
-            ...(typeof c['name'] === 'string' ? { name: c['name'] } : {}),
-            ...(typeof c['last_seq'] === 'number' ? { lastSeq: c['last_seq'] } : {}),
-            ...(typeof c['unread_count'] === 'number' ? { unreadCount: c['unread_count'] } : {}),
+            id: c.id,
+            ...(c.type !== undefined ? { type: c.type } : {}),
+            ...(typeof c.name === 'string' ? { name: c.name } : {}),
+            ...(c.last_seq !== undefined ? { lastSeq: c.last_seq } : {}),
+            ...(c.unread_count !== undefined ? { unreadCount: c.unread_count } : {}),
           });
-          names.delete(c['id']);
+          names.delete(c.id);
         }
       });
-      for (const c of list) if (typeof c['id'] === 'string') this.o.changes.conversationChanged(ownerId, c['id']);
-      if (list.length < limit) return;
+      for (const c of list) this.o.changes.conversationChanged(ownerId, c.id);
+      if (response.value.received < limit) return;
     }
   }
 }

@@ -5,6 +5,7 @@
  * (ack, nack) or the reconciler (message, sync_complete).
  */
 import type { Unsubscribe } from '../../../shared/contract';
+import type { ServerFrameOf } from '../../../shared/protocol';
 import type { ServerCapabilities, ServerLink } from '../link';
 import type { Logger } from '../logging';
 import type { DB } from '../store/database';
@@ -116,35 +117,28 @@ export class Delivery {
   }
 }
 
-function handleAckFrame(engine: DeliveryEngine, frame: Readonly<Record<string, unknown>>): void {
-  const key = frame['idempotency_key'];
-  const message = frame['message'] as Record<string, unknown> | undefined;
-  if (typeof key !== 'string' || !message) return;
-  const serverId = message['id'];
-  const seq = message['sequence_number'];
-  if (typeof serverId !== 'string' || typeof seq !== 'number') return;
+function handleAckFrame(engine: DeliveryEngine, frame: ServerFrameOf<'ack'>): void {
+  // An ack without the stored message (id, number) says nothing delivery can record.
+  if (!frame.message) return;
   engine.handleAck({
-    idempotencyKey: key,
-    conversationId: typeof frame['conversation_id'] === 'string' ? frame['conversation_id'] : null,
-    serverId,
-    seq,
-    clientSeq: typeof frame['client_seq'] === 'number' ? frame['client_seq'] : null,
-    duplicate: frame['status'] === 'duplicate',
+    idempotencyKey: frame.idempotency_key,
+    conversationId: frame.conversation_id ?? null,
+    serverId: frame.message.id,
+    seq: frame.message.sequence_number,
+    clientSeq: frame.client_seq ?? null,
+    duplicate: frame.status === 'duplicate',
   });
 }
 
-function handleNackFrame(engine: DeliveryEngine, frame: Readonly<Record<string, unknown>>): void {
-  const key = frame['idempotency_key'];
-  const conversationId = frame['conversation_id'];
-  if (typeof key !== 'string' || typeof conversationId !== 'string') return;
+function handleNackFrame(engine: DeliveryEngine, frame: ServerFrameOf<'nack'>): void {
   engine.handleNack({
-    idempotencyKey: key,
-    conversationId,
-    code: typeof frame['code'] === 'string' ? frame['code'] : 'INTERNAL_ERROR',
-    message: typeof frame['error'] === 'string' ? frame['error'] : '',
-    retryable: frame['retryable'] === true,
-    retryAfterMs: typeof frame['retry_after_ms'] === 'number' ? frame['retry_after_ms'] : null,
-    clientSeq: typeof frame['client_seq'] === 'number' ? frame['client_seq'] : null,
-    expectedClientSeq: typeof frame['expected_client_seq'] === 'number' ? frame['expected_client_seq'] : null,
+    idempotencyKey: frame.idempotency_key,
+    conversationId: frame.conversation_id,
+    code: frame.code,
+    message: frame.error,
+    retryable: frame.retryable,
+    retryAfterMs: frame.retry_after_ms ?? null,
+    clientSeq: frame.client_seq ?? null,
+    expectedClientSeq: frame.expected_client_seq ?? null,
   });
 }

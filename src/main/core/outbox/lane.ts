@@ -10,9 +10,11 @@
  * - `single`: one WebSocket send at a time. `rest`: one REST POST at a time (legacy Nova).
  */
 import { AppError, describeError } from '../../../shared/errors';
+import type { SendMessageResponse } from '../../../shared/protocol';
 import type { TimerHandle } from '../clock';
 import { newErrorId } from '../errors';
-import type { ServerCapabilities } from '../link';
+import type { ClientFrame, ParsedResponse, ServerCapabilities } from '../link';
+import { SERVER_BODIES } from '../server-data';
 import type { OutboxState } from '../store/messages';
 import { loadLane, setState, type OutboxRecord } from '../store/outbox';
 import type { EngineOptions } from './engine';
@@ -168,14 +170,15 @@ export class Lane {
       if (!row) break;
       if (this.host.records.expireIfSpent(row, now)) continue;
       const clientSeq = session.mode === 'pipelined' ? this.nextClientSeq : null;
-      const ok = this.o.link.sendFrame({
+      const frame: ClientFrame = {
         type: 'send',
         conversation_id: row.conversationId,
         idempotency_key: row.key,
         plaintext: row.text,
         client_ts: row.composedAt,
         ...(clientSeq !== null ? { client_seq: clientSeq, device_id: this.o.deviceId } : {}),
-      });
+      };
+      const ok = this.o.link.sendFrame(frame);
       if (!ok) {
         // The socket is gone; the disconnect that follows parks the lane.
         this.queue.unshift(row);
@@ -204,17 +207,15 @@ export class Lane {
     this.inflight = [sent];
     this.restBusy = true;
     this.o.sink.messageChanged(row.ownerId, row.key, row.conversationId);
-    let status: number;
-    let headers: Readonly<Record<string, string>>;
-    let body: unknown;
+    let response: ParsedResponse<SendMessageResponse>;
     try {
-      const response = await this.o.link.request(
+      response = await this.o.link.requestParsed(
+        SERVER_BODIES.sendAnswer,
         'POST',
         `/conversations/${encodeURIComponent(row.conversationId)}/messages`,
         { plaintext: row.text, idempotency_key: row.key },
         { 'Idempotency-Key': row.key },
       );
-      ({ status, headers, body } = response);
     } catch (error) {
       this.restBusy = false;
       if (this.host.currentLane(this.conversationId) !== this || sent.epoch !== this.epoch) return;
@@ -228,11 +229,11 @@ export class Lane {
       return;
     }
     this.restBusy = false;
+    const { status, headers, body, value: answer } = response;
     if (status >= 200 && status < 300) {
-      const parsed = body as { id?: unknown; sequence_number?: unknown; duplicate?: unknown } | null;
-      if (parsed && typeof parsed.id === 'string' && typeof parsed.sequence_number === 'number') {
+      if (answer !== null) {
         const current = this.host.currentLane(this.conversationId);
-        this.host.acknowledge(session.ownerId, current, row.key, row.conversationId, parsed.id, parsed.sequence_number, null, 'rest', parsed.duplicate === true);
+        this.host.acknowledge(session.ownerId, current, row.key, row.conversationId, answer.id, answer.sequence_number, null, 'rest', answer.duplicate === true);
         return;
       }
       this.o.log.warn(`outbox: REST send answered ${status} without id/sequence_number`);

@@ -7,10 +7,12 @@
  * was missed: a sync from the cursor fetches it. Live frames that arrive while a conversation
  * syncs are buffered and merged by sequence number once the sync is done.
  */
+import type { Message, ServerFrameOf } from '../../../shared/protocol';
 import type { Clock, TimerHandle } from '../clock';
 import type { ServerCapabilities, ServerLink } from '../link';
 import type { Logger } from '../logging';
 import type { DuplicateSource, Metrics, ResyncResult } from '../metrics';
+import { SERVER_BODIES } from '../server-data';
 import type { DB } from '../store/database';
 import {
   advanceContiguous,
@@ -26,6 +28,8 @@ export interface ReconcileSink {
   messageChanged(ownerId: string, key: string, conversationId: string): void;
   /** An own queued message turned out to be on the server already. */
   deliveredElsewhere(ownerId: string, conversationId: string, key: string): void;
+  /** A message from someone else was stored for the first time (committed). */
+  received?(message: IncomingMessage, key: string, source: IncomingSource): void;
 }
 
 export type ReconcilerOptions = Readonly<{
@@ -56,27 +60,17 @@ const REST_PAGE_LIMIT = 200;
 /** Bounds a sync against a server that ignores `after_seq` (legacy Nova returns the same page). */
 const MAX_PAGES = 10_000;
 
-export function parseIncoming(frame: Readonly<Record<string, unknown>>): IncomingMessage | null {
-  const message = frame['message'] as Record<string, unknown> | undefined;
-  const conversationId = frame['conversation_id'] ?? message?.['conversation_id'];
-  return message ? parseHistoryItem(message, conversationId) : null;
-}
-
-export function parseHistoryItem(item: Readonly<Record<string, unknown>>, conversationId: unknown): IncomingMessage | null {
-  const id = item['id'];
-  const senderId = item['sender_id'];
-  const seq = item['sequence_number'];
-  if (typeof conversationId !== 'string' || typeof id !== 'string' || typeof senderId !== 'string') return null;
-  if (typeof seq !== 'number' || !Number.isSafeInteger(seq)) return null;
-  const createdAt = typeof item['created_at'] === 'string' ? Date.parse(item['created_at']) : NaN;
+/** A server message (frame, sync replay or history item; parsed at the link) as the store takes it. */
+export function toIncoming(conversationId: string, message: Message): IncomingMessage {
+  const createdAt = message.created_at !== undefined ? Date.parse(message.created_at) : NaN;
   return {
     conversationId,
-    serverId: id,
-    senderId,
-    seq,
-    text: typeof item['plaintext'] === 'string' ? item['plaintext'] : null,
+    serverId: message.id,
+    senderId: message.sender_id,
+    seq: message.sequence_number,
+    text: message.plaintext ?? null,
     createdAt: Number.isNaN(createdAt) ? null : createdAt,
-    idempotencyKey: typeof item['idempotency_key'] === 'string' ? item['idempotency_key'] : null,
+    idempotencyKey: message.idempotency_key ?? null,
   };
 }
 
@@ -126,13 +120,12 @@ export class Reconciler {
   }
 
   /** A `message` frame, live or a sync replay. */
-  handleMessageFrame(frame: Readonly<Record<string, unknown>>): void {
-    const incoming = parseIncoming(frame);
-    if (!incoming) return;
+  handleMessageFrame(frame: ServerFrameOf<'message'>): void {
+    const incoming = toIncoming(frame.conversation_id, frame.message);
     const ownerId = this.session?.ownerId ?? this.o.link.currentUserId();
     if (ownerId === null) return;
     const run = this.runs.get(incoming.conversationId);
-    const replay = frame['replay'] === true;
+    const replay = frame.replay === true;
     if (run && !replay) {
       run.buffer.push(incoming);
       return;
@@ -140,12 +133,8 @@ export class Reconciler {
     this.apply(ownerId, [incoming], run === undefined, replay ? 'sync' : 'live');
   }
 
-  handleSyncComplete(frame: Readonly<Record<string, unknown>>): void {
-    const conversationId = frame['conversation_id'];
-    if (typeof conversationId !== 'string') return;
-    const run = this.runs.get(conversationId);
-    const lastSeq = typeof frame['last_seq'] === 'number' ? frame['last_seq'] : 0;
-    run?.complete?.({ lastSeq, hasMore: frame['has_more'] === true });
+  handleSyncComplete(frame: ServerFrameOf<'sync_complete'>): void {
+    this.runs.get(frame.conversation_id)?.complete?.({ lastSeq: frame.last_seq, hasMore: frame.has_more });
   }
 
   /**
@@ -178,7 +167,13 @@ export class Reconciler {
       const result = upsertIncoming(this.o.db, ownerId, message, this.o.clock.now());
       // Counted once the write commits: a batch that rolls back is replayed write by write.
       if (result.outcome === 'duplicate') this.o.writes.afterCommit(() => metrics.duplicateDropped(source));
-      else if (result.outcome === 'new' && message.senderId !== ownerId) this.o.writes.afterCommit(() => metrics.messageReceived());
+      else if (result.outcome === 'new' && message.senderId !== ownerId) {
+        const key = result.changedKey ?? message.serverId;
+        this.o.writes.afterCommit(() => {
+          metrics.messageReceived();
+          this.o.sink.received?.(message, key, source);
+        });
+      }
       if (result.delivered) this.o.writes.afterCommit(() => metrics.delivered());
       if (result.changedKey !== null) {
         const key = result.changedKey;
@@ -307,21 +302,19 @@ export class Reconciler {
     for (let page = 0; page < MAX_PAGES; page += 1) {
       const after = this.cursor(session.ownerId, run.conversationId);
       const path = `/conversations/${encodeURIComponent(run.conversationId)}/messages?after_seq=${after}&limit=${REST_PAGE_LIMIT}`;
-      const response = await this.o.link.request('GET', path);
+      const response = await this.o.link.requestParsed(SERVER_BODIES.messagePage, 'GET', path);
       if (this.session !== session) return 'failed';
-      if (response.status !== 200 || !Array.isArray(response.body)) {
+      if (response.status !== 200 || response.value === null) {
         this.o.log.warn(`sync: history answered ${response.status}`);
         return 'failed';
       }
-      const items = (response.body as unknown[])
-        .map((item) => (item && typeof item === 'object' ? parseHistoryItem(item as Record<string, unknown>, run.conversationId) : null))
-        .filter((item): item is IncomingMessage => item !== null);
+      const items = response.value.items.map((item) => toIncoming(run.conversationId, item));
       // Legacy Nova ignores after_seq and always answers its oldest 200: keep only what is new.
       const fresh = items.filter((item) => item.seq > after);
       for (let stale = items.length - fresh.length; stale > 0; stale -= 1) this.o.metrics.duplicateDropped('sync');
       if (fresh.length > 0) this.apply(session.ownerId, fresh, false, 'sync');
       const reached = this.cursor(session.ownerId, run.conversationId);
-      if (items.length < REST_PAGE_LIMIT || reached <= after) return 'complete';
+      if (response.value.received < REST_PAGE_LIMIT || reached <= after) return 'complete';
     }
     return 'partial';
   }
@@ -331,11 +324,9 @@ export class Reconciler {
     const session = this.session;
     if (!session || session.legacy) return 0;
     const path = `/conversations/${encodeURIComponent(conversationId)}/messages?before_seq=${beforeSeq}&limit=${Math.min(limit, REST_PAGE_LIMIT)}`;
-    const response = await this.o.link.request('GET', path);
-    if (response.status !== 200 || !Array.isArray(response.body)) return 0;
-    const items = (response.body as unknown[])
-      .map((item) => (item && typeof item === 'object' ? parseHistoryItem(item as Record<string, unknown>, conversationId) : null))
-      .filter((item): item is IncomingMessage => item !== null && item.seq < beforeSeq);
+    const response = await this.o.link.requestParsed(SERVER_BODIES.messagePage, 'GET', path);
+    if (response.status !== 200 || response.value === null) return 0;
+    const items = response.value.items.map((item) => toIncoming(conversationId, item)).filter((item) => item.seq < beforeSeq);
     if (items.length > 0) this.apply(ownerId, items, false, 'rest');
     this.o.writes.flush();
     return items.length;

@@ -36,8 +36,4 @@ export function sortConversations(list: readonly ConversationSummary[]): Convers
   });
 }
 
-/** A direct conversation may come without a name (the server names groups only). */
-export function conversationTitle(conversation: Pick<ConversationSummary, 'name' | 'type'> | undefined): string {
-  if (conversation?.name) return conversation.name;
-  return conversation?.type === 'group' ? 'Group conversation' : 'Direct conversation';
-}
+export { conversationTitle } from '../../../shared/conversations';

@@ -10,6 +10,7 @@ import { createMessagesSlice, type MessagesSlice } from './messages';
 import { createNotificationsSlice, type NotificationsSlice } from './notifications';
 import { createOutboxSlice, type OutboxSlice } from './outbox';
 import { createSessionSlice, type SessionSlice } from './session';
+import { createSettingsSlice, type SettingsSlice } from './settings';
 import { createUiSlice, type UiSlice } from './ui';
 
 export type AppState = SessionSlice &
@@ -19,7 +20,8 @@ export type AppState = SessionSlice &
   OutboxSlice &
   NotificationsSlice &
   DraftsSlice &
-  UiSlice;
+  UiSlice &
+  SettingsSlice;
 
 export const useAppStore = create<AppState>()((...a) => ({
   ...createSessionSlice(...a),
@@ -30,6 +32,7 @@ export const useAppStore = create<AppState>()((...a) => ({
   ...createNotificationsSlice(...a),
   ...createDraftsSlice(...a),
   ...createUiSlice(...a),
+  ...createSettingsSlice(...a),
 }));
 
 /** The state a fresh window starts with; tests reset to it between cases. */

@@ -1,6 +1,11 @@
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import type { DiagnosticsPreview, EventPayload, NovaApi } from '../../../../shared/contract';
 import type { IpcResult } from '../../../../shared/result';
+import type { SupportStatus } from '../../../../shared/support';
+import { ConnectionDoctor } from './ConnectionDoctor';
+import { FleetMetrics } from './FleetMetrics';
+import { formatBytes } from './format';
+import { SendToSupport } from './SendToSupport';
 import './help.css';
 
 /** Words for what the bundle masked; the keys are the main process's mask kinds. */
@@ -35,25 +40,23 @@ type Phase =
   | Readonly<{ kind: 'ready'; preview: DiagnosticsPreview }>
   | Readonly<{ kind: 'failed'; failure: Failure }>;
 
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-}
-
 function failureOf(result: IpcResult<unknown>): Failure | null {
   return result.ok ? null : { message: result.error.message, id: result.error.id };
 }
 
 /**
- * Help and support: collects a diagnostics bundle, shows what it holds and what was masked,
- * and saves it where the user chooses. Nothing leaves the computer unless the user sends the file.
+ * Help and support: collects a diagnostics bundle, shows what it holds and what was masked, and
+ * saves it where the user chooses or, when the organisation configured a support address, sends
+ * it there. Nothing leaves the computer unless the user saves and shares the file or presses Send.
+ * Also: the connection check, and fleet metrics when the organisation configured them.
  */
 export function HelpPanel({ api }: Readonly<{ api: NovaApi }>): React.JSX.Element {
   const [isOpen, setOpen] = useState(false);
   const [phase, setPhase] = useState<Phase>({ kind: 'idle' });
   const [saveNote, setSaveNote] = useState<string | null>(null);
   const [folderFailure, setFolderFailure] = useState<Failure | null>(null);
+  const [support, setSupport] = useState<SupportStatus | null>(null);
+  const [sendingBundle, setSendingBundle] = useState<string | null>(null);
   const titleId = useId();
   const panelId = useId();
   const panelRef = useRef<HTMLElement>(null);
@@ -61,6 +64,7 @@ export function HelpPanel({ api }: Readonly<{ api: NovaApi }>): React.JSX.Elemen
 
   const collect = useCallback(async () => {
     setSaveNote(null);
+    setSendingBundle(null);
     setPhase({ kind: 'collecting', progress: null });
     const result = await api.diagnosticsCollect({});
     setPhase(result.ok ? { kind: 'ready', preview: result.value } : { kind: 'failed', failure: failureOf(result) ?? { message: '', id: '' } });
@@ -86,6 +90,18 @@ export function HelpPanel({ api }: Readonly<{ api: NovaApi }>): React.JSX.Elemen
   useEffect(() => {
     if (isOpen) panelRef.current?.focus();
   }, [isOpen]);
+
+  // Asked each time Help opens: the organisation file is read at start, but this stays cheap.
+  useEffect(() => {
+    if (!isOpen) return undefined;
+    let isCurrent = true;
+    void api.supportStatus({}).then((result) => {
+      if (isCurrent) setSupport(result.ok ? result.value : null);
+    });
+    return () => {
+      isCurrent = false;
+    };
+  }, [api, isOpen]);
 
   const save = async (bundleId: string): Promise<void> => {
     setSaveNote('Choose where to save the file…');
@@ -118,10 +134,19 @@ export function HelpPanel({ api }: Readonly<{ api: NovaApi }>): React.JSX.Elemen
               ×
             </button>
           </header>
+          {support?.organization.status === 'invalid' && (
+            <p className="help-org-problem">
+              Your organisation’s settings file ({support.organization.path}) could not be used, so none of its
+              settings apply: {support.organization.problems.join('; ')}. Tell your administrator.
+            </p>
+          )}
           <p>
             A diagnostics bundle is one file for support: recent logs, versions, connection and outbox
             state, and recent errors. Passwords, tokens, e-mail addresses, phone numbers and message
-            text are masked first. Nothing is sent anywhere: you save the file and choose whom to give it to.
+            text are masked first.{' '}
+            {support?.canSend
+              ? 'Nothing is sent anywhere unless you choose Send to support; you can also save the file and choose whom to give it to.'
+              : 'Nothing is sent anywhere: you save the file and choose whom to give it to.'}
           </p>
           <div className="help-actions">
             <button type="button" onClick={() => void collect()} disabled={isCollecting}>
@@ -149,8 +174,24 @@ export function HelpPanel({ api }: Readonly<{ api: NovaApi }>): React.JSX.Elemen
           )}
 
           {phase.kind === 'ready' && (
-            <BundlePreview preview={phase.preview} onSave={() => void save(phase.preview.bundleId)} />
+            <BundlePreview
+              preview={phase.preview}
+              onSave={() => void save(phase.preview.bundleId)}
+              {...(support?.canSend ? { onSend: () => setSendingBundle(phase.preview.bundleId) } : {})}
+            />
           )}
+          {phase.kind === 'ready' && support?.canSend && sendingBundle === phase.preview.bundleId && (
+            <SendToSupport
+              key={phase.preview.bundleId}
+              api={api}
+              bundleId={phase.preview.bundleId}
+              destination={support.destination ?? 'support'}
+              onClose={() => setSendingBundle(null)}
+            />
+          )}
+
+          <ConnectionDoctor api={api} />
+          <FleetMetrics api={api} />
         </section>
       )}
     </div>
@@ -170,7 +211,11 @@ function CollectingStatus({ progress }: Readonly<{ progress: Progress | null }>)
   );
 }
 
-function BundlePreview({ preview, onSave }: Readonly<{ preview: DiagnosticsPreview; onSave: () => void }>): React.JSX.Element {
+function BundlePreview({
+  preview,
+  onSave,
+  onSend,
+}: Readonly<{ preview: DiagnosticsPreview; onSave: () => void; onSend?: () => void }>): React.JSX.Element {
   const masked = Object.entries(preview.masked).filter(([, count]) => count > 0);
   const reviewId = useId();
   return (
@@ -199,9 +244,16 @@ function BundlePreview({ preview, onSave }: Readonly<{ preview: DiagnosticsPrevi
       <pre className="help-review" tabIndex={0} aria-labelledby={reviewId}>
         {preview.reviewText}
       </pre>
-      <button type="button" onClick={onSave}>
-        Save…
-      </button>
+      <div className="help-actions">
+        <button type="button" onClick={onSave}>
+          Save…
+        </button>
+        {onSend && (
+          <button type="button" onClick={onSend}>
+            Send to support…
+          </button>
+        )}
+      </div>
     </div>
   );
 }

@@ -1,0 +1,85 @@
+/**
+ * A stolen refresh token, end to end: the real core, connection and outbox against the reference
+ * server. The user's app rotates its token; the thief then presents the stolen (spent) copy, the
+ * server ends the whole sign-in and closes the app's socket, and the app signs its user out
+ * "for your safety", keeping every queued message for the next sign-in.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { SESSION_SECRET_KEY } from '../../../src/main/core/auth';
+import { MemorySecretStore } from '../../../src/main/core/secret-store';
+import { CloseCode } from '../../../src/shared/protocol';
+import { ALICE, makeRealCoreRig, type RealCoreRig } from '../../support/delivery';
+
+let rig: RealCoreRig | null = null;
+afterEach(async () => {
+  await rig?.cleanup();
+  rig = null;
+});
+
+async function storedRefreshToken(secrets: MemorySecretStore): Promise<string> {
+  return (JSON.parse((await secrets.get(SESSION_SECRET_KEY)) ?? '{}') as { refreshToken?: string }).refreshToken ?? '';
+}
+
+describe('refresh-token reuse', () => {
+  it('signs the user out for their safety, keeps the outbox in SQLite, and sends it after signing in again', async () => {
+    const secrets = new MemorySecretStore();
+    const r = await makeRealCoreRig({ core: { secretStore: secrets } });
+    rig = r;
+    const team = r.server.seed?.conversations.team ?? '';
+    await r.signIn();
+    await r.waitConnected();
+    await r.core.delivery.whenSynced();
+
+    const stolen = await storedRefreshToken(secrets);
+    // The app refreshes (here after its socket was closed 4001, as when its token expires):
+    // the copy the thief holds is now spent.
+    r.server.control.dropAllSockets({ code: CloseCode.UNAUTHORIZED, reason: 'token_expired' });
+    await vi.waitFor(async () => expect(await storedRefreshToken(secrets)).not.toBe(stolen), { timeout: 5_000 });
+    await r.waitConnected();
+
+    // Messages in flight and queued when it happens.
+    r.server.control.delayAcks(1_000);
+    const composed: string[] = [];
+    for (let i = 0; i < 20; i += 1) {
+      const text = `queued ${i}`;
+      await r.core.handlers['messages:send']({ conversationId: team, text });
+      composed.push(text);
+    }
+    const before = r.server.control.stats().framesReceived;
+    await vi.waitFor(() => expect(r.server.control.stats().framesReceived).toBeGreaterThan(before));
+
+    const thief = await fetch(`${r.server.url}/api/v1/auth/refresh`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ refresh_token: stolen }),
+    });
+    expect(thief.status).toBe(401);
+    expect(await thief.json()).toMatchObject({ code: 'REFRESH_REUSED' });
+
+    await vi.waitFor(async () => expect((await r.core.handlers['auth:status']({})).signedIn).toBe(false), { timeout: 5_000 });
+    await vi.waitFor(() => expect(r.core.connection.state).toBe('CLOSED'));
+    const notices = r.eventsOf('notification');
+    expect(notices.map((n) => n.code)).toEqual(['SESSION_COMPROMISED']);
+    expect(notices[0]).toMatchObject({ severity: 'critical', sticky: true, actions: ['sign_in'] });
+    expect(notices[0]?.message).toMatch(/^You were signed out for your safety/);
+    expect(notices[0]?.message).toContain('your unsent messages are kept');
+    expect(await secrets.get(SESSION_SECRET_KEY)).toBeNull();
+    // the path: the server closed the app's socket, the app's refresh was refused as a reuse
+    const lines = r.records.map((record) => record.message);
+    const closedAt = lines.indexOf('link: lost (closed 4001 refresh_reused)');
+    expect(closedAt).toBeGreaterThanOrEqual(0);
+    expect(lines.indexOf('refresh: refused (REFRESH_REUSED); session ended')).toBeGreaterThan(closedAt);
+    r.server.control.delayAcks(0);
+
+    const pending = r.core.getPendingCount();
+    expect(pending).toBeGreaterThan(0);
+    const storedWhileOut = r.server.control.listMessages(team).filter((m) => (m.plaintext ?? '').startsWith('queued ')).length;
+    expect(storedWhileOut).toBeLessThan(composed.length);
+
+    await r.signIn(ALICE);
+    await r.waitConnected();
+    await vi.waitFor(() => expect(r.core.getPendingCount()).toBe(0), { timeout: 10_000, interval: 10 });
+    const stored = r.server.control.listMessages(team).filter((m) => (m.plaintext ?? '').startsWith('queued '));
+    expect(stored.map((m) => m.plaintext)).toEqual(composed);
+  });
+});

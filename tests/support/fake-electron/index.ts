@@ -1,0 +1,251 @@
+/**
+ * A faithful stand-in for the `electron` module, for running the real shell (src/main/index.ts,
+ * or the built out/main/index.js) where no Electron binary exists. It is not a mock of our code:
+ * it implements the parts of Electron's API the shell uses with Electron's documented behaviour
+ * (event order, destroyed-object errors, preventable events, platform differences), records what
+ * the shell did, and lets a test play the user and the OS. README.md lists what it follows.
+ *
+ *   const fake = installFakeElectron({ platform: 'linux', isPackaged: true, userData });
+ *   vi.mock('electron', () => import('../support/fake-electron/module'));   // vitest
+ *   withFakeElectronRequire(() => require('out/main/index.js'));            // a CommonJS bundle
+ *   fake.app.emitReady();   // as Electron does once the main script has run
+ *
+ * Only one fake is installed at a time (per process); `module.ts` forwards to it.
+ */
+import { createRequire } from 'node:module';
+import { FakeApp, type FakeAppOptions } from './app';
+import { FakeIpcMain } from '../ipc';
+import {
+  FakeDialog,
+  FakeMenu,
+  FakeNet,
+  FakeNotification,
+  FakePowerMonitor,
+  FakeSafeStorage,
+  FakeShell,
+  FakeTray,
+  type StorageBackend,
+  fakeNativeImage,
+  type FakeNativeImage,
+  type MenuItemTemplate,
+  type NotificationOptions,
+} from './os';
+import { FakeProtocol, FakeSession } from './web';
+import { FakeBrowserWindow, type FakeWindowOptions, type WindowHost } from './windows';
+
+export type { FakeApp, FakeBrowserWindow, FakeMenu, FakeNotification, FakeProtocol, FakeSession, FakeTray, StorageBackend };
+export type { QuitOutcome } from './app';
+export type { OpenMessageBox } from './os';
+export type { FakeWebContents } from './windows';
+
+export type FakeElectronOptions = Readonly<{
+  platform?: 'linux' | 'darwin' | 'win32';
+  isPackaged?: boolean;
+  userData: string;
+  appPath?: string;
+  /** Linux: the key store safeStorage found (default gnome_libsecret). */
+  storageBackend?: StorageBackend;
+  encryptionAvailable?: boolean;
+  notificationsSupported?: boolean;
+  /** Pages finish loading on their own (default), or when the test calls `window.finishLoad()`. */
+  autoLoad?: boolean;
+  hasSingleInstanceLock?: boolean;
+  switches?: FakeAppOptions['switches'];
+}>;
+
+/** The module surface: what `import { app, BrowserWindow, … } from 'electron'` gets. */
+export type FakeElectronModules = {
+  app: FakeApp;
+  BrowserWindow: {
+    new (options?: FakeWindowOptions): FakeBrowserWindow;
+    getAllWindows(): FakeBrowserWindow[];
+    getFocusedWindow(): FakeBrowserWindow | null;
+  };
+  Notification: { new (options?: NotificationOptions): FakeNotification; isSupported(): boolean };
+  Tray: new (image: FakeNativeImage) => FakeTray;
+  Menu: {
+    buildFromTemplate(template: readonly MenuItemTemplate[]): FakeMenu;
+    setApplicationMenu(menu: FakeMenu | null): void;
+    getApplicationMenu(): FakeMenu | null;
+  };
+  nativeImage: typeof fakeNativeImage;
+  dialog: FakeDialog;
+  powerMonitor: FakePowerMonitor;
+  net: FakeNet;
+  protocol: FakeProtocol;
+  session: { defaultSession: FakeSession };
+  safeStorage: FakeSafeStorage;
+  ipcMain: FakeIpcMain;
+  shell: FakeShell;
+};
+
+export type FakeElectron = FakeElectronModules & {
+  platform: 'linux' | 'darwin' | 'win32';
+  modules: FakeElectronModules;
+  /** Every window created, destroyed ones included, in order. */
+  windows: FakeBrowserWindow[];
+  /** Every notification constructed, in order. */
+  notifications: FakeNotification[];
+  trays: FakeTray[];
+  applicationMenu(): FakeMenu | null;
+  /** The one live window, if any. */
+  liveWindow(): FakeBrowserWindow | null;
+  /** Pages stay loading until `window.finishLoad()` while held. */
+  holdLoads(hold: boolean): void;
+};
+
+export function createFakeElectron(options: FakeElectronOptions): FakeElectron {
+  const platform = options.platform ?? 'linux';
+  const windows: FakeBrowserWindow[] = [];
+  const notifications: FakeNotification[] = [];
+  const trays: FakeTray[] = [];
+  let applicationMenu: FakeMenu | null = null;
+  let autoLoad = options.autoLoad ?? true;
+
+  const host: WindowHost = {
+    windows,
+    windowClosed: () => app.windowClosed(),
+    focused: (window) => {
+      for (const other of windows) if (other !== window && !other.isDestroyed()) other.otherWindowFocused();
+    },
+    loadsAutomatically: () => autoLoad,
+  };
+  const app = new FakeApp(host, {
+    platform,
+    isPackaged: options.isPackaged ?? false,
+    userData: options.userData,
+    ...(options.appPath ? { appPath: options.appPath } : {}),
+    ...(options.hasSingleInstanceLock !== undefined ? { hasSingleInstanceLock: options.hasSingleInstanceLock } : {}),
+    ...(options.switches ? { switches: options.switches } : {}),
+  });
+
+  class BrowserWindow extends FakeBrowserWindow {
+    constructor(windowOptions: FakeWindowOptions = {}) {
+      if (!app.isReady()) throw new Error('Cannot create BrowserWindow before app is ready');
+      super(host, windowOptions);
+    }
+
+    static getAllWindows(): FakeBrowserWindow[] {
+      return windows.filter((window) => !window.isDestroyed());
+    }
+
+    static getFocusedWindow(): FakeBrowserWindow | null {
+      return windows.find((window) => !window.isDestroyed() && window.isFocused()) ?? null;
+    }
+  }
+
+  class Notification extends FakeNotification {
+    constructor(notificationOptions: NotificationOptions = {}) {
+      super(notificationOptions);
+      notifications.push(this);
+    }
+
+    static override isSupported(): boolean {
+      return options.notificationsSupported ?? true;
+    }
+  }
+
+  class Tray extends FakeTray {
+    constructor(image: FakeNativeImage) {
+      if (!app.isReady()) throw new Error('Cannot create Tray before app is ready');
+      super(image);
+      trays.push(this);
+    }
+  }
+
+  class Menu extends FakeMenu {
+    static override buildFromTemplate(template: readonly MenuItemTemplate[]): FakeMenu {
+      return new FakeMenu(template);
+    }
+
+    static setApplicationMenu(menu: FakeMenu | null): void {
+      applicationMenu = menu;
+    }
+
+    static getApplicationMenu(): FakeMenu | null {
+      return applicationMenu;
+    }
+  }
+
+  const storage = {
+    backend: options.storageBackend ?? (platform === 'linux' ? 'gnome_libsecret' : 'os'),
+    encryptionAvailable: options.encryptionAvailable ?? true,
+    isReady: () => app.isReady(),
+  } satisfies ConstructorParameters<typeof FakeSafeStorage>[0];
+  const defaultSession = new FakeSession();
+
+  const modules: FakeElectronModules = {
+    app,
+    BrowserWindow,
+    Notification,
+    Tray,
+    Menu,
+    nativeImage: fakeNativeImage,
+    dialog: new FakeDialog(),
+    powerMonitor: new FakePowerMonitor(),
+    net: new FakeNet(),
+    protocol: new FakeProtocol(() => app.isReady()),
+    session: { defaultSession },
+    safeStorage: new FakeSafeStorage(storage),
+    ipcMain: new FakeIpcMain(),
+    shell: new FakeShell(),
+  };
+
+  return {
+    ...modules,
+    platform,
+    /** The module object `require('electron')` / `import … from 'electron'` resolves to. */
+    modules,
+    windows,
+    notifications,
+    trays,
+    applicationMenu: () => applicationMenu,
+    liveWindow: () => windows.find((window) => !window.isDestroyed()) ?? null,
+    holdLoads(hold) {
+      autoLoad = !hold;
+    },
+  };
+}
+
+const INSTALLED = Symbol.for('nova.test.fakeElectron');
+type Holder = { [INSTALLED]?: { fake: FakeElectron; restore: () => void } };
+
+/** The Electron the typings come from (the fake follows its API); Chromium's version is not known here. */
+export const FAKE_ELECTRON_VERSION = (createRequire(__filename)('electron/package.json') as { version: string }).version;
+
+/**
+ * Creates a fake and makes it the one `electron` resolves to. Until `uninstallFakeElectron()`,
+ * `process.platform` follows the fake's platform (the shell reads it) and `process.versions`
+ * carries `electron` and `chrome`, as in Electron's main process.
+ */
+export function installFakeElectron(options: FakeElectronOptions): FakeElectron {
+  uninstallFakeElectron();
+  const fake = createFakeElectron(options);
+  const original = Object.getOwnPropertyDescriptor(process, 'platform');
+  Object.defineProperty(process, 'platform', { value: fake.platform, configurable: true, enumerable: true });
+  const versions = process.versions as Record<string, string | undefined>;
+  const added = (['electron', 'chrome'] as const).filter((key) => versions[key] === undefined);
+  for (const key of added) {
+    Object.defineProperty(versions, key, { value: key === 'electron' ? FAKE_ELECTRON_VERSION : 'fake', configurable: true, enumerable: true });
+  }
+  (globalThis as Holder)[INSTALLED] = {
+    fake,
+    restore: () => {
+      if (original) Object.defineProperty(process, 'platform', original);
+      for (const key of added) delete versions[key];
+    },
+  };
+  return fake;
+}
+
+export function uninstallFakeElectron(): void {
+  const holder = globalThis as Holder;
+  holder[INSTALLED]?.restore();
+  delete holder[INSTALLED];
+}
+
+export function currentFakeElectron(): FakeElectron {
+  const installed = (globalThis as Holder)[INSTALLED];
+  if (!installed) throw new Error('no fake Electron is installed: call installFakeElectron() first');
+  return installed.fake;
+}
