@@ -221,7 +221,8 @@ function composeOutbox(
   const limits = { ...DEFAULT_OUTBOX_LIMITS, ...options.outboxLimits };
   const writes = new WriteQueue(db, (error) => log.scope('delivery').error('store: batched write failed', error));
   lifetime.add(toDisposable(() => writes.close()));
-  // Closed with delivery, its producer: no batch is built once the outbox has stopped.
+  // Closed with delivery: no batch is built once the outbox has stopped, and the connection,
+  // the window's other producer, stops right after and reports nothing more.
   lifetime.add(context.changes);
   const names = new ConversationNames(db);
   const changes: OutboxChanges = new OutboxChanges({

@@ -68,6 +68,14 @@ export class ChangeWindow {
     this.timer ??= this.clock.setTimeout(() => this.run(), this.batchMs);
   }
 
+  /** A producer that stops takes back its mark: its flush does not run (the window's timer ends with the last mark). */
+  unmark(flush: () => void): void {
+    this.marked.delete(flush);
+    if (this.marked.size > 0 || this.timer === null) return;
+    this.clock.clearTimeout(this.timer);
+    this.timer = null;
+  }
+
   /** Stopping: what is still marked is dropped, and nothing runs later. */
   dispose(): void {
     this.isDisposed = true;

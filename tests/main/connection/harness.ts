@@ -6,6 +6,7 @@ import { DEFAULT_TIMING, type Timing } from '../../../src/main/core/options';
 import { AuthService } from '../../../src/main/core/auth';
 import { systemClock } from '../../../src/main/core/clock';
 import { ConnectionService, type LinkAuth } from '../../../src/main/core/connection';
+import { ChangeWindow } from '../../../src/main/core/events';
 import { createMemoryLogger, type LogRecord } from '../../../src/main/core/logging';
 import { Metrics } from '../../../src/main/core/metrics';
 import { MemorySecretStore } from '../../../src/main/core/secret-store';
@@ -214,6 +215,7 @@ export async function startBareLink(
     timing,
     log: logger.scope('connection'),
     metrics,
+    changes: new ChangeWindow(systemClock, timing.eventBatchMs),
   });
   return {
     auth,

@@ -19,7 +19,7 @@ export type ConnectionStack = Readonly<{
 
 /** Auth and connection, wired to the core's events and handlers (the composition root calls this once). */
 export function createConnectionStack(context: CoreContext): ConnectionStack {
-  const { options, timing, clock, events, log, metrics, notifications } = context;
+  const { options, timing, clock, events, log, metrics, notifications, changes } = context;
   const auth = new AuthService({
     serverUrl: options.serverUrl,
     isDemoServer: options.isDemoServer ?? false,
@@ -43,6 +43,7 @@ export function createConnectionStack(context: CoreContext): ConnectionStack {
     timing,
     log: log.scope('connection'),
     metrics,
+    changes,
   });
 
   let isStarted = false;
