@@ -26,7 +26,7 @@ import { DeliveryEngine } from './outbox/engine';
 import { ServerLimits } from './outbox/limits';
 import { getSetting, setSetting } from './store/database';
 import { WriteQueue } from './store/write-queue';
-import { createSupportServices, type SupportServices } from './support';
+import { createSupportServices } from './support';
 import { Reconciler } from './sync/reconciler';
 
 /** What the shell needs of the core, and nothing more. */
@@ -53,7 +53,6 @@ export type CoreInternals = Readonly<{
   connection: ConnectionService;
   delivery: Delivery;
   diagnostics: DiagnosticsService;
-  support: SupportServices;
   /** The port `/metrics` listens on, or null when it is off or not started. */
   metricsPort(): number | null;
 }>;
@@ -203,7 +202,7 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
   };
   return {
     core,
-    internals: { context, connection: link, delivery, diagnostics, support, metricsPort: () => metricsServer?.port ?? null },
+    internals: { context, connection: link, delivery, diagnostics, metricsPort: () => metricsServer?.port ?? null },
   };
 }
 
