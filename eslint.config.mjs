@@ -2,6 +2,7 @@ import js from '@eslint/js';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import nova from './eslint/core-boundaries.mjs';
 
 const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'crypto', 'child_process', 'http', 'https', 'net', 'url', 'events', 'stream', 'zlib', 'worker_threads'];
 
@@ -37,6 +38,12 @@ export default tseslint.config(
         ],
       }],
     },
+  },
+  {
+    // Resolved per file, so type-only imports and `../index` from any depth are caught (tested in tests/lint).
+    files: ['src/main/**/*.ts'],
+    plugins: { nova },
+    rules: { 'nova/core-boundaries': 'error' },
   },
   {
     files: ['src/main/**'],

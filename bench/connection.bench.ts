@@ -15,6 +15,7 @@ import { startServer, type ServerHandle } from '../server/index';
 import { DEMO_PASSWORD } from '../server/seed';
 import { systemClock } from '../src/main/core/clock';
 import { ConnectionService, type LinkAuth } from '../src/main/core/connection';
+import { ChangeWindow } from '../src/main/core/events';
 import { createMemoryLogger } from '../src/main/core/logging';
 import { Metrics } from '../src/main/core/metrics';
 import { DEFAULT_TIMING, type Timing } from '../src/main/core/options';
@@ -82,14 +83,16 @@ function staticAuth(token: string, userId: string, onToken: () => void = () => u
 const benchMetrics = new Metrics({ defaultMetrics: false });
 
 function ourClient(serverUrl: string, auth: LinkAuth, timing: Partial<Timing>, random: () => number): ConnectionService {
+  const all = { ...DEFAULT_TIMING, ...timing };
   return new ConnectionService({
     serverUrl,
     auth,
     clock: systemClock,
     random,
-    timing: { ...DEFAULT_TIMING, ...timing },
+    timing: all,
     log: createMemoryLogger(),
     metrics: benchMetrics,
+    changes: new ChangeWindow(systemClock, all.eventBatchMs),
   });
 }
 

@@ -1,5 +1,5 @@
 /**
- * Renderer benchmarks (issue 6), in Chromium through the e2e harness: the built renderer, a real
+ * Renderer benchmarks, in Chromium through the e2e harness: the built renderer, a real
  * core (SQLite store, connection) and the reference server on loopback.
  *
  *   npm run build && npx tsx bench/renderer.bench.ts
@@ -17,7 +17,7 @@ import path from 'node:path';
 import { chromium } from '@playwright/test';
 import { fork } from 'node:child_process';
 import { DEMO_PASSWORD } from '../server/seed';
-import { createCore, type Core } from '../src/main/core';
+import { createCoreForTests, type TestCore } from '../src/main/core/testing';
 import type { MessagePage } from '../src/shared/contract';
 import { createMemoryLogger } from '../src/main/core/logging';
 import { attachCore, serveRenderer } from '../tests/e2e/harness';
@@ -89,12 +89,12 @@ async function startServerProcess(history: number): Promise<ServerProcess> {
 }
 
 /** Pages the local store from the newest message back: what the thread will read. */
-async function countStored(core: Core, conversationId: string): Promise<number> {
+async function countStored(core: TestCore, conversationId: string): Promise<number> {
   let count = 0;
   let olderCursor: string | null = null;
   for (let page = 0; page < 1_000; page++) {
     const result: MessagePage = await core.handlers['messages:list']({ conversationId, olderCursor, limit: 500 }).catch((error: unknown) => {
-      throw new Error(`messages:list failed (${error instanceof Error ? error.message : String(error)}): this bench needs the local store (issue 4)`);
+      throw new Error(`messages:list failed (${error instanceof Error ? error.message : String(error)}): this bench needs the local store`);
     });
     count += result.messages.length;
     olderCursor = result.olderCursor;
@@ -107,7 +107,7 @@ async function main(): Promise<void> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'nova-bench-renderer-'));
   const server = await startServerProcess(HISTORY);
   const { conversationId } = server;
-  const core = createCore({ dataDir: path.join(work, 'app'), serverUrl: server.url, logger: createMemoryLogger() });
+  const core = createCoreForTests({ dataDir: path.join(work, 'app'), serverUrl: server.url, logger: createMemoryLogger() });
   await core.start();
   await core.handlers['auth:login']({ email: 'alice@nova.local', password: DEMO_PASSWORD });
   const lastSeq = server.lastSeq;

@@ -4,7 +4,7 @@
  * channels, and the e2e bridge is generated from the same table, so nothing else names a channel.
  */
 import { z } from 'zod';
-import { ERROR_CODES } from './errors';
+import { ERROR_CODES, NOTIFICATION_ACTIONS } from './errors';
 import { PreferencesPatchSchema, PreferencesSchema } from './preferences';
 import type { IpcResult } from './result';
 import {
@@ -156,7 +156,7 @@ export const NotificationSchema = z.object({
   severity: z.enum(['info', 'warning', 'error', 'critical']),
   sticky: z.boolean(),
   at: z.number(),
-  actions: z.array(z.enum(['retry', 'discard', 'sign_in', 'details', 'retry_connection'])),
+  actions: z.array(z.enum(NOTIFICATION_ACTIONS)),
   /** The message this is about, when it is about one. */
   messageKey: z.string().nullable(),
 });

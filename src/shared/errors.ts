@@ -87,9 +87,78 @@ export const ERROR_INFO: Readonly<Record<ErrorCode, ErrorInfo>> = {
   OFFLINE: { message: 'You are offline. Messages are saved and will be sent when the network returns.', retryable: true, severity: 'warning', sticky: true },
   UPDATE_REQUIRED: { message: 'This version of Nova is too old for the server. Please update the app.', retryable: false, severity: 'critical', sticky: true },
   INTERNAL: { message: 'Nova hit an internal error. Send a diagnostics bundle to support if it happens again.', retryable: false, severity: 'error', sticky: false },
-  MESSAGE_EXPIRED: { message: 'This message could not be sent for 24 hours, so Nova stopped trying. Resend it or delete it.', retryable: false, severity: 'error', sticky: false },
+  MESSAGE_EXPIRED: { message: 'This message could not be sent for 24 hours, so Nova stopped trying. Resend it or delete it.', retryable: false, severity: 'error', sticky: true },
   MESSAGES_HELD: { message: 'Messages you wrote more than an hour ago are waiting. Send them now or discard them.', retryable: false, severity: 'warning', sticky: true },
 };
+
+/** What a notification lets the user do; the window shows one button per action. */
+export const NOTIFICATION_ACTIONS = ['retry', 'discard', 'sign_in', 'details', 'retry_connection'] as const;
+export type NotificationAction = (typeof NOTIFICATION_ACTIONS)[number];
+
+/**
+ * What a notification is about. The same code asks different things of the user: a request the
+ * window made is told once, a queued message that stopped waits in the outbox for a decision.
+ */
+export const NOTIFICATION_CASES = ['request', 'message', 'connection', 'session', 'store'] as const;
+export type NotificationCase = (typeof NOTIFICATION_CASES)[number];
+
+export type NotificationStyle = Readonly<{
+  severity: Severity;
+  sticky: boolean;
+  actions: readonly NotificationAction[];
+}>;
+
+type CasePolicy = Readonly<{
+  actions: readonly NotificationAction[];
+  /** The case is at least this serious, whatever the code's own severity. */
+  minSeverity?: Severity;
+  sticky?: boolean;
+  /** Where one code is the exception within the case. */
+  codes?: Readonly<Partial<Record<ErrorCode, Partial<NotificationStyle>>>>;
+}>;
+
+/**
+ * The notification policy: a code's severity and stickiness come from ERROR_INFO, the case adds
+ * its actions and may raise them, and a code may be the declared exception within a case.
+ * Core and window both build notifications from this table (`src/shared/notifications.ts`).
+ */
+export const NOTIFICATION_POLICY: Readonly<Record<NotificationCase, CasePolicy>> = {
+  request: { actions: ['details'] },
+  message: {
+    actions: ['retry', 'discard'],
+    // The message stays in the outbox until the user retries or discards it; so does the toast.
+    minSeverity: 'error',
+    sticky: true,
+    codes: {
+      // Delayed, not stopped: Nova retries by itself once the server's wait is over.
+      RATE_LIMITED: { severity: 'warning', sticky: false, actions: [] },
+      // Nothing failed: the user decides whether old messages still go out (outbox panel).
+      MESSAGES_HELD: { severity: 'warning', actions: ['details'] },
+    },
+  },
+  connection: {
+    actions: ['retry_connection'],
+    // Retrying cannot help an outdated app.
+    codes: { UPDATE_REQUIRED: { actions: [] } },
+  },
+  session: { actions: ['sign_in'] },
+  store: { actions: ['details'] },
+};
+
+const SEVERITY_RANK: Readonly<Record<Severity, number>> = { info: 0, warning: 1, error: 2, critical: 3 };
+
+export function notificationStyle(code: ErrorCode, notificationCase: NotificationCase): NotificationStyle {
+  const info = ERROR_INFO[code];
+  const policy = NOTIFICATION_POLICY[notificationCase];
+  const floor = policy.minSeverity;
+  const severity = floor !== undefined && SEVERITY_RANK[floor] > SEVERITY_RANK[info.severity] ? floor : info.severity;
+  return {
+    severity,
+    sticky: policy.sticky ?? info.sticky,
+    actions: policy.actions,
+    ...policy.codes?.[code],
+  };
+}
 
 /** The wait a rate-limit message shows is the real one, not a generic "try later". */
 export function describeError(code: ErrorCode, retryAfterMs?: number): string {

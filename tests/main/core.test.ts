@@ -32,6 +32,25 @@ describe('createCore', () => {
     await cleanup();
   });
 
+  it('gives the shell only what it uses: handlers, events, log, start, stop, system events, the pending count, incoming messages, the viewed conversation, preferences', async () => {
+    const dataDir = makeTempDir();
+    const core = createCore({ dataDir, serverUrl: 'http://127.0.0.1:9', metricsPort: 'off' });
+    expect(Object.keys(core).sort()).toEqual([
+      'events',
+      'getPendingCount',
+      'handlers',
+      'incoming',
+      'log',
+      'notifySystem',
+      'preferences',
+      'start',
+      'stop',
+      'view',
+    ]);
+    await core.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
   it('writes renderer log lines to its log file under dataDir/logs', async () => {
     const dataDir = makeTempDir();
     const core = createCore({ dataDir, serverUrl: 'http://127.0.0.1:9', metricsPort: 'off' });

@@ -1,6 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EventPayload, MessageView } from '../../src/shared/contract';
-import { CoreEventBus } from '../../src/main/core/events';
+import { ChangeWindow, CoreEventBus } from '../../src/main/core/events';
+import { ManualClock } from './connection/manual-clock';
 
 function message(key: string, text: string): MessageView {
   return {
@@ -28,84 +29,90 @@ const connected: EventPayload<'connection:changed'> = {
   pendingCount: 0,
 };
 
-describe('CoreEventBus coalescing', () => {
-  beforeEach(() => {
-    vi.useFakeTimers();
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-
-  it('delivers a burst of message upserts as one batch per window, latest version of each row', () => {
-    const bus = new CoreEventBus({ batchMs: 16 });
+describe('ChangeWindow, the one place change events are coalesced', () => {
+  it('flushes a burst of marks once, at the end of the window, with only the latest version of each row', () => {
+    const clock = new ManualClock();
+    const window = new ChangeWindow(clock, 16);
+    // A producer as delivery's change batch is one: it keeps the latest change per key.
+    const latest = new Map<string, MessageView>();
     const batches: MessageView[][] = [];
-    bus.on('messages:changed', ({ messages }) => batches.push(messages));
-
-    for (let i = 0; i < 500; i++) bus.emit('messages:changed', { messages: [message(`m${i % 100}`, `v${i}`)] });
+    const flush = (): void => {
+      batches.push([...latest.values()]);
+      latest.clear();
+    };
+    for (let i = 0; i < 500; i++) {
+      latest.set(`m${i % 100}`, message(`m${i % 100}`, `v${i}`));
+      window.mark(flush);
+    }
+    clock.advance(15);
     expect(batches).toHaveLength(0);
-
-    vi.advanceTimersByTime(16);
+    clock.advance(1);
     expect(batches).toHaveLength(1);
     expect(batches[0]).toHaveLength(100);
     expect(batches[0]?.[0]).toMatchObject({ key: 'm0', text: 'v400' });
     expect(batches[0]?.[99]).toMatchObject({ key: 'm99', text: 'v499' });
-
-    bus.emit('messages:changed', { messages: [message('m1', 'later')] });
-    vi.advanceTimersByTime(16);
-    expect(batches).toHaveLength(2);
   });
 
-  it('sends the first change after a quiet window on the next turn, and at most one batch per window', () => {
-    const bus = new CoreEventBus({ batchMs: 16 });
+  it('runs at most once per window; a mark after a flush opens the next window', () => {
+    const clock = new ManualClock();
+    const window = new ChangeWindow(clock, 16);
+    const started = clock.now();
     const at: number[] = [];
-    const started = Date.now();
-    bus.on('messages:changed', () => at.push(Date.now() - started));
-
-    bus.emit('messages:changed', { messages: [message('a', 'x')] });
-    expect(at).toEqual([]);
-    vi.advanceTimersByTime(0);
-    expect(at).toEqual([0]);
-
-    vi.advanceTimersByTime(5);
-    bus.emit('messages:changed', { messages: [message('b', 'y')] });
-    bus.emit('messages:changed', { messages: [message('c', 'z')] });
-    vi.advanceTimersByTime(10);
-    expect(at).toEqual([0]);
-    vi.advanceTimersByTime(1);
-    expect(at).toEqual([0, 16]);
-
-    vi.advanceTimersByTime(100);
-    bus.emit('messages:changed', { messages: [message('d', 'w')] });
-    vi.advanceTimersByTime(0);
-    expect(at).toEqual([0, 16, 116]);
+    const flush = (): void => void at.push(clock.now() - started);
+    window.mark(flush);
+    clock.advance(5);
+    window.mark(flush);
+    window.mark(flush);
+    clock.advance(11);
+    expect(at).toEqual([16]);
+    clock.advance(100);
+    window.mark(flush);
+    clock.advance(16);
+    expect(at).toEqual([16, 132]);
+    expect(clock.pending()).toBe(0);
   });
 
-  it('flushes pending batches before an immediate event, so order across channels holds', () => {
-    const bus = new CoreEventBus({ batchMs: 16 });
+  it('flushes each marked producer once, in the order they were first marked', () => {
+    const clock = new ManualClock();
+    const window = new ChangeWindow(clock, 16);
     const seen: string[] = [];
-    bus.on('outbox:changed', ({ items }) => seen.push(`outbox:${items.length}`));
-    bus.on('messages:changed', ({ messages }) => seen.push(`messages:${messages.length}`));
-    bus.on('connection:changed', ({ state }) => seen.push(`connection:${state}`));
+    const outbox = (): void => void seen.push('outbox');
+    const connection = (): void => void seen.push('connection');
+    window.mark(outbox);
+    window.mark(connection);
+    window.mark(outbox);
+    clock.advance(16);
+    expect(seen).toEqual(['outbox', 'connection']);
+  });
 
+  it('drops what is marked when disposed, and runs nothing later', () => {
+    const clock = new ManualClock();
+    const window = new ChangeWindow(clock, 16);
+    let runs = 0;
+    window.mark(() => void (runs += 1));
+    window.dispose();
+    window.mark(() => void (runs += 1));
+    clock.advance(100);
+    expect(runs).toBe(0);
+    expect(clock.pending()).toBe(0);
+  });
+});
+
+describe('CoreEventBus', () => {
+  it('delivers at once and in emit order across channels, and forgets its listeners on clear', () => {
+    const bus = new CoreEventBus();
+    const seen: string[] = [];
+    const off = bus.on('messages:changed', ({ messages }) => seen.push(`messages:${messages.length}`));
+    bus.on('connection:changed', ({ state }) => seen.push(`connection:${state}`));
     bus.emit('messages:changed', { messages: [message('a', 'x'), message('b', 'y')] });
     bus.emit('connection:changed', connected);
     expect(seen).toEqual(['messages:2', 'connection:CONNECTED']);
-    vi.advanceTimersByTime(100);
+    expect(bus.listenerCount()).toBe(2);
+    off();
+    expect(bus.listenerCount()).toBe(1);
+    bus.clear();
+    bus.emit('connection:changed', connected);
     expect(seen).toHaveLength(2);
-  });
-
-  it('delivers at once without a window, and drops pending batches on clear', () => {
-    const immediate = new CoreEventBus();
-    const received: number[] = [];
-    immediate.on('messages:changed', ({ messages }) => received.push(messages.length));
-    immediate.emit('messages:changed', { messages: [message('a', 'x')] });
-    expect(received).toEqual([1]);
-
-    const batched = new CoreEventBus({ batchMs: 16 });
-    batched.on('messages:changed', ({ messages }) => received.push(messages.length));
-    batched.emit('messages:changed', { messages: [message('a', 'x')] });
-    batched.clear();
-    vi.advanceTimersByTime(100);
-    expect(received).toEqual([1]);
+    expect(bus.listenerCount()).toBe(0);
   });
 });

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Core } from '../../src/main/core';
+import type { TestCore } from '../../src/main/core/testing';
 import { makeTempDir, makeTestCore } from '../support/core';
 import { RULES_DIR } from './files';
 import { startPrometheus, type PrometheusProcess } from './prometheus-process';
@@ -18,7 +18,7 @@ const ALLOWED_LABELS = new Set(['__name__', 'job', 'install', 'state', 'reason',
 
 describe('fleet metrics pushed to a real Prometheus', () => {
   let prometheus: PrometheusProcess;
-  const cores: Array<{ core: Core; cleanup: () => Promise<void>; installId: string }> = [];
+  const cores: Array<{ core: TestCore; cleanup: () => Promise<void>; installId: string }> = [];
 
   async function values(expr: string): Promise<Array<{ metric: Record<string, string>; value: number }>> {
     const answer = await prometheus.query(expr);

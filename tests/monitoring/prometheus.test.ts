@@ -7,7 +7,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Core } from '../../src/main/core';
+import type { TestCore } from '../../src/main/core/testing';
 import { makeTestCore } from '../support/core';
 import { PROMETHEUS_CONFIG, RULES_DIR, alertRules, dashboardExpressions, readYaml, substituteGrafanaVariables } from './files';
 import { startPrometheus, type PrometheusProcess } from './prometheus-process';
@@ -35,7 +35,7 @@ function testConfig(corePort: number, prometheusPort: number | null): string {
 }
 
 describe('a real Prometheus scraping a running core', () => {
-  let core: Core;
+  let core: TestCore;
   let cleanupCore: () => Promise<void>;
   let prometheus: PrometheusProcess | null = null;
 

@@ -41,11 +41,13 @@ describe('sign in', () => {
     expect(alert.textContent).toContain('INVALID_CREDENTIALS');
   });
 
-  it('a core without sign-in yet says so instead of failing silently', async () => {
+  it('any other refusal shows the core\'s own words and code instead of failing silently', async () => {
     render(<App />);
     act(() => scripted.emit('auth:changed', signedOut));
     await enterCredentials('alice@nova.local');
-    expect((await screen.findByRole('alert')).textContent).toContain('not available in this build yet');
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain('auth:login is not available yet.');
+    expect(alert.textContent).toContain('NOT_IMPLEMENTED');
   });
 
   it('walks the two-factor step, with clear errors for wrong and reused codes', async () => {

@@ -2,6 +2,7 @@ import { act, render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AppNotification } from '../../src/shared/contract';
+import { notificationStyle } from '../../src/shared/errors';
 import { notifyError } from '../../src/renderer/src/actions';
 import { Toaster } from '../../src/renderer/src/features/notifications/Toaster';
 import { connectBridge } from '../../src/renderer/src/bridge';
@@ -133,6 +134,17 @@ describe('Toaster', () => {
     render(<Toaster />);
     act(() => notifyError(errorData('RATE_LIMITED', 'Too many requests', 12_300)));
     expect(screen.getByTestId('toast').textContent).toContain('Too many requests. Retrying in 13 s.');
+  });
+
+  it('a failed request is shown as the shared policy table says, with the core\'s own words', () => {
+    render(<Toaster />);
+    act(() => notifyError(errorData('STORAGE_FULL', 'The disk is full.')));
+    const toast = screen.getByTestId('toast');
+    const style = notificationStyle('STORAGE_FULL', 'request');
+    expect(toast.className).toContain(`toast-${style.severity}`);
+    expect(toast.getAttribute('data-sticky')).toBe(String(style.sticky));
+    expect(toast.textContent).toContain('The disk is full.');
+    expect(useAppStore.getState().toasts[0]?.notification.actions).toEqual([...style.actions]);
   });
 });
 

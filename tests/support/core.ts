@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createCore, type Core, type CoreOptions } from '../../src/main/core';
+import type { CoreOptions } from '../../src/main/core';
+import { createCoreForTests, type TestCore } from '../../src/main/core/testing';
 import { createMemoryLogger, type LogRecord } from '../../src/main/core/logging';
 
 export function makeTempDir(prefix = 'nova-test-'): string {
@@ -13,14 +14,14 @@ export function makeTempDir(prefix = 'nova-test-'): string {
  * The metrics endpoint is off unless the test asks (`metricsPort: 0`), so parallel tests never collide.
  */
 export function makeTestCore(overrides: Partial<CoreOptions> = {}): {
-  core: Core;
+  core: TestCore;
   records: LogRecord[];
   dataDir: string;
   cleanup: () => Promise<void>;
 } {
   const dataDir = overrides.dataDir ?? makeTempDir();
   const logger = createMemoryLogger();
-  const core = createCore({ dataDir, serverUrl: 'http://127.0.0.1:9', logger, metricsPort: 'off', ...overrides });
+  const core = createCoreForTests({ dataDir, serverUrl: 'http://127.0.0.1:9', logger, metricsPort: 'off', ...overrides });
   return {
     core,
     records: logger.records,

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import { vi } from 'vitest';
-import { createCore, type Core, type CoreOptions, type Timing } from '../../src/main/core';
+import type { CoreOptions, Timing } from '../../src/main/core';
 import type { ServerFrame } from '../../src/main/core/link';
+import { createCoreForTests, type TestCore } from '../../src/main/core/testing';
 import { createMemoryLogger, type LogRecord } from '../../src/main/core/logging';
 import type { EventChannel, EventPayload } from '../../src/shared/contract';
 import { startServer, type ServerHandle, type ServerOptions } from '../../server/index';
@@ -27,7 +28,7 @@ export function losingLiveMessages(prefix: string): (frame: ServerFrame) => bool
 }
 
 export type DeliveryRig = {
-  core: Core;
+  core: TestCore;
   link: TestLink;
   dataDir: string;
   records: LogRecord[];
@@ -52,7 +53,7 @@ export async function makeDeliveryRig(
   });
   await link.signIn();
   const logger = createMemoryLogger();
-  const core = createCore({
+  const core = createCoreForTests({
     dataDir,
     serverUrl: server.url,
     logger,
@@ -99,7 +100,7 @@ export const E2E_TIMING: Partial<Timing> = {
 };
 
 export type RealCoreRig = {
-  core: Core;
+  core: TestCore;
   server: ServerHandle;
   proxy: FaultProxy;
   records: LogRecord[];
@@ -121,7 +122,7 @@ export async function makeRealCoreRig(
   const proxy = await startFaultProxy(server.port);
   const dataDir = makeTempDir('nova-e2e-');
   const logger = createMemoryLogger();
-  const core = createCore({
+  const core = createCoreForTests({
     dataDir,
     serverUrl: proxy.url,
     logger,
@@ -163,7 +164,7 @@ type RecordedEvent = { channel: EventChannel; payload: unknown };
 
 /** Records what the core emits on the given channels, in order, from before it starts. */
 function recordEvents(
-  core: Core,
+  core: TestCore,
   channels: readonly EventChannel[],
 ): { events: RecordedEvent[]; eventsOf: <E extends EventChannel>(channel: E) => EventPayload<E>[] } {
   const events: RecordedEvent[] = [];

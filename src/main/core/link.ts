@@ -1,7 +1,8 @@
 /**
- * The seam between the connection (issue 5: socket, auth, heartbeat) and delivery (issue 4:
- * store, outbox, resync). The connection implements ServerLink; delivery only ever talks to the
- * server through it, so neither knows how the other works.
+ * The seam between the connection (socket, auth, heartbeat) and delivery (store, outbox,
+ * resync). The connection implements ServerLink; delivery only ever talks to the server through
+ * it, so neither knows how the other works. What crosses it is already parsed: frames and REST
+ * bodies are typed at the link (`server-data.ts`).
  */
 import type { Unsubscribe } from '../../shared/contract';
 import type { ClientFrame, ServerFrame } from '../../shared/protocol';

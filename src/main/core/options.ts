@@ -3,14 +3,13 @@ import type { DesktopPort } from './diagnostics';
 import type { Resolver } from './doctor/resolver';
 import type { ServerLink } from './link';
 import type { Logger } from './logging';
-import type { OutboxLimits } from './outbox/service';
 import type { SecretStore } from './secret-store';
 
 /** Every delay the engine uses, so tests can shrink them instead of waiting on real timers. */
 export type Timing = Readonly<{
   /** How often the renderer-facing events may fire in a burst (coalescing window). */
   eventBatchMs: number;
-  // -- connection (issue 5) --
+  // -- connection --
   /** Reconnect backoff: full jitter over base × 2^n, capped. */
   backoffBaseMs: number;
   backoffCapMs: number;
@@ -84,6 +83,22 @@ export const DEFAULT_TIMING: Timing = {
   doctorStepTimeoutMs: 5_000,
 };
 
+export type OutboxLimits = Readonly<{
+  maxMessages: number;
+  maxBytes: number;
+  /** Used until a server handshake says otherwise. */
+  defaultMaxMessageBytes: number;
+  /** Sends in flight per conversation when the server numbers them (client_seq). */
+  pipelineWindow: number;
+}>;
+
+export const DEFAULT_OUTBOX_LIMITS: OutboxLimits = {
+  maxMessages: 10_000,
+  maxBytes: 50 * 1024 * 1024,
+  defaultMaxMessageBytes: 64 * 1024,
+  pipelineWindow: 256,
+};
+
 export type AppInfo = Readonly<{
   name: string;
   version: string;
@@ -111,14 +126,9 @@ export type CoreOptions = Readonly<{
   appInfo?: AppInfo;
   /** Save dialog, reveal file, open folder: the shell's part of diagnostics. */
   desktop?: DesktopPort;
-  /** Prometheus text for the diagnostics bundle; `core.diagnostics.registerSource('metrics', …)` does the same. */
-  metricsSnapshot?: () => Promise<string>;
   /** Outbox caps (messages, bytes, message size before a handshake, pipeline depth). */
   outboxLimits?: Partial<OutboxLimits>;
-  /**
-   * The server connection. The connection (issue 5) provides it; tests pass their own. Without
-   * one, delivery works offline only (history, queueing needs a signed-in user).
-   */
+  /** The link delivery talks to; unset, the core's own connection. Tests pass one to script the server side. */
   link?: ServerLink;
   /**
    * Port of the local Prometheus endpoint on 127.0.0.1: 0 = any free port, 'off' = no endpoint.

@@ -1,10 +1,12 @@
 /**
  * What the user can ask of the core. Each action calls one channel, puts the answer in the store
- * and turns a failure into a notification (or returns it, where a form shows it inline).
+ * and turns a failure into a notification (or returns it, where a form shows it inline). Those
+ * notifications come from the same policy table as the core's (`shared/notifications.ts`).
  */
-import type { AppNotification, MessageView } from '../../shared/contract';
+import type { MessageView } from '../../shared/contract';
+import { describeError, type AppErrorData } from '../../shared/errors';
+import { buildNotification } from '../../shared/notifications';
 import type { PreferencesPatch } from '../../shared/preferences';
-import { ERROR_INFO, describeError, type AppErrorData } from '../../shared/errors';
 import type { IpcResult } from '../../shared/result';
 import { getApi } from './api';
 import { useAppStore } from './store';
@@ -13,25 +15,21 @@ export const PAGE_SIZE = 100;
 
 const store = useAppStore.getState;
 
-type NotifyOptions = Readonly<{
-  messageKey?: string;
-  actions?: AppNotification['actions'];
-}>;
+type NotifyOptions = Readonly<{ messageKey?: string }>;
 
 /** Turns an IPC failure into a toast: same code, same error id as the log line. */
 export function notifyError(error: AppErrorData, options: NotifyOptions = {}): void {
-  const info = ERROR_INFO[error.code];
-  const message = error.code === 'RATE_LIMITED' ? describeError(error.code, error.retryAfterMs) : error.message;
-  store().notify({
-    id: error.id,
-    code: error.code,
-    message,
-    severity: info.severity,
-    sticky: info.sticky,
-    at: Date.now(),
-    actions: options.actions ?? ['details'],
-    messageKey: options.messageKey ?? null,
-  });
+  store().notify(
+    buildNotification({
+      id: error.id,
+      code: error.code,
+      case: 'request',
+      at: Date.now(),
+      // The core's own words for the failure, except a rate limit, which shows the real wait.
+      message: error.code === 'RATE_LIMITED' ? describeError(error.code, error.retryAfterMs) : error.message,
+      messageKey: options.messageKey ?? null,
+    }),
+  );
 }
 
 function succeeded<T>(result: IpcResult<T>, options?: NotifyOptions): result is { ok: true; value: T } {

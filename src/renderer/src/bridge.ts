@@ -11,8 +11,8 @@ import { useAppStore } from './store';
 export function connectBridge(api: NovaApi): () => void {
   setApi(api);
   const store = useAppStore.getState;
-  // Several IPC batches can land within one frame (main's window and the engine's are not in
-  // step); the store, and so React, takes them in one update per frame.
+  // Several IPC batches can land within one frame (main's change window and the display's frames
+  // are not in step); the store, and so React, takes them in one update per frame.
   let pending: MessageView[] = [];
   let frame: number | null = null;
   const flushMessages = (): void => {

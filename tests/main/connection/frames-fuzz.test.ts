@@ -11,6 +11,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { ERROR_CODES, FEATURES, ServerFrameSchema, type ServerFrame } from '../../../src/shared/protocol';
 import { systemClock } from '../../../src/main/core/clock';
 import { ConnectionService } from '../../../src/main/core/connection';
+import { ChangeWindow } from '../../../src/main/core/events';
 import { createMemoryLogger } from '../../../src/main/core/logging';
 import { Metrics } from '../../../src/main/core/metrics';
 import { DEFAULT_TIMING } from '../../../src/main/core/options';
@@ -204,6 +205,7 @@ beforeAll(async () => {
     timing: { ...DEFAULT_TIMING, ...FAST_TIMING, heartbeatIntervalMs: QUIET_MS },
     log: logger,
     metrics,
+    changes: new ChangeWindow(systemClock, DEFAULT_TIMING.eventBatchMs),
   });
   link.onFrame((frame) => {
     if (!ServerFrameSchema.safeParse(frame).success) invalidSeen.push(frame);

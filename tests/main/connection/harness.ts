@@ -1,11 +1,12 @@
 import { startServer, type ServerHandle, type ServerOptions } from '../../../server/index';
 import { DEMO_PASSWORD } from '../../../server/seed';
 import type { ConnectionState, ConnectionTransition, Unsubscribe } from '../../../src/shared/contract';
-import type { Core } from '../../../src/main/core';
+import type { TestCore } from '../../../src/main/core/testing';
 import { DEFAULT_TIMING, type Timing } from '../../../src/main/core/options';
 import { AuthService } from '../../../src/main/core/auth';
 import { systemClock } from '../../../src/main/core/clock';
 import { ConnectionService, type LinkAuth } from '../../../src/main/core/connection';
+import { ChangeWindow } from '../../../src/main/core/events';
 import { createMemoryLogger, type LogRecord } from '../../../src/main/core/logging';
 import { Metrics } from '../../../src/main/core/metrics';
 import { MemorySecretStore } from '../../../src/main/core/secret-store';
@@ -109,7 +110,7 @@ export function recordTransitions(link: Readonly<{ onDidTransition: (listener: (
 export type Rig = Readonly<{
   server: ServerHandle;
   proxy: FaultProxy;
-  core: Core;
+  core: TestCore;
   secrets: MemorySecretStore;
   /** The core's log lines so far. */
   records: LogRecord[];
@@ -214,6 +215,7 @@ export async function startBareLink(
     timing,
     log: logger.scope('connection'),
     metrics,
+    changes: new ChangeWindow(systemClock, timing.eventBatchMs),
   });
   return {
     auth,

@@ -10,6 +10,7 @@ import { WebSocketServer } from 'ws';
 import { startServer, type ServerHandle } from '../../../server/index';
 import { systemClock } from '../../../src/main/core/clock';
 import { ConnectionService } from '../../../src/main/core/connection';
+import { ChangeWindow } from '../../../src/main/core/events';
 import { createMemoryLogger } from '../../../src/main/core/logging';
 import { Metrics } from '../../../src/main/core/metrics';
 import { DEFAULT_TIMING } from '../../../src/main/core/options';
@@ -185,6 +186,7 @@ describe('legacy Nova', () => {
       timing: { ...DEFAULT_TIMING, ...FAST_TIMING, handshakeWaitMs: 300 },
       log: createMemoryLogger(),
       metrics: new Metrics({ defaultMetrics: false }),
+      changes: new ChangeWindow(systemClock, DEFAULT_TIMING.eventBatchMs),
     });
     const log = recordTransitions(link);
     disposers.push(() => {

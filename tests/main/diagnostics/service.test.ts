@@ -2,12 +2,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createCore, type Core } from '../../../src/main/core';
+import { createCoreForTests, type TestCore } from '../../../src/main/core/testing';
 import type { DesktopPort } from '../../../src/main/core/diagnostics';
-import { NOTIFICATION_HISTORY } from '../../../src/main/core/diagnostics';
-import type { CoreEventBus } from '../../../src/main/core/events';
+import { NOTIFICATION_HISTORY } from '../../../src/main/core/notifications';
 import type { AppNotification, EventPayload } from '../../../src/shared/contract';
+import { enqueueMessage } from '../../../src/main/core/store/outbox';
 import { makeTempDir } from '../../support/core';
+import { makeDeliveryRig, startDemoServer } from '../../support/delivery';
 import * as s from '../../support/secrets';
 import { readZip } from '../../support/zip';
 
@@ -34,21 +35,16 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
-function startCore(): { core: Core; dataDir: string; desktop: RecordingDesktop; bus: CoreEventBus } {
+function startCore(): { core: TestCore; dataDir: string; desktop: RecordingDesktop } {
   const dataDir = makeTempDir('nova-diag-core-');
   const desktop = new RecordingDesktop();
   // The real file logger; the server address has nothing listening: offline and signed out.
-  const core = createCore({ dataDir, serverUrl: 'http://127.0.0.1:9', desktop, appInfo: { name: 'Nova', version: '9.9.9', electron: null, chrome: null } });
+  const core = createCoreForTests({ dataDir, serverUrl: 'http://127.0.0.1:9', desktop, appInfo: { name: 'Nova', version: '9.9.9', electron: null, chrome: null } });
   cleanups.push(async () => {
     await core.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
-  return { core, dataDir, desktop, bus: core.events as CoreEventBus };
-}
-
-function notification(index: number): AppNotification {
-  const id = `E-${index.toString(16).toUpperCase().padStart(8, '0')}`;
-  return { id, code: 'TIMEOUT', message: 'The server took too long to answer.', severity: 'warning', sticky: false, at: index, actions: [], messageKey: null };
+  return { core, dataDir, desktop };
 }
 
 describe('diagnostics service in the core', () => {
@@ -97,15 +93,15 @@ describe('diagnostics service in the core', () => {
   });
 
   it('keeps the last 100 notifications with their error ids', async () => {
-    const { core, bus } = startCore();
-    for (let index = 1; index <= NOTIFICATION_HISTORY + 20; index += 1) bus.emit('notification', notification(index));
+    const { core } = startCore();
+    const raised: string[] = [];
+    for (let index = 1; index <= NOTIFICATION_HISTORY + 20; index += 1) raised.push(core.notifications.raise('TIMEOUT', 'request').id);
     const preview = await core.handlers['diagnostics:collect']({});
     const zipPath = path.join(core.dataDir, 'diagnostics', `${preview.bundleId}.zip`);
     const entry = (await readZip(zipPath)).find((e) => e.name === 'notifications.json');
     const ids = (JSON.parse(entry?.data.toString('utf8') ?? '') as { recent: AppNotification[] }).recent.map((n) => n.id);
     expect(ids).toHaveLength(NOTIFICATION_HISTORY);
-    expect(ids[0]).toBe(notification(21).id);
-    expect(ids.at(-1)).toBe(notification(120).id);
+    expect(ids).toEqual(raised.slice(20));
   });
 
   it('registers a source in one line; a failing source becomes a note, not a failed bundle', async () => {
@@ -117,5 +113,32 @@ describe('diagnostics service in the core', () => {
     const text = (name: string): string => entries.find((e) => e.name === name)?.data.toString('utf8') ?? '';
     expect(text('metrics.txt')).toBe('nova_up 1\n');
     expect(JSON.parse(text('broken.json'))).toEqual({ unavailable: true, reason: 'cannot read ~/x for [masked:email]' });
+  });
+
+  it('summarizes every queued message of the outbox, signed out as well as signed in, with no text', async () => {
+    const summaryOf = async (core: TestCore): Promise<Record<string, unknown>> => {
+      const preview = await core.handlers['diagnostics:collect']({});
+      const entries = await readZip(path.join(core.dataDir, 'diagnostics', `${preview.bundleId}.zip`));
+      const text = entries.find((e) => e.name === 'outbox-summary.json')?.data.toString('utf8') ?? '';
+      expect(text).not.toMatch(/secret/);
+      return JSON.parse(text) as Record<string, unknown>;
+    };
+
+    // Signed out: rows an earlier session left, of two users.
+    const { core: signedOut } = startCore();
+    for (const owner of ['user-a', 'user-b']) {
+      enqueueMessage(signedOut.db, { ownerId: owner, conversationId: 'c', key: `k-${owner}`, text: 'secret text', sizeBytes: 11, composedAt: Date.now() });
+    }
+    expect(await summaryOf(signedOut)).toMatchObject({ total: 2, byState: { saved: 2 }, ages: { under1m: 2 }, bytes: 22 });
+
+    // Signed in, not connected: the message just written waits in the outbox.
+    const server = await startDemoServer();
+    const rig = await makeDeliveryRig(server);
+    cleanups.push(async () => {
+      await rig.cleanup();
+      await server.close();
+    });
+    await rig.core.handlers['messages:send']({ conversationId: 'c1', text: 'secret words' });
+    expect(await summaryOf(rig.core)).toMatchObject({ total: 1, byState: { saved: 1 } });
   });
 });

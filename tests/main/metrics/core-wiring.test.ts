@@ -6,7 +6,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { INVOKE_CHANNELS, invokeChannels } from '../../../src/shared/contract';
 import { registerIpc } from '../../../src/main/ipc';
 import type { Clock } from '../../../src/main/core/clock';
-import type { CoreEventBus } from '../../../src/main/core/events';
 import { makeTestCore } from '../../support/core';
 import { FakeIpcMain, TRUSTED_URL, trustedFrame } from '../../support/ipc';
 import { sampleValue } from './exposition';
@@ -73,13 +72,9 @@ describe('metrics moved by the core', () => {
   it('counts notifications and events emitted on the core bus', async () => {
     const { core } = testCore();
     // The core's `events` is the bus its services emit on; the renderer-facing view only subscribes.
-    const bus = core.events as CoreEventBus;
-    bus.emit('notification', {
-      id: 'E-1', code: 'OFFLINE', message: 'offline', severity: 'warning', sticky: true, at: 1, actions: [], messageKey: null,
-    });
+    const bus = core.events;
+    core.notifications.raise('OFFLINE', 'connection');
     bus.emit('outbox:changed', { items: [] });
-    // Upsert events are coalesced per eventBatchMs; deliver the pending batch now.
-    bus.flush();
     const text = await core.metricsSnapshot();
     expect(sampleValue(text, 'notifications_shown_total', { code: 'OFFLINE', severity: 'warning' })).toBe(1);
     expect(sampleValue(text, 'core_events_total', { channel: 'notification' })).toBe(1);

@@ -4,7 +4,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Metrics } from '../../../src/main/core/metrics';
-import type { CoreEventBus } from '../../../src/main/core/events';
 import { makeTestCore } from '../../support/core';
 import { parseExposition } from './exposition';
 
@@ -73,9 +72,7 @@ describe('label hygiene', () => {
       await core.handlers['auth:login']({ email: EMAIL, password: 'nova-dev-password' }).catch(() => undefined);
       await core.handlers['log:write']({ level: 'info', scope: 'composer', message: `${EMAIL} ${TEXT}` });
       core.log.warn(`user ${USER_ID} in ${CONVERSATION_ID}`);
-      (core.events as CoreEventBus).emit('notification', {
-        id: 'E-2', code: 'MESSAGE_REJECTED', message: TEXT, severity: 'error', sticky: false, at: 1, actions: [], messageKey: USER_ID,
-      });
+      core.notifications.raise('MESSAGE_REJECTED', 'message', { message: TEXT, messageKey: USER_ID });
       assertClean(await core.metricsSnapshot());
     } finally {
       await cleanup();

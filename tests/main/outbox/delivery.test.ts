@@ -59,6 +59,23 @@ describe('delivery against the reference server', () => {
     expect(new Set(page.messages.map((m) => m.serverId)).size).toBe(page.messages.length);
   });
 
+  it('a drained burst reaches the window in batches: each message once per event, every one ending sent', async () => {
+    const { rig, seed } = await setup({ timing: { eventBatchMs: 40 } });
+    const { core, link } = rig;
+    const keys: string[] = [];
+    for (let i = 0; i < 100; i += 1) keys.push((await core.handlers['messages:send']({ conversationId: seed.conversations.team, text: `burst ${i}` })).key);
+    await link.connect();
+    await vi.waitFor(() => expect(core.getPendingCount()).toBe(0), { timeout: 5_000 });
+    const sentKeys = (): Set<string> => new Set(rig.eventsOf('outbox:changed').flatMap((e) => e.items).filter((i) => i.state === 'sent').map((i) => i.key));
+    await vi.waitFor(() => expect(keys.filter((key) => sentKeys().has(key))).toHaveLength(100));
+    const batches = rig.eventsOf('messages:changed');
+    for (const batch of batches) expect(new Set(batch.messages.map((m) => m.key)).size).toBe(batch.messages.length);
+    // One event per window, not one per change: 100 messages each go saved → sending → sent.
+    expect(batches.length).toBeLessThan(50);
+    const last = new Map(batches.flatMap((batch) => batch.messages).map((m) => [m.key, m.state]));
+    expect(keys.map((key) => last.get(key))).toEqual(keys.map(() => 'sent'));
+  });
+
   it('a message sent while connected goes out at once and the renderer sees saved → sent', async () => {
     const { rig, seed } = await setup();
     await rig.link.connect();

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ServerHandle } from '../../../server/index';
-import { exceedsLimits, FRAME_ENVELOPE_BYTES, messageLimits } from '../../../src/main/core/outbox/service';
+import { exceedsLimits, FRAME_ENVELOPE_BYTES, messageLimits } from '../../../src/main/core/outbox/limits';
 import { makeTempDir } from '../../support/core';
 import { makeDeliveryRig, makeRealCoreRig, startDemoServer, type DeliveryRig, type RealCoreRig } from '../../support/delivery';
 

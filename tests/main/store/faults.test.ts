@@ -3,18 +3,13 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ServerHandle } from '../../../server/index';
 import { createCore, type Core } from '../../../src/main/core';
-import { CoreEventBus } from '../../../src/main/core/events';
 import { createMemoryLogger } from '../../../src/main/core/logging';
-import { DEFAULT_TIMING } from '../../../src/main/core/options';
-import { openDatabase, type DB } from '../../../src/main/core/store/database';
+import { createCoreForTests } from '../../../src/main/core/testing';
 import { listOutbox } from '../../../src/main/core/store/outbox';
-import { createDeliveryService, DEFAULT_OUTBOX_LIMITS } from '../../../src/main/core/outbox/service';
-import { systemClock } from '../../../src/main/core/clock';
 import type { AppNotification } from '../../../src/shared/contract';
 import { makeTempDir } from '../../support/core';
 import { ALICE, PASSWORD, startDemoServer } from '../../support/delivery';
 import { TestLink } from '../../support/link';
-import { Metrics } from '../../../src/main/core/metrics';
 
 let server: ServerHandle | null = null;
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -35,22 +30,11 @@ describe('store faults', () => {
   it('disk full: messages:send answers STORAGE_FULL and every row already saved stays intact', async () => {
     const link = await signedInLink();
     const dir = makeTempDir();
-    const db: DB = openDatabase(path.join(dir, 'nova.db'));
-    const service = createDeliveryService({
-      db,
-      link,
-      clock: systemClock,
-      random: Math.random,
-      timing: DEFAULT_TIMING,
-      limits: DEFAULT_OUTBOX_LIMITS,
-      log: createMemoryLogger(),
-      events: new CoreEventBus(),
-      metrics: new Metrics({ defaultMetrics: false }),
-    });
-    service.start();
-    cleanups.push(() => {
-      service.stop();
-      db.close();
+    const service = createCoreForTests({ dataDir: dir, serverUrl: 'http://127.0.0.1:9', logger: createMemoryLogger(), link, metricsPort: 'off' });
+    await service.start();
+    const { db } = service;
+    cleanups.push(async () => {
+      await service.stop();
       fs.rmSync(dir, { recursive: true, force: true });
     });
     const saved: string[] = [];

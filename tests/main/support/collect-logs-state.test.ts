@@ -6,7 +6,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { STATE_FILE, collectFromStateFile } from '../../../src/main/core/diagnostics';
-import type { CoreEventBus } from '../../../src/main/core/events';
 import { makeTempDir, makeTestCore } from '../../support/core';
 import * as s from '../../support/secrets';
 import { readZip } from '../../support/zip';
@@ -27,16 +26,7 @@ describe('--collect-logs with the state the core saved', () => {
     const { core } = makeTestCore({ dataDir });
     await core.start();
     core.notifySystem('offline');
-    (core.events as CoreEventBus).emit('notification', {
-      id: 'E-12345678',
-      code: 'TIMEOUT',
-      message: `The server took too long (for ${s.EMAIL}).`,
-      severity: 'warning',
-      sticky: false,
-      at: 1,
-      actions: [],
-      messageKey: null,
-    });
+    const shown = core.notifications.raise('TIMEOUT', 'request', { message: `The server took too long (for ${s.EMAIL}).` });
     await core.handlers['doctor:run']({});
     const inApp = await core.handlers['diagnostics:collect']({});
     await core.stop();
@@ -57,7 +47,7 @@ describe('--collect-logs with the state the core saved', () => {
     const doctor = JSON.parse(text('connection-doctor.json')) as { value: { steps: Array<{ id: string; status: string }> } };
     expect(doctor.value.steps.find((step) => step.id === 'network')?.status).toBe('fail');
     const notifications = JSON.parse(text('notifications.json')) as { recent: Array<{ id: string; message: string }> };
-    expect(notifications.recent.map((n) => n.id)).toEqual(['E-12345678']);
+    expect(notifications.recent.map((n) => n.id)).toEqual([shown.id]);
     expect(notifications.recent[0]?.message).toContain('[masked:email]');
   });
 

@@ -7,19 +7,16 @@
  * in an order of our choosing. Every frame it produces is checked against the protocol schemas,
  * so the script cannot drift from what a server may send.
  */
+import fs from 'node:fs';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Unsubscribe } from '../../../src/shared/contract';
 import { AckFrameSchema, MessageFrameSchema, SyncCompleteFrameSchema, type ClientFrame, type Message, type ServerFrame } from '../../../src/shared/protocol';
-import { systemClock } from '../../../src/main/core/clock';
-import { CoreEventBus } from '../../../src/main/core/events';
 import type { BodyReader, LinkResponse, ParsedResponse, ServerCapabilities, ServerLink } from '../../../src/main/core/link';
 import { createMemoryLogger, type LogRecord } from '../../../src/main/core/logging';
-import { createDeliveryService, DEFAULT_OUTBOX_LIMITS, type DeliveryService } from '../../../src/main/core/outbox/service';
-import { DEFAULT_TIMING } from '../../../src/main/core/options';
-import { openDatabase, type DB } from '../../../src/main/core/store/database';
-import { Metrics } from '../../../src/main/core/metrics';
 import { parseResponse } from '../../../src/main/core/server-data';
+import { createCoreForTests, type TestCore } from '../../../src/main/core/testing';
+import { makeTempDir } from '../../support/core';
 
 const ALICE = '00000000-0000-4000-8000-00000000a11c';
 const BOB = '00000000-0000-4000-8000-000000000b0b';
@@ -111,39 +108,38 @@ const variants: fc.Arbitrary<Variant> = fc
   })
   .map((v) => (v.ack === 'lost' ? { ...v, liveOwn: true, echoKeyed: true } : v));
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0)) cleanup();
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
-function makeDelivery(link: ScriptedLink): { db: DB; delivery: DeliveryService; records: LogRecord[] } {
-  const db = openDatabase(':memory:');
+async function makeCore(link: ScriptedLink): Promise<{ core: TestCore; records: LogRecord[] }> {
+  const dataDir = makeTempDir('nova-race-');
   const log = createMemoryLogger();
-  const delivery = createDeliveryService({
-    db,
+  const core = createCoreForTests({
+    dataDir,
+    serverUrl: 'http://127.0.0.1:9',
     link,
-    clock: systemClock,
+    logger: log,
+    metricsPort: 'off',
     random: () => 0.5,
     // Nothing here may time out: the scheduler decides when each answer comes.
-    timing: { ...DEFAULT_TIMING, eventBatchMs: 1, ackTimeoutMs: 60_000, syncTimeoutMs: 60_000 },
-    limits: DEFAULT_OUTBOX_LIMITS,
-    log,
-    events: new CoreEventBus(),
-    metrics: new Metrics({ defaultMetrics: false }),
+    timing: { eventBatchMs: 1, ackTimeoutMs: 60_000, syncTimeoutMs: 60_000 },
   });
-  cleanups.push(() => {
-    delivery.stop();
-    db.close();
+  cleanups.push(async () => {
+    await core.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
   });
-  return { db, delivery, records: log.records };
+  await core.start();
+  return { core, records: log.records };
 }
 
 async function runRace(s: fc.Scheduler, variant: Variant): Promise<void> {
   // The server's conversation after our send: Bob's message 1, ours 2, maybe Bob's 3.
   const server: Message[] = [];
   const link = new ScriptedLink(() => server.length);
-  const { db, delivery, records } = makeDelivery(link);
-  delivery.start();
+  const { core, records } = await makeCore(link);
+  const { db } = core;
 
   const messageFrame = (message: Message, replay: boolean): ServerFrame => {
     const withKey = variant.echoKeyed || replay ? message : { ...message, idempotency_key: null };
@@ -160,7 +156,7 @@ async function runRace(s: fc.Scheduler, variant: Variant): Promise<void> {
     });
   };
 
-  const view = await delivery.handlers['messages:send']({ conversationId: CONVERSATION, text: 'race' });
+  const view = await core.handlers['messages:send']({ conversationId: CONVERSATION, text: 'race' });
   link.connect();
   // Connect: conversation list (a resolved request), then the first sync, then the lane sends.
   for (let round = 0; round < 20 && !link.sent.some((f) => f['type'] === 'send'); round += 1) {
@@ -200,16 +196,16 @@ async function runRace(s: fc.Scheduler, variant: Variant): Promise<void> {
   if (variant.liveBefore) arrivals.push(['live 1', () => link.deliver(messageFrame(before, false))]);
   if (variant.liveOwn) arrivals.push(['live 2 (own)', () => link.deliver(messageFrame(own, false))]);
   if (variant.after && variant.liveAfter) arrivals.push(['live 3', () => link.deliver(messageFrame(after, false))]);
-  for (let i = 0; i < variant.reads; i += 1) arrivals.push([`read ${i}`, () => void delivery.pendingCount()]);
+  for (let i = 0; i < variant.reads; i += 1) arrivals.push([`read ${i}`, () => void core.getPendingCount()]);
   for (const [label, arrive] of arrivals) void s.schedule(Promise.resolve(), label).then(arrive);
   // Whatever the order, a gap seen on the way may start a sync; its page is scheduled too.
   for (let round = 0; round < 10 && s.count() > 0; round += 1) {
     await s.waitIdle();
-    delivery.pendingCount();
+    core.getPendingCount();
     await new Promise((resolve) => setImmediate(resolve));
   }
-  await delivery.whenSynced();
-  expect(delivery.pendingCount()).toBe(0);
+  await core.delivery.whenSynced();
+  expect(core.getPendingCount()).toBe(0);
 
   const rows = db
     .prepare('SELECT key, server_id AS serverId, seq, text FROM messages WHERE owner_id = ? ORDER BY sort_seq')
@@ -223,7 +219,7 @@ async function runRace(s: fc.Scheduler, variant: Variant): Promise<void> {
   expect(db.prepare('SELECT COUNT(*) FROM outbox').pluck().get()).toBe(0);
   // Healing by a later sync does not count: no write may have failed on the way.
   expect(records.filter((record) => record.level === 'error').map((record) => record.message)).toEqual([]);
-  const page = await delivery.handlers['messages:list']({ conversationId: CONVERSATION });
+  const page = await core.handlers['messages:list']({ conversationId: CONVERSATION });
   const shown = page.messages.filter((m) => m.key === view.key);
   expect(shown.map((m) => [m.state, m.serverId, m.seq])).toEqual([['sent', own.id, own.sequence_number]]);
 }
@@ -235,7 +231,7 @@ describe('live frame vs sync page vs ack for the same message', () => {
         try {
           await runRace(s, variant);
         } finally {
-          for (const cleanup of cleanups.splice(0)) cleanup();
+          for (const cleanup of cleanups.splice(0)) await cleanup();
         }
       }),
       { numRuns: 200, endOnFailure: true },

@@ -9,7 +9,6 @@ import WebSocket from 'ws';
 import type { ConnectionSnapshot, ConnectionState, ConnectionTransition, Unsubscribe } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
 import { CloseCode } from '../../../shared/protocol';
-import type { TimerHandle } from '../clock';
 import type { BodyReader, ClientFrame, LinkMode, LinkResponse, ParsedResponse, ServerCapabilities, ServerFrame, ServerLink } from '../link';
 import { RejectedData, parseResponse } from '../server-data';
 import { Attempt } from './attempt';
@@ -38,7 +37,6 @@ export class ConnectionService implements ServerLink {
   private mode: LinkMode | null = null;
   /** The token for the compat dialer's next socket, taken once by the socket class. */
   private pendingToken: string | null = null;
-  private emitTimer: TimerHandle | null = null;
   private watched: readonly string[] = [];
   private pendingCount: () => number = () => 0;
   private readonly stats = { socketsCreated: 0, connects: 0, overlappingSockets: 0, maxOpenSockets: 0 };
@@ -49,6 +47,8 @@ export class ConnectionService implements ServerLink {
   private readonly disconnectListeners = new Listeners<string>();
   private readonly frameListeners = new Listeners<ServerFrame>();
   private readonly noticeListeners = new Listeners<ConnectionNotice>();
+  /** The change window's flush: one snapshot, read when the window ends, so always the latest. */
+  private readonly emitChange = (): void => this.changeListeners.emit(this.snapshot());
 
   constructor(private readonly options: ConnectionServiceOptions) {
     const { auth, clock, random, timing, log, metrics } = options;
@@ -130,7 +130,7 @@ export class ConnectionService implements ServerLink {
     this.changed();
   }
 
-  /** Coalesced: at most one call per `eventBatchMs`, always with the latest snapshot. */
+  /** Coalesced in the core's change window: at most one call per window, always with the latest snapshot. */
   onDidChange(listener: (snapshot: ConnectionSnapshot) => void): Unsubscribe {
     return this.changeListeners.add(listener);
   }
@@ -286,8 +286,7 @@ export class ConnectionService implements ServerLink {
 
   dispose(): void {
     this.close('stopped');
-    if (this.emitTimer !== null) this.options.clock.clearTimeout(this.emitTimer);
-    this.emitTimer = null;
+    this.options.changes.unmark(this.emitChange);
     for (const socket of this.openSockets) socket.terminate();
     for (const listeners of [this.changeListeners, this.transitionListeners, this.connectListeners, this.disconnectListeners, this.frameListeners, this.noticeListeners]) {
       listeners.clear();
@@ -443,10 +442,6 @@ export class ConnectionService implements ServerLink {
   }
 
   private changed(): void {
-    if (this.emitTimer !== null || this.changeListeners.size === 0) return;
-    this.emitTimer = this.options.clock.setTimeout(() => {
-      this.emitTimer = null;
-      this.changeListeners.emit(this.snapshot());
-    }, this.options.timing.eventBatchMs);
+    if (this.changeListeners.size > 0) this.options.changes.mark(this.emitChange);
   }
 }

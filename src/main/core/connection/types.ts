@@ -5,6 +5,7 @@
  */
 import type { ErrorCode } from '../../../shared/errors';
 import type { Clock } from '../clock';
+import type { ChangeWindow } from '../events';
 import type { ServerLink } from '../link';
 import type { Logger } from '../logging';
 import type { Metrics } from '../metrics';
@@ -25,7 +26,6 @@ export type ConnectionTiming = Pick<
   | 'handshakeWaitMs'
   | 'connectTimeoutMs'
   | 'closeTimeoutMs'
-  | 'eventBatchMs'
 >;
 
 /** What the connection needs from auth; the AuthService provides it, benchmarks stub it. */
@@ -49,6 +49,8 @@ export type ConnectionServiceOptions = Readonly<{
   log: Logger;
   /** Moved on every transition, socket event, reconnect, heartbeat and frame. */
   metrics: Metrics;
+  /** The core's one change window: `connection:changed` is coalesced there, with the outbox's changes. */
+  changes: ChangeWindow;
 }>;
 
 /** Counters for tests, diagnostics and metrics; no tokens, no URLs. */

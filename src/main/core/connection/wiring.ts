@@ -1,9 +1,5 @@
-/** Auth and the connection, built and wired to the core's events and handlers (createCore calls this once). */
-import type { AppNotification } from '../../../shared/contract';
-import { ERROR_INFO, type ErrorCode } from '../../../shared/errors';
 import { AuthService } from '../auth';
-import { newErrorId } from '../errors';
-import type { CoreContext, Handlers, SystemEvent } from '../index';
+import type { CoreContext, Handlers, SystemEvent } from '../context';
 import { ConnectionService } from './service';
 
 type ConnectionHandlers = Pick<
@@ -21,9 +17,9 @@ export type ConnectionStack = Readonly<{
   stop(): void;
 }>;
 
-/** Auth and connection, wired to the core's events and handlers (createCore calls this once). */
+/** Auth and connection, wired to the core's events and handlers (the composition root calls this once). */
 export function createConnectionStack(context: CoreContext): ConnectionStack {
-  const { options, timing, clock, events, log, metrics } = context;
+  const { options, timing, clock, events, log, metrics, notifications, changes } = context;
   const auth = new AuthService({
     serverUrl: options.serverUrl,
     isDemoServer: options.isDemoServer ?? false,
@@ -47,23 +43,8 @@ export function createConnectionStack(context: CoreContext): ConnectionStack {
     timing,
     log: log.scope('connection'),
     metrics,
+    changes,
   });
-
-  const notify = (code: ErrorCode, actions: AppNotification['actions']): void => {
-    const info = ERROR_INFO[code];
-    const id = newErrorId();
-    log.warn(`notification: ${code} [${id}]`);
-    events.emit('notification', {
-      id,
-      code,
-      message: info.message,
-      severity: info.severity,
-      sticky: info.sticky,
-      at: clock.now(),
-      actions,
-      messageKey: null,
-    });
-  };
 
   let isStarted = false;
   auth.onDidChange((cause, revocation) => {
@@ -73,11 +54,11 @@ export function createConnectionStack(context: CoreContext): ConnectionStack {
     if (cause === 'revoked') {
       // The outbox is not touched: its rows wait for the next sign-in.
       connection.close('signed out: session revoked');
-      notify(revocation ?? 'TOKEN_REVOKED', ['sign_in']);
+      notifications.raise(revocation ?? 'TOKEN_REVOKED', 'session');
     }
   });
   connection.onDidChange((snapshot) => events.emit('connection:changed', snapshot));
-  connection.onDidNotice((notice) => notify(notice.code, notice.code === 'UPDATE_REQUIRED' ? [] : ['retry_connection']));
+  connection.onDidNotice((notice) => notifications.raise(notice.code, 'connection'));
 
   const handlers: ConnectionHandlers = {
     'auth:login': (req) => auth.login(req.email, req.password),

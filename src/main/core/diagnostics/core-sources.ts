@@ -1,36 +1,12 @@
-import type { InvokeChannel, ParsedReq, Res } from '../../../shared/contract';
-import { AppError } from '../../../shared/errors';
-import type { CoreContext } from '../index';
+import type { CoreContext } from '../context';
 import { createDiagnosticsService, type DiagnosticsService } from './service';
-import { summarizeOutbox, type DiagnosticsRegistry } from './sources';
-
-type HandlerTable = { [C in InvokeChannel]: (req: ParsedReq<C>) => Promise<Res<C>> };
-
-/** A part that is not built yet says so in the bundle instead of failing it. */
-async function orUnavailable<T>(read: () => Promise<T>, what: string): Promise<T | string> {
-  try {
-    return await read();
-  } catch (error) {
-    if (error instanceof AppError && error.code === 'NOT_IMPLEMENTED') return `${what} is unavailable in this build.`;
-    throw error;
-  }
-}
 
 /**
- * Connection history and outbox summary come through the core's own handlers, so they follow
- * whatever the connection and outbox services answer, with no wiring of their own.
+ * The core's diagnostics: its settings, its metrics and the shell's desktop port. The services
+ * that own the other parts (connection history, outbox summary) register them where the core
+ * is composed.
  */
-export function registerCoreSources(registry: DiagnosticsRegistry, handlers: () => HandlerTable, now: () => number): void {
-  registry.registerSource('connection-history', () =>
-    orUnavailable(() => handlers()['connection:get']({}), 'The connection history'),
-  );
-  registry.registerSource('outbox-summary', () =>
-    orUnavailable(async () => summarizeOutbox(await handlers()['outbox:list']({}), now()), 'The outbox summary'),
-  );
-}
-
-/** The core's diagnostics: its settings, its handlers as sources, the shell's desktop port. */
-export function createCoreDiagnostics(context: CoreContext, logsDir: string, handlers: () => HandlerTable): DiagnosticsService {
+export function createCoreDiagnostics(context: CoreContext, logsDir: string): DiagnosticsService {
   const { options, db } = context;
   // Redacted on the way into the bundle, like everything else in it.
   const describeSettings = (): unknown => ({
@@ -48,6 +24,7 @@ export function createCoreDiagnostics(context: CoreContext, logsDir: string, han
     dataDir: options.dataDir,
     logsDir,
     events: context.events,
+    recentNotifications: () => context.notifications.recent(),
     clock: context.clock,
     log: context.log,
     metrics: context.metrics,
@@ -55,7 +32,6 @@ export function createCoreDiagnostics(context: CoreContext, logsDir: string, han
     ...(options.appInfo ? { appInfo: options.appInfo } : {}),
     ...(options.desktop ? { desktop: options.desktop } : {}),
   });
-  registerCoreSources(diagnostics, handlers, () => context.clock.now());
-  if (options.metricsSnapshot) diagnostics.registerSource('metrics', options.metricsSnapshot);
+  diagnostics.registerSource('metrics', () => context.metrics.snapshot());
   return diagnostics;
 }

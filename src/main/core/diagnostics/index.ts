@@ -7,19 +7,12 @@ export {
   readStoredSettings,
   type CollectOptions,
 } from './collect';
-export {
-  EXPECTED_SOURCES,
-  summarizeOutbox,
-  type DiagnosticsRegistry,
-  type DiagnosticsSource,
-  type OutboxSummary,
-} from './sources';
+export { EXPECTED_SOURCES, type DiagnosticsRegistry, type DiagnosticsSource } from './sources';
 export {
   createDiagnosticsService,
-  NOTIFICATION_HISTORY,
   toPreview,
   type DesktopPort,
   type DiagnosticsService,
 } from './service';
-export { createCoreDiagnostics, registerCoreSources } from './core-sources';
+export { createCoreDiagnostics } from './core-sources';
 export { STATE_FILE, collectFromStateFile, writeStateFile, type StateReason } from './state-file';

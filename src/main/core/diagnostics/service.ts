@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { AppNotification, DiagnosticsPreview, Unsubscribe } from '../../../shared/contract';
+import type { AppNotification, DiagnosticsPreview } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
 import type { Clock } from '../clock';
 import type { CoreEventBus } from '../events';
@@ -19,7 +19,6 @@ export type DesktopPort = Readonly<{
   openFolder(folderPath: string): Promise<void> | void;
 }>;
 
-export const NOTIFICATION_HISTORY = 100;
 /** Bundles kept in the temp folder, so a preview stays saveable while a newer one is built. */
 const KEPT_BUNDLES = 3;
 
@@ -27,6 +26,8 @@ export type DiagnosticsServiceOptions = Readonly<{
   dataDir: string;
   logsDir: string;
   events: CoreEventBus;
+  /** The notification center's ring: what the user was shown, with the ids support asks for. */
+  recentNotifications: () => readonly AppNotification[];
   clock: Clock;
   log: Logger;
   appInfo?: AppInfo;
@@ -42,14 +43,10 @@ export interface DiagnosticsService extends DiagnosticsRegistry {
   collect(): Promise<DiagnosticsPreview>;
   save(bundleId: string): Promise<{ savedPath: string | null }>;
   showLogsFolder(): Promise<null>;
-  /** Bundles into `outPath` now, sharing nothing with the UI's build (for scripts and tests). */
-  collectTo(outPath: string): Promise<BundleResult>;
-  recentNotifications(): readonly AppNotification[];
   /** A bundle collected for the preview and still on disk (for "Send to support"), or null. */
   collectedBundle(bundleId: string): BundleResult | null;
   /** The registered parts, for the state file `--collect-logs` reads when the app is closed. */
   sources(): Array<[string, DiagnosticsSource]>;
-  dispose(): void;
 }
 
 export function toPreview(result: BundleResult): DiagnosticsPreview {
@@ -66,15 +63,9 @@ export function createDiagnosticsService(options: DiagnosticsServiceOptions): Di
   const registry = new SourceRegistry();
   const tempDir = path.join(options.dataDir, 'diagnostics');
   const bundles = new Map<string, BundleResult>();
-  const notifications: AppNotification[] = [];
   const log = options.log.scope('diagnostics');
   let building: Promise<DiagnosticsPreview> | null = null;
   let isTempCleared = false;
-
-  const stopListening: Unsubscribe = options.events.on('notification', (notification) => {
-    notifications.push(notification);
-    if (notifications.length > NOTIFICATION_HISTORY) notifications.shift();
-  });
 
   const collectBundle = (outPath: string, bundleId: string): Promise<BundleResult> =>
     collectDiagnostics({
@@ -85,7 +76,7 @@ export function createDiagnosticsService(options: DiagnosticsServiceOptions): Di
       now: () => new Date(options.clock.now()),
       sources: registry.entries(),
       settings: options.settings,
-      notifications: [...notifications],
+      notifications: options.recentNotifications(),
       ...(options.appInfo ? { appInfo: options.appInfo } : {}),
       ...(options.homeDir !== undefined ? { homeDir: options.homeDir } : {}),
       ...(options.logCapBytes !== undefined ? { logCapBytes: options.logCapBytes } : {}),
@@ -167,13 +158,10 @@ export function createDiagnosticsService(options: DiagnosticsServiceOptions): Di
       await requireDesktop().openFolder(options.logsDir);
       return null;
     },
-    collectTo: (outPath) => run(outPath, newBundleId()),
-    recentNotifications: () => [...notifications],
     collectedBundle: (bundleId) => {
       const bundle = bundles.get(bundleId);
       return bundle && fs.existsSync(bundle.path) ? bundle : null;
     },
     sources: () => registry.entries(),
-    dispose: stopListening,
   };
 }

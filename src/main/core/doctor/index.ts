@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DoctorReport } from '../../../shared/support';
-import type { Handlers } from '../index';
+import type { Handlers } from '../context';
 import type { CoreEventBus } from '../events';
 import type { Logger } from '../logging';
 import { runDoctor, type DoctorInput } from './run';

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FleetStatus } from '../../../shared/support';
 import { AppError } from '../../../shared/errors';
-import type { Handlers } from '../index';
+import type { Handlers } from '../context';
 import type { Logger } from '../logging';
 import type { Metrics } from '../metrics';
 import { FLEET_FAMILIES, RemoteWriteBuffer, collectFleetBatch } from '../metrics/remote-write';

@@ -102,8 +102,6 @@ export const OUTBOX_STATES = MESSAGE_STATES.filter(
   (state): state is Exclude<MessageState, 'sent'> => state !== 'sent',
 );
 export type OutboxState = Exclude<MessageState, 'sent'>;
-/** States in which a message is still on its way (not failed, expired or held for the user). */
-export const WAITING_STATES = ['saved', 'sending', 'confirming'] as const satisfies readonly OutboxState[];
 
 /** Where a duplicate was recognised: a live frame, a resync page, a REST answer, or an ack saying `duplicate`. */
 export const DUPLICATE_SOURCES = ['live', 'sync', 'rest', 'ack'] as const;

@@ -64,15 +64,6 @@ export function toMessageRecord(row: MessageRow): MessageRecord {
   };
 }
 
-export function getMessageByKey(db: DB, ownerId: string, key: string): MessageRecord | null {
-  const row = stmt(
-    db,
-    `SELECT ${MESSAGE_COLUMNS} FROM messages m LEFT JOIN outbox o ON o.key = m.key
-     WHERE m.owner_id = ? AND m.key = ?`,
-  ).get(ownerId, key) as MessageRow | undefined;
-  return row ? toMessageRecord(row) : null;
-}
-
 // ---- Conversations -------------------------------------------------------------------------
 
 export type ConversationInput = Readonly<{

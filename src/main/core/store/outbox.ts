@@ -351,13 +351,18 @@ export type OutboxSummary = Readonly<{
   total: number;
   byState: Readonly<Record<string, number>>;
   oldestComposedAgeMs: number | null;
+  /** Messages by how long ago they were composed. */
+  ages: Readonly<{ under1m: number; under1h: number; under1d: number; older: number }>;
   maxAttempts: number;
   totalAttempts: number;
   errorCodes: Readonly<Record<string, number>>;
   bytes: number;
 }>;
 
-/** For the diagnostics bundle: counts, ages, attempts and error codes; never text or ids. */
+/**
+ * For the diagnostics bundle: counts, ages, attempts and error codes of every user's rows, so
+ * the bundle tells the same signed in or out; never text, keys or conversation ids.
+ */
 export function summarizeOutbox(db: DB, now: number): OutboxSummary {
   const byState: Record<string, number> = {};
   for (const row of stmt(db, 'SELECT state, COUNT(*) AS n FROM outbox GROUP BY state').all() as {
@@ -376,12 +381,31 @@ export function summarizeOutbox(db: DB, now: number): OutboxSummary {
   const totals = stmt(
     db,
     `SELECT COUNT(*) AS total, MIN(composed_at) AS oldest, COALESCE(MAX(attempts), 0) AS max_attempts,
-       COALESCE(SUM(attempts), 0) AS total_attempts, COALESCE(SUM(size_bytes), 0) AS bytes FROM outbox`,
-  ).get() as { total: number; oldest: number | null; max_attempts: number; total_attempts: number; bytes: number };
+       COALESCE(SUM(attempts), 0) AS total_attempts, COALESCE(SUM(size_bytes), 0) AS bytes,
+       COALESCE(SUM(composed_at > @now - 60000), 0) AS under1m,
+       COALESCE(SUM(composed_at <= @now - 60000 AND composed_at > @now - 3600000), 0) AS under1h,
+       COALESCE(SUM(composed_at <= @now - 3600000 AND composed_at > @now - 86400000), 0) AS under1d
+     FROM outbox`,
+  ).get({ now }) as {
+    total: number;
+    oldest: number | null;
+    max_attempts: number;
+    total_attempts: number;
+    bytes: number;
+    under1m: number;
+    under1h: number;
+    under1d: number;
+  };
   return {
     total: totals.total,
     byState,
     oldestComposedAgeMs: totals.oldest === null ? null : Math.max(0, now - totals.oldest),
+    ages: {
+      under1m: totals.under1m,
+      under1h: totals.under1h,
+      under1d: totals.under1d,
+      older: totals.total - totals.under1m - totals.under1h - totals.under1d,
+    },
     maxAttempts: totals.max_attempts,
     totalAttempts: totals.total_attempts,
     errorCodes,

@@ -1,10 +1,10 @@
 /**
- * Everything that helps support and operations, built once by createCore: the organisation
+ * Everything that helps support and operations, built once by the composition root: the organisation
  * configuration, "Send to support", the connection doctor, fleet metrics, and the state file
  * `--collect-logs` reads. Each adds its part to the diagnostics bundle here.
  */
 import os from 'node:os';
-import type { Handlers, CoreContext } from '../index';
+import type { Handlers, CoreContext } from '../context';
 import type { DiagnosticsService } from '../diagnostics';
 import { writeStateFile, type StateReason } from '../diagnostics/state-file';
 import { createDoctor, systemResolver } from '../doctor';
@@ -107,7 +107,7 @@ export function createSupportServices(context: CoreContext, parts: SupportParts)
   const saveState = (reason: StateReason): Promise<void> =>
     writeStateFile(options.dataDir, {
       sources: diagnostics.sources(),
-      notifications: diagnostics.recentNotifications(),
+      notifications: context.notifications.recent(),
       reason,
       now: clock.now(),
       homeDir: os.homedir(),

@@ -5,7 +5,7 @@
  * bundle: when it fails the same bundle is still there for Save.
  */
 import os from 'node:os';
-import type { Handlers } from '../index';
+import type { Handlers } from '../context';
 import type { SupportProgress } from '../../../shared/support';
 import { AppError } from '../../../shared/errors';
 import type { Clock } from '../clock';

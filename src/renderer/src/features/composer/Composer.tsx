@@ -3,7 +3,7 @@ import { sendMessage } from '../../actions';
 import { formatBytes, utf8Bytes } from '../../format';
 import { useAppStore } from '../../store';
 
-/** The core enforces the server's advertised limit; 64 KB is the default it falls back to (issue 4). */
+/** The core enforces the server's advertised limit; 64 KB is the default it falls back to. */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 /** Below this share of the limit the size is not worth showing. */
 const SHOW_SIZE_FROM = 0.5;

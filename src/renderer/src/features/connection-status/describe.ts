@@ -35,7 +35,7 @@ export function connectionLabel(snapshot: ConnectionSnapshot): string {
   }
 }
 
-/** The minutes between slow retries once the connection has given up fast ones (issue 5: 5 min). */
+/** The minutes between slow retries once the connection has given up fast ones (5 min). */
 const SLOW_RETRY_MINUTES = 5;
 
 /** What the banner says is happening, with the countdown when a retry is scheduled. */

@@ -20,8 +20,6 @@ function errorText(error: AppErrorData): string {
     case 'TIMEOUT':
     case 'SERVICE_UNAVAILABLE':
       return ERROR_INFO[error.code].message;
-    case 'NOT_IMPLEMENTED':
-      return 'Signing in is not available in this build yet.';
     default:
       return error.message;
   }

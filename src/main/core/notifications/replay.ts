@@ -1,9 +1,9 @@
 /**
  * Replay of notifications the window may have missed. The core emits some before the shell
  * listens (DB_CORRUPT at start-up); the renderer asks `notifications:list` once it is ready.
- * The history is the diagnostics service's ring (last 100), not a second copy.
+ * It reads the center's ring (last 100), not a second copy.
  */
-import type { AppNotification } from '../../shared/contract';
+import type { AppNotification } from '../../../shared/contract';
 
 export type NotificationReplay = Readonly<{
   /** Sticky notifications the user has not dismissed yet, oldest first. */
