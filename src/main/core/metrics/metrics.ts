@@ -35,6 +35,9 @@ import {
   SOCKET_STATUSES,
   SYSTEM_EVENTS,
   TRANSPORTS,
+  UPDATE_CHECK_RESULTS,
+  UPDATE_DOWNLOAD_RESULTS,
+  UPDATE_RESTART_RESULTS,
   closedLabel,
   type AuthEvent,
   type ConnectionState,
@@ -60,6 +63,7 @@ import {
   type SocketStatus,
   type SystemEventName,
   type Transport,
+  type UpdateStep,
 } from './labels';
 
 export type MetricsOptions = Readonly<{
@@ -148,6 +152,10 @@ export class Metrics {
   private readonly diagnosticsBundles: Counter<'result'>;
   private readonly coreStartTime: Gauge;
   private readonly scrapes: Counter<'via'>;
+  // ---- updates (the shell's updater) ----
+  private readonly updateChecks: Counter<'result'>;
+  private readonly updateDownloads: Counter<'result'>;
+  private readonly updateRestarts: Counter<'result'>;
 
   constructor(options: MetricsOptions = {}) {
     this.clock = options.clock ?? { now: () => Date.now() };
@@ -428,6 +436,26 @@ export class Metrics {
       registers,
     });
 
+    // ---- updates ----
+    this.updateChecks = new Counter({
+      name: 'nova_update_checks_total',
+      help: 'Update feed checks by result: up_to_date, available, downgrade_refused, unreachable, http_error, malformed, failed.',
+      labelNames: ['result'],
+      registers,
+    });
+    this.updateDownloads = new Counter({
+      name: 'nova_update_downloads_total',
+      help: 'Update downloads: started, and how each ended (verified by its sha512, hash_mismatch, signature_invalid, failed, stalled).',
+      labelNames: ['result'],
+      registers,
+    });
+    this.updateRestarts = new Counter({
+      name: 'nova_update_restarts_total',
+      help: 'Restarts into a downloaded update: asked now or after the outbox, why it went, installing, or failed.',
+      labelNames: ['result'],
+      registers,
+    });
+
     this.initialiseSeries();
   }
 
@@ -463,6 +491,9 @@ export class Metrics {
     for (const channel of EVENT_CHANNELS) this.coreEvents.labels({ channel }).inc(0);
     for (const result of DIAGNOSTICS_RESULTS) this.diagnosticsBundles.labels({ result }).inc(0);
     for (const via of SCRAPE_VIAS) this.scrapes.labels({ via }).inc(0);
+    for (const result of UPDATE_CHECK_RESULTS) this.updateChecks.labels({ result }).inc(0);
+    for (const result of UPDATE_DOWNLOAD_RESULTS) this.updateDownloads.labels({ result }).inc(0);
+    for (const result of UPDATE_RESTART_RESULTS) this.updateRestarts.labels({ result }).inc(0);
   }
 
   // ---- connection (issue 5) -------------------------------------------------------------------
@@ -645,6 +676,13 @@ export class Metrics {
 
   diagnosticsBundle(result: DiagnosticsResult = 'collected'): void {
     this.diagnosticsBundles.labels({ result: closedLabel(result, DIAGNOSTICS_RESULTS) }).inc();
+  }
+
+  /** A step of the shell's updater ended: a check, a download, a restart into a new version. */
+  updateStep(update: UpdateStep): void {
+    if (update.step === 'check') this.updateChecks.labels({ result: closedLabel(update.result, UPDATE_CHECK_RESULTS) }).inc();
+    else if (update.step === 'download') this.updateDownloads.labels({ result: closedLabel(update.result, UPDATE_DOWNLOAD_RESULTS) }).inc();
+    else this.updateRestarts.labels({ result: closedLabel(update.result, UPDATE_RESTART_RESULTS) }).inc();
   }
 
   /** The core started now; uptime counts from here. */
