@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   EVENT_CHANNELS,
-  type InvokeChannel,
+  type CoreInvokeChannel,
   type ParsedReq,
   type Res,
 } from '../../shared/contract';
@@ -32,8 +32,8 @@ export type { Metrics } from './metrics';
 export type { IncomingNotice, ViewState } from './attention';
 export type { PreferencesService } from './preferences';
 
-/** One async function per invoke channel; each throws AppError for expected failures. */
-export type Handlers = { [C in InvokeChannel]: (req: ParsedReq<C>) => Promise<Res<C>> };
+/** One async function per invoke channel the core answers; each throws AppError for expected failures. */
+export type Handlers = { [C in CoreInvokeChannel]: (req: ParsedReq<C>) => Promise<Res<C>> };
 
 /** What the OS tells the shell, forwarded so the connection can react (sleep, network). */
 export type SystemEvent = 'suspend' | 'resume' | 'online' | 'offline';

@@ -1,10 +1,10 @@
-import type { InvokeChannel, ParsedReq, Res } from '../../../shared/contract';
+import type { CoreInvokeChannel, ParsedReq, Res } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
 import type { CoreContext } from '../index';
 import { createDiagnosticsService, type DiagnosticsService } from './service';
 import { summarizeOutbox, type DiagnosticsRegistry } from './sources';
 
-type HandlerTable = { [C in InvokeChannel]: (req: ParsedReq<C>) => Promise<Res<C>> };
+type HandlerTable = { [C in CoreInvokeChannel]: (req: ParsedReq<C>) => Promise<Res<C>> };
 
 /** A part that is not built yet says so in the bundle instead of failing it. */
 async function orUnavailable<T>(read: () => Promise<T>, what: string): Promise<T | string> {
