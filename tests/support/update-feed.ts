@@ -10,12 +10,19 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import type * as ElectronBuilder from 'electron-builder';
 import yaml from 'js-yaml';
 import { makeTempDir } from './core';
-// @ts-expect-error -- a plain ES module script, typed by use
-import { announceUpdateArtifact, appImageName } from '../../scripts/update-feed.mjs';
+import { createRequire } from 'node:module';
 
 const ROOT = path.resolve(__dirname, '../..');
+
+type FeedScript = Readonly<{
+  announceUpdateArtifact(context: unknown, file: string, outDir: string): Promise<void>;
+  appImageName(productName: string, version: string): string;
+}>;
+const load = createRequire(__filename);
+const { announceUpdateArtifact, appImageName } = load(path.join(ROOT, 'scripts/update-feed.cjs')) as FeedScript;
 
 type BuilderConfig = Readonly<{ appId: string; productName: string; publish: unknown; generateUpdatesFilesForAllChannels?: boolean }>;
 
@@ -50,8 +57,6 @@ export type UpdateFeed = {
   cleanup(): void;
 };
 
-type Printer = ((message: string) => void) | null;
-
 /** A feed folder; add releases with `release(version)` (each is one electron-builder run, 2–4 s). */
 export function createUpdateFeed(): UpdateFeed {
   const work = makeTempDir('nova-update-feed-');
@@ -77,12 +82,14 @@ export function createUpdateFeed(): UpdateFeed {
         JSON.stringify({ name: 'nova-desktop', productName: config.productName, version, main: 'main.js', description: 'Nova Desktop', author: 'Nova Desktop team' }),
       );
       fs.writeFileSync(path.join(project, 'main.js'), '// the app would be here\n');
-      const file = appImageName(config.productName, version) as string;
+      const file = appImageName(config.productName, version);
       const payload = payloadFor(version);
       const output = path.join(work, `out-${version}`);
-      const { build, Platform } = await import('electron-builder');
-      const log = (await import('builder-util')) as unknown as { setPrinter(printer: Printer): void };
-      log.setPrinter(() => undefined);
+      const { build, Platform } = load('electron-builder') as typeof ElectronBuilder;
+      // Its progress lines go to a stream of their own, not into the test's output.
+      const { log } = load('builder-util/out/log') as { log: { stream: { write(text: string): boolean } } };
+      const stream = log.stream;
+      log.stream = { write: () => true };
       try {
         await build({
           projectDir: project,
@@ -106,7 +113,7 @@ export function createUpdateFeed(): UpdateFeed {
           },
         });
       } finally {
-        log.setPrinter(null);
+        log.stream = stream;
       }
       fs.copyFileSync(path.join(output, 'linux-unpacked', 'resources', 'app-update.yml'), feed.appUpdateConfig);
       fs.rmSync(output, { recursive: true, force: true });

@@ -4,18 +4,17 @@
 // those installer tools cannot be downloaded, a packaging run announces a stand-in artifact the
 // same way an installer target does, so the very same writer produces the feed: npm run
 // test:package does it for the app, the updater's tests for a small app of the version they need.
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-
-const require = createRequire(import.meta.url);
+// CommonJS, so the TypeScript test suites (vitest and Playwright alike) and the .mjs scripts can
+// all load it.
+const fs = require('node:fs');
+const path = require('node:path');
 
 /**
  * From an afterPack hook: tells electron-builder that `file` is this build's installer for the
  * app's platform, as its deb target does (sha512 by electron-builder's own hashFile, and the size).
  * Its PublishManager then writes the feed into `outDir`.
  */
-export async function announceUpdateArtifact(context, file, outDir) {
+async function announceUpdateArtifact(context, file, outDir) {
   const { packager, arch } = context;
   const { hashFile } = require('app-builder-lib/out/util/hash');
   await packager.info.emitArtifactBuildCompleted({
@@ -31,6 +30,8 @@ export async function announceUpdateArtifact(context, file, outDir) {
 }
 
 /** The installer name electron-builder gives an AppImage (linux.artifactName's default). */
-export function appImageName(productName, version) {
+function appImageName(productName, version) {
   return `${productName}-${version}.AppImage`;
 }
+
+module.exports = { announceUpdateArtifact, appImageName };
