@@ -378,6 +378,13 @@ export class UpdateController {
           message: `The feed offers ${info.version}, older than ${current}; your organisation does not allow going back.`,
         };
       }
+      const isNewer = updater !== null && updater.currentVersion.compare(info.version) < 0;
+      if (isNewer) {
+        return {
+          result: 'up_to_date',
+          message: `Nova ${info.version} is on the feed but not for this computer yet (a gradual rollout, or it needs a newer operating system).`,
+        };
+      }
       return { result: 'up_to_date', message: `Nova ${current} is the latest version.` };
     }
     const problem = missingChecksum(info);

@@ -339,6 +339,21 @@ describe('versions and channels', () => {
     expect(await untilSettled(allowing)).toMatchObject({ state: 'ready', update: { version: STABLE }, allowDowngrade: true });
   });
 
+  it('a gradual rollout that has not reached this install yet: up to date, and says why', async () => {
+    const r = rig();
+    const latest = fs.readFileSync(path.join(feed.dir, 'latest-linux.yml'), 'utf8');
+    server.garble('latest-linux.yml', `${latest}stagingPercentage: 0\n`);
+    try {
+      expect((await r.controller.check('user')).lastCheck).toMatchObject({
+        result: 'up_to_date',
+        latestVersion: STABLE,
+        message: 'Nova 0.2.0 is on the feed but not for this computer yet (a gradual rollout, or it needs a newer operating system).',
+      });
+    } finally {
+      server.restore('latest-linux.yml');
+    }
+  });
+
   it('reads the beta feed on the beta channel, and checks again when the user changes channel', async () => {
     const r = rig({ version: STABLE });
     expect((await r.controller.check('user')).lastCheck).toMatchObject({ result: 'up_to_date', message: 'Nova 0.2.0 is the latest version.' });

@@ -174,6 +174,9 @@ describe('updates in the running app', () => {
       expect([r.fake.dialog.boxes.length, r.fake.dialog.errorBoxes.length, r.fake.app.state]).toEqual([0, 0, 'running']);
       expect(logText(r)).toContain('updates: check http_error: The update server answered 500.');
       await expect(r.invoke('update:restart', {})).rejects.toThrow('update:restart: CONFLICT No update has been downloaded yet.');
+      // Support sees the same in the diagnostics bundle.
+      const bundle = await r.invoke('diagnostics:collect', {});
+      expect(bundle.files.map((file) => file.name)).toContainEqual(expect.stringContaining('updates'));
     } finally {
       feedServer.restore('latest-linux.yml');
     }
