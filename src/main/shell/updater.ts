@@ -192,7 +192,7 @@ export class UpdateController {
       return;
     }
     log.info(`updates: feed ${feedHost(setup.feed.url) ?? '?'}, ${this.ports.channel()} channel, downgrades ${setup.feed.allowDowngrade ? 'allowed' : 'refused'}`);
-    this.schedule(firstCheckDelayMs(this.ports.random, this.timing));
+    this.schedule(firstCheckDelayMs(this.ports.random, this.timing), 'start');
   }
 
   /** Checks the feed now, or joins the check under way; a download found goes on in the background. */
@@ -207,7 +207,8 @@ export class UpdateController {
     this.clearCheckTimer();
     this.checking = this.runCheck(trigger).finally(() => {
       this.checking = null;
-      if (!this.isDisposed && this.availability === 'active') this.schedule(nextCheckDelayMs(this.ports.setup.feed?.checkIntervalMs ?? 0, this.ports.random, this.timing));
+      if (this.isDisposed || this.availability !== 'active') return;
+      this.schedule(nextCheckDelayMs(this.ports.setup.feed?.checkIntervalMs ?? 0, this.ports.random, this.timing), 'schedule');
     });
     return this.checking;
   }
@@ -489,13 +490,13 @@ export class UpdateController {
     this.waiting = null;
   }
 
-  private schedule(delayMs: number): void {
+  private schedule(delayMs: number, trigger: Extract<Trigger, 'start' | 'schedule'>): void {
     this.clearCheckTimer();
     this.nextCheckAt = this.ports.clock.now() + delayMs;
     this.checkTimer = this.ports.clock.setTimeout(() => {
       this.checkTimer = null;
       this.nextCheckAt = null;
-      void this.check('schedule');
+      void this.check(trigger);
     }, delayMs);
   }
 

@@ -376,10 +376,12 @@ describe('versions and channels', () => {
     expect(server.requests.length).toBe(before);
     clock.advance(1);
     await vi.waitFor(() => expect(r.controller.status().lastCheck?.result).toBe('up_to_date'));
+    expect(lines(r)).toContainEqual(expect.stringMatching(/^info updates: checking 127\.0\.0\.1:\d+ \(stable channel, start\)$/));
     // 4 hours × 0.9 with random() = 0: the fleet's checks spread over ±10 %.
     await vi.waitFor(() => expect(r.controller.status().nextCheckAt).toBe(started + 10_000 + 0.9 * 4 * 3_600_000));
     clock.advance(0.9 * 4 * 3_600_000);
     await vi.waitFor(() => expect(r.statuses.filter((status) => status.state === 'checking')).toHaveLength(2));
+    expect(lines(r)).toContainEqual(expect.stringMatching(/\(stable channel, schedule\)$/));
   });
 });
 
