@@ -4,7 +4,10 @@
 // the stock fuse states): electron-builder copies it, flips the fuses in it, and this script reads
 // them back. The Electron build of better-sqlite3 cannot be compiled here either, so a marker file
 // stands in for it (NOVA_ELECTRON_SQLITE) and the check is that it, not node_modules' Node build,
-// ends up in app.asar.unpacked.
+// ends up in app.asar.unpacked. The update feed: electron-builder writes app-update.yml into the
+// package from the publish configuration, and (scripts/test-package-hooks.mjs) latest-linux.yml
+// and the other channels' files for a stand-in AppImage, through the writer `npm run dist` uses;
+// electron-updater's own parser then reads them back.
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -70,6 +73,38 @@ function readFuses(executable) {
   return [...bytes.subarray(start + 2, start + 2 + bytes[start + 1])];
 }
 
+/** The publish configuration in the package, and the feed electron-builder wrote next to the installer. */
+function checkUpdateFeed(manifest, resources, output) {
+  const yaml = require('js-yaml');
+  const builderConfig = yaml.load(fs.readFileSync(path.join(root, 'electron-builder.yml'), 'utf8'));
+  const appUpdateFile = path.join(resources, 'app-update.yml');
+  const appUpdate = fs.existsSync(appUpdateFile) ? yaml.load(fs.readFileSync(appUpdateFile, 'utf8')) : null;
+  check('resources/app-update.yml names the generic feed', appUpdate?.provider === 'generic' && appUpdate?.url === builderConfig.publish?.url, JSON.stringify(appUpdate));
+  check('app-update.yml names the updater cache folder', appUpdate?.updaterCacheDirName === `${manifest.name}-updater`, String(appUpdate?.updaterCacheDirName));
+
+  const { parseUpdateInfo } = require('electron-updater/out/providers/Provider');
+  const installer = path.join(output, `${manifest.productName}-${manifest.version}.AppImage`);
+  const sha512 = fs.existsSync(installer) ? crypto.createHash('sha512').update(fs.readFileSync(installer)).digest('base64') : null;
+  for (const channel of ['latest', 'beta', 'alpha']) {
+    const name = `${channel}-linux.yml`;
+    const file = path.join(output, name);
+    let info = null;
+    try {
+      info = parseUpdateInfo(fs.readFileSync(file, 'utf8'), name, new URL(`file://${file}`));
+    } catch (error) {
+      check(`${name} is written and electron-updater parses it`, false, error.message.split('\n')[0]);
+      continue;
+    }
+    const entry = info.files?.[0];
+    check(
+      `${name} is written and electron-updater parses it`,
+      info.version === manifest.version && entry?.url === path.basename(installer) && typeof info.releaseDate === 'string',
+      `${info.version}, ${entry?.url}`,
+    );
+    check(`${name} carries the installer's sha512 and size`, sha512 !== null && entry?.sha512 === sha512 && entry?.size === fs.statSync(installer).size);
+  }
+}
+
 function main() {
   const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
   const nodeSqlite = path.join(path.dirname(require.resolve('better-sqlite3/package.json')), 'build', 'Release', 'better_sqlite3.node');
@@ -88,7 +123,17 @@ function main() {
     const packStarted = Date.now();
     run(
       npx,
-      ['electron-builder', '--linux', 'dir', '-c.npmRebuild=false', `-c.electronDist=${electronDist}`, `-c.directories.output=${output}`, '--publish', 'never'],
+      [
+        'electron-builder',
+        '--linux',
+        'dir',
+        '-c.npmRebuild=false',
+        `-c.electronDist=${electronDist}`,
+        `-c.directories.output=${output}`,
+        '-c.afterPack=./scripts/test-package-hooks.mjs',
+        '--publish',
+        'never',
+      ],
       { ...process.env, NOVA_ELECTRON_SQLITE: marker },
     );
     const packSeconds = (Date.now() - packStarted) / 1000;
@@ -110,8 +155,17 @@ function main() {
 
     const packedModules = new Set(entries.filter((entry) => /^\/node_modules\/(@[^/]+\/)?[^/@]+$/.test(entry)).map((entry) => entry.slice('/node_modules/'.length)));
     const devDependencies = Object.keys(manifest.devDependencies ?? {});
-    const packedDev = devDependencies.filter((name) => packedModules.has(name));
-    check(`asar has none of the ${devDependencies.length} devDependencies (react, vitest, electron, typescript, playwright, …)`, packedDev.length === 0, packedDev.join(', '));
+    // A devDependency a runtime dependency also needs (js-yaml, for electron-updater) is packed
+    // as that dependency's; the lockfile says which packages only development uses.
+    const lock = JSON.parse(fs.readFileSync(path.join(root, 'package-lock.json'), 'utf8'));
+    const isDevOnly = (name) => lock.packages?.[`node_modules/${name}`]?.dev === true;
+    const packedDev = devDependencies.filter((name) => packedModules.has(name) && isDevOnly(name));
+    const neededAtRuntime = devDependencies.filter((name) => packedModules.has(name) && !isDevOnly(name));
+    check(
+      `asar has none of the ${devDependencies.length} devDependencies (react, vitest, electron, typescript, playwright, …) but what runtime dependencies need`,
+      packedDev.length === 0,
+      packedDev.length > 0 ? packedDev.join(', ') : neededAtRuntime.length > 0 ? `needed at run time: ${neededAtRuntime.join(', ')}` : '',
+    );
     const missingRuntime = Object.keys(manifest.dependencies ?? {}).filter((name) => !packedModules.has(name));
     check('asar has every runtime dependency', missingRuntime.length === 0, missingRuntime.join(', '));
 
@@ -126,6 +180,8 @@ function main() {
     for (const [name, [index, state]] of Object.entries(EXPECTED_FUSES)) {
       check(`fuse ${name} ${state === ENABLE ? 'on' : 'off'}`, fuses?.[index] === state);
     }
+
+    checkUpdateFeed(manifest, resources, output);
 
     const asarBytes = fs.statSync(asarFile).size;
     check(`app.asar is under ${ASAR_BUDGET_BYTES / 1024 / 1024} MB`, asarBytes < ASAR_BUDGET_BYTES, `${(asarBytes / 1024 / 1024).toFixed(1)} MB, ${entries.length} entries`);

@@ -21,10 +21,12 @@ import {
   session,
   shell,
 } from 'electron';
+import { AppImageUpdater, DebUpdater, MacUpdater, NsisUpdater, PacmanUpdater, RpmUpdater, type AppUpdater } from 'electron-updater';
 import { bundleFileName, collectFromStateFile, parseCollectLogsArgument } from './core/diagnostics';
 import { APP_ENTRY_URL, APP_SCHEME, APP_SCHEME_PRIVILEGES } from './shell/app-protocol';
 import { quitsWhenAllWindowsClosed, shellPlatform } from './shell/lifecycle';
 import { resolveSqliteBinding } from './shell/native-binding';
+import type { UpdaterKind } from './shell/update-policy';
 import { startRuntime, type Runtime } from './shell/runtime';
 import { DEBUGGING_SWITCHES, buildWindowOptions, handleNavigation, handleWindowOpen } from './shell/window';
 
@@ -34,6 +36,16 @@ const APP_USER_MODEL_ID = 'dev.nova.desktop';
 function appInfo(): { name: string; version: string; electron: string; chrome: string } {
   return { name: app.getName(), version: app.getVersion(), electron: process.versions.electron, chrome: process.versions.chrome };
 }
+
+/** electron-updater's updater for each kind of install (which one applies is decided in shell/update-policy.ts). */
+const UPDATERS: Readonly<Record<UpdaterKind, new () => AppUpdater>> = {
+  nsis: NsisUpdater,
+  mac: MacUpdater,
+  appimage: AppImageUpdater,
+  deb: DebUpdater,
+  rpm: RpmUpdater,
+  pacman: PacmanUpdater,
+};
 
 function sqliteBinding(): string | undefined {
   return resolveSqliteBinding({ isPackaged: app.isPackaged, appPath: app.getAppPath(), electronVersion: process.versions.electron });
@@ -132,6 +144,8 @@ function main(): void {
         rendererRoot: path.join(__dirname, '../renderer'),
         appInfo: appInfo(),
         sqliteBinding: sqliteBinding(),
+        resourcesPath: app.isPackaged ? process.resourcesPath : undefined,
+        createUpdater: (kind) => new UPDATERS[kind](),
         isQuitting,
         onSystemEnding,
       });
@@ -165,7 +179,8 @@ function main(): void {
       .catch((error: unknown) => current.core.log.error('shell: stop failed', error))
       .finally(() => {
         phase = 'stopped';
-        app.quit();
+        // app.quit(), or after "Restart to update" the installer, which quits by itself.
+        current.quit();
       });
   });
 

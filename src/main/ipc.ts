@@ -3,9 +3,8 @@
  * e2e bridge) drive it without Electron. Every call is checked for sender and payload, and every
  * answer is data: `{ ok: true, value }` or `{ ok: false, error }`.
  */
-import { INVOKE_CHANNELS, invokeChannels, type InvokeChannel } from '../shared/contract';
+import { INVOKE_CHANNELS, invokeChannels, type InvokeChannel, type ParsedReq, type Res } from '../shared/contract';
 import type { IpcResult } from '../shared/result';
-import type { Handlers } from './core';
 import { newErrorId, toErrorData } from './core/errors';
 import type { Logger } from './core/logging';
 
@@ -19,6 +18,9 @@ export interface IpcMainLike {
 
 export type TrustPolicy = (frameUrl: string) => boolean;
 
+/** Every channel of the contract: the core's handlers and the shell's (the updater) together. */
+export type AppHandlers = { [C in InvokeChannel]: (req: ParsedReq<C>) => Promise<Res<C>> };
+
 /** Only our own top-level page may call in: a subframe or a navigated-away page may not. */
 export function isTrustedSender(frame: SenderFrameLike, isTrustedUrl: TrustPolicy): boolean {
   if (!frame || frame.parent) return false;
@@ -27,7 +29,7 @@ export function isTrustedSender(frame: SenderFrameLike, isTrustedUrl: TrustPolic
 
 export function registerIpc(
   ipc: IpcMainLike,
-  handlers: Handlers,
+  handlers: AppHandlers,
   isTrustedUrl: TrustPolicy,
   log: Logger,
 ): () => void {
@@ -43,7 +45,7 @@ async function dispatch(
   channel: InvokeChannel,
   event: IpcEventLike,
   raw: unknown,
-  handlers: Handlers,
+  handlers: AppHandlers,
   isTrustedUrl: TrustPolicy,
   log: Logger,
 ): Promise<IpcResult<unknown>> {

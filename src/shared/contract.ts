@@ -15,6 +15,7 @@ import {
   SupportSendResultSchema,
   SupportStatusSchema,
 } from './support';
+import { UpdateStatusSchema } from './updates';
 
 // ---- Data shapes ---------------------------------------------------------------------------
 
@@ -262,6 +263,15 @@ export const invokeChannels = {
   /** Sticky notifications not dismissed yet, oldest first: the window fetches them at start. */
   'notifications:list': { req: empty, res: z.array(NotificationSchema) },
   'notifications:dismiss': { req: z.object({ id: z.string().min(1).max(200) }).strict(), res: nothing },
+  /** The updater's state: what Help and the update prompt show. */
+  'update:get': { req: empty, res: UpdateStatusSchema },
+  /** Checks the feed now (or joins the check under way); answers when the check is done, a download goes on in the background. */
+  'update:check': { req: empty, res: UpdateStatusSchema },
+  /** Restarts into the downloaded version now; messages not sent yet stay saved and go out after the restart. */
+  'update:restart': { req: empty, res: nothing },
+  /** Restarts by itself as soon as the outbox is empty, or when the bounded wait ends. */
+  'update:restartWhenSent': { req: empty, res: UpdateStatusSchema },
+  'update:cancelRestart': { req: empty, res: UpdateStatusSchema },
   'preferences:get': { req: empty, res: PreferencesSchema },
   /** Any subset of fields; answers the whole, stored result. */
   'preferences:set': { req: PreferencesPatchSchema, res: PreferencesSchema },
@@ -283,6 +293,23 @@ export type ParsedReq<C extends InvokeChannel> = z.output<(typeof invokeChannels
 export type Res<C extends InvokeChannel> = z.infer<(typeof invokeChannels)[C]['res']>;
 export const INVOKE_CHANNELS = Object.keys(invokeChannels) as InvokeChannel[];
 
+/**
+ * Channels the Electron shell answers itself, because they need Electron (the updater needs
+ * `app`); the core answers every other one.
+ */
+export const SHELL_INVOKE_CHANNELS = [
+  'update:get',
+  'update:check',
+  'update:restart',
+  'update:restartWhenSent',
+  'update:cancelRestart',
+] as const satisfies readonly InvokeChannel[];
+export type ShellInvokeChannel = (typeof SHELL_INVOKE_CHANNELS)[number];
+export type CoreInvokeChannel = Exclude<InvokeChannel, ShellInvokeChannel>;
+export const CORE_INVOKE_CHANNELS = INVOKE_CHANNELS.filter(
+  (channel): channel is CoreInvokeChannel => !(SHELL_INVOKE_CHANNELS as readonly string[]).includes(channel),
+);
+
 // ---- Event channels (main → renderer) ------------------------------------------------------
 
 export const eventChannels = {
@@ -298,6 +325,8 @@ export const eventChannels = {
   'support:progress': SupportProgressSchema,
   /** The whole report so far, after each step starts or ends. */
   'doctor:progress': DoctorReportSchema,
+  /** The updater's state after every step, and while a download runs (the shell sends it). */
+  'update:status': UpdateStatusSchema,
   /** Commands from the shell (menu items, a clicked OS notification), for the renderer to act on. */
   'app:command': AppCommandSchema,
 } as const satisfies Record<string, z.ZodType>;

@@ -51,11 +51,28 @@ export const FleetMetricsConfigSchema = z
   .strict();
 export type FleetMetricsConfig = z.infer<typeof FleetMetricsConfigSchema>;
 
+export const UpdatesConfigSchema = z
+  .object({
+    /**
+     * The update feed: the folder holding `latest-linux.yml`, `latest.yml`, `latest-mac.yml` (and
+     * `beta*.yml`) with the installers next to them, as `npm run dist` writes them.
+     */
+    url: OrganizationUrlSchema,
+    /** Install a feed's version even when it is older than the running one (a rollback). */
+    allowDowngrade: z.boolean().default(false),
+    /** Hours between checks (each spread by ±10 %, so installs do not all ask at once). */
+    checkIntervalHours: z.number().min(1).max(168).default(4),
+  })
+  .strict();
+export type UpdatesConfig = z.infer<typeof UpdatesConfigSchema>;
+
 export const OrganizationConfigSchema = z
   .object({
     /** Where "Send to support" posts: a rageshake server's submit URL, e.g. https://rageshake.example.org/api/submit. */
     supportUrl: OrganizationUrlSchema.optional(),
     fleetMetrics: FleetMetricsConfigSchema.optional(),
+    /** Where Nova looks for new versions; without it Nova does not update itself. */
+    updates: UpdatesConfigSchema.optional(),
   })
   .strict();
 export type OrganizationConfig = z.infer<typeof OrganizationConfigSchema>;

@@ -25,9 +25,21 @@ export const NotificationPreferencesSchema = z
   .strict();
 export type NotificationPreferences = z.infer<typeof NotificationPreferencesSchema>;
 
+/** `stable` follows released versions; `beta` also takes pre-releases (it reads the `beta` feed). */
+export const UPDATE_CHANNELS = ['stable', 'beta'] as const;
+export type UpdateChannel = (typeof UPDATE_CHANNELS)[number];
+
+export const UpdatePreferencesSchema = z
+  .object({
+    channel: z.enum(UPDATE_CHANNELS),
+  })
+  .strict();
+export type UpdatePreferences = z.infer<typeof UpdatePreferencesSchema>;
+
 export const PreferencesSchema = z
   .object({
     notifications: NotificationPreferencesSchema,
+    updates: UpdatePreferencesSchema,
     /** Windows and Linux: closing the window keeps Nova running in the tray. */
     closeToTray: z.boolean(),
   })
@@ -36,6 +48,7 @@ export type Preferences = z.infer<typeof PreferencesSchema>;
 
 export const DEFAULT_PREFERENCES: Preferences = {
   notifications: { enabled: true, showPreviews: true, doNotDisturb: false, mutedConversationIds: [] },
+  updates: { channel: 'stable' },
   closeToTray: true,
 };
 
@@ -43,6 +56,7 @@ export const DEFAULT_PREFERENCES: Preferences = {
 export const PreferencesPatchSchema = z
   .object({
     notifications: NotificationPreferencesSchema.partial().strict().optional(),
+    updates: UpdatePreferencesSchema.partial().strict().optional(),
     closeToTray: z.boolean().optional(),
   })
   .strict();

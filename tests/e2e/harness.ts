@@ -19,6 +19,7 @@ import { registerIpc } from '../../src/main/ipc';
 import { createAppProtocolHandler } from '../../src/main/shell/app-protocol';
 import { CONTENT_SECURITY_POLICY, createUrlTrust } from '../../src/main/shell/window';
 import { FakeIpcMain } from '../support/ipc';
+import { testUpdates, type TestUpdates } from '../support/updates';
 
 const RENDERER_DIR = path.join(__dirname, '../../out/renderer');
 
@@ -57,11 +58,15 @@ async function routeAppOrigin(page: Page): Promise<void> {
 
 type PageBridge = { ipc: FakeIpcMain; dispose: () => void };
 
-/** Installs window.api in the page before any of its scripts run. */
-export async function attachCore(page: Page, core: Core, pageUrl: string): Promise<PageBridge> {
+/**
+ * Installs window.api in the page before any of its scripts run. The channels the Electron shell
+ * answers itself (the updater) come from `updates`: by default the updater of a user whose
+ * organisation named no feed.
+ */
+export async function attachCore(page: Page, core: Core, pageUrl: string, updates: TestUpdates = testUpdates(core)): Promise<PageBridge> {
   if (new URL(pageUrl).origin === APP_LIKE_ORIGIN) await routeAppOrigin(page);
   const ipc = new FakeIpcMain();
-  const disposeIpc = registerIpc(ipc, core.handlers, createUrlTrust(pageUrl), core.log.scope('ipc'));
+  const disposeIpc = registerIpc(ipc, { ...core.handlers, ...updates.controller.handlers }, createUrlTrust(pageUrl), core.log.scope('ipc'));
   await page.exposeBinding('__novaInvoke', (source, channel: string, req: unknown) =>
     ipc.invoke(channel, req, { url: source.frame.url(), parent: source.frame.parentFrame() }),
   );
@@ -130,22 +135,26 @@ export async function attachCore(page: Page, core: Core, pageUrl: string): Promi
       .catch(() => undefined)
       .finally(deliver);
   };
-  const unsubscribers = EVENT_CHANNELS.map((channel) =>
-    core.events.on(channel, (payload) => {
-      if (isDisposed || page.isClosed()) return;
-      queue.push([channel, payload]);
-      if (isDelivering) return;
-      isDelivering = true;
-      // Emissions of the same turn (a flushed window is several events) leave together.
-      setImmediate(deliver);
-    }),
-  );
+  const push = (channel: string, payload: unknown): void => {
+    if (isDisposed || page.isClosed()) return;
+    queue.push([channel, payload]);
+    if (isDelivering) return;
+    isDelivering = true;
+    // Emissions of the same turn (a flushed window is several events) leave together.
+    setImmediate(deliver);
+  };
+  const unsubscribers = [
+    ...EVENT_CHANNELS.map((channel) => core.events.on(channel, (payload) => push(channel, payload))),
+    // The shell sends the updater's status itself (webContents.send), not through the core.
+    updates.relay.on((status) => push('update:status', status)),
+  ];
   return {
     ipc,
     dispose: () => {
       isDisposed = true;
       disposeIpc();
       unsubscribers.forEach((off) => off());
+      updates.controller.dispose();
     },
   };
 }

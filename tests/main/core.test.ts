@@ -32,15 +32,17 @@ describe('createCore', () => {
     await cleanup();
   });
 
-  it('gives the shell only what it uses: handlers, events, log, start, stop, system events, the pending count, incoming messages, the viewed conversation, preferences', async () => {
+  it('gives the shell only what it uses: handlers, events, log, start, stop, system events, the pending count, incoming messages, the viewed conversation, preferences, metrics and diagnostics parts (the updater)', async () => {
     const dataDir = makeTempDir();
     const core = createCore({ dataDir, serverUrl: 'http://127.0.0.1:9', metricsPort: 'off' });
     expect(Object.keys(core).sort()).toEqual([
+      'diagnostics',
       'events',
       'getPendingCount',
       'handlers',
       'incoming',
       'log',
+      'metrics',
       'notifySystem',
       'preferences',
       'start',

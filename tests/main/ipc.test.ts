@@ -6,6 +6,7 @@ import { registerIpc } from '../../src/main/ipc';
 import { createUrlTrust } from '../../src/main/shell/window';
 import { makeTestCore } from '../support/core';
 import { FakeIpcMain, TRUSTED_URL, trustedFrame } from '../support/ipc';
+import { appHandlers } from '../support/updates';
 
 describe('registerIpc', () => {
   let core: Core;
@@ -17,7 +18,7 @@ describe('registerIpc', () => {
   beforeEach(() => {
     ({ core, cleanup, records } = makeTestCore());
     ipc = new FakeIpcMain();
-    dispose = registerIpc(ipc, core.handlers, createUrlTrust(TRUSTED_URL), core.log.scope('ipc'));
+    dispose = registerIpc(ipc, appHandlers(core), createUrlTrust(TRUSTED_URL), core.log.scope('ipc'));
   });
   afterEach(async () => {
     dispose();
@@ -60,7 +61,7 @@ describe('registerIpc', () => {
     expect(notYet).toMatchObject({ ok: false, error: { code: 'NOT_IMPLEMENTED' } });
 
     const handlers = {
-      ...core.handlers,
+      ...appHandlers(core),
       'auth:status': () => Promise.reject(new Error('/home/someone/secret path')),
       'auth:logout': () => Promise.reject(new AppError('TOKEN_REVOKED')),
     };

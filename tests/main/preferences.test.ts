@@ -11,6 +11,12 @@ import path from 'node:path';
 import fs from 'node:fs';
 
 describe('preferences schema', () => {
+  it('starts on the stable update channel, and a patch moves it alone', () => {
+    expect(DEFAULT_PREFERENCES.updates).toEqual({ channel: 'stable' });
+    const beta = applyPreferencesPatch(DEFAULT_PREFERENCES, { updates: { channel: 'beta' } });
+    expect(beta).toEqual({ ...DEFAULT_PREFERENCES, updates: { channel: 'beta' } });
+  });
+
   it('merges a patch section by section', () => {
     const next = applyPreferencesPatch(DEFAULT_PREFERENCES, { notifications: { doNotDisturb: true } });
     expect(next).toEqual({ ...DEFAULT_PREFERENCES, notifications: { ...DEFAULT_PREFERENCES.notifications, doNotDisturb: true } });
@@ -26,9 +32,11 @@ describe('preferences schema', () => {
     });
     expect(preferences).toEqual({
       notifications: { ...DEFAULT_PREFERENCES.notifications, showPreviews: false },
+      updates: { channel: 'stable' },
       closeToTray: true,
     });
     expect(invalid).toEqual(['notifications.mutedConversationIds', 'closeToTray']);
+    expect(readStoredPreferences({ updates: { channel: 'nightly' } })).toEqual({ preferences: DEFAULT_PREFERENCES, invalid: ['updates.channel'] });
     expect(readStoredPreferences({ notifications: [] }).invalid).toEqual(['notifications']);
   });
 
@@ -40,6 +48,8 @@ describe('preferences schema', () => {
     expect(schema.safeParse({ notifications: { sound: true } }).success).toBe(false);
     expect(schema.safeParse({ theme: 'dark' }).success).toBe(false);
     expect(schema.safeParse({ notifications: { mutedConversationIds: [''] } }).success).toBe(false);
+    expect(schema.safeParse({ updates: { channel: 'beta' } }).success).toBe(true);
+    expect(schema.safeParse({ updates: { channel: 'nightly' } }).success).toBe(false);
   });
 });
 
@@ -82,6 +92,7 @@ describe('preferences in the core', () => {
       closeToTray: true,
       theme: 'dark',
       notifications: { enabled: false, showPreviews: false, doNotDisturb: false, mutedConversationIds: [], sound: 'ding' },
+      updates: { channel: 'stable' },
     });
     reopened.close();
   });

@@ -81,6 +81,15 @@ describe('electron-builder configuration', () => {
     expect(targetNames(config.mac?.target)).toEqual(['dmg', 'zip']);
   });
 
+  it('publishes a generic update feed, with files for every channel, for the electron-updater the app ships', () => {
+    // The app reads its feed from the organisation file; this is where releases are uploaded,
+    // and it makes electron-builder write app-update.yml and latest*.yml / beta*.yml / alpha*.yml.
+    expect(config.publish).toEqual({ provider: 'generic', url: 'https://updates.nova.invalid/desktop/' });
+    expect(config.generateUpdatesFilesForAllChannels).toBe(true);
+    const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    expect(manifest.dependencies['electron-updater']).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
   it('files the Linux desktop entry under instant messaging', () => {
     // InstantMessaging is an additional category; the freedesktop spec wants its main one, Network.
     expect(config.linux?.category?.split(';')).toEqual(['Network', 'InstantMessaging']);

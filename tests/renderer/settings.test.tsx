@@ -67,6 +67,7 @@ describe('Settings', () => {
     await userEvent.click(screen.getByRole('checkbox', { name: /Keep Nova running in the tray/ }));
     expect(stored).toEqual({
       notifications: { enabled: true, showPreviews: false, doNotDisturb: true, mutedConversationIds: ['c-team'] },
+      updates: { channel: 'stable' },
       closeToTray: false,
     });
 

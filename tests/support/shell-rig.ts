@@ -7,6 +7,7 @@
  *   vi.mock('electron', () => import('../../support/fake-electron/module'));
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { vi } from 'vitest';
 import type { InvokeChannel, Req, Res } from '../../src/shared/contract';
 import type { IpcResult } from '../../src/shared/result';
@@ -25,6 +26,8 @@ export type ShellRigOptions = Partial<Omit<FakeElectronOptions, 'userData'>> & {
   dataDir?: string;
   /** The test checks a refusal to start: the rig returns instead of throwing. */
   expectStartFailure?: boolean;
+  /** Written to `organization.json` in the data folder before the app starts. */
+  organization?: Record<string, unknown>;
 };
 
 export type ShellRig = {
@@ -43,7 +46,7 @@ export type ShellRig = {
   cleanup(options?: { keepData?: boolean; keepServer?: boolean }): Promise<void>;
 };
 
-const ENV_KEYS = ['NOVA_SERVER_URL', 'NOVA_METRICS_PORT', 'NOVA_DEMO_SERVER', 'ELECTRON_RENDERER_URL'] as const;
+const ENV_KEYS = ['NOVA_SERVER_URL', 'NOVA_METRICS_PORT', 'NOVA_DEMO_SERVER', 'ELECTRON_RENDERER_URL', 'NOVA_ORG_CONFIG'] as const;
 
 export async function startShellRig(options: ShellRigOptions = {}): Promise<ShellRig> {
   const server = options.server ?? (await startDemoServer());
@@ -53,7 +56,9 @@ export async function startShellRig(options: ShellRigOptions = {}): Promise<Shel
   process.env['NOVA_METRICS_PORT'] = 'off';
   delete process.env['NOVA_DEMO_SERVER'];
   delete process.env['ELECTRON_RENDERER_URL'];
-  const { serverUrl: _serverUrl, server: _server, dataDir: _dataDir, expectStartFailure: _expect, ...fakeOptions } = options;
+  delete process.env['NOVA_ORG_CONFIG'];
+  const { serverUrl: _serverUrl, server: _server, dataDir: _dataDir, expectStartFailure: _expect, organization, ...fakeOptions } = options;
+  if (organization) fs.writeFileSync(path.join(dataDir, 'organization.json'), JSON.stringify(organization));
   // Packaged by default: what users run (and the console stays quiet).
   const fake = installFakeElectron({ isPackaged: true, ...fakeOptions, userData: dataDir });
 

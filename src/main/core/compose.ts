@@ -43,6 +43,10 @@ export interface Core {
   /** The conversation the window shows, as the renderer reports it. */
   readonly view: ViewState;
   readonly preferences: PreferencesService;
+  /** The metrics service: the shell counts its own IPC handlers and its updater's steps here. */
+  readonly metrics: Metrics;
+  /** Where the shell adds its own parts to the diagnostics bundle (the updater's status). */
+  readonly diagnostics: Pick<DiagnosticsService, 'registerSource'>;
   /** Ordered shutdown: support, outbox, socket, metrics, database last. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -195,6 +199,8 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
     incoming: attention.incoming,
     view: attention.view,
     preferences,
+    metrics,
+    diagnostics,
     stop() {
       state = 'stopped';
       return lifetime.dispose();

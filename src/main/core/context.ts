@@ -2,7 +2,7 @@
  * The types every service is built from, kept apart from the composition root (`index.ts`) so
  * that no service imports the file that imports it.
  */
-import type { InvokeChannel, ParsedReq, Res } from '../../shared/contract';
+import type { CoreInvokeChannel, ParsedReq, Res } from '../../shared/contract';
 import type { Clock } from './clock';
 import type { ChangeWindow, CoreEventBus } from './events';
 import type { Logger } from './logging';
@@ -13,7 +13,7 @@ import type { SecretStore } from './secret-store';
 import type { DB } from './store/database';
 
 /** One async function per invoke channel; each throws AppError for expected failures. */
-export type Handlers = { [C in InvokeChannel]: (req: ParsedReq<C>) => Promise<Res<C>> };
+export type Handlers = { [C in CoreInvokeChannel]: (req: ParsedReq<C>) => Promise<Res<C>> };
 
 /** What the OS tells the shell, forwarded so the connection can react (sleep, network). */
 export type SystemEvent = 'suspend' | 'resume' | 'online' | 'offline';

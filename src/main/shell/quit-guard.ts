@@ -59,6 +59,16 @@ export class QuitGuard {
     return false;
   }
 
+  /**
+   * The user already decided elsewhere (restart for an update, after the prompt said what is
+   * waiting): close any question and let the quit through without asking again.
+   */
+  proceed(reason: string): void {
+    if (this.phase === 'confirmed') return;
+    this.ports.log.info(`quit: ${reason}; ${this.ports.pendingCount()} unsent messages stay saved for next start`);
+    this.confirm();
+  }
+
   /** The OS is shutting down or logging out: close any dialog and let every quit through. */
   systemEnding(): void {
     if (this.phase === 'confirmed') return;

@@ -3,11 +3,15 @@
  * in by src/main/index.ts (the only file that imports them), so this runs unchanged against the
  * fake Electron the scenario tests use.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import type { BrowserWindow } from 'electron';
+import type { AppUpdater } from 'electron-updater';
 import { EVENT_CHANNELS, type AppCommand, type ConnectionSnapshot } from '../../shared/contract';
 import { createCore, type AppInfo, type Core } from '../core';
 import { systemClock } from '../core/clock';
+import { instrumentHandlers } from '../core/metrics';
+import { ORGANIZATION_CONFIG_ENV, loadOrganizationConfig, resolveOrganizationConfigPath } from '../core/organization';
 import { registerIpc } from '../ipc';
 import { APP_SCHEME, createAppProtocolHandler } from './app-protocol';
 import { createDesktopPort } from './desktop-port';
@@ -25,6 +29,8 @@ import { wireSystemEvents } from './system-events';
 import { drawBadgeOverlay } from './tray-icon';
 import { StatusTray } from './tray';
 import { createUnreadTracker } from './unread';
+import { resolveUpdateSetup, type UpdaterKind } from './update-policy';
+import { UpdateController, corePorts } from './updater';
 import { CONTENT_SECURITY_POLICY, DEV_SERVER_CONTENT_SECURITY_POLICY, createUrlTrust, decidePermission } from './window';
 
 type ElectronExports = typeof Electron.CrossProcessExports;
@@ -45,6 +51,10 @@ export type RuntimeDeps = Readonly<{
   rendererRoot: string;
   appInfo: AppInfo;
   sqliteBinding: string | undefined;
+  /** Where the packaged app's resources are (app-update.yml, package-type); Electron's process.resourcesPath. */
+  resourcesPath: string | undefined;
+  /** electron-updater's updater for this kind of install (src/main/index.ts imports electron-updater). */
+  createUpdater(kind: UpdaterKind): AppUpdater;
   /** The app is on its way out: windows may close for good. */
   isQuitting(): boolean;
   /** The OS is ending the session (shutdown, logout). */
@@ -56,9 +66,22 @@ export type Runtime = Readonly<{
   core: Core;
   window: MainWindow;
   guard: QuitGuard;
-  /** Ordered: IPC, OS hooks, tray, then the core (which closes the database last). */
+  updates: UpdateController;
+  /** Ordered: IPC, OS hooks, tray, updates, then the core (which closes the database last). */
   stop(): Promise<void>;
+  /** After `stop()`: quits, handing over to the installer first when the user restarts for an update. */
+  quit(): void;
 }>;
+
+/** What the installer recorded about this copy (deb, rpm, pacman), if anything. */
+function readPackageType(resourcesPath: string | undefined): string | null {
+  if (resourcesPath === undefined) return null;
+  try {
+    return fs.readFileSync(path.join(resourcesPath, 'package-type'), 'utf8');
+  } catch {
+    return null;
+  }
+}
 
 /**
  * Builds the running app once Electron is ready: the page protocol and session policy, the
@@ -106,8 +129,6 @@ export async function startRuntime(deps: RuntimeDeps): Promise<Runtime> {
   const secrets = await secretStore.whenDecided();
   log.info(secrets.persist ? `secrets: kept with the OS key store (${secrets.backend})` : `secrets: in memory only (${secrets.reason}, ${secrets.backend})`);
 
-  const disposeIpc = registerIpc(ipcMain, core.handlers, createUrlTrust(deps.rendererUrl), core.log.scope('ipc'));
-
   const unread = createUnreadTracker();
   let snapshot: ConnectionSnapshot | null = null;
   let isScreenLocked = false;
@@ -154,6 +175,40 @@ export async function startRuntime(deps: RuntimeDeps): Promise<Runtime> {
     clock: systemClock,
     log,
   });
+
+  // The organisation file as the core read it (the core reports a bad one); the updater is the shell's part of it.
+  const organization = loadOrganizationConfig(resolveOrganizationConfigPath(undefined, process.env[ORGANIZATION_CONFIG_ENV], dataDir));
+  const updateSetup = resolveUpdateSetup({
+    config: organization.config.updates,
+    isPackaged: app.isPackaged,
+    platform: process.platform,
+    packageType: readPackageType(deps.resourcesPath),
+    env: process.env,
+  });
+  const updates = new UpdateController({
+    setup: updateSetup,
+    currentVersion: app.getVersion(),
+    createUpdater: () => deps.createUpdater(updateSetup.kind ?? 'appimage'),
+    ...corePorts(core),
+    // The same way out as any quit: the guard lets it through (the prompt already said what
+    // waits), then the core stops in order, then `quit()` below hands over to the installer.
+    restart: () => {
+      guard.proceed('restarting for an update');
+      app.quit();
+    },
+    emit: (status) => mainWindow.send('update:status', status),
+    clock: systemClock,
+    random: Math.random,
+    log,
+  });
+  core.diagnostics.registerSource('updates', () => Promise.resolve(updates.status()));
+
+  const disposeIpc = registerIpc(
+    ipcMain,
+    { ...core.handlers, ...instrumentHandlers(updates.handlers, core.metrics) },
+    createUrlTrust(deps.rendererUrl),
+    core.log.scope('ipc'),
+  );
 
   const tray = hasTray(platform)
     ? new StatusTray(
@@ -251,6 +306,8 @@ export async function startRuntime(deps: RuntimeDeps): Promise<Runtime> {
     clearInterval: (handle) => clearInterval(handle as ReturnType<typeof setInterval>),
   });
 
+  updates.start();
+
   mainWindow.show();
   Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(platform, (command) => openAnd({ command }))));
   log.info(`shell: started (${platform}${app.isPackaged ? ', packaged' : ''}, tray ${tray ? 'on' : 'off'})`);
@@ -259,14 +316,17 @@ export async function startRuntime(deps: RuntimeDeps): Promise<Runtime> {
     core,
     window: mainWindow,
     guard,
+    updates,
     stop: async () => {
       disposeIpc();
       disposeSystemEvents();
       notifier.dispose();
       unsubscribers.forEach((off) => off());
       tray?.destroy();
+      updates.dispose();
       await core.stop();
     },
+    quit: () => updates.installAndQuit(() => app.quit()),
   };
 }
 

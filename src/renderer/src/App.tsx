@@ -10,6 +10,7 @@ import { OutboxPanel } from './features/outbox-panel/OutboxPanel';
 import { SettingsButton, SettingsPanel } from './features/settings/Settings';
 import { SignIn } from './features/sign-in/SignIn';
 import { Thread } from './features/thread/Thread';
+import { UpdatePrompt } from './features/updates/UpdatePrompt';
 import { useAppStore } from './store';
 
 export function App(): React.JSX.Element {
@@ -36,6 +37,7 @@ export function App(): React.JSX.Element {
       </main>
       <OutboxPanel />
       <SettingsPanel />
+      <UpdatePrompt />
       <Toaster />
     </div>
   );

@@ -177,3 +177,31 @@ export async function updatePreferences(patch: PreferencesPatch): Promise<boolea
   store().setPreferences(result.value);
   return true;
 }
+
+// ---- updates (answered by the shell's updater) ----
+
+export async function loadUpdateStatus(): Promise<void> {
+  const result = await getApi().updateGet({});
+  if (result.ok) store().setUpdateStatus(result.value);
+}
+
+/** Checks now; the answer (and every later step) also arrives as update:status. */
+export async function checkForUpdates(): Promise<void> {
+  const result = await getApi().updateCheck({});
+  if (succeeded(result)) store().setUpdateStatus(result.value);
+}
+
+/** Restarts into the downloaded version now; unsent messages stay saved for after the restart. */
+export async function restartToUpdate(): Promise<void> {
+  succeeded(await getApi().updateRestart({}));
+}
+
+export async function restartToUpdateWhenSent(): Promise<void> {
+  const result = await getApi().updateRestartWhenSent({});
+  if (succeeded(result)) store().setUpdateStatus(result.value);
+}
+
+export async function cancelUpdateRestart(): Promise<void> {
+  const result = await getApi().updateCancelRestart({});
+  if (succeeded(result)) store().setUpdateStatus(result.value);
+}

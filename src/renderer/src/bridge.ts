@@ -4,7 +4,7 @@
  * in `api.ts` for the actions, so nothing else reaches for `window.api`.
  */
 import type { MessageView, NovaApi } from '../../shared/contract';
-import { loadConversations, loadOutbox, loadPreferences, markReadIfReading, openConversation, refreshOpenThread } from './actions';
+import { loadConversations, loadOutbox, loadPreferences, loadUpdateStatus, markReadIfReading, openConversation, refreshOpenThread } from './actions';
 import { setApi } from './api';
 import { useAppStore } from './store';
 
@@ -50,6 +50,7 @@ export function connectBridge(api: NovaApi): () => void {
     }),
     api.onNotification((notification) => store().notify(notification)),
     api.onPreferencesChanged((preferences) => store().setPreferences(preferences)),
+    api.onUpdateStatus((status) => store().setUpdateStatus(status)),
     api.onAppCommand((command) => {
       if (command.command === 'open-outbox') store().setOutboxOpen(true);
       if (command.command === 'open-settings') store().setSettingsOpen(true);
@@ -67,6 +68,7 @@ export function connectBridge(api: NovaApi): () => void {
   const onFocus = (): void => markReadIfReading();
   window.addEventListener('focus', onFocus);
   void loadPreferences();
+  void loadUpdateStatus();
   void api.connectionGet({}).then((result) => {
     if (result.ok) store().setConnection(result.value.snapshot);
   });

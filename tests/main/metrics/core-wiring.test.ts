@@ -3,11 +3,12 @@
  * IPC registration, the logger, the event bus, notifySystem, start), not through the API.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { INVOKE_CHANNELS, invokeChannels } from '../../../src/shared/contract';
+import { CORE_INVOKE_CHANNELS, invokeChannels } from '../../../src/shared/contract';
 import { registerIpc } from '../../../src/main/ipc';
 import type { Clock } from '../../../src/main/core/clock';
 import { makeTestCore } from '../../support/core';
 import { FakeIpcMain, TRUSTED_URL, trustedFrame } from '../../support/ipc';
+import { appHandlers } from '../../support/updates';
 import { sampleValue } from './exposition';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -35,7 +36,7 @@ describe('metrics moved by the core', () => {
   it('counts and times every renderer call through the shell IPC path, by channel and result', async () => {
     const { core } = testCore();
     const ipc = new FakeIpcMain();
-    registerIpc(ipc, core.handlers, (url) => url === TRUSTED_URL, core.log.scope('ipc'));
+    registerIpc(ipc, appHandlers(core), (url) => url === TRUSTED_URL, core.log.scope('ipc'));
     await ipc.invoke('auth:status', {}, trustedFrame);
     await ipc.invoke('auth:status', {}, trustedFrame);
     await ipc.invoke('messages:send', { conversationId: 'c-1', text: 'hello' }, trustedFrame);
@@ -45,17 +46,17 @@ describe('metrics moved by the core', () => {
     expect(sampleValue(text, 'ipc_request_duration_seconds_count', { channel: 'auth:status' })).toBe(2);
   });
 
-  it('wraps every handler, so a channel added later is counted too', async () => {
+  it('wraps every core handler, so a channel added later is counted too', async () => {
     const { core } = testCore();
-    for (const channel of INVOKE_CHANNELS) {
+    for (const channel of CORE_INVOKE_CHANNELS) {
       const request = invokeChannels[channel].req.safeParse({});
       const handler = core.handlers[channel] as (req: unknown) => Promise<unknown>;
       await handler(request.success ? request.data : {}).catch(() => undefined);
     }
     const text = await core.metricsSnapshot();
     // Some handlers call others (diagnostics reads connection:get and outbox:list), so at least once.
-    const counted = INVOKE_CHANNELS.filter((channel) => (sampleValue(text, 'ipc_request_duration_seconds_count', { channel }) ?? 0) >= 1);
-    expect(counted).toEqual(INVOKE_CHANNELS);
+    const counted = CORE_INVOKE_CHANNELS.filter((channel) => (sampleValue(text, 'ipc_request_duration_seconds_count', { channel }) ?? 0) >= 1);
+    expect(counted).toEqual(CORE_INVOKE_CHANNELS);
   });
 
   it('counts log lines by level, including scoped and renderer lines', async () => {

@@ -57,6 +57,10 @@ describe('label hygiene', () => {
       metrics.notificationShown(value, value);
       metrics.coreEvent(value);
       metrics.diagnosticsBundle(value);
+      metrics.updateStep({ step: 'check', result: value });
+      metrics.updateStep({ step: 'download', result: value });
+      metrics.updateStep({ step: 'restart', result: value });
+      metrics.updateStep({ step: value, result: value });
     }
     const text = await metrics.snapshot();
     assertClean(text);

@@ -334,6 +334,35 @@ const CASES: Case[] = [
     expect: [{ sample: 'db_size_bytes', value: 8192 }],
   },
   {
+    family: 'nova_update_checks_total',
+    method: 'updateStep',
+    act: (m) => {
+      m.updateStep({ step: 'check', result: 'unreachable' });
+      m.updateStep({ step: 'check', result: 'available' });
+      m.updateStep({ step: 'check', result: 'unreachable' });
+    },
+    expect: [
+      { sample: 'nova_update_checks_total', labels: { result: 'unreachable' }, value: 2 },
+      { sample: 'nova_update_checks_total', labels: { result: 'available' }, value: 1 },
+      { sample: 'nova_update_checks_total', labels: { result: 'malformed' }, value: 0 },
+    ],
+  },
+  {
+    family: 'nova_update_downloads_total',
+    method: 'updateStep',
+    act: (m) => m.updateStep({ step: 'download', result: 'hash_mismatch' }),
+    expect: [
+      { sample: 'nova_update_downloads_total', labels: { result: 'hash_mismatch' }, value: 1 },
+      { sample: 'nova_update_downloads_total', labels: { result: 'verified' }, value: 0 },
+    ],
+  },
+  {
+    family: 'nova_update_restarts_total',
+    method: 'updateStep',
+    act: (m) => m.updateStep({ step: 'restart', result: 'when_sent' }),
+    expect: [{ sample: 'nova_update_restarts_total', labels: { result: 'when_sent' }, value: 1 }],
+  },
+  {
     family: 'metrics_scrapes_total',
     method: 'snapshot / render',
     act: () => undefined,

@@ -35,6 +35,6 @@ describe('database', () => {
   it('refuses a database from a newer app instead of corrupting it', () => {
     db = new Database(':memory:');
     db.pragma('user_version = 999');
-    expect(() => migrate(db as DB)).toThrow(/newer than this app/);
+    expect(() => migrate(db as DB)).toThrow(/saved by a newer version of Nova \(database version 999/);
   });
 });

@@ -56,6 +56,7 @@ describe('loading the organisation file', () => {
         supportUrl: 'http://support.example.org/api/submit',
         fleetMetrics: { url: 'https://mimir.example.org/api/v1/push', intervl: 5 },
         updates: {},
+        autoUpdate: true,
       }),
     );
     const loaded = loadOrganizationConfig({ path: file, source: 'default' });
@@ -65,7 +66,8 @@ describe('loading the organisation file', () => {
       expect.arrayContaining([
         'supportUrl: must use https (http is allowed only for 127.0.0.1 and localhost)',
         'fleetMetrics: unknown setting "intervl"',
-        '(top level): unknown setting "updates"',
+        'updates.url: Invalid input: expected string, received undefined',
+        '(top level): unknown setting "autoUpdate"',
       ]),
     );
   });
@@ -82,6 +84,27 @@ describe('loading the organisation file', () => {
     expect(ok.status.status).toBe('loaded');
     const fast = loadOrganizationConfig({ path: fileWith('{"fleetMetrics":{"url":"https://m.example.org/w","intervalMs":10}}'), source: 'default' });
     expect(fast.status.problems).toEqual(['fleetMetrics.intervalMs: Too small: expected number to be >=1000']);
+  });
+});
+
+describe('the updates section', () => {
+  it('names the feed, with downgrades refused and a check every 4 hours unless it says otherwise', () => {
+    const file = fileWith(JSON.stringify({ updates: { url: 'https://updates.example.org/nova/' } }));
+    expect(loadOrganizationConfig({ path: file, source: 'default' }).config.updates).toEqual({
+      url: 'https://updates.example.org/nova/',
+      allowDowngrade: false,
+      checkIntervalHours: 4,
+    });
+    const rollback = fileWith(JSON.stringify({ updates: { url: 'https://updates.example.org/nova/', allowDowngrade: true, checkIntervalHours: 24 } }));
+    expect(loadOrganizationConfig({ path: rollback, source: 'default' }).config.updates).toMatchObject({ allowDowngrade: true, checkIntervalHours: 24 });
+  });
+
+  it('refuses a feed over plain http off loopback, and checks more often than hourly', () => {
+    const file = fileWith(JSON.stringify({ updates: { url: 'http://updates.example.org/nova/', checkIntervalHours: 0.1 } }));
+    expect(loadOrganizationConfig({ path: file, source: 'default' }).status.problems).toEqual([
+      'updates.url: must use https (http is allowed only for 127.0.0.1 and localhost)',
+      'updates.checkIntervalHours: Too small: expected number to be >=1',
+    ]);
   });
 });
 

@@ -10,7 +10,8 @@
  *   `window-all-closed` is not emitted while quitting;
  * - the last window closing outside a quit emits `window-all-closed`, or quits when nobody listens;
  * - `exit(code)` closes every window at once and emits neither `before-quit` nor `will-quit`;
- * - `setBadgeCount` returns false on Windows (unsupported there), true elsewhere.
+ * - `setBadgeCount` returns false on Windows (unsupported there), true elsewhere;
+ * - `relaunch()` is recorded (Electron starts the app again after this instance quits).
  */
 import { EventEmitter } from 'node:events';
 import { emitPreventable, FakeEvent, nextTurn } from './events';
@@ -66,6 +67,8 @@ export class FakeApp extends EventEmitter {
   readonly badgeHistory: number[] = [];
   appUserModelId: string | null = null;
   sandboxEnabled = false;
+  /** `relaunch()` calls: Electron starts a new instance once this one quits. */
+  relaunches = 0;
   private ready = false;
   private readonly readyPromise: Promise<void>;
   private resolveReady!: () => void;
@@ -142,6 +145,10 @@ export class FakeApp extends EventEmitter {
       return;
     }
     void this.closeWindowsThenQuit();
+  }
+
+  relaunch(): void {
+    this.relaunches += 1;
   }
 
   exit(code = 0): void {

@@ -12,10 +12,11 @@
  *
  * Only one fake is installed at a time (per process); `module.ts` forwards to it.
  */
-import { createRequire } from 'node:module';
+import Module, { createRequire } from 'node:module';
 import { FakeApp, type FakeAppOptions } from './app';
 import { FakeIpcMain } from '../ipc';
 import {
+  FakeAutoUpdater,
   FakeDialog,
   FakeMenu,
   FakeNet,
@@ -33,7 +34,8 @@ import {
 import { FakeProtocol, FakeSession } from './web';
 import { FakeBrowserWindow, type FakeWindowOptions, type WindowHost } from './windows';
 
-export type { FakeApp, FakeBrowserWindow, FakeMenu, FakeNotification, FakeProtocol, FakeSession, FakeTray, StorageBackend };
+export type { FakeApp, FakeAutoUpdater, FakeBrowserWindow, FakeMenu, FakeNotification, FakeProtocol, FakeSession, FakeTray, StorageBackend };
+export type { FakeClientRequest } from './net';
 export type { QuitOutcome } from './app';
 export type { OpenMessageBox } from './os';
 export type { FakeWebContents } from './windows';
@@ -43,6 +45,10 @@ export type FakeElectronOptions = Readonly<{
   isPackaged?: boolean;
   userData: string;
   appPath?: string;
+  /** `app.getVersion()` (default 0.0.0-fake). */
+  version?: string;
+  /** `process.resourcesPath` while installed, as Electron sets it (the folder holding app.asar and app-update.yml). */
+  resourcesPath?: string;
   /** Linux: the key store safeStorage found (default gnome_libsecret). */
   storageBackend?: StorageBackend;
   encryptionAvailable?: boolean;
@@ -73,7 +79,8 @@ export type FakeElectronModules = {
   powerMonitor: FakePowerMonitor;
   net: FakeNet;
   protocol: FakeProtocol;
-  session: { defaultSession: FakeSession };
+  session: { defaultSession: FakeSession; fromPartition(partition: string, options?: { cache?: boolean }): FakeSession };
+  autoUpdater: FakeAutoUpdater;
   safeStorage: FakeSafeStorage;
   ipcMain: FakeIpcMain;
   shell: FakeShell;
@@ -115,6 +122,7 @@ export function createFakeElectron(options: FakeElectronOptions): FakeElectron {
     isPackaged: options.isPackaged ?? false,
     userData: options.userData,
     ...(options.appPath ? { appPath: options.appPath } : {}),
+    ...(options.version ? { version: options.version } : {}),
     ...(options.hasSingleInstanceLock !== undefined ? { hasSingleInstanceLock: options.hasSingleInstanceLock } : {}),
     ...(options.switches ? { switches: options.switches } : {}),
   });
@@ -173,6 +181,16 @@ export function createFakeElectron(options: FakeElectronOptions): FakeElectron {
     isReady: () => app.isReady(),
   } satisfies ConstructorParameters<typeof FakeSafeStorage>[0];
   const defaultSession = new FakeSession();
+  const partitions = new Map<string, FakeSession>();
+  const fromPartition = (partition: string, partitionOptions: { cache?: boolean } = {}): FakeSession => {
+    // Electron hands back the same session for the same partition name.
+    let found = partitions.get(partition);
+    if (!found) {
+      found = new FakeSession(partition, partitionOptions);
+      partitions.set(partition, found);
+    }
+    return found;
+  };
 
   const modules: FakeElectronModules = {
     app,
@@ -183,9 +201,10 @@ export function createFakeElectron(options: FakeElectronOptions): FakeElectron {
     nativeImage: fakeNativeImage,
     dialog: new FakeDialog(),
     powerMonitor: new FakePowerMonitor(),
-    net: new FakeNet(),
+    net: new FakeNet(() => app.isReady()),
     protocol: new FakeProtocol(() => app.isReady()),
-    session: { defaultSession },
+    session: { defaultSession, fromPartition },
+    autoUpdater: new FakeAutoUpdater(),
     safeStorage: new FakeSafeStorage(storage),
     ipcMain: new FakeIpcMain(),
     shell: new FakeShell(),
@@ -208,6 +227,7 @@ export function createFakeElectron(options: FakeElectronOptions): FakeElectron {
 }
 
 const INSTALLED = Symbol.for('nova.test.fakeElectron');
+type Loader = (request: string, parent: unknown, isMain: boolean) => unknown;
 type Holder = { [INSTALLED]?: { fake: FakeElectron; restore: () => void } };
 
 /** The Electron the typings come from (the fake follows its API); Chromium's version is not known here. */
@@ -215,14 +235,29 @@ export const FAKE_ELECTRON_VERSION = (createRequire(__filename)('electron/packag
 
 /**
  * Creates a fake and makes it the one `electron` resolves to. Until `uninstallFakeElectron()`,
- * `process.platform` follows the fake's platform (the shell reads it) and `process.versions`
- * carries `electron` and `chrome`, as in Electron's main process.
+ * `process.platform` follows the fake's platform (the shell reads it), `process.versions`
+ * carries `electron` and `chrome` and `process.resourcesPath` is set when given, as in
+ * Electron's main process; and Node's `require('electron')` answers with the fake from any
+ * module (electron-updater requires it as it runs), as Electron's loader answers with the
+ * built-in module.
  */
 export function installFakeElectron(options: FakeElectronOptions): FakeElectron {
   uninstallFakeElectron();
   const fake = createFakeElectron(options);
   const original = Object.getOwnPropertyDescriptor(process, 'platform');
   Object.defineProperty(process, 'platform', { value: fake.platform, configurable: true, enumerable: true });
+  const withResources = process as NodeJS.Process & { resourcesPath?: string };
+  const originalResources = Object.getOwnPropertyDescriptor(withResources, 'resourcesPath');
+  if (options.resourcesPath !== undefined) {
+    Object.defineProperty(withResources, 'resourcesPath', { value: options.resourcesPath, configurable: true, enumerable: true, writable: true });
+  }
+  const loader = Module as unknown as { _load: Loader };
+  const originalLoad = loader._load;
+  const loadElectron: Loader = function loadElectron(this: unknown, request, parent, isMain) {
+    if (request === 'electron') return fake.modules;
+    return originalLoad.call(this, request, parent, isMain);
+  };
+  loader._load = loadElectron;
   const versions = process.versions as Record<string, string | undefined>;
   const added = (['electron', 'chrome'] as const).filter((key) => versions[key] === undefined);
   for (const key of added) {
@@ -232,6 +267,11 @@ export function installFakeElectron(options: FakeElectronOptions): FakeElectron 
     fake,
     restore: () => {
       if (original) Object.defineProperty(process, 'platform', original);
+      if (options.resourcesPath !== undefined) {
+        if (originalResources) Object.defineProperty(withResources, 'resourcesPath', originalResources);
+        else Reflect.deleteProperty(withResources, 'resourcesPath');
+      }
+      if (loader._load === loadElectron) loader._load = originalLoad;
       for (const key of added) delete versions[key];
     },
   };

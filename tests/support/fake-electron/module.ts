@@ -48,6 +48,7 @@ export const session = forward('session');
 export const safeStorage = forward('safeStorage');
 export const ipcMain = forward('ipcMain');
 export const shell = forward('shell');
+export const autoUpdater = forward('autoUpdater');
 
 const electronModule = {
   app,
@@ -64,6 +65,7 @@ const electronModule = {
   safeStorage,
   ipcMain,
   shell,
+  autoUpdater,
 };
 export default electronModule;
 

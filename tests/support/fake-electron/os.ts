@@ -5,6 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { Destroyable, FakeEvent } from './events';
+import { FakeClientRequest, type ClientRequestOptions } from './net';
 
 // ---- Notification (api/notification) ------------------------------------------------------
 
@@ -310,9 +311,36 @@ export class FakePowerMonitor extends EventEmitter {
 
 export class FakeNet {
   online = true;
+  /** Every request made, in order (the updater's feed and download requests). */
+  readonly requests: FakeClientRequest[] = [];
+
+  constructor(private readonly isReady: () => boolean = () => true) {}
 
   isOnline(): boolean {
     return this.online;
+  }
+
+  /** Electron's `net` module can only be used after the app is ready. */
+  request(options: ClientRequestOptions | string): FakeClientRequest {
+    if (!this.isReady()) throw new Error('net module can only be used after app is ready');
+    const request = new FakeClientRequest(options);
+    this.requests.push(request);
+    return request;
+  }
+}
+
+// ---- autoUpdater (api/auto-updater) -------------------------------------------------------
+
+/**
+ * Electron's built-in updater (Squirrel on macOS and Windows, nothing on Linux). The shell never
+ * drives it; electron-updater emits `before-quit-for-update` on it before quitting to install.
+ */
+export class FakeAutoUpdater extends EventEmitter {
+  readonly emitted: string[] = [];
+
+  override emit(name: string | symbol, ...args: unknown[]): boolean {
+    this.emitted.push(String(name));
+    return super.emit(name, ...args);
   }
 }
 

@@ -52,6 +52,12 @@ type HeadersHook = (
 ) => void;
 
 export class FakeSession {
+  /** `session.fromPartition(partition, options)`: the name and options it was made with. */
+  constructor(
+    readonly partition = '',
+    readonly options: Readonly<{ cache?: boolean }> = {},
+  ) {}
+
   private permissionRequest: PermissionRequestHandler | null = null;
   private permissionCheck: PermissionCheckHandler | null = null;
   private headersHook: HeadersHook | null = null;

@@ -26,6 +26,9 @@ import {
   SOCKET_STATUSES,
   SYSTEM_EVENTS,
   TRANSPORTS,
+  UPDATE_CHECK_RESULTS,
+  UPDATE_DOWNLOAD_RESULTS,
+  UPDATE_RESTART_RESULTS,
 } from './labels';
 
 // Buckets: Nova's where the family is Nova's; otherwise sized for a desktop on a home network.
@@ -323,6 +326,25 @@ export function createFamilies(registry: Registry, appInfo: AppInfo | undefined,
     labelNames: ['via'],
     registers,
   });
+  // The shell's updater: one counter per step, each by how it ended.
+  const updateChecks = new Counter({
+    name: 'nova_update_checks_total',
+    help: 'Update feed checks by result: up_to_date, available, downgrade_refused, unreachable, http_error, malformed, failed.',
+    labelNames: ['result'],
+    registers,
+  });
+  const updateDownloads = new Counter({
+    name: 'nova_update_downloads_total',
+    help: 'Update downloads: started, and how each ended (verified by its sha512, hash_mismatch, signature_invalid, failed, stalled).',
+    labelNames: ['result'],
+    registers,
+  });
+  const updateRestarts = new Counter({
+    name: 'nova_update_restarts_total',
+    help: 'Restarts into a downloaded update: asked now or after the outbox, why it went, installing, or failed.',
+    labelNames: ['result'],
+    registers,
+  });
 
   const families = {
     connectionStateGauge,
@@ -362,6 +384,9 @@ export function createFamilies(registry: Registry, appInfo: AppInfo | undefined,
     diagnosticsBundles,
     coreStartTime,
     scrapes,
+    updateChecks,
+    updateDownloads,
+    updateRestarts,
   };
   initialiseSeries(families);
   return families;
@@ -401,4 +426,7 @@ function initialiseSeries(f: Families): void {
   for (const channel of EVENT_CHANNELS) f.coreEvents.labels({ channel }).inc(0);
   for (const result of DIAGNOSTICS_RESULTS) f.diagnosticsBundles.labels({ result }).inc(0);
   for (const via of SCRAPE_VIAS) f.scrapes.labels({ via }).inc(0);
+  for (const result of UPDATE_CHECK_RESULTS) f.updateChecks.labels({ result }).inc(0);
+  for (const result of UPDATE_DOWNLOAD_RESULTS) f.updateDownloads.labels({ result }).inc(0);
+  for (const result of UPDATE_RESTART_RESULTS) f.updateRestarts.labels({ result }).inc(0);
 }

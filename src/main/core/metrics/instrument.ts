@@ -36,13 +36,15 @@ function resultOf(error: unknown): IpcResultLabel {
   return error instanceof AppError ? error.code : 'INTERNAL';
 }
 
-type HandlerTable = { [C in InvokeChannel]: (req: never) => Promise<unknown> };
+/** Any set of contract handlers: the core's, or the few the shell answers itself. */
+type HandlerTable = { [C in InvokeChannel]?: (req: never) => Promise<unknown> };
 
 /** Same handlers, each counted in `ipc_requests_total` and timed in `ipc_request_duration_seconds`. */
 export function instrumentHandlers<H extends HandlerTable>(handlers: H, metrics: Metrics): H {
   const wrapped: Partial<Record<InvokeChannel, (req: never) => Promise<unknown>>> = {};
   for (const channel of Object.keys(handlers) as InvokeChannel[]) {
     const handler = handlers[channel];
+    if (handler === undefined) continue;
     wrapped[channel] = async (req: never) => {
       const startedAt = performance.now();
       try {

@@ -14,8 +14,16 @@ import {
   type MessageState,
 } from '../../../shared/contract';
 import { ERROR_CODES, type ErrorCode, type Severity } from '../../../shared/errors';
+import {
+  UPDATE_CHECK_RESULTS,
+  UPDATE_DOWNLOAD_RESULTS,
+  UPDATE_RESTART_RESULTS,
+  type UpdateCheckResult,
+  type UpdateDownloadResult,
+  type UpdateRestartResult,
+} from '../../../shared/updates';
 
-export { CONNECTION_STATES, EVENT_CHANNELS, INVOKE_CHANNELS, ERROR_CODES };
+export { CONNECTION_STATES, EVENT_CHANNELS, INVOKE_CHANNELS, ERROR_CODES, UPDATE_CHECK_RESULTS, UPDATE_DOWNLOAD_RESULTS, UPDATE_RESTART_RESULTS };
 export type { ConnectionState, EventChannel, InvokeChannel, ErrorCode, Severity };
 
 /** The value recorded when a caller passes something that is not in the closed list. */
@@ -159,6 +167,12 @@ export const SEVERITIES = ['info', 'warning', 'error', 'critical'] as const sati
 /** How an IPC call ended: `ok`, or the error code the renderer received. */
 export type IpcResultLabel = 'ok' | ErrorCode;
 export const IPC_RESULTS = ['ok', ...ERROR_CODES] as const;
+
+/** A step of the shell's updater and how it ended (src/shared/updates.ts has the lists). */
+export type UpdateStep =
+  | Readonly<{ step: 'check'; result: UpdateCheckResult }>
+  | Readonly<{ step: 'download'; result: UpdateDownloadResult }>
+  | Readonly<{ step: 'restart'; result: UpdateRestartResult }>;
 
 export const SCRAPE_VIAS = ['http', 'snapshot'] as const;
 export type ScrapeVia = (typeof SCRAPE_VIAS)[number];

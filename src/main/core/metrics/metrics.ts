@@ -35,6 +35,9 @@ import {
   SOCKET_STATUSES,
   SYSTEM_EVENTS,
   TRANSPORTS,
+  UPDATE_CHECK_RESULTS,
+  UPDATE_DOWNLOAD_RESULTS,
+  UPDATE_RESTART_RESULTS,
   closedLabel,
   type AuthEvent,
   type ConnectionState,
@@ -60,6 +63,7 @@ import {
   type SocketStatus,
   type SystemEventName,
   type Transport,
+  type UpdateStep,
 } from './labels';
 
 export type MetricsOptions = Readonly<{
@@ -302,6 +306,13 @@ export class Metrics {
 
   diagnosticsBundle(result: DiagnosticsResult = 'collected'): void {
     this.f.diagnosticsBundles.labels({ result: closedLabel(result, DIAGNOSTICS_RESULTS) }).inc();
+  }
+
+  /** A step of the shell's updater ended: a check, a download, a restart into a new version. */
+  updateStep(update: UpdateStep): void {
+    if (update.step === 'check') this.f.updateChecks.labels({ result: closedLabel(update.result, UPDATE_CHECK_RESULTS) }).inc();
+    else if (update.step === 'download') this.f.updateDownloads.labels({ result: closedLabel(update.result, UPDATE_DOWNLOAD_RESULTS) }).inc();
+    else this.f.updateRestarts.labels({ result: closedLabel(update.result, UPDATE_RESTART_RESULTS) }).inc();
   }
 
   /** The core started now; uptime counts from here. */

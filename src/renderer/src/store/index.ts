@@ -12,6 +12,7 @@ import { createOutboxSlice, type OutboxSlice } from './outbox';
 import { createSessionSlice, type SessionSlice } from './session';
 import { createSettingsSlice, type SettingsSlice } from './settings';
 import { createUiSlice, type UiSlice } from './ui';
+import { createUpdatesSlice, type UpdatesSlice } from './updates';
 
 export type AppState = SessionSlice &
   ConnectionSlice &
@@ -21,7 +22,8 @@ export type AppState = SessionSlice &
   NotificationsSlice &
   DraftsSlice &
   UiSlice &
-  SettingsSlice;
+  SettingsSlice &
+  UpdatesSlice;
 
 export const useAppStore = create<AppState>()((...a) => ({
   ...createSessionSlice(...a),
@@ -33,6 +35,7 @@ export const useAppStore = create<AppState>()((...a) => ({
   ...createDraftsSlice(...a),
   ...createUiSlice(...a),
   ...createSettingsSlice(...a),
+  ...createUpdatesSlice(...a),
 }));
 
 /** The state a fresh window starts with; tests reset to it between cases. */

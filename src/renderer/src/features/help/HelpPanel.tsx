@@ -6,6 +6,7 @@ import { ConnectionDoctor } from './ConnectionDoctor';
 import { FleetMetrics } from './FleetMetrics';
 import { formatBytes } from './format';
 import { SendToSupport } from './SendToSupport';
+import { UpdatesHelp } from '../updates/UpdatesHelp';
 import './help.css';
 
 /** Words for what the bundle masked; the keys are the main process's mask kinds. */
@@ -48,7 +49,8 @@ function failureOf(result: IpcResult<unknown>): Failure | null {
  * Help and support: collects a diagnostics bundle, shows what it holds and what was masked, and
  * saves it where the user chooses or, when the organisation configured a support address, sends
  * it there. Nothing leaves the computer unless the user saves and shares the file or presses Send.
- * Also: the connection check, and fleet metrics when the organisation configured them.
+ * Also: the connection check, updates (version, channel, last check), and fleet metrics when
+ * the organisation configured them.
  */
 export function HelpPanel({ api }: Readonly<{ api: NovaApi }>): React.JSX.Element {
   const [isOpen, setOpen] = useState(false);
@@ -191,6 +193,7 @@ export function HelpPanel({ api }: Readonly<{ api: NovaApi }>): React.JSX.Elemen
           )}
 
           <ConnectionDoctor api={api} />
+          <UpdatesHelp />
           <FleetMetrics api={api} />
         </section>
       )}

@@ -1,6 +1,6 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { NotificationPreferences, PreferencesPatch } from '../../../../shared/preferences';
+import type { NotificationPreferences, PreferencesPatch, UpdateChannel } from '../../../../shared/preferences';
 import { loadPreferences, updatePreferences } from '../../actions';
 import { useAppStore } from '../../store';
 import { conversationTitle, sortConversations } from '../../store/conversations';
@@ -83,6 +83,7 @@ export function SettingsPanel(): React.JSX.Element | null {
       ) : (
         <>
           <NotificationSettings notifications={preferences.notifications} save={save} />
+          <UpdateSettings channel={preferences.updates.channel} save={save} />
           {hasTray() && (
             <section className="settings-section" aria-labelledby={`${titleId}-window`}>
               <h3 id={`${titleId}-window`}>Window</h3>
@@ -101,6 +102,46 @@ export function SettingsPanel(): React.JSX.Element | null {
         {status === 'saving' ? 'Saving…' : status === 'saved' ? 'Saved.' : status === 'failed' ? 'Not saved.' : ''}
       </p>
     </aside>
+  );
+}
+
+const CHANNEL_OPTIONS: readonly { channel: UpdateChannel; label: string; hint: string }[] = [
+  { channel: 'stable', label: 'Stable', hint: 'Released versions only.' },
+  {
+    channel: 'beta',
+    label: 'Beta',
+    hint: 'Early versions as well, before everyone else. Back on Stable, Nova stays on the beta until a newer stable version comes (unless your organisation allows going back).',
+  },
+];
+
+/** Shown only where Nova updates itself: the organisation named a feed and this copy can replace itself. */
+function UpdateSettings({ channel, save }: Readonly<{ channel: UpdateChannel; save: (patch: PreferencesPatch) => Promise<void> }>): React.JSX.Element | null {
+  const isActive = useAppStore((s) => s.update?.availability === 'active');
+  const headingId = useId();
+  if (!isActive) return null;
+  return (
+    <section className="settings-section" aria-labelledby={headingId}>
+      <h3 id={headingId}>Updates</h3>
+      <fieldset className="settings-channel">
+        <legend>Update channel</legend>
+        {CHANNEL_OPTIONS.map((option) => (
+          <label key={option.channel} className="settings-option">
+            <input
+              type="radio"
+              name="update-channel"
+              value={option.channel}
+              checked={channel === option.channel}
+              onChange={() => void save({ updates: { channel: option.channel } })}
+              data-testid={`setting-channel-${option.channel}`}
+            />
+            <span>
+              <span className="settings-label">{option.label}</span>
+              <span className="muted settings-hint">{option.hint}</span>
+            </span>
+          </label>
+        ))}
+      </fieldset>
+    </section>
   );
 }
 

@@ -1,0 +1,461 @@
+/**
+ * The updater's policy around the real electron-updater (its AppImage updater, as a Linux
+ * AppImage install runs it) and the fake Electron's `app` and `net`, against a feed electron-builder
+ * wrote (tests/support/update-feed.ts) served on 127.0.0.1: a newer version is found, downloaded,
+ * verified against its sha512 and offered; a tampered download is rejected; a missing, failing,
+ * garbled or unreachable feed is counted and shown; downgrades and channels follow the
+ * organisation and the user; the restart waits for the outbox within its bound.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { AppImageUpdater } from 'electron-updater';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { systemClock, type Clock } from '../../../src/main/core/clock';
+import { createMemoryLogger, type LogRecord } from '../../../src/main/core/logging';
+import { Metrics } from '../../../src/main/core/metrics';
+import type { UpdateChannel } from '../../../src/shared/preferences';
+import type { UpdateStatus } from '../../../src/shared/updates';
+import { resolveUpdateSetup } from '../../../src/main/shell/update-policy';
+import { UpdateController, type UpdateTiming } from '../../../src/main/shell/updater';
+import { makeTempDir } from '../../support/core';
+import { installFakeElectron, uninstallFakeElectron, type FakeElectron } from '../../support/fake-electron';
+import { createUpdateFeed, startFeedServer, type FeedServer, type UpdateFeed } from '../../support/update-feed';
+import { ManualClock } from '../connection/manual-clock';
+import { sampleValue } from '../metrics/exposition';
+
+const STABLE = '0.2.0';
+const BETA = '0.3.0-beta.1';
+
+let feed: UpdateFeed;
+let server: FeedServer;
+
+beforeAll(async () => {
+  feed = createUpdateFeed();
+  await feed.release(STABLE);
+  await feed.release(BETA);
+  server = await startFeedServer(feed.dir);
+}, 60_000);
+
+afterAll(async () => {
+  await server.close();
+  feed.cleanup();
+});
+
+type Rig = {
+  fake: FakeElectron;
+  controller: UpdateController;
+  statuses: UpdateStatus[];
+  records: LogRecord[];
+  metrics: Metrics;
+  outbox: { pending: number; sent(remaining: number): void };
+  restarts: number;
+  channel: { value: UpdateChannel; set(next: UpdateChannel): void };
+  appImage: string;
+  cacheDir: string;
+};
+
+const envKeys = ['APPIMAGE', 'XDG_CACHE_HOME', 'NOVA_TEST_UPDATE_MARK'] as const;
+let saved: Record<string, string | undefined> = {};
+const work: string[] = [];
+const controllers: UpdateController[] = [];
+
+beforeEach(() => {
+  saved = Object.fromEntries(envKeys.map((key) => [key, process.env[key]]));
+});
+
+afterEach(() => {
+  for (const controller of controllers.splice(0)) controller.dispose();
+  uninstallFakeElectron();
+  for (const key of envKeys) {
+    if (saved[key] === undefined) delete process.env[key];
+    else process.env[key] = saved[key];
+  }
+  for (const dir of work.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+type RigOptions = Readonly<{
+  version?: string;
+  allowDowngrade?: boolean;
+  url?: string;
+  channel?: UpdateChannel;
+  clock?: Clock;
+  random?: () => number;
+  timing?: Partial<UpdateTiming>;
+}>;
+
+/** An installed AppImage of `version` whose organisation points at the test feed. */
+function rig(options: RigOptions = {}): Rig {
+  const dir = makeTempDir('nova-updater-');
+  work.push(dir);
+  const resources = path.join(dir, 'resources');
+  fs.mkdirSync(resources);
+  // What the packaging wrote into the app: electron-updater reads its cache folder's name there.
+  fs.copyFileSync(feed.appUpdateConfig, path.join(resources, 'app-update.yml'));
+  const appImage = path.join(dir, 'Applications', `Nova-${options.version ?? '0.1.0'}.AppImage`);
+  fs.mkdirSync(path.dirname(appImage));
+  fs.writeFileSync(appImage, '#!/bin/sh\n# the running version\n', { mode: 0o755 });
+  process.env['APPIMAGE'] = appImage;
+  process.env['XDG_CACHE_HOME'] = path.join(dir, 'cache');
+  const fake = installFakeElectron({ platform: 'linux', isPackaged: true, userData: path.join(dir, 'data'), version: options.version ?? '0.1.0', resourcesPath: resources });
+  fake.app.emitReady();
+
+  const logger = createMemoryLogger();
+  const metrics = new Metrics({ defaultMetrics: false });
+  const statuses: UpdateStatus[] = [];
+  const outboxListeners = new Set<() => void>();
+  const channelListeners = new Set<() => void>();
+  const state = {
+    restarts: 0,
+  };
+  const outbox = {
+    pending: 0,
+    sent(remaining: number) {
+      outbox.pending = remaining;
+      for (const listener of [...outboxListeners]) listener();
+    },
+  };
+  const channel = {
+    value: options.channel ?? ('stable' as UpdateChannel),
+    set(next: UpdateChannel) {
+      channel.value = next;
+      for (const listener of [...channelListeners]) listener();
+    },
+  };
+  const setup = resolveUpdateSetup({
+    config: { url: options.url ?? server.url, allowDowngrade: options.allowDowngrade ?? false, checkIntervalHours: 4 },
+    isPackaged: true,
+    platform: 'linux',
+    packageType: null,
+    env: process.env,
+  });
+  const controller = new UpdateController({
+    setup,
+    currentVersion: options.version ?? '0.1.0',
+    createUpdater: () => new AppImageUpdater(),
+    channel: () => channel.value,
+    onChannelChange: (listener) => {
+      channelListeners.add(listener);
+      return () => channelListeners.delete(listener);
+    },
+    pendingCount: () => outbox.pending,
+    onOutboxChange: (listener) => {
+      outboxListeners.add(listener);
+      return () => outboxListeners.delete(listener);
+    },
+    restart: () => {
+      state.restarts += 1;
+    },
+    emit: (status) => statuses.push(status),
+    metrics,
+    clock: options.clock ?? systemClock,
+    random: options.random ?? (() => 0.5),
+    log: logger.scope('shell'),
+    ...(options.timing ? { timing: options.timing } : {}),
+  });
+  controllers.push(controller);
+  return {
+    fake,
+    controller,
+    statuses,
+    records: logger.records,
+    metrics,
+    outbox,
+    get restarts() {
+      return state.restarts;
+    },
+    channel,
+    appImage,
+    cacheDir: path.join(dir, 'cache', 'nova-desktop-updater'),
+  };
+}
+
+async function count(metrics: Metrics, family: string, result: string): Promise<number | undefined> {
+  return sampleValue(await metrics.snapshot(), family, { result });
+}
+
+async function untilSettled(r: Rig): Promise<UpdateStatus> {
+  await vi.waitFor(() => expect(['ready', 'idle']).toContain(r.controller.status().state), { timeout: 15_000, interval: 10 });
+  return r.controller.status();
+}
+
+function lines(r: Rig): string[] {
+  return r.records.filter((record) => record.level !== 'debug').map((record) => `${record.level} ${record.message}`);
+}
+
+describe('a newer version on the feed', () => {
+  it('is found, downloaded in the background, verified against its sha512 and offered for a restart', async () => {
+    const r = rig();
+    const requestsBefore = server.requests.length;
+    const checked = await r.controller.check('user');
+    expect(checked.lastCheck).toMatchObject({ result: 'available', latestVersion: STABLE });
+    expect(checked.state).toBe('downloading');
+
+    const ready = await untilSettled(r);
+    expect(ready).toMatchObject({ state: 'ready', update: { version: STABLE, sizeBytes: feed.releases[0]?.payload.length }, lastFailure: null });
+    // The file electron-updater kept is byte for byte the release.
+    const kept = path.join(r.cacheDir, 'pending', feed.releases[0]?.file ?? '');
+    expect(fs.readFileSync(kept)).toEqual(feed.releases[0]?.payload);
+    expect(server.requests.slice(requestsBefore)).toEqual(expect.arrayContaining(['/nova/latest-linux.yml', `/nova/${feed.releases[0]?.file}`]));
+
+    // Each step was shown: checking, downloading (with its progress), ready.
+    const states = r.statuses.map((status) => status.state);
+    expect(states[0]).toBe('checking');
+    expect(states).toContain('downloading');
+    expect(states.at(-1)).toBe('ready');
+    expect(r.statuses.some((status) => status.progress?.percent === 100)).toBe(true);
+
+    expect(await count(r.metrics, 'nova_update_checks_total', 'available')).toBe(1);
+    expect(await count(r.metrics, 'nova_update_downloads_total', 'started')).toBe(1);
+    expect(await count(r.metrics, 'nova_update_downloads_total', 'verified')).toBe(1);
+    expect(lines(r)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^info updates: checking 127\.0\.0\.1:\d+ \(stable channel, user\)$/),
+        'info updates: available: Nova 0.2.0 is available (0.1.0 is running).',
+        expect.stringMatching(/^info updates: downloading 0\.2\.0 \(\d+ bytes\)$/),
+        'info updates: 0.2.0 downloaded and verified (sha512); ready to restart',
+      ]),
+    );
+    // Nothing is checked again while a version waits for the restart.
+    expect((await r.controller.check('user')).state).toBe('ready');
+  });
+
+  it('is rejected when its bytes do not match the feed’s sha512: reported, counted, deleted, tried again later', async () => {
+    const r = rig();
+    const file = feed.releases[0]?.file ?? '';
+    server.tamper(file);
+    try {
+      await r.controller.check('user');
+      const failed = await untilSettled(r);
+      expect(failed).toMatchObject({
+        state: 'idle',
+        update: null,
+        lastCheck: { result: 'available' },
+        lastFailure: { step: 'download', result: 'hash_mismatch', message: 'The download did not match its sha512 checksum in the feed, so it was deleted and not installed.' },
+      });
+      expect(r.statuses.some((status) => status.state === 'ready')).toBe(false);
+      expect(fs.existsSync(path.join(r.cacheDir, 'pending', file))).toBe(false);
+      expect(await count(r.metrics, 'nova_update_downloads_total', 'hash_mismatch')).toBe(1);
+      expect(await count(r.metrics, 'nova_update_downloads_total', 'verified')).toBe(0);
+      expect(lines(r)).toContain(
+        'warn updates: download of 0.2.0 hash_mismatch: The download did not match its sha512 checksum in the feed, so it was deleted and not installed.',
+      );
+    } finally {
+      server.restore(file);
+    }
+    // The next check gets the real file.
+    await r.controller.check('user');
+    expect(await untilSettled(r)).toMatchObject({ state: 'ready', lastFailure: null });
+  });
+});
+
+describe('a feed that fails', () => {
+  it('missing, failing, garbled or without checksums: each check counted and shown, nothing downloaded, nothing thrown', async () => {
+    const r = rig();
+    const cases: { arrange: () => void; result: string; message: RegExp | string }[] = [
+      { arrange: () => server.fail('latest-linux.yml', 404), result: 'http_error', message: 'The update server has no feed for this channel (404).' },
+      { arrange: () => server.fail('latest-linux.yml', 500), result: 'http_error', message: 'The update server answered 500.' },
+      { arrange: () => server.garble('latest-linux.yml', '<html><body>Gateway says hello</body></html>'), result: 'malformed', message: 'The update feed is not valid (ERR_UPDATER_INVALID_VERSION).' },
+      { arrange: () => server.garble('latest-linux.yml', 'version: 0.2.0\nfiles: [unterminated'), result: 'malformed', message: 'The update feed is not valid (ERR_UPDATER_INVALID_UPDATE_INFO).' },
+      {
+        arrange: () => server.garble('latest-linux.yml', 'version: 0.2.0\nfiles:\n  - url: Nova-0.2.0.AppImage\n'),
+        result: 'malformed',
+        message: 'The update feed gives no sha512 for Nova-0.2.0.AppImage.',
+      },
+    ];
+    const downloadsBefore = server.requests.filter((request) => request.endsWith('.AppImage')).length;
+    try {
+      for (const { arrange, result, message } of cases) {
+        arrange();
+        const status = await r.controller.check('user');
+        expect(status.state).toBe('idle');
+        expect(status.lastCheck?.result).toBe(result);
+        expect(status.lastCheck?.message).toEqual(message);
+        server.restore('latest-linux.yml');
+      }
+    } finally {
+      server.restore('latest-linux.yml');
+    }
+    expect(server.requests.filter((request) => request.endsWith('.AppImage')).length).toBe(downloadsBefore);
+    expect(await count(r.metrics, 'nova_update_checks_total', 'http_error')).toBe(2);
+    expect(await count(r.metrics, 'nova_update_checks_total', 'malformed')).toBe(3);
+    expect(lines(r).filter((line) => line.startsWith('warn updates: check '))).toHaveLength(5);
+    expect(r.records.some((record) => record.level === 'error')).toBe(false);
+    expect(r.fake.dialog.boxes).toHaveLength(0);
+  });
+
+  it('unreachable: counted, and Help says so', async () => {
+    const closed = await startFeedServer(feed.dir);
+    await closed.close();
+    const r = rig({ url: closed.url });
+    const status = await r.controller.check('user');
+    expect(status.lastCheck).toMatchObject({ result: 'unreachable', message: 'The update server could not be reached (net::ERR_CONNECTION_REFUSED).' });
+    expect(await count(r.metrics, 'nova_update_checks_total', 'unreachable')).toBe(1);
+  });
+
+  it('a feed that never answers is given up after the check timeout', async () => {
+    const clock = new ManualClock();
+    const r = rig({ clock });
+    server.hang('latest-linux.yml');
+    try {
+      const checking = r.controller.check('user');
+      await vi.waitFor(() => expect(server.requests.at(-1)).toBe('/nova/latest-linux.yml'));
+      clock.advance(60_000);
+      expect(await checking).toMatchObject({ state: 'idle', lastCheck: { result: 'unreachable', message: 'The update server did not answer within 60 s.' } });
+    } finally {
+      server.restore('latest-linux.yml');
+    }
+  });
+
+  it('a download that stops sending is given up after the stall limit', async () => {
+    const clock = new ManualClock();
+    const r = rig({ clock });
+    const file = feed.releases[0]?.file ?? '';
+    server.hang(file);
+    try {
+      await r.controller.check('user');
+      await vi.waitFor(() => expect(server.requests.at(-1)).toBe(`/nova/${file}`));
+      clock.advance(120_000);
+      expect(await untilSettled(r)).toMatchObject({ state: 'idle', lastFailure: { result: 'stalled', message: 'The download stopped: no data for 120 s.' } });
+      expect(await count(r.metrics, 'nova_update_downloads_total', 'stalled')).toBe(1);
+    } finally {
+      server.restore(file);
+    }
+  });
+});
+
+describe('versions and channels', () => {
+  it('refuses an older version unless the organisation allows going back', async () => {
+    const refusing = rig({ version: '0.5.0' });
+    expect(await refusing.controller.check('user')).toMatchObject({
+      state: 'idle',
+      lastCheck: { result: 'downgrade_refused', latestVersion: STABLE, message: 'The feed offers 0.2.0, older than 0.5.0; your organisation does not allow going back.' },
+    });
+    expect(await count(refusing.metrics, 'nova_update_checks_total', 'downgrade_refused')).toBe(1);
+    refusing.controller.dispose();
+    uninstallFakeElectron();
+
+    const allowing = rig({ version: '0.5.0', allowDowngrade: true });
+    await allowing.controller.check('user');
+    expect(await untilSettled(allowing)).toMatchObject({ state: 'ready', update: { version: STABLE }, allowDowngrade: true });
+  });
+
+  it('a gradual rollout that has not reached this install yet: up to date, and says why', async () => {
+    const r = rig();
+    const latest = fs.readFileSync(path.join(feed.dir, 'latest-linux.yml'), 'utf8');
+    server.garble('latest-linux.yml', `${latest}stagingPercentage: 0\n`);
+    try {
+      expect((await r.controller.check('user')).lastCheck).toMatchObject({
+        result: 'up_to_date',
+        latestVersion: STABLE,
+        message: 'Nova 0.2.0 is on the feed but not for this computer yet (a gradual rollout, or it needs a newer operating system).',
+      });
+    } finally {
+      server.restore('latest-linux.yml');
+    }
+  });
+
+  it('reads the beta feed on the beta channel, and checks again when the user changes channel', async () => {
+    const r = rig({ version: STABLE });
+    expect((await r.controller.check('user')).lastCheck).toMatchObject({ result: 'up_to_date', message: 'Nova 0.2.0 is the latest version.' });
+    r.controller.start();
+    r.channel.set('beta');
+    await vi.waitFor(() => expect(r.controller.status().lastCheck?.latestVersion).toBe(BETA), { timeout: 10_000 });
+    expect(server.requests).toContain('/nova/beta-linux.yml');
+    expect(await untilSettled(r)).toMatchObject({ state: 'ready', channel: 'beta', update: { version: BETA } });
+  });
+
+  it('checks soon after start, then every few hours with a spread', async () => {
+    const clock = new ManualClock();
+    const r = rig({ version: STABLE, clock, random: () => 0 });
+    const started = clock.now();
+    r.controller.start();
+    // 10 s + 0 × 50 s after start.
+    expect(r.controller.status().nextCheckAt).toBe(started + 10_000);
+    const before = server.requests.length;
+    clock.advance(9_999);
+    expect(server.requests.length).toBe(before);
+    clock.advance(1);
+    await vi.waitFor(() => expect(r.controller.status().lastCheck?.result).toBe('up_to_date'));
+    expect(lines(r)).toContainEqual(expect.stringMatching(/^info updates: checking 127\.0\.0\.1:\d+ \(stable channel, start\)$/));
+    // 4 hours × 0.9 with random() = 0: the fleet's checks spread over ±10 %.
+    await vi.waitFor(() => expect(r.controller.status().nextCheckAt).toBe(started + 10_000 + 0.9 * 4 * 3_600_000));
+    clock.advance(0.9 * 4 * 3_600_000);
+    await vi.waitFor(() => expect(r.statuses.filter((status) => status.state === 'checking')).toHaveLength(2));
+    expect(lines(r)).toContainEqual(expect.stringMatching(/\(stable channel, schedule\)$/));
+  });
+});
+
+describe('restarting into the new version', () => {
+  async function ready(options: RigOptions = {}): Promise<Rig> {
+    const r = rig(options);
+    await r.controller.check('user');
+    expect(await untilSettled(r)).toMatchObject({ state: 'ready' });
+    return r;
+  }
+
+  it('is refused while nothing is downloaded', () => {
+    const r = rig();
+    expect(() => r.controller.restartNow()).toThrow('No update has been downloaded yet.');
+    expect(() => r.controller.restartWhenSent()).toThrow('No update has been downloaded yet.');
+  });
+
+  it('"Update after they are sent" waits for the outbox and restarts by itself once it is empty', async () => {
+    const clock = new ManualClock();
+    const r = await ready({ clock });
+    r.outbox.sent(2);
+    expect(r.statuses.at(-1)).toMatchObject({ state: 'ready', pendingMessages: 2 });
+    const waiting = r.controller.restartWhenSent();
+    expect(waiting.restartWhenSent).toEqual({ since: clock.now(), deadline: clock.now() + 120_000 });
+    r.outbox.sent(1);
+    clock.advance(60_000);
+    expect(r.restarts).toBe(0);
+    r.outbox.sent(0);
+    expect(r.restarts).toBe(1);
+    expect(r.controller.status()).toMatchObject({ state: 'restarting', restartWhenSent: null });
+    clock.advance(120_000);
+    expect(r.restarts).toBe(1);
+    expect(await count(r.metrics, 'nova_update_restarts_total', 'when_sent')).toBe(1);
+    expect(await count(r.metrics, 'nova_update_restarts_total', 'sent')).toBe(1);
+    expect(lines(r)).toEqual(expect.arrayContaining(['info updates: restarting once 2 messages are sent (at most 120 s)', 'info updates: every message was sent; restarting']));
+  });
+
+  it('restarts anyway when the bounded wait ends; the messages stay saved for after the restart', async () => {
+    const clock = new ManualClock();
+    const r = await ready({ clock });
+    r.outbox.sent(3);
+    r.controller.restartWhenSent();
+    clock.advance(119_999);
+    expect(r.restarts).toBe(0);
+    clock.advance(1);
+    expect(r.restarts).toBe(1);
+    expect(await count(r.metrics, 'nova_update_restarts_total', 'timed_out')).toBe(1);
+    expect(lines(r)).toContain('info updates: restarting into 0.2.0 (timed_out); 3 unsent messages stay saved for after the restart');
+  });
+
+  it('"Cancel" stops the wait; "Restart now" goes at once; with nothing waiting it goes at once too', async () => {
+    const clock = new ManualClock();
+    const r = await ready({ clock });
+    r.outbox.sent(1);
+    r.controller.restartWhenSent();
+    expect(r.controller.cancelRestart().restartWhenSent).toBeNull();
+    clock.advance(300_000);
+    r.outbox.sent(0);
+    expect(r.restarts).toBe(0);
+    r.controller.restartWhenSent();
+    expect(r.restarts).toBe(1);
+    expect(await count(r.metrics, 'nova_update_restarts_total', 'cancelled')).toBe(1);
+  });
+
+  it('hands a failed install back as a plain quit, counted and logged', async () => {
+    const r = await ready();
+    r.controller.restartNow();
+    expect(r.restarts).toBe(1);
+    // The running AppImage vanished meanwhile: the installer cannot replace it.
+    fs.rmSync(r.appImage);
+    let quits = 0;
+    r.controller.installAndQuit(() => (quits += 1));
+    expect(quits).toBe(1);
+    expect(await count(r.metrics, 'nova_update_restarts_total', 'install_failed')).toBe(1);
+    expect(lines(r).some((line) => line.startsWith('warn updates: 0.2.0 could not be installed: '))).toBe(true);
+  });
+});
