@@ -11,9 +11,9 @@
  *   core_rss_mb_100k, both measured in a fresh child process.
  *
  *   npx tsx bench/outbox.bench.ts [--messages 10000] [--conversations 10] [--cached 100000]
- *     [--runs 3] [--quick] [--drain-profile out.cpuprofile] [--no-record]
+ *     [--quick] [--drain-profile out.cpuprofile] [--no-record]
  *
- * Each figure recorded is the median of `--runs` runs (the cores are shared). `--quick` runs
+ * `npm run bench -- outbox --runs 3` records the median of 3 runs per figure. `--quick` runs
  * enqueue and drain only and records nothing (for profiling); `--drain-profile` writes a
  * CPU profile of the drain alone (open it in Chrome DevTools); `--no-record` leaves latest.json.
  *
@@ -45,7 +45,6 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     'drain-profile': { type: 'string' },
     'no-record': { type: 'boolean', default: false },
-    runs: { type: 'string', default: '3' },
   },
 });
 const out = (line: string): void => {
@@ -145,19 +144,9 @@ async function main(): Promise<void> {
     await coldStartChild(coldStartDir);
     return;
   }
-  // Other people's work shares these cores: several runs, and the median of each figure.
-  const runs: Figures[] = [];
-  for (let run = 0; run < Number(values.runs); run += 1) {
-    out(`-- run ${run + 1} (load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')})`);
-    runs.push(await runOnce());
-  }
-  const figures: Figures = {};
-  for (const name of Object.keys(runs[0] ?? {})) {
-    const samples = runs.map((r) => r[name]);
-    figures[name] = samples.every((v) => typeof v === 'number')
-      ? round(percentile(samples as number[], 50))
-      : samples.every((v) => v === true);
-  }
+  // Repeats and medians are scripts/bench.mjs's (`--runs N`): one run here.
+  out(`load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  const figures = await runOnce();
   out(JSON.stringify(figures, null, 2));
   if (!values['no-record'] && !values.quick) recordBenchResults(figures);
 }
