@@ -5,7 +5,8 @@
  *
  *   npx tsx bench/connection.bench.ts [--herd 200] [--trials 5] [--only dead,return,herd] [--no-record]
  *
- * Bench clients are bare ConnectionServices (no core, no database). Figures are merged into
+ * Bench clients are bare ConnectionServices (no core, no database). `npm run bench -- connection`
+ * records the figures in
  * bench/results/latest.json under the keys the issue names.
  */
 import { parseArgs } from 'node:util';

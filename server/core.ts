@@ -22,9 +22,10 @@ import type { Logger } from './logger';
 import type { FixedWindowLimiter } from './rateLimit';
 import type { SignInThrottle } from './signin';
 
+/** `retryAfterMs` is the server's named wait: `retry_after_ms` in a nack, Retry-After on REST. */
 export type FailSpec =
-  | Readonly<{ status: number; retryable?: boolean }>
-  | Readonly<{ nackCode: ErrorCode; retryable?: boolean }>;
+  | Readonly<{ status: number; retryable?: boolean; retryAfterMs?: number }>
+  | Readonly<{ nackCode: ErrorCode; retryable?: boolean; retryAfterMs?: number }>;
 
 export type FaultState = {
   /** Accept the TCP connection and read the upgrade request, but never answer it. */
@@ -265,6 +266,7 @@ export type SendResult =
       error: string;
       retryable: boolean;
       expectedClientSeq?: number;
+      retryAfterMs?: number;
     };
 
 function codeForStatus(status: number): ErrorCode {
@@ -310,6 +312,7 @@ export function performSend(ctx: ServerContext, req: SendRequest): SendResult {
       status,
       error: 'Injected failure',
       retryable: spec.retryable ?? RETRYABLE_CODES.has(code),
+      ...(spec.retryAfterMs !== undefined ? { retryAfterMs: spec.retryAfterMs } : {}),
     };
   }
   if (isTooLarge(ctx, req.plaintext)) return fail('PAYLOAD_TOO_LARGE', tooLargeText(ctx));

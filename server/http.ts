@@ -692,6 +692,7 @@ async function postMessage(ctx: ServerContext, req: IncomingMessage, res: Server
       {
         headers: rateHeaders,
         ...(result.expectedClientSeq !== undefined ? { expected_client_seq: result.expectedClientSeq } : {}),
+        ...(result.retryAfterMs !== undefined ? { retry_after_ms: result.retryAfterMs } : {}),
       },
       result.status,
     );

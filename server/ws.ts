@@ -517,6 +517,7 @@ function onSend(ctx: ServerContext, conn: Conn, frame: SendFrame): void {
       error: result.error,
       retryable: result.retryable,
       ...(result.expectedClientSeq !== undefined ? { expected_client_seq: result.expectedClientSeq } : {}),
+      ...(result.retryAfterMs !== undefined ? { retry_after_ms: result.retryAfterMs } : {}),
     });
     return;
   }

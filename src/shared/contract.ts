@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ERROR_CODES, NOTIFICATION_ACTIONS } from './errors';
+import { IdSchema, MessageTextSchema } from './input';
 import { PreferencesPatchSchema, PreferencesSchema } from './preferences';
 import type { IpcResult } from './result';
 import {
@@ -176,7 +177,7 @@ export type DiagnosticsPreview = z.infer<typeof DiagnosticsPreviewSchema>;
 export const AppCommandSchema = z.discriminatedUnion('command', [
   z.object({ command: z.enum(['open-help', 'collect-diagnostics', 'open-outbox', 'open-settings']) }),
   /** A clicked OS notification: show that conversation. */
-  z.object({ command: z.literal('open-conversation'), conversationId: z.string().min(1).max(200) }),
+  z.object({ command: z.literal('open-conversation'), conversationId: IdSchema }),
 ]);
 export type AppCommand = z.infer<typeof AppCommandSchema>;
 
@@ -201,13 +202,13 @@ export const invokeChannels = {
   'conversations:list': { req: empty, res: z.array(ConversationSummarySchema) },
   /** The conversation open in the window (null: none), so the shell does not notify about what is on screen. */
   'conversations:view': {
-    req: z.object({ conversationId: z.string().min(1).max(200).nullable() }).strict(),
+    req: z.object({ conversationId: IdSchema.nullable() }).strict(),
     res: nothing,
   },
   'messages:list': {
     req: z
       .object({
-        conversationId: z.string().min(1).max(200),
+        conversationId: IdSchema,
         olderCursor: z.string().max(200).nullable().optional(),
         limit: z.number().int().positive().max(500).optional(),
       })
@@ -215,22 +216,22 @@ export const invokeChannels = {
     res: MessagePageSchema,
   },
   'messages:send': {
-    // The byte limit is enforced in the core, where the server's advertised maximum is known.
-    req: z.object({ conversationId: z.string().min(1).max(200), text: z.string().min(1) }).strict(),
+    // Capped here at MESSAGE_TEXT_MAX_BYTES; the core then applies the server's advertised maximum.
+    req: z.object({ conversationId: IdSchema, text: MessageTextSchema }).strict(),
     res: MessageViewSchema,
   },
   'messages:markRead': {
-    req: z.object({ conversationId: z.string().min(1).max(200) }).strict(),
+    req: z.object({ conversationId: IdSchema }).strict(),
     res: nothing,
   },
   'outbox:list': { req: empty, res: z.array(OutboxItemSchema) },
   'outbox:retry': {
-    req: z.object({ key: z.string().min(1).max(200).nullable() }).strict(),
+    req: z.object({ key: IdSchema.nullable() }).strict(),
     res: z.object({ count: z.number().int() }),
   },
-  'outbox:discard': { req: z.object({ key: z.string().min(1).max(200) }).strict(), res: nothing },
+  'outbox:discard': { req: z.object({ key: IdSchema }).strict(), res: nothing },
   'outbox:confirm': {
-    req: z.object({ key: z.string().min(1).max(200), send: z.boolean() }).strict(),
+    req: z.object({ key: IdSchema, send: z.boolean() }).strict(),
     res: nothing,
   },
   'connection:get': {

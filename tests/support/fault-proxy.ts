@@ -13,6 +13,11 @@ export type FaultProxy = Readonly<{
   cutAll: () => number;
   /** While on, bytes in both directions are dropped and no connection is closed. */
   blackhole: (on: boolean) => void;
+  /**
+   * Adds this much round-trip time: every chunk (and half-close) waits half of it in each
+   * direction, in order. Set it before the traffic it should slow; 0 forwards at once.
+   */
+  latency: (roundTripMs: number) => void;
   /** While on, new connections are reset at once; existing ones are untouched. */
   refuse: (on: boolean) => void;
   /**
@@ -31,6 +36,12 @@ export async function startFaultProxy(targetPort: number, targetHost = '127.0.0.
   let isBlackholed = false;
   let isRefusing = false;
   let acceptedCount = 0;
+  let oneWayMs = 0;
+  /** Same-duration timers fire in the order they were set, so the byte stream keeps its order. */
+  const later = (action: () => void): void => {
+    if (oneWayMs === 0) action();
+    else setTimeout(action, oneWayMs);
+  };
   let cannedAnswer: Readonly<{ status: number; headers?: Readonly<Record<string, string>> }> | null = null;
 
   const server = net.createServer((client) => {
@@ -64,23 +75,24 @@ export async function startFaultProxy(targetPort: number, targetHost = '127.0.0.
       upstream.destroy();
     };
     client.on('data', (chunk) => {
-      if (!isBlackholed) upstream.write(chunk);
+      if (!isBlackholed) later(() => upstream.destroyed || upstream.write(chunk));
     });
     upstream.on('data', (chunk) => {
-      if (!isBlackholed) client.write(chunk);
+      if (!isBlackholed) later(() => client.destroyed || client.write(chunk));
     });
     // A half-close is forwarded only when not blackholed; a dead path carries no FIN either.
     client.on('end', () => {
-      if (!isBlackholed) upstream.end();
+      if (!isBlackholed) later(() => upstream.end());
     });
     upstream.on('end', () => {
-      if (!isBlackholed) client.end();
+      if (!isBlackholed) later(() => client.end());
     });
+    // After the bytes still on their way: a close must not overtake them.
     client.on('close', () => {
-      if (!isBlackholed) end();
+      if (!isBlackholed) later(end);
     });
     upstream.on('close', () => {
-      if (!isBlackholed) end();
+      if (!isBlackholed) later(end);
       else pairs.delete(pair);
     });
   });
@@ -104,6 +116,9 @@ export async function startFaultProxy(targetPort: number, targetHost = '127.0.0.
     cutAll: destroyAll,
     blackhole: (on) => {
       isBlackholed = on;
+    },
+    latency: (roundTripMs) => {
+      oneWayMs = Math.max(0, roundTripMs / 2);
     },
     refuse: (on) => {
       isRefusing = on;

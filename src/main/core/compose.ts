@@ -9,7 +9,14 @@ import { createConnectionStack } from './connection/wiring';
 import { ChangeWindow, CoreEventBus, type CoreEvents } from './events';
 import { DisposableStore, toDisposable } from './lifecycle';
 import { createCoreDiagnostics, type DiagnosticsService } from './diagnostics';
-import { createFileLogger, createRendererLogWriter, type Logger } from './logging';
+import {
+  createFileLogger,
+  createRendererLogWriter,
+  RENDERER_LOG_FILE_NAME,
+  RENDERER_LOG_FILES,
+  RENDERER_LOG_MAX_BYTES,
+  type Logger,
+} from './logging';
 import { Metrics, MetricsServer, instrumentHandlers, instrumentLogger, resolveMetricsPort } from './metrics';
 import { NotificationCenter } from './notifications';
 import { DEFAULT_OUTBOX_LIMITS, DEFAULT_TIMING, type CoreOptions, type Timing } from './options';
@@ -61,6 +68,17 @@ export type CoreInternals = Readonly<{
   metricsPort(): number | null;
 }>;
 
+/** The renderer's own rotating file beside main.log. */
+function rendererFileLogger(dir: string, console: boolean): Logger {
+  return createFileLogger({
+    dir,
+    console,
+    fileName: RENDERER_LOG_FILE_NAME,
+    maxBytes: RENDERER_LOG_MAX_BYTES,
+    maxFiles: RENDERER_LOG_FILES,
+  });
+}
+
 /**
  * The composition root: builds every service in dependency order and wires them. `index.ts`
  * hands the app the `Core` facade; `testing.ts` hands tests the internals as well.
@@ -107,7 +125,17 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
     metricsPort === 'off' ? null : new MetricsServer({ metrics, log: log.scope('metrics'), port: metricsPort });
   if (metricsServer) lifetime.add(toDisposable(() => metricsServer.stop()));
 
-  const rendererLog = createRendererLogWriter(log.scope('renderer'), () => context.clock.now());
+  const rendererLog = createRendererLogWriter(
+    (options.rendererLogger
+      ? instrumentLogger(options.rendererLogger, metrics)
+      : options.logger
+        ? log
+        : instrumentLogger(rendererFileLogger(logsDir, options.logToConsole ?? false), metrics)
+    ).scope('renderer'),
+    () => context.clock.now(),
+    {},
+    log.scope('renderer'),
+  );
   // Reports the lines it dropped before the log ends.
   lifetime.add(toDisposable(() => rendererLog.flush()));
   const diagnostics = createCoreDiagnostics(context, logsDir);

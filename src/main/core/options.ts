@@ -119,6 +119,11 @@ export type CoreOptions = Readonly<{
   timing?: Partial<Timing>;
   /** Defaults to electron-log's file logger under `dataDir/logs`. */
   logger?: Logger;
+  /**
+   * Where the renderer's `log:write` lines go: by default their own rotating renderer.log beside
+   * main.log, or `logger` when one is given.
+   */
+  rendererLogger?: Logger;
   /** Log to the console as well (for `npm start`). */
   logToConsole?: boolean;
   /** better-sqlite3 binding built for the current runtime (the Electron shell sets it). */

@@ -6,6 +6,7 @@
  * its timers and silence its socket's events.
  */
 import WebSocket from 'ws';
+import { CloseCode } from '../../../shared/protocol';
 import type { Clock, TimerHandle } from '../clock';
 import type { ClientFrame, ServerCapabilities, ServerFrame } from '../link';
 import type { Logger } from '../logging';
@@ -72,6 +73,10 @@ export class Attempt {
     if (socket instanceof WebSocket) {
       socket.on('error', (error: Error & { code?: string }) => {
         if (!this.isEnded && !this.hasOpened) this.dialError = error.code ?? 'error';
+        // ws has already sent a 1009 close: the drop is counted under its own reason, not as a lost link.
+        if (!this.isEnded && error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+          this.drop ??= { code: CloseCode.MESSAGE_TOO_BIG, reason: 'frame too large', errorType: 'too_large' };
+        }
       });
     }
     socket.on('open', () => this.onOpen());

@@ -60,6 +60,8 @@ export const SOCKET_ERROR_TYPES = [
   'heartbeat_timeout',
   'handshake',
   'protocol',
+  /** The server sent a frame over our maxPayload; the socket was closed with 1009. */
+  'too_large',
 ] as const;
 export type SocketErrorType = (typeof SOCKET_ERROR_TYPES)[number];
 

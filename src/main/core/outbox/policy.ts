@@ -35,9 +35,13 @@ export type Verdict =
 
 export function parseRetryAfter(value: string | undefined, now: number): number | null {
   if (value === undefined) return null;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
-  const date = Date.parse(value);
+  const trimmed = value.trim();
+  // A number is a delay in seconds; a negative one is malformed (Date.parse would read '-5' as a year).
+  if (/^[+-]?\d+(\.\d+)?$/.test(trimmed)) {
+    const seconds = Number(trimmed);
+    return seconds >= 0 ? Math.round(seconds * 1000) : null;
+  }
+  const date = Date.parse(trimmed);
   return Number.isNaN(date) ? null : Math.max(0, date - now);
 }
 
