@@ -13,6 +13,13 @@ export type FaultProxy = Readonly<{
   cutAll: () => number;
   /** While on, bytes in both directions are dropped and no connection is closed. */
   blackhole: (on: boolean) => void;
+  /**
+   * Stalls the uplink of every WebSocket open now: their bytes from the client are dropped from
+   * here on, while the server's bytes and every half-close still pass, so the client's frames go
+   * nowhere but what the server says (a close included) still arrives. HTTP connections (kept
+   * alive for the next request) and new connections are untouched. Returns how many stalled.
+   */
+  stallSocketUplinks: () => number;
   /** While on, new connections are reset at once; existing ones are untouched. */
   refuse: (on: boolean) => void;
   /**
@@ -27,7 +34,7 @@ export type FaultProxy = Readonly<{
 }>;
 
 export async function startFaultProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<FaultProxy> {
-  const pairs = new Set<{ client: net.Socket; upstream: net.Socket }>();
+  const pairs = new Set<{ client: net.Socket; upstream: net.Socket; isWebSocket: boolean | null; uplinkStalled: boolean }>();
   let isBlackholed = false;
   let isRefusing = false;
   let acceptedCount = 0;
@@ -56,7 +63,7 @@ export async function startFaultProxy(targetPort: number, targetHost = '127.0.0.
     }
     const upstream = net.connect(targetPort, targetHost);
     upstream.on('error', () => undefined);
-    const pair = { client, upstream };
+    const pair = { client, upstream, isWebSocket: null as boolean | null, uplinkStalled: false };
     pairs.add(pair);
     const end = (): void => {
       pairs.delete(pair);
@@ -64,7 +71,9 @@ export async function startFaultProxy(targetPort: number, targetHost = '127.0.0.
       upstream.destroy();
     };
     client.on('data', (chunk) => {
-      if (!isBlackholed) upstream.write(chunk);
+      // The first bytes are the request line and headers: an upgrade asks for a WebSocket.
+      pair.isWebSocket ??= /^upgrade:\s*websocket/im.test(chunk.toString('latin1'));
+      if (!isBlackholed && !pair.uplinkStalled) upstream.write(chunk);
     });
     upstream.on('data', (chunk) => {
       if (!isBlackholed) client.write(chunk);
@@ -104,6 +113,15 @@ export async function startFaultProxy(targetPort: number, targetHost = '127.0.0.
     cutAll: destroyAll,
     blackhole: (on) => {
       isBlackholed = on;
+    },
+    stallSocketUplinks: () => {
+      let count = 0;
+      for (const pair of pairs) {
+        if (pair.isWebSocket !== true) continue;
+        pair.uplinkStalled = true;
+        count += 1;
+      }
+      return count;
     },
     refuse: (on) => {
       isRefusing = on;
