@@ -18,6 +18,13 @@ export type FaultProxy = Readonly<{
    * direction, in order. Set it before the traffic it should slow; 0 forwards at once.
    */
   latency: (roundTripMs: number) => void;
+  /**
+   * Stalls the uplink of every WebSocket open now: their bytes from the client are dropped from
+   * here on, while the server's bytes and every half-close still pass, so the client's frames go
+   * nowhere but what the server says (a close included) still arrives. HTTP connections (kept
+   * alive for the next request) and new connections are untouched. Returns how many stalled.
+   */
+  stallSocketUplinks: () => number;
   /** While on, new connections are reset at once; existing ones are untouched. */
   refuse: (on: boolean) => void;
   /**
@@ -32,7 +39,7 @@ export type FaultProxy = Readonly<{
 }>;
 
 export async function startFaultProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<FaultProxy> {
-  const pairs = new Set<{ client: net.Socket; upstream: net.Socket }>();
+  const pairs = new Set<{ client: net.Socket; upstream: net.Socket; isWebSocket: boolean | null; uplinkStalled: boolean }>();
   let isBlackholed = false;
   let isRefusing = false;
   let acceptedCount = 0;
@@ -67,7 +74,7 @@ export async function startFaultProxy(targetPort: number, targetHost = '127.0.0.
     }
     const upstream = net.connect(targetPort, targetHost);
     upstream.on('error', () => undefined);
-    const pair = { client, upstream };
+    const pair = { client, upstream, isWebSocket: null as boolean | null, uplinkStalled: false };
     pairs.add(pair);
     const end = (): void => {
       pairs.delete(pair);
@@ -75,7 +82,9 @@ export async function startFaultProxy(targetPort: number, targetHost = '127.0.0.
       upstream.destroy();
     };
     client.on('data', (chunk) => {
-      if (!isBlackholed) later(() => upstream.destroyed || upstream.write(chunk));
+      // The first bytes are the request line and headers: an upgrade asks for a WebSocket.
+      pair.isWebSocket ??= /^upgrade:\s*websocket/im.test(chunk.toString('latin1'));
+      if (!isBlackholed && !pair.uplinkStalled) later(() => upstream.destroyed || upstream.write(chunk));
     });
     upstream.on('data', (chunk) => {
       if (!isBlackholed) later(() => client.destroyed || client.write(chunk));
@@ -119,6 +128,15 @@ export async function startFaultProxy(targetPort: number, targetHost = '127.0.0.
     },
     latency: (roundTripMs) => {
       oneWayMs = Math.max(0, roundTripMs / 2);
+    },
+    stallSocketUplinks: () => {
+      let count = 0;
+      for (const pair of pairs) {
+        if (pair.isWebSocket !== true) continue;
+        pair.uplinkStalled = true;
+        count += 1;
+      }
+      return count;
     },
     refuse: (on) => {
       isRefusing = on;
