@@ -139,7 +139,23 @@ export async function sendMessage(conversationId: string, text: string): Promise
 
 export async function retryOutbox(key: string | null): Promise<void> {
   const result = await getApi().outboxRetry({ key });
-  if (succeeded(result, key ? { messageKey: key } : {}) && key) store().dismissToastsFor(key);
+  if (!succeeded(result, key ? { messageKey: key } : {})) return;
+  if (key) store().dismissToastsFor(key);
+  const until = result.value.serverWaitUntil ?? null;
+  // "Send now" cannot go before a wait the server named: say so, with the wait.
+  if (until !== null) {
+    const now = Date.now();
+    store().notify(
+      buildNotification({
+        id: `server-wait-${now}`,
+        code: 'RATE_LIMITED',
+        case: 'request',
+        at: now,
+        retryAfterMs: Math.max(0, until - now),
+        messageKey: key,
+      }),
+    );
+  }
 }
 
 export async function discardOutbox(key: string, conversationId: string): Promise<void> {

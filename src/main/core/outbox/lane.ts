@@ -16,7 +16,8 @@ import { newErrorId } from '../errors';
 import type { ClientFrame, ParsedResponse, ServerCapabilities } from '../link';
 import { SERVER_BODIES } from '../server-data';
 import type { OutboxState } from '../store/messages';
-import { loadLane, setState, type OutboxRecord } from '../store/outbox';
+import { loadLane, setNextAttemptAt, setState, type OutboxRecord } from '../store/outbox';
+import { withdrawMessage } from '../store/own-messages';
 import type { EngineOptions } from './engine';
 import { classifyStatus, isBudgetSpent, parseRetryAfter, retryDelay, type Verdict } from './policy';
 import type { AttemptRecords } from './records';
@@ -89,6 +90,8 @@ export class Lane {
   failures = 0;
   reorders = 0;
   waitTimer: TimerHandle | null = null;
+  /** When the server said the lane may send again (a Retry-After): "Send now" never goes earlier. */
+  serverWaitUntil: number | null = null;
   private ackTimer: TimerHandle | null = null;
   private restBusy = false;
   private readonly o: EngineOptions;
@@ -257,6 +260,17 @@ export class Lane {
     const now = this.o.clock.now();
     const row = sent.row;
     switch (verdict.kind) {
+      case 'withdrawn': {
+        // Answered MESSAGE_DELETED: the server used the send's number up and created nothing.
+        this.o.metrics.sendAttempt(transport, 'failed');
+        this.inflight.splice(index, 1);
+        this.queue = this.queue.filter((r) => r.key !== row.key);
+        this.o.writes.push(() => withdrawMessage(this.o.db, row.ownerId, row.key));
+        this.o.sink.messageChanged(row.ownerId, row.key, row.conversationId);
+        this.armAckTimer();
+        this.pump();
+        return;
+      }
       case 'reorder': {
         if (index !== 0) return;
         this.reorders += 1;
@@ -292,9 +306,10 @@ export class Lane {
         }
         const delay = retryDelay(this.failures, this.o.timing, this.o.random, verdict.retryAfterMs);
         this.failures += 1;
+        this.serverWaitUntil = verdict.retryAfterMs !== null ? now + verdict.retryAfterMs : null;
         const errorId = newErrorId();
         const state: OutboxState = ambiguous || row.state === 'confirming' ? 'confirming' : 'saved';
-        this.host.records.record(row, state, now, now + delay, transport, 'retry', { code: verdict.code, message: describeError(verdict.code, verdict.retryAfterMs ?? undefined), id: errorId }, true);
+        this.host.records.record(row, state, now, now + delay, transport, 'retry', { code: verdict.code, message: describeError(verdict.code, verdict.retryAfterMs ?? undefined), id: errorId }, true, verdict.retryAfterMs);
         this.o.log.info(`outbox: retry in ${delay} ms after ${verdict.code} [${errorId}]`);
         // The server refused the head, so it took none of the numbers behind it either.
         if (sent.clientSeq !== null) this.nextClientSeq = sent.clientSeq;
@@ -336,6 +351,26 @@ export class Lane {
       this.o.clock.clearTimeout(this.ackTimer);
       this.ackTimer = null;
     }
+  }
+
+  /**
+   * The user's "Send now": the backoff still to run is skipped, except for the part the server
+   * named (Retry-After), which would only be refused again. Returns when the lane sends next:
+   * now, or the server's time; null when it was not waiting.
+   */
+  sendNow(now: number): number | null {
+    if (this.waitTimer === null) return null;
+    const head = this.queue[0];
+    const at = this.serverWaitUntil !== null && this.serverWaitUntil > now ? this.serverWaitUntil : now;
+    if (head) this.o.writes.push(() => setNextAttemptAt(this.o.db, head.key, at));
+    if (at > now) {
+      this.wait(at - now);
+      return at;
+    }
+    this.o.clock.clearTimeout(this.waitTimer);
+    this.waitTimer = null;
+    this.pump();
+    return now;
   }
 
   private wait(delay: number): void {
@@ -385,13 +420,18 @@ export class Lane {
     }
     const delay = retryDelay(this.failures, this.o.timing, this.o.random, null);
     this.failures += 1;
+    this.serverWaitUntil = null;
     this.host.records.record(head.row, 'confirming', now, now + delay, 'ws', 'lost', { code: 'TIMEOUT', message: describeError('TIMEOUT'), id: errorId }, true);
     if (head.clientSeq !== null) this.nextClientSeq = head.clientSeq;
     // Some of those sends may have been accepted: the counter is a guess again.
     this.counterConfirmed = false;
+    const unanswered = this.inflight.length;
     this.requeue(0);
-    const first = this.queue[0];
-    if (first) this.queue[0] = { ...first, state: 'confirming', firstAttemptAt: first.firstAttemptAt ?? now };
+    // As stored: every one of them may be on the server now.
+    for (let i = 0; i < unanswered; i += 1) {
+      const row = this.queue[i];
+      if (row) this.queue[i] = { ...row, state: 'confirming', ...(i === 0 ? { firstAttemptAt: row.firstAttemptAt ?? now } : {}) };
+    }
     this.wait(delay);
   }
 }

@@ -25,6 +25,10 @@ export type MessageRecord = Readonly<{
   errorCode: string | null;
   errorMessage: string | null;
   errorId: string | null;
+  /** When the server last said the text changed; null when never. */
+  editedAt?: number | null;
+  /** When it was deleted on the server; null while it stands. */
+  deletedAt?: number | null;
 }>;
 
 export type MessageRow = {
@@ -41,10 +45,12 @@ export type MessageRow = {
   error_code: string | null;
   error_message: string | null;
   error_id: string | null;
+  edited_at: number | null;
+  deleted_at: number | null;
 };
 
 export const MESSAGE_COLUMNS = `m.id, m.key, m.conversation_id, m.server_id, m.seq, m.sort_seq, m.sender_id, m.text,
-  m.composed_at, o.state, o.error_code, o.error_message, o.error_id`;
+  m.composed_at, o.state, o.error_code, o.error_message, o.error_id, m.edited_at, m.deleted_at`;
 
 export function toMessageRecord(row: MessageRow): MessageRecord {
   return {
@@ -61,6 +67,8 @@ export function toMessageRecord(row: MessageRow): MessageRecord {
     errorCode: row.error_code,
     errorMessage: row.error_message,
     errorId: row.error_id,
+    editedAt: row.edited_at,
+    deletedAt: row.deleted_at,
   };
 }
 
