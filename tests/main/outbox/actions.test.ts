@@ -1,5 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ServerHandle } from '../../../server/index';
+import Database from 'better-sqlite3';
+import { migrate } from '../../../src/main/core/store/database';
+import { MIGRATIONS } from '../../../src/main/core/store/migrations';
+import { completeDelivery, enqueueMessage, recordAttempt, summarizeOutbox } from '../../../src/main/core/store/outbox';
+import { getTimeline, pruneTimelines } from '../../../src/main/core/store/timeline';
 import { makeDeliveryRig, startDemoServer, type DeliveryRig } from '../../support/delivery';
 
 let server: ServerHandle | null = null;
@@ -40,7 +45,8 @@ describe('Send now and Retry all', () => {
     const [waiting] = await rig.core.handlers['outbox:list']({});
     expect((waiting?.nextAttemptAt ?? 0) - Date.now()).toBeGreaterThan(30_000);
     const result = await rig.core.handlers['outbox:retry']({ key: view.key });
-    expect(result).toEqual({ count: 1, serverWaitUntil: null });
+    expect(result.count).toBe(1);
+    expect(result.serverWaitUntil ?? null, JSON.stringify(result)).toBeNull();
     await vi.waitFor(() => expect(rig.core.getPendingCount()).toBe(0));
     expect(serverTexts(server, seed.conversations.team).filter((t) => t === 'backing off')).toHaveLength(1);
   });
@@ -88,5 +94,60 @@ describe('Send now and Retry all', () => {
     await vi.waitFor(() => expect(rig.core.getPendingCount()).toBe(0));
     expect(serverTexts(server, seed.conversations.direct)).toContain('refused');
     expect(serverTexts(server, seed.conversations.team)).toContain('waiting');
+  });
+});
+
+describe('the delivery timeline', () => {
+  it('keeps every attempt after delivery: the failure with its code, error id and the ack; the diagnostics summary has it without text', async () => {
+    const { server, rig, seed } = await setup();
+    await rig.link.connect();
+    await rig.core.delivery.whenSynced();
+    server.control.failNextSends(1, { status: 503 });
+    const view = await rig.core.handlers['messages:send']({ conversationId: seed.conversations.team, text: 'secret words' });
+    await vi.waitFor(() => expect(rig.core.getPendingCount()).toBe(0));
+    const timeline = await rig.core.handlers['messages:timeline']({ key: view.key });
+    expect(timeline.map((a) => a.outcome)).toEqual(['retry', 'acked']);
+    expect(timeline[0]?.error?.code).toBe('SERVICE_UNAVAILABLE');
+    expect(timeline[0]?.error?.id).toMatch(/^[0-9A-Za-z-]{6,}$/);
+    expect(timeline[1]?.error).toBeNull();
+    expect(timeline[0]?.transport).toBe('ws');
+    const logged = rig.records.some((r) => String(r.message).includes(timeline[0]?.error?.id ?? 'none'));
+    expect(logged).toBe(true);
+    const summary = summarizeOutbox(rig.core.db, Date.now());
+    expect(summary.timelines[0]?.delivered).toBe(true);
+    expect(summary.timelines[0]?.attempts.map((a) => a.outcome)).toEqual(['retry', 'acked']);
+    expect(summary.timelines[0]?.attempts[0]?.errorId).toBe(timeline[0]?.error?.id);
+    expect(JSON.stringify(summary)).not.toContain('secret words');
+    expect(JSON.stringify(summary)).not.toContain(view.key);
+  });
+
+  it('records a duplicate answer and a server-named wait', async () => {
+    const { rig, seed } = await setup({ timing: { ackTimeoutMs: 100 } }, { rateLimit: { limit: 1, windowMs: 400 } });
+    await rig.link.connect();
+    await rig.core.delivery.whenSynced();
+    const view = await rig.core.handlers['messages:send']({ conversationId: seed.conversations.team, text: 'waits' });
+    await vi.waitFor(() => expect(rig.core.getPendingCount()).toBe(0), { timeout: 5_000 });
+    const timeline = await rig.core.handlers['messages:timeline']({ key: view.key });
+    const limited = timeline.find((a) => a.error?.code === 'RATE_LIMITED');
+    expect(limited?.waitMs).toBeGreaterThan(0);
+    expect(timeline.at(-1)?.outcome).toMatch(/^(acked|duplicate)$/);
+  });
+
+  it('keeps at most 20 attempts per message and drops timelines older than 30 days at start', () => {
+    const db = new Database(':memory:');
+    migrate(db, MIGRATIONS);
+    enqueueMessage(db, { ownerId: 'u', conversationId: 'c', key: 'k', text: 't', sizeBytes: 1, composedAt: 1_000 });
+    for (let i = 0; i < 30; i += 1) {
+      recordAttempt(db, { key: 'k', state: 'saved', at: i, nextAttemptAt: null, attempt: { at: i, transport: 'ws', outcome: 'retry', code: 'SERVER_ERROR', errorId: `e${i}` }, error: null, countsAsAttempt: true });
+    }
+    expect(completeDelivery(db, 'u', 'k', 's1', 1, { at: 99, transport: 'ws', outcome: 'acked', code: null })).toBe(true);
+    const kept = getTimeline(db, 'u', 'k');
+    expect(kept).toHaveLength(20);
+    expect(kept.at(-1)?.outcome).toBe('acked');
+    expect(kept[0]?.errorId).toBe('e11');
+    expect(pruneTimelines(db, 500)).toBe(0);
+    expect(pruneTimelines(db, 2_000)).toBe(1);
+    expect(getTimeline(db, 'u', 'k')).toEqual([]);
+    db.close();
   });
 });

@@ -9,18 +9,17 @@
  *   answered with the original ack, so a resend is never a second message.
  * - `single`: one WebSocket send at a time. `rest`: one REST POST at a time (legacy Nova).
  */
-import { AppError, describeError } from '../../../shared/errors';
-import type { SendMessageResponse } from '../../../shared/protocol';
+import { describeError } from '../../../shared/errors';
 import type { TimerHandle } from '../clock';
 import { newErrorId } from '../errors';
-import type { ClientFrame, ParsedResponse, ServerCapabilities } from '../link';
-import { SERVER_BODIES } from '../server-data';
+import type { ClientFrame, ServerCapabilities } from '../link';
 import type { OutboxState } from '../store/messages';
 import { loadLane, setNextAttemptAt, setState, type OutboxRecord } from '../store/outbox';
 import { withdrawMessage } from '../store/own-messages';
 import type { EngineOptions } from './engine';
-import { classifyStatus, isBudgetSpent, parseRetryAfter, retryDelay, type Verdict } from './policy';
+import { isBudgetSpent, retryDelay, type Verdict } from './policy';
 import type { AttemptRecords } from './records';
+import { pumpRest } from './lane-rest';
 
 export type DeliveryMode = 'pipelined' | 'single' | 'rest';
 
@@ -93,11 +92,12 @@ export class Lane {
   /** When the server said the lane may send again (a Retry-After): "Send now" never goes earlier. */
   serverWaitUntil: number | null = null;
   private ackTimer: TimerHandle | null = null;
-  private restBusy = false;
-  private readonly o: EngineOptions;
+  /** A REST send is under way (legacy Nova: one at a time per conversation). */
+  restBusy = false;
+  readonly o: EngineOptions;
 
   constructor(
-    private readonly host: LaneHost,
+    readonly host: LaneHost,
     readonly conversationId: string,
     public nextClientSeq: number,
   ) {
@@ -146,7 +146,7 @@ export class Lane {
     this.reorders = 0;
   }
 
-  private nextRow(ownerId: string): OutboxRecord | null {
+  nextRow(ownerId: string): OutboxRecord | null {
     if (this.queue.length === 0 && !this.exhausted) {
       this.o.writes.flush();
       const busy = new Set(this.inflight.map((s) => s.row.key));
@@ -163,7 +163,7 @@ export class Lane {
     const session = this.host.canSend(this);
     if (!session) return;
     if (session.mode === 'rest') {
-      void this.pumpRest(session);
+      void pumpRest(this, this.host, session);
       return;
     }
     const window = session.mode === 'pipelined' && this.counterConfirmed ? Math.max(1, this.o.pipelineWindow) : 1;
@@ -196,57 +196,6 @@ export class Lane {
       this.o.sink.messageChanged(row.ownerId, row.key, row.conversationId);
     }
     this.armAckTimer();
-  }
-
-  private async pumpRest(session: Session): Promise<void> {
-    if (this.restBusy) return;
-    let row: OutboxRecord | null = null;
-    const now = this.o.clock.now();
-    while ((row = this.nextRow(session.ownerId)) !== null && this.host.records.expireIfSpent(row, now)) {
-      // expired rows are skipped; the loop is bounded by the lane's rows
-    }
-    if (!row) return;
-    const sent: Sent = { row, clientSeq: null, epoch: this.epoch, sentAt: now };
-    this.inflight = [sent];
-    this.restBusy = true;
-    this.o.sink.messageChanged(row.ownerId, row.key, row.conversationId);
-    let response: ParsedResponse<SendMessageResponse>;
-    try {
-      response = await this.o.link.requestParsed(
-        SERVER_BODIES.sendAnswer,
-        'POST',
-        `/conversations/${encodeURIComponent(row.conversationId)}/messages`,
-        { plaintext: row.text, idempotency_key: row.key },
-        { 'Idempotency-Key': row.key },
-      );
-    } catch (error) {
-      this.restBusy = false;
-      if (this.host.currentLane(this.conversationId) !== this || sent.epoch !== this.epoch) return;
-      const code = error instanceof AppError ? error.code : 'NETWORK_ERROR';
-      const verdict: Verdict =
-        code === 'NOT_SIGNED_IN' || code === 'UNAUTHORIZED' || code === 'TOKEN_REVOKED'
-          ? { kind: 'auth', code }
-          : { kind: 'retry', code, retryAfterMs: null };
-      // The request may have reached the server: "confirming" until a resend tells.
-      this.applyVerdict(sent, 0, verdict, error instanceof Error ? error.message : String(error), 'rest', true);
-      return;
-    }
-    this.restBusy = false;
-    const { status, headers, body, value: answer } = response;
-    if (status >= 200 && status < 300) {
-      if (answer !== null) {
-        const current = this.host.currentLane(this.conversationId);
-        this.host.acknowledge(session.ownerId, current, row.key, row.conversationId, answer.id, answer.sequence_number, null, 'rest', answer.duplicate === true);
-        return;
-      }
-      this.o.log.warn(`outbox: REST send answered ${status} without id/sequence_number`);
-    }
-    if (this.host.currentLane(this.conversationId) !== this || sent.epoch !== this.epoch) return;
-    const verdict = classifyStatus(
-      status >= 200 && status < 300 ? 502 : status,
-      parseRetryAfter(headers['retry-after'], this.o.clock.now()),
-    );
-    this.applyVerdict(sent, 0, verdict, errorText(body), 'rest');
   }
 
   applyVerdict(
@@ -434,13 +383,4 @@ export class Lane {
     }
     this.wait(delay);
   }
-}
-
-function errorText(body: unknown): string {
-  if (typeof body === 'string') return body.slice(0, 200);
-  if (body && typeof body === 'object') {
-    const b = body as { error?: unknown; details?: unknown };
-    if (typeof b.error === 'string') return b.error.slice(0, 200);
-  }
-  return '';
 }

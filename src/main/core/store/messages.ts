@@ -4,6 +4,7 @@
  */
 import type { DB } from './database';
 import { stmt } from './statements';
+import { keepTimeline } from './timeline';
 
 /** `sort_seq` of a message the server has not numbered yet: after every real sequence number. */
 export const PENDING_SORT_SEQ = Number.MAX_SAFE_INTEGER;
@@ -329,8 +330,12 @@ export function upsertIncoming(db: DB, ownerId: string, input: IncomingMessage, 
       input.idempotencyKey,
     );
     if (own.changes > 0) {
-      const removed = stmt(db, 'DELETE FROM outbox WHERE key = ? AND owner_id = ?').run(input.idempotencyKey, ownerId);
-      return { changedKey: input.idempotencyKey, delivered: removed.changes > 0, outcome: 'matched' };
+      const history = stmt(db, 'DELETE FROM outbox WHERE key = ? AND owner_id = ? RETURNING history')
+        .pluck()
+        .get(input.idempotencyKey, ownerId) as string | undefined;
+      // The echo came before the ack: it is the server's word that it has the message.
+      if (history !== undefined) keepTimeline(db, ownerId, input.idempotencyKey, history, { at: now, transport: 'ws', outcome: 'acked', code: null });
+      return { changedKey: input.idempotencyKey, delivered: history !== undefined, outcome: 'matched' };
     }
   }
   ensureConversation(db, ownerId, input.conversationId);
