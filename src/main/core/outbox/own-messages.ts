@@ -104,7 +104,8 @@ export class OwnMessages {
         // `pending`: when the send lands, it lands with this text.
       }
       this.o.writes.flush();
-      if (!editQueuedText(this.o.db, ownerId, key, text, sizeBytes)) return this.edit(key, text);
+      // Acked while the server recorded the `pending` text: it landed with this text, unedited.
+      if (!editQueuedText(this.o.db, ownerId, key, text, sizeBytes)) recordEdit(this.o.db, ownerId, key, text, null);
       this.o.engine.replaceText(row.conversationId, key, text);
       return this.view(ownerId, key, row.conversationId);
     }
