@@ -17,6 +17,7 @@ import {
   SupportStatusSchema,
 } from './support';
 import { UpdateStatusSchema } from './updates';
+import { CancelResultSchema, DeleteResultSchema, MessageKeySchema, SyncStatusSchema } from './own-messages';
 
 // ---- Data shapes ---------------------------------------------------------------------------
 
@@ -74,6 +75,10 @@ export const MessageViewSchema = z.object({
   composedAt: z.number(),
   state: MessageStateSchema,
   error: ErrorDataSchema.nullable(),
+  /** When the text was last edited on the server; absent or null when never. */
+  editedAt: z.number().nullable().optional(),
+  /** Deleted on the server: the text is gone. */
+  deleted: z.boolean().optional(),
 });
 export type MessageView = z.infer<typeof MessageViewSchema>;
 
@@ -102,7 +107,10 @@ export const AttemptSchema = z.object({
   transport: z.enum(['ws', 'rest']),
   outcome: z.enum(['acked', 'duplicate', 'retry', 'failed', 'lost']),
   error: ErrorDataSchema.nullable(),
+  /** The wait the server named for this attempt (Retry-After), in ms. */
+  waitMs: z.number().nullable().optional(),
 });
+export type Attempt = z.infer<typeof AttemptSchema>;
 
 export const OutboxItemSchema = z.object({
   key: z.string(),
@@ -227,7 +235,8 @@ export const invokeChannels = {
   'outbox:list': { req: empty, res: z.array(OutboxItemSchema) },
   'outbox:retry': {
     req: z.object({ key: IdSchema.nullable() }).strict(),
-    res: z.object({ count: z.number().int() }),
+    // `serverWaitUntil`: the server named a wait (Retry-After) that "Send now" cannot skip.
+    res: z.object({ count: z.number().int(), serverWaitUntil: z.number().nullable().optional() }),
   },
   'outbox:discard': { req: z.object({ key: IdSchema }).strict(), res: nothing },
   'outbox:confirm': {
@@ -276,6 +285,19 @@ export const invokeChannels = {
   'preferences:get': { req: empty, res: PreferencesSchema },
   /** Any subset of fields; answers the whole, stored result. */
   'preferences:set': { req: PreferencesPatchSchema, res: PreferencesSchema },
+  // ---- own messages: cancel, edit, delete, timeline (shared/own-messages.ts) ----
+  /** Withdraws a message not yet sent; settled with the server when it may have it already. */
+  'messages:cancel': { req: z.object({ key: MessageKeySchema }).strict(), res: CancelResultSchema },
+  /** Queued: the text changes in place (one message, the last text); sent: a server edit. */
+  'messages:edit': {
+    req: z.object({ key: MessageKeySchema, text: MessageTextSchema }).strict(),
+    res: MessageViewSchema,
+  },
+  /** Queued: as cancel; sent: deleted on the server for everyone. */
+  'messages:delete': { req: z.object({ key: MessageKeySchema }).strict(), res: DeleteResultSchema },
+  /** A message's delivery attempts, kept after delivery. */
+  'messages:timeline': { req: z.object({ key: MessageKeySchema }).strict(), res: z.array(AttemptSchema) },
+  'sync:status': { req: empty, res: SyncStatusSchema },
   'log:write': {
     req: z
       .object({
@@ -330,6 +352,8 @@ export const eventChannels = {
   'update:status': UpdateStatusSchema,
   /** Commands from the shell (menu items, a clicked OS notification), for the renderer to act on. */
   'app:command': AppCommandSchema,
+  /** Conversations still catching up after a failed resync (retried with backoff). */
+  'sync:changed': SyncStatusSchema,
 } as const satisfies Record<string, z.ZodType>;
 
 export type EventChannel = keyof typeof eventChannels;

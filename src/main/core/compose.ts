@@ -26,6 +26,7 @@ import { openStore } from './store/open';
 import type { CoreContext, Handlers, SystemEvent } from './context';
 import type { ServerLink } from './link';
 import { OutboxChanges } from './outbox/changes';
+import { OwnMessages } from './outbox/own-messages';
 import { OutboxCommands } from './outbox/commands';
 import { ConversationNames, Conversations } from './outbox/conversations';
 import { Delivery } from './outbox/delivery';
@@ -149,7 +150,7 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
 
   // Tests may hand delivery a link of their own; the app always uses the connection.
   const outbox = composeOutbox(context, options.link ?? link, lifetime, (notice) => attention.received(notice));
-  const { delivery, commands, conversations } = outbox;
+  const { delivery, commands, conversations, own, reconciler } = outbox;
   link.setPendingCountProvider(() => commands.pendingCountForCurrentUser());
   diagnostics.registerSource('connection-history', () =>
     Promise.resolve({ snapshot: link.snapshot(), history: link.history() }),
@@ -177,6 +178,11 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
     'outbox:retry': async (req) => commands.retry(req.key),
     'outbox:discard': async (req) => commands.discard(req.key),
     'outbox:confirm': async (req) => commands.confirm(req.key, req.send),
+    'messages:cancel': (req) => own.cancel(req.key),
+    'messages:edit': (req) => own.edit(req.key, req.text),
+    'messages:delete': (req) => own.delete(req.key),
+    'messages:timeline': async (req) => own.timeline(req.key),
+    'sync:status': async () => reconciler.status(),
     'diagnostics:collect': () => diagnostics.collect(),
     'diagnostics:save': (req) => diagnostics.save(req.bundleId),
     'diagnostics:showLogsFolder': () => diagnostics.showLogsFolder(),
@@ -277,6 +283,9 @@ function composeOutbox(
     log: log.scope('delivery').scope('sync'),
     syncTimeoutMs: timing.syncTimeoutMs,
     metrics,
+    retry: { retryBaseMs: timing.retryBaseMs, retryCapMs: timing.retryCapMs },
+    random: context.random,
+    onStatus: (status) => context.events.emit('sync:changed', status),
     sink: {
       messageChanged: (ownerId, key, conversationId) => changes.messageChanged(ownerId, key, conversationId),
       deliveredElsewhere: (_ownerId, conversationId, key) => engine.deliveredElsewhere(conversationId, key),
@@ -327,9 +336,10 @@ function composeOutbox(
     changes,
   });
   const commands = new OutboxCommands({ db, writes, link, clock, metrics, limits, serverLimits, engine, names, changes });
+  const own = new OwnMessages({ db, writes, link, clock, log: log.scope('delivery').scope('outbox'), engine, serverLimits, changes });
   const delivery = new Delivery({ db, writes, link, log: log.scope('delivery'), engine, reconciler, conversations, changes, serverLimits });
   lifetime.add(toDisposable(() => delivery.stop()));
-  return { delivery, commands, conversations };
+  return { delivery, commands, conversations, own, reconciler };
 }
 
 /** This installation's id, sent with pipelined sends so the server numbers each device apart. */

@@ -136,6 +136,8 @@ export const HTTP_ENDPOINTS = [
   'messages_send',
   'messages_read',
   'messages_search',
+  /** Edits and deletes of own messages, by key or by id. */
+  'message_change',
   'health',
 ] as const;
 export type HttpEndpoint = (typeof HTTP_ENDPOINTS)[number];
