@@ -13,6 +13,7 @@
  * records the figures in
  * bench/results/latest.json under the keys the issue names.
  */
+import { execFile } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import ReconnectingWebSocket from 'reconnecting-websocket';
 import WebSocket from 'ws';
@@ -36,6 +37,8 @@ const { values } = parseArgs({
     only: { type: 'string', default: 'dead,return,herd' },
     /** Outage lengths of the herd, in seconds of real time. */
     outages: { type: 'string', default: '5,30,120' },
+    /** Child role: run one herd (`ours|baseline:planned|crash:seconds`) and print its result as JSON. */
+    case: { type: 'string' },
     /** Print the figures without writing bench/results/latest.json (for trying things out). */
     'no-record': { type: 'boolean', default: false },
   },
@@ -51,14 +54,19 @@ const out = (line: string): void => {
 };
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A small seeded PRNG per client, as 200 separate apps would each have their own. */
+/**
+ * A small seeded PRNG per client, as 200 separate apps would each have their own (mulberry32,
+ * seeded through a hash). A plain xorshift seeded with nearby numbers gives correlated first
+ * draws, which bunched the clients' first retries and the hint's spread in an earlier version.
+ */
 function seeded(seed: number): () => number {
-  let state = seed >>> 0 || 1;
+  let state = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) >>> 0;
   return () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 2 ** 32;
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
   };
 }
 
@@ -287,6 +295,26 @@ async function herd(kind: 'ours' | 'baseline', restart: 'planned' | 'crash', dow
   return result;
 }
 
+/**
+ * One herd in a process of its own: four herds of 200 sockets, their servers and their timers in
+ * one event loop bunched the clients' arrivals behind each other's work.
+ */
+function herdInChild(kind: 'ours' | 'baseline', restart: 'planned' | 'crash', seconds: number): Promise<HerdResult> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', __filename, '--case', `${kind}:${restart}:${seconds}`, '--herd', String(HERD)],
+      { maxBuffer: 1024 * 1024, env: process.env },
+      (error, stdout) => {
+        if (error) return reject(error);
+        const lines = stdout.trim().split('\n');
+        for (const line of lines.slice(0, -1)) out(line);
+        resolve(JSON.parse(lines.at(-1) ?? '{}') as HerdResult);
+      },
+    );
+  });
+}
+
 /** The issue's targets for one case: ours against reconnecting-websocket's own backoff. */
 function targetsMet(restart: 'planned' | 'crash', ours: HerdResult, baseline: HerdResult): boolean {
   const allWithin = ours.allMs !== null && baseline.allMs !== null && ours.allMs <= baseline.allMs + 2000;
@@ -295,6 +323,12 @@ function targetsMet(restart: 'planned' | 'crash', ours: HerdResult, baseline: He
 }
 
 async function main(): Promise<void> {
+  if (values.case !== undefined) {
+    const [kind, restart, seconds] = values.case.split(':');
+    const result = await herd(kind === 'baseline' ? 'baseline' : 'ours', restart === 'crash' ? 'crash' : 'planned', Number(seconds) * 1000);
+    out(JSON.stringify(result));
+    return;
+  }
   const figures: Record<string, number | boolean | null> = {};
   if (PARTS.has('dead')) {
     out('dead link (heartbeat 1 s / timeout 0.5 s, blackholing proxy)…');
@@ -314,11 +348,11 @@ async function main(): Promise<void> {
   if (PARTS.has('herd')) {
     let allMet = true;
     for (const seconds of OUTAGES) {
-      // The four herds of one outage run side by side, each against its own server: the outage
-      // is real time, and four in a row would take four times as long.
+      // The four herds of one outage run side by side, each in its own process against its own
+      // server: the outage is real time, and four in a row would take four times as long.
       out(`herd of ${HERD}, down ${seconds} s, admission 50/s: ours and reconnecting-websocket alone, planned and crash, side by side…`);
       const cases = (['planned', 'crash'] as const).flatMap((restart) => (['ours', 'baseline'] as const).map((kind) => ({ restart, kind })));
-      const results = await Promise.all(cases.map(({ restart, kind }) => herd(kind, restart, seconds * 1000)));
+      const results = await Promise.all(cases.map(({ restart, kind }) => herdInChild(kind, restart, seconds)));
       for (const restart of ['planned', 'crash'] as const) {
         const ours = results[cases.findIndex((c) => c.restart === restart && c.kind === 'ours')]!;
         const baseline = results[cases.findIndex((c) => c.restart === restart && c.kind === 'baseline')]!;

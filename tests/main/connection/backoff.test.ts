@@ -24,6 +24,11 @@ describe('reconnect backoff', () => {
     expect(reconnectDelayMs(policy, 3, sequence(0.5, 0.5))).toBe(8788);
   });
 
+  it('one client keeps its place: with the same first draw each retry is 1.3 times the last', () => {
+    const delays = [0, 1, 2, 3].map((attempt) => reconnectDelayMs(policy, attempt, sequence(0.9, 0.5), 0.5));
+    expect(delays).toEqual([4000, 5200, 6760, 8788]);
+  });
+
   it('retries periodically at the cap, ±10 %, however many attempts went before: the window stops widening', () => {
     for (const attempt of [10, 20, 500, 1e9]) {
       expect(reconnectDelayMs(policy, attempt, sequence(0, 0))).toBe(9000);

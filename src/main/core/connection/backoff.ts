@@ -24,9 +24,13 @@ export function backoffCeilingMs(policy: BackoffPolicy, attempt: number): number
   return Math.floor(Math.min(grown, policy.capMs * (1 + CAP_JITTER)));
 }
 
-/** `random` is injected so every client (and every test) owns its own source. */
-export function reconnectDelayMs(policy: BackoffPolicy, attempt: number, random: () => number): number {
-  const first = policy.baseMs * (1 + random() * (FIRST_RETRY_SPREAD - 1));
+/**
+ * `random` is injected so every client (and every test) owns its own source. `firstDraw` (in
+ * [0, 1)) places the first retry; the gate draws it once per run of failures, so each retry is
+ * 1.3 times the one before it rather than a fresh draw from a wider window.
+ */
+export function reconnectDelayMs(policy: BackoffPolicy, attempt: number, random: () => number, firstDraw: number = random()): number {
+  const first = policy.baseMs * (1 + firstDraw * (FIRST_RETRY_SPREAD - 1));
   const grown = first * GROWTH ** Math.max(0, Math.min(attempt, 1_000));
   const atCap = policy.capMs * (1 - CAP_JITTER + random() * 2 * CAP_JITTER);
   return Math.floor(Math.min(grown, atCap));
@@ -38,7 +42,8 @@ export function serverDelayMs(
   attempt: number,
   retryAfterMs: number | null,
   random: () => number,
+  firstDraw: number = random(),
 ): number {
-  if (retryAfterMs === null) return reconnectDelayMs(policy, attempt, random);
+  if (retryAfterMs === null) return reconnectDelayMs(policy, attempt, random, firstDraw);
   return Math.max(0, Math.round(retryAfterMs));
 }
