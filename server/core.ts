@@ -19,7 +19,7 @@ import {
 } from './db';
 import type { ConversationRow, DB, MessageRow } from './db';
 import type { Logger } from './logger';
-import type { FixedWindowLimiter } from './rateLimit';
+import type { AdmissionSchedule, FixedWindowLimiter } from './rateLimit';
 import type { SignInThrottle } from './signin';
 
 /** `retryAfterMs` is the server's named wait: `retry_after_ms` in a nack, Retry-After on REST. */
@@ -85,7 +85,7 @@ export type ServerContext = {
   readonly dummyPasswordHash: string;
   /** Host names (lowercase, no port) requests may be addressed to, besides loopback names. */
   readonly allowedHosts: ReadonlySet<string>;
-  readonly admission: FixedWindowLimiter | null;
+  readonly admission: AdmissionSchedule | null;
   readonly stats: ServerStats;
   /** Upgrade sockets parked by the half-open fault, destroyed on close. */
   readonly heldSockets: Set<Duplex>;

@@ -20,7 +20,7 @@ import { allowedHostNames, guardRequest, isLoopbackName } from './guard';
 import { HttpError, handleHttp, readJson } from './http';
 import { errorMessage, silentLogger } from './logger';
 import type { Logger } from './logger';
-import { FixedWindowLimiter } from './rateLimit';
+import { AdmissionSchedule, FixedWindowLimiter } from './rateLimit';
 import { SignInThrottle } from './signin';
 import type { SignInThrottleOptions } from './signin';
 import { seedDemo } from './seed';
@@ -188,7 +188,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     dummyPasswordHash: await bcrypt.hash(randomBytes(16).toString('hex'), bcryptRounds),
     allowedHosts: allowedHostNames(host, options.publicHosts ?? []),
     admission:
-      options.admissionPerSecond !== undefined ? new FixedWindowLimiter(options.admissionPerSecond, 1000) : null,
+      options.admissionPerSecond !== undefined ? new AdmissionSchedule(options.admissionPerSecond) : null,
     stats: { connectionAttempts: 0, connectionsAccepted: 0, upgradesRefused: 0, framesReceived: 0 },
     heldSockets: new Set(),
   };

@@ -115,8 +115,11 @@ export class Attempt {
   /** The server answered the upgrade with a status; the first one counts. */
   noteRefusal(status: number, headers: Readonly<Record<string, string>>): void {
     if (this.isEnded || this.refusal !== null) return;
+    // Retry-After-Ms (the reference server's admission turn) is exact; Retry-After is whole seconds.
+    const exactMs = Number(headers['retry-after-ms']);
     const seconds = Number(headers['retry-after']);
-    this.refusal = { status, retryAfterMs: Number.isFinite(seconds) ? seconds * 1000 : null };
+    const retryAfterMs = headers['retry-after-ms'] !== undefined && Number.isFinite(exactMs) && exactMs >= 0 ? exactMs : Number.isFinite(seconds) ? seconds * 1000 : null;
+    this.refusal = { status, retryAfterMs };
   }
 
   /** The connection is up: the handshake wait ends, and the link has to stay up a while to count as stable. */
