@@ -6,6 +6,7 @@
 import type { MessageView, NovaApi } from '../../shared/contract';
 import { loadConversations, loadOutbox, loadPreferences, loadUpdateStatus, markReadIfReading, openConversation, refreshOpenThread } from './actions';
 import { setApi } from './api';
+import { conversationResolved } from './people-actions';
 import { useAppStore } from './store';
 
 export function connectBridge(api: NovaApi): () => void {
@@ -49,6 +50,8 @@ export function connectBridge(api: NovaApi): () => void {
       markReadIfReading();
     }),
     api.onNotification((notification) => store().notify(notification)),
+    api.onTypingChanged(({ conversationId, userIds }) => store().setTyping(conversationId, userIds)),
+    api.onConversationsResolved(({ localId, conversationId }) => void conversationResolved(localId, conversationId)),
     api.onPreferencesChanged((preferences) => store().setPreferences(preferences)),
     api.onUpdateStatus((status) => store().setUpdateStatus(status)),
     api.onAppCommand((command) => {

@@ -8,6 +8,7 @@ const CONVERSATION_ROUTES: ReadonlyArray<Readonly<{ pattern: RegExp; method: str
   { pattern: /^\/conversations\/[^/]+\/messages$/, method: 'POST', role: 'messages_send' },
   { pattern: /^\/conversations\/[^/]+\/messages\/search$/, method: 'GET', role: 'messages_search' },
   { pattern: /^\/conversations\/[^/]+\/read$/, method: 'POST', role: 'messages_read' },
+  { pattern: /^\/users\/search$/, method: 'GET', role: 'users_search' },
 ];
 
 const AUTH_ROUTES: Readonly<Record<string, HttpEndpoint>> = {

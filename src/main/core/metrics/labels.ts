@@ -135,6 +135,7 @@ export const HTTP_ENDPOINTS = [
   'messages_read',
   'messages_search',
   'health',
+  'users_search',
 ] as const;
 export type HttpEndpoint = (typeof HTTP_ENDPOINTS)[number];
 

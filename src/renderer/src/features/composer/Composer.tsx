@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { sendMessage } from '../../actions';
+import { reportTyping } from '../../people-actions';
 import { formatBytes, utf8Bytes } from '../../format';
 import { useAppStore } from '../../store';
 
@@ -28,6 +29,7 @@ export function Composer({ conversationId }: Readonly<{ conversationId: string }
     if (isEmpty || isTooLarge || isSending) return;
     const text = draft;
     setDraft(conversationId, '');
+    reportTyping(conversationId, false);
     setSending(true);
     const sent = await sendMessage(conversationId, text);
     setSending(false);
@@ -60,7 +62,11 @@ export function Composer({ conversationId }: Readonly<{ conversationId: string }
         rows={2}
         placeholder="Write a message — Enter sends, Shift+Enter adds a line"
         value={draft}
-        onChange={(event) => setDraft(conversationId, event.target.value)}
+        onChange={(event) => {
+          setDraft(conversationId, event.target.value);
+          reportTyping(conversationId, event.target.value.trim() !== '');
+        }}
+        onBlur={() => reportTyping(conversationId, false)}
         onKeyDown={onKeyDown}
         aria-invalid={isTooLarge}
         aria-describedby={`composer-size-${conversationId}`}

@@ -1,6 +1,7 @@
 import { memo } from 'react';
 import type { MessageView } from '../../../../shared/contract';
 import { formatTime } from '../../format';
+import { readersOf, shortUserId } from '../../../../shared/people';
 import { useAppStore } from '../../store';
 import { MessageTimeline } from './MessageTimeline';
 import { MESSAGE_STATE_TEXT } from './status';
@@ -11,6 +12,16 @@ export const MessageRow = memo(function MessageRow({
 }: Readonly<{ conversationId: string; messageKey: string }>): React.JSX.Element | null {
   const message = useAppStore((s) => s.threads[conversationId]?.byKey.get(messageKey));
   const isTimelineOpen = useAppStore((s) => s.timelineKey === messageKey);
+  const hasDivider = useAppStore((s) => s.unreadDivider[conversationId] === messageKey);
+  const isGroup = useAppStore((s) => s.conversations[conversationId]?.type === 'group');
+  const readers = useAppStore((s) =>
+    message?.isOwn === true && message.state === 'sent' ? readersOf(s.conversations[conversationId]?.members, message.senderId, message.seq) : 0,
+  );
+  const senderName = useAppStore((s) =>
+    isGroup && message && !message.isOwn
+      ? (s.conversations[conversationId]?.members?.find((m) => m.userId === message.senderId)?.displayName ?? shortUserId(message.senderId))
+      : null,
+  );
   if (!message) return null;
   return (
     <div
@@ -18,12 +29,19 @@ export const MessageRow = memo(function MessageRow({
       data-testid="message"
       data-key={message.key}
       data-state={message.state}
+      data-readers={message.isOwn ? readers : undefined}
     >
+      {hasDivider && (
+        <div className="unread-divider" role="separator" data-testid="unread-divider">
+          New messages
+        </div>
+      )}
       <div className="message-bubble">
+        {senderName !== null && <span className="message-sender">{senderName}</span>}
         <p className="message-text">{message.text}</p>
         <span className="message-meta">
           <time>{formatTime(message.composedAt)}</time>
-          {message.isOwn && <MessageStatus message={message} isOpen={isTimelineOpen} />}
+          {message.isOwn && <MessageStatus message={message} isOpen={isTimelineOpen} readers={readers} isGroup={isGroup} />}
         </span>
       </div>
       {message.isOwn && isTimelineOpen && <MessageTimeline message={message} />}
@@ -31,14 +49,27 @@ export const MessageRow = memo(function MessageRow({
   );
 });
 
-function MessageStatus({ message, isOpen }: Readonly<{ message: MessageView; isOpen: boolean }>): React.JSX.Element {
+/** "Seen" (direct) or "Seen by N" (group) replaces "Sent" once others have read that far. */
+function seenText(readers: number, isGroup: boolean): Readonly<{ symbol: string; label: string; description: string }> | null {
+  if (readers === 0) return null;
+  const label = isGroup ? `Seen by ${readers}` : 'Seen';
+  return { symbol: '✓✓', label, description: isGroup ? `${readers} of the others have read it.` : 'They have read it.' };
+}
+
+function MessageStatus({
+  message,
+  isOpen,
+  readers,
+  isGroup,
+}: Readonly<{ message: MessageView; isOpen: boolean; readers: number; isGroup: boolean }>): React.JSX.Element {
   const setTimelineKey = useAppStore((s) => s.setTimelineKey);
-  const text = MESSAGE_STATE_TEXT[message.state];
+  const seen = message.state === 'sent' ? seenText(readers, isGroup) : null;
+  const text = seen ?? MESSAGE_STATE_TEXT[message.state];
   const reason = message.error && (message.state === 'failed' || message.state === 'expired') ? ` — ${message.error.message}` : '';
   return (
     <button
       type="button"
-      className={`message-status status-${message.state}`}
+      className={`message-status status-${message.state}${seen ? ' message-seen' : ''}`}
       data-testid="message-status"
       aria-expanded={isOpen}
       title={`${text.description} Click for its delivery timeline.`}
