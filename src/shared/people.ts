@@ -65,6 +65,11 @@ export const peopleChannels = {
     ]),
     res: z.object({ conversationId: z.string() }),
   },
+  /** A creation the server refused (or that may have landed, on legacy Nova): the user asks for it again. */
+  'conversations:retryCreation': {
+    req: z.object({ conversationId: z.string().min(1).max(200) }).strict(),
+    res: z.object({ conversationId: z.string() }),
+  },
   /** The user types in (true) or left (false) a conversation's composer; the core paces what it sends. */
   'conversations:typing': {
     req: z.object({ conversationId: z.string().min(1).max(200), isTyping: z.boolean() }).strict(),

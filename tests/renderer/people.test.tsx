@@ -185,3 +185,18 @@ describe('typing and read state in the thread', () => {
     expect(scripted.callsTo('messages:markRead')).toEqual([{ conversationId: 'c1' }]);
   });
 });
+
+describe('a conversation the server did not create', () => {
+  it('says so in the thread and "Try again" asks the core again; the thread follows the new id', async () => {
+    emitConversations([conversation({ id: 'local:9', type: 'group', name: 'Refused', creation: 'failed' })]);
+    act(() => useAppStore.getState().selectConversation('local:9'));
+    useAppStore.getState().ensureThread('local:9');
+    scripted.answer('conversations:retryCreation', () => ok({ conversationId: 'g-9' }));
+    scripted.answer('messages:list', () => ok({ messages: [], olderCursor: null }));
+    render(<Thread conversationId="local:9" />);
+    expect(screen.getByTestId('creation-note').getAttribute('data-creation')).toBe('failed');
+    await userEvent.click(screen.getByRole('button', { name: 'Try again' }));
+    expect(scripted.callsTo('conversations:retryCreation')).toEqual([{ conversationId: 'local:9' }]);
+    await vi.waitFor(() => expect(useAppStore.getState().selectedConversationId).toBe('g-9'));
+  });
+});

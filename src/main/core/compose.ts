@@ -153,6 +153,7 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
     'outbox:confirm': async (req) => commands.confirm(req.key, req.send),
     'people:search': (req) => people.search(req.query),
     'conversations:create': (req) => people.creations.create(req),
+    'conversations:retryCreation': (req) => people.creations.retry(req.conversationId),
     'conversations:typing': async (req) => {
       people.live.setTyping(req.conversationId, req.isTyping);
       return null;

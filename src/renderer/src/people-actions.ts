@@ -5,7 +5,7 @@
 import type { Req } from '../../shared/contract';
 import type { AppErrorData } from '../../shared/errors';
 import type { PeopleSearchResult } from '../../shared/people';
-import { loadConversations, openConversation } from './actions';
+import { loadConversations, notifyError, openConversation } from './actions';
 import { getApi } from './api';
 import { useAppStore } from './store';
 
@@ -35,4 +35,14 @@ export async function conversationResolved(localId: string, conversationId: stri
   const wasOpen = store().selectedConversationId === localId;
   store().resolveConversation(localId, conversationId);
   if (wasOpen) await openConversation(conversationId);
+}
+
+/** Asks the core to create a refused conversation again; the thread follows it if it is created now. */
+export async function retryCreation(conversationId: string): Promise<void> {
+  const result = await getApi().conversationsRetryCreation({ conversationId });
+  if (!result.ok) {
+    notifyError(result.error);
+    return;
+  }
+  if (result.value.conversationId !== conversationId) await conversationResolved(conversationId, result.value.conversationId);
 }

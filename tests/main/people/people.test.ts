@@ -169,6 +169,19 @@ describe('new conversations', () => {
   });
 });
 
+describe('conversations made elsewhere', () => {
+  it('a group Bob creates with Alice shows at once, named and counted, before its first message', async () => {
+    const r = await signedIn();
+    const s = seed(r);
+    const bob = await bobClient(r);
+    const answer = await bob.request('POST', '/conversations', { type: 'group', name: 'Made by Bob', participant_ids: [s.users.alice, s.users.dave] });
+    expect(answer.status).toBe(200);
+    const id = (answer.body as { id: string }).id;
+    await vi.waitFor(async () => expect(await summary(r.core, id)).toMatchObject({ name: 'Made by Bob', memberCount: 3, type: 'group', lastMessage: null }));
+    expect((await summary(r.core, id))?.members?.map((m) => m.displayName).sort()).toEqual(['Alice Martin', 'Bob Chen', 'Dave Okafor']);
+  });
+});
+
 describe('read state and typing with a second client', () => {
   it('another member reading moves "Seen"; the user reading on another device clears the unread count', async () => {
     const r = await signedIn();
@@ -253,5 +266,10 @@ describe('against legacy Nova (no people extensions)', () => {
     await vi.waitFor(async () => expect((await summary(r.core, conversationId))?.creation).toBe('failed'), { timeout: 10_000 });
     expect(r.server.control.db().prepare('SELECT COUNT(*) FROM conversations').pluck().get()).toBe(before + 1);
     expect(r.eventsOf('notification').map((n) => n.code)).toContain('UNKNOWN_ERROR');
+    // The user looked and wants it anyway: asked again, it is created (a second one, by their choice).
+    const again = await r.core.handlers['conversations:retryCreation']({ conversationId });
+    expect(isLocalConversationId(again.conversationId)).toBe(false);
+    expect(r.server.control.db().prepare('SELECT COUNT(*) FROM conversations').pluck().get()).toBe(before + 2);
+    await expect(r.core.handlers['conversations:retryCreation']({ conversationId })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });

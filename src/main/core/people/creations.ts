@@ -28,6 +28,7 @@ import {
   listPendingCreations,
   noteCreationAttempt,
   resolveCreation,
+  restartCreation,
   type CreationRecord,
 } from './store';
 
@@ -83,6 +84,16 @@ export class Creations {
     const capabilities = this.o.link.capabilities();
     if (capabilities === null) return { conversationId: localId };
     await this.attempt(ownerId, localId, capabilities);
+    return { conversationId: this.resolvedIds.get(localId) ?? localId };
+  }
+
+  /** A refused creation, asked for again by the user; queued again when offline. */
+  async retry(localId: string): Promise<{ conversationId: string }> {
+    const ownerId = currentOwner(this.o.link);
+    if (!restartCreation(this.o.db, ownerId, localId)) throw new AppError('NOT_FOUND', 'That conversation is not waiting to be created.');
+    this.o.conversationChanged(ownerId, localId);
+    const capabilities = this.o.link.capabilities();
+    if (capabilities !== null) await this.attempt(ownerId, localId, capabilities);
     return { conversationId: this.resolvedIds.get(localId) ?? localId };
   }
 

@@ -189,6 +189,16 @@ export function noteCreationAttempt(db: DB, ownerId: string, localId: string): v
   stmt(db, 'UPDATE conversation_creations SET attempts = attempts + 1 WHERE owner_id = ? AND local_id = ?').run(ownerId, localId);
 }
 
+/** The user asks again: a fresh start, as if just queued (the key stays, so a compat server still answers once). */
+export function restartCreation(db: DB, ownerId: string, localId: string): boolean {
+  return (
+    stmt(
+      db,
+      "UPDATE conversation_creations SET state = 'pending', error_code = NULL, attempts = 0 WHERE owner_id = ? AND local_id = ? AND state = 'failed'",
+    ).run(ownerId, localId).changes > 0
+  );
+}
+
 export function failCreation(db: DB, ownerId: string, localId: string, code: string): void {
   stmt(db, "UPDATE conversation_creations SET state = 'failed', error_code = ? WHERE owner_id = ? AND local_id = ?").run(
     code,

@@ -7,6 +7,7 @@ import { conversationTitle } from '../../store/conversations';
 import { Composer } from '../composer/Composer';
 import { Avatar } from '../people/Avatar';
 import { TypingIndicator } from '../people/Typing';
+import { retryCreation } from '../../people-actions';
 import { MessageRow } from './MessageRow';
 import { buildRows, type BuiltRows } from './rows';
 
@@ -62,6 +63,11 @@ export function Thread({ conversationId }: Readonly<{ conversationId: string }>)
           {creation === 'pending'
             ? 'This conversation will be created when the connection returns; what you write here waits for it.'
             : 'The server did not create this conversation, so its messages were not sent.'}
+          {creation === 'failed' && (
+            <button type="button" className="button button-small" onClick={() => void retryCreation(conversationId)}>
+              Try again
+            </button>
+          )}
         </p>
       )}
       <MessageList conversationId={conversationId} />
