@@ -72,6 +72,11 @@ describe('new conversation', () => {
     scripted.answer('conversations:create', () => ok({ conversationId: 'd-dave' }));
     render(<App />);
     await userEvent.keyboard('{Control>}n{/Control}');
+    await screen.findByRole('dialog', { name: 'New conversation' });
+    await userEvent.keyboard('{Escape}');
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(document.activeElement).toBe(screen.getByTestId('new-conversation-button'));
+    await userEvent.keyboard('{Control>}n{/Control}');
     const dialog = await screen.findByRole('dialog', { name: 'New conversation' });
     await userEvent.type(within(dialog).getByTestId('people-search'), 'dav');
     const dave = await within(dialog).findByRole('button', { name: /Dave Okafor/ });

@@ -8,6 +8,7 @@ import { Avatar } from './Avatar';
 import './people.css';
 
 const SEARCH_DELAY_MS = 200;
+const BUTTON_ID = 'new-conversation-button';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/iu;
 
 /** People the user shares a conversation with: known here, so they can be chosen offline too. */
@@ -76,6 +77,7 @@ export function NewConversationButton(): React.JSX.Element {
   const setOpen = useAppStore((s) => s.setNewConversationOpen);
   return (
     <button
+      id={BUTTON_ID}
       type="button"
       className="button button-small new-conversation-button"
       aria-haspopup="dialog"
@@ -113,7 +115,14 @@ function Dialog(): React.JSX.Element {
       if (event.key === 'Escape') setOpen(false);
     };
     window.addEventListener('keydown', onKeyDown);
-    return () => window.removeEventListener('keydown', onKeyDown);
+    return () => {
+      window.removeEventListener('keydown', onKeyDown);
+      // Closed without opening a conversation (whose composer takes the focus): back to the button.
+      const active = document.activeElement;
+      if (active === null || active === document.body || active.closest('[data-testid="new-conversation"]') !== null) {
+        document.getElementById(BUTTON_ID)?.focus();
+      }
+    };
   }, [setOpen]);
 
   const start = async (request: Parameters<typeof startConversation>[0]): Promise<void> => {
