@@ -326,7 +326,13 @@ function composeOutbox(
       if (link.capabilities()?.mode === 'legacy') {
         link.watchConversations(listConversations(db, ownerId).map((c) => c.id).filter((id) => !isLocalConversationId(id)));
       }
-      void reconciler.sync(conversationId).then(() => engine.release(conversationId));
+      void reconciler
+        .sync(conversationId)
+        .then(() => {
+          // The resync may end after the core stopped (and closed the database).
+          if (!isStopped) engine.release(conversationId);
+        })
+        .catch((error: unknown) => log.scope('people').warn('people: a created conversation did not open its lane', error));
     },
     retryDelayMs: (attempt) => Math.min(timing.retryCapMs, timing.retryBaseMs * 2 ** Math.min(attempt, 16)),
   });
@@ -344,6 +350,13 @@ function composeOutbox(
     beforeResync: (ownerId, capabilities) => people.creations.replay(ownerId, capabilities),
   });
   lifetime.add(toDisposable(() => delivery.stop()));
+  // Disposed first of delivery's parts: nothing started before the stop opens a lane after it.
+  let isStopped = false;
+  lifetime.add(
+    toDisposable(() => {
+      isStopped = true;
+    }),
+  );
   return { delivery, commands, conversations, people };
 }
 

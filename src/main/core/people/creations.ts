@@ -139,11 +139,14 @@ export class Creations {
       answer = response.value;
     } catch (error) {
       // No answer: it may or may not have landed; the key makes the next request safe.
+      if (this.stopped) return 'waiting';
       log.info(`people: creation not answered (${error instanceof Error ? error.message : String(error)}); kept for the next connection`);
       if (error instanceof AppError && (error.code === 'NOT_SIGNED_IN' || error.code === 'UNAUTHORIZED')) return 'waiting';
       this.retryLater(ownerId, creation.attempts + 1);
       return 'waiting';
     }
+    // Stopped while waiting: the next start replays it (the database may be closed by now).
+    if (this.stopped) return 'waiting';
     if (status >= 200 && status < 300 && answer) {
       this.o.writes.flush();
       resolveCreation(db, ownerId, localId, answer);
