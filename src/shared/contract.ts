@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { ERROR_CODES, NOTIFICATION_ACTIONS } from './errors';
 import { IdSchema, MessageTextSchema } from './input';
+import { CREATION_STATES, MemberSchema, peopleChannels, peopleEvents } from './people';
 import { PreferencesPatchSchema, PreferencesSchema } from './preferences';
 import type { IpcResult } from './result';
 import {
@@ -92,6 +93,13 @@ export const ConversationSummarySchema = z.object({
   unreadCount: z.number().int(),
   pendingCount: z.number().int(),
   lastSeq: z.number().int(),
+  /** Members with names and read markers (absent where the server has none: legacy Nova). */
+  members: z.array(MemberSchema).optional(),
+  memberCount: z.number().int().optional(),
+  /** The user's own read marker: the thread puts "New messages" above what comes after it. */
+  readSeq: z.number().int().optional(),
+  /** Set while a conversation made here waits for the server to create it, or was refused. */
+  creation: z.enum(CREATION_STATES).nullable().optional(),
 });
 export type ConversationSummary = z.infer<typeof ConversationSummarySchema>;
 
@@ -308,6 +316,7 @@ export const invokeChannels = {
       .strict(),
     res: nothing,
   },
+  ...peopleChannels,
 } as const satisfies Record<`${string}:${string}`, { req: z.ZodType; res: z.ZodType }>;
 
 export type InvokeChannel = keyof typeof invokeChannels;
@@ -354,6 +363,7 @@ export const eventChannels = {
   'app:command': AppCommandSchema,
   /** Conversations still catching up after a failed resync (retried with backoff). */
   'sync:changed': SyncStatusSchema,
+  ...peopleEvents,
 } as const satisfies Record<string, z.ZodType>;
 
 export type EventChannel = keyof typeof eventChannels;

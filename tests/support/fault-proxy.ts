@@ -32,6 +32,11 @@ export type FaultProxy = Readonly<{
    * gateway in front of it would (429 with Retry-After, 503…). Null forwards again.
    */
   answerNew: (response: Readonly<{ status: number; headers?: Readonly<Record<string, string>> }> | null) => void;
+  /**
+   * While on, what the server sends is dropped and what the client sends still arrives: a request
+   * lands, its answer is lost (a lost ack).
+   */
+  dropReplies: (on: boolean) => void;
   /** Connections accepted so far (including refused ones). */
   accepted: () => number;
   open: () => number;
@@ -42,6 +47,7 @@ export async function startFaultProxy(targetPort: number, targetHost = '127.0.0.
   const pairs = new Set<{ client: net.Socket; upstream: net.Socket; isWebSocket: boolean | null; uplinkStalled: boolean }>();
   let isBlackholed = false;
   let isRefusing = false;
+  let isDroppingReplies = false;
   let acceptedCount = 0;
   let oneWayMs = 0;
   /** Same-duration timers fire in the order they were set, so the byte stream keeps its order. */
@@ -87,7 +93,7 @@ export async function startFaultProxy(targetPort: number, targetHost = '127.0.0.
       if (!isBlackholed && !pair.uplinkStalled) later(() => upstream.destroyed || upstream.write(chunk));
     });
     upstream.on('data', (chunk) => {
-      if (!isBlackholed) later(() => client.destroyed || client.write(chunk));
+      if (!isBlackholed && !isDroppingReplies) later(() => client.destroyed || client.write(chunk));
     });
     // A half-close is forwarded only when not blackholed; a dead path carries no FIN either.
     client.on('end', () => {
@@ -140,6 +146,9 @@ export async function startFaultProxy(targetPort: number, targetHost = '127.0.0.
     },
     refuse: (on) => {
       isRefusing = on;
+    },
+    dropReplies: (on) => {
+      isDroppingReplies = on;
     },
     answerNew: (response) => {
       cannedAnswer = response;

@@ -32,6 +32,8 @@ import { ConversationNames, Conversations } from './outbox/conversations';
 import { Delivery } from './outbox/delivery';
 import { DeliveryEngine } from './outbox/engine';
 import { ServerLimits } from './outbox/limits';
+import { People, isLocalConversationId } from './people';
+import { listConversations } from './store/messages';
 import { getSetting, setSetting } from './store/database';
 import { WriteQueue } from './store/write-queue';
 import { createSupportServices } from './support';
@@ -150,7 +152,7 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
 
   // Tests may hand delivery a link of their own; the app always uses the connection.
   const outbox = composeOutbox(context, options.link ?? link, lifetime, (notice) => attention.received(notice));
-  const { delivery, commands, conversations, own, reconciler } = outbox;
+  const { delivery, commands, conversations, own, reconciler, people } = outbox;
   link.setPendingCountProvider(() => commands.pendingCountForCurrentUser());
   diagnostics.registerSource('connection-history', () =>
     Promise.resolve({ snapshot: link.snapshot(), history: link.history() }),
@@ -183,6 +185,13 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
     'messages:delete': (req) => own.delete(req.key),
     'messages:timeline': async (req) => own.timeline(req.key),
     'sync:status': async () => reconciler.status(),
+    'people:search': (req) => people.search(req.query),
+    'conversations:create': (req) => people.creations.create(req),
+    'conversations:retryCreation': (req) => people.creations.retry(req.conversationId),
+    'conversations:typing': async (req) => {
+      people.live.setTyping(req.conversationId, req.isTyping);
+      return null;
+    },
     'diagnostics:collect': () => diagnostics.collect(),
     'diagnostics:save': (req) => diagnostics.save(req.bundleId),
     'diagnostics:showLogsFolder': () => diagnostics.showLogsFolder(),
@@ -216,6 +225,7 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
         ?.start()
         .catch((error: unknown) => log.warn(`metrics: endpoint not started on port ${metricsPort}`, error));
       delivery.start();
+      people.start();
       support.start();
       // Raised at start, before the window listens: the window asks for it with notifications:list.
       if (store.movedAsideTo !== null) notifications.raise('DB_CORRUPT', 'store');
@@ -337,9 +347,55 @@ function composeOutbox(
   });
   const commands = new OutboxCommands({ db, writes, link, clock, metrics, limits, serverLimits, engine, names, changes });
   const own = new OwnMessages({ db, writes, link, clock, log: log.scope('delivery').scope('outbox'), engine, serverLimits, changes });
-  const delivery = new Delivery({ db, writes, link, log: log.scope('delivery'), engine, reconciler, conversations, changes, serverLimits });
+  const people = new People({
+    db,
+    writes,
+    link,
+    clock,
+    log: log.scope('people'),
+    events: context.events,
+    notifications: context.notifications,
+    conversationChanged: (ownerId, conversationId) => {
+      names.delete(conversationId);
+      changes.conversationChanged(ownerId, conversationId);
+    },
+    // Created (or found) on the server: its history first, then the messages queued for it.
+    adopted: (ownerId, conversationId) => {
+      if (link.capabilities()?.mode === 'legacy') {
+        link.watchConversations(listConversations(db, ownerId).map((c) => c.id).filter((id) => !isLocalConversationId(id)));
+      }
+      void reconciler
+        .sync(conversationId)
+        .then(() => {
+          // The resync may end after the core stopped (and closed the database).
+          if (!isStopped) engine.release(conversationId);
+        })
+        .catch((error: unknown) => log.scope('people').warn('people: a created conversation did not open its lane', error));
+    },
+    retryDelayMs: (attempt) => Math.min(timing.retryCapMs, timing.retryBaseMs * 2 ** Math.min(attempt, 16)),
+  });
+  lifetime.add(toDisposable(() => people.stop()));
+  const delivery = new Delivery({
+    db,
+    writes,
+    link,
+    log: log.scope('delivery'),
+    engine,
+    reconciler,
+    conversations,
+    changes,
+    serverLimits,
+    beforeResync: (ownerId, capabilities) => people.creations.replay(ownerId, capabilities),
+  });
   lifetime.add(toDisposable(() => delivery.stop()));
-  return { delivery, commands, conversations, own, reconciler };
+  // Disposed first of delivery's parts: nothing started before the stop opens a lane after it.
+  let isStopped = false;
+  lifetime.add(
+    toDisposable(() => {
+      isStopped = true;
+    }),
+  );
+  return { delivery, commands, conversations, own, reconciler, people };
 }
 
 /** This installation's id, sent with pipelined sends so the server numbers each device apart. */

@@ -12,15 +12,19 @@ import type { z } from 'zod';
 import {
   ConversationSchema,
   MessageByKeyResponseSchema,
+  CreateConversationResponseSchema,
   MessageSchema,
   SUPPORTED_EVENTS,
   SendMessageResponseSchema,
   ServerFrameSchema,
+  UserSearchResponseSchema,
   type Conversation,
+  type CreateConversationResponse,
   type Message,
   type MessageByKeyResponse,
   type SendMessageResponse,
   type ServerFrame,
+  type UserSearchResponse,
 } from '../../shared/protocol';
 import type { BodyReader, BodyReading, LinkResponse, ParsedResponse } from './link';
 import type { Logger } from './logging';
@@ -114,6 +118,16 @@ export const SERVER_BODIES = {
     endpoint: 'message_change',
     read: (body) => readWhole(body, MessageByKeyResponseSchema),
   } satisfies BodyReader<MessageByKeyResponse>,
+  /** `POST /conversations` (legacy Nova answers `{id, member_count, last_message_id}` only). */
+  createdConversation: {
+    endpoint: 'conversation_create',
+    read: (body) => readWhole(body, CreateConversationResponseSchema),
+  } satisfies BodyReader<CreateConversationResponse>,
+  /** `GET /users/search` (extension; legacy Nova has no such route). */
+  userSearch: {
+    endpoint: 'users_search',
+    read: (body) => readWhole(body, UserSearchResponseSchema),
+  } satisfies BodyReader<UserSearchResponse>,
 } as const;
 
 export function parseResponse<T>(

@@ -10,6 +10,7 @@ import type { PreferencesPatch } from '../../shared/preferences';
 import type { IpcResult } from '../../shared/result';
 import { getApi } from './api';
 import { useAppStore } from './store';
+import { firstUnreadKey } from './store/people';
 
 export const PAGE_SIZE = 100;
 
@@ -88,14 +89,23 @@ export async function openConversation(conversationId: string): Promise<void> {
   store().setTimelineKey(null);
   store().ensureThread(conversationId);
   const thread = store().threads[conversationId];
-  if (!thread?.hasLoadedFirstPage) await loadNewestPage(conversationId);
   const summary = store().conversations[conversationId];
+  // "New messages" marks where the user left off, taken before this visit moves the marker, and
+  // set before the page shows, so the thread opens there.
+  const readSeq = summary && summary.unreadCount > 0 ? (summary.readSeq ?? null) : null;
+  if (!thread?.hasLoadedFirstPage) await loadNewestPage(conversationId, readSeq);
+  else store().setUnreadDivider(conversationId, readSeq === null ? null : firstUnreadKey(thread, readSeq));
   if (summary && summary.unreadCount > 0) void getApi().messagesMarkRead({ conversationId });
 }
 
-async function loadNewestPage(conversationId: string): Promise<void> {
+async function loadNewestPage(conversationId: string, unreadAfterSeq: number | null = null): Promise<void> {
   const result = await getApi().messagesList({ conversationId, limit: PAGE_SIZE });
-  if (result.ok) store().applyPage(conversationId, result.value, true);
+  if (!result.ok) return;
+  if (unreadAfterSeq !== null) {
+    const first = result.value.messages.find((m) => !m.isOwn && m.seq !== null && m.seq > unreadAfterSeq);
+    store().setUnreadDivider(conversationId, first?.key ?? null);
+  }
+  store().applyPage(conversationId, result.value, true);
 }
 
 /**

@@ -6,6 +6,7 @@
 import type { MessageView, NovaApi } from '../../shared/contract';
 import { loadConversations, loadOutbox, loadPreferences, loadSyncStatus, loadUpdateStatus, markReadIfReading, openConversation, refreshOpenThread } from './actions';
 import { setApi } from './api';
+import { conversationResolved } from './people-actions';
 import { useAppStore } from './store';
 
 export function connectBridge(api: NovaApi): () => void {
@@ -50,6 +51,8 @@ export function connectBridge(api: NovaApi): () => void {
     }),
     api.onNotification((notification) => store().notify(notification)),
     api.onSyncChanged((status) => store().setCatchingUp(status.catchingUp)),
+    api.onTypingChanged(({ conversationId, userIds }) => store().setTyping(conversationId, userIds)),
+    api.onConversationsResolved(({ localId, conversationId }) => void conversationResolved(localId, conversationId)),
     api.onPreferencesChanged((preferences) => store().setPreferences(preferences)),
     api.onUpdateStatus((status) => store().setUpdateStatus(status)),
     api.onAppCommand((command) => {

@@ -12,6 +12,7 @@ const CONVERSATION_ROUTES: ReadonlyArray<Readonly<{ pattern: RegExp; method: str
   { pattern: /^\/conversations\/[^/]+\/messages\/by-key\/[^/]+$/, method: 'DELETE', role: 'message_change' },
   { pattern: /^\/messages\/[^/]+$/, method: 'PUT', role: 'message_change' },
   { pattern: /^\/messages\/[^/]+$/, method: 'DELETE', role: 'message_change' },
+  { pattern: /^\/users\/search$/, method: 'GET', role: 'users_search' },
 ];
 
 const AUTH_ROUTES: Readonly<Record<string, HttpEndpoint>> = {

@@ -139,6 +139,7 @@ export const HTTP_ENDPOINTS = [
   /** Edits and deletes of own messages, by key or by id. */
   'message_change',
   'health',
+  'users_search',
 ] as const;
 export type HttpEndpoint = (typeof HTTP_ENDPOINTS)[number];
 

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { MessageView, OutboxItem } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
+import { isLocalConversationId } from '../../../shared/people';
 import type { Clock } from '../clock';
 import type { ServerLink } from '../link';
 import type { Metrics } from '../metrics';
@@ -90,8 +91,9 @@ export class OutboxCommands {
     this.knownConversations.add(`${ownerId}\u0000${req.conversationId}`);
     // Legacy Nova has no conversation list and one socket per conversation: a conversation first
     // written to while connected must be watched now, not only after the next reconnect.
-    if (!known && link.capabilities()?.mode === 'legacy') {
-      link.watchConversations([...new Set([...listConversations(db, ownerId).map((c) => c.id), req.conversationId])]);
+    if (!known && link.capabilities()?.mode === 'legacy' && !isLocalConversationId(req.conversationId)) {
+      const ids = listConversations(db, ownerId).map((c) => c.id).filter((id) => !isLocalConversationId(id));
+      link.watchConversations([...new Set([...ids, req.conversationId])]);
     }
     this.o.metrics.messageEnqueued(sizeBytes);
     this.approximate = { count: this.approximate.count + 1, bytes: this.approximate.bytes + sizeBytes };

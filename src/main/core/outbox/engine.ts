@@ -6,6 +6,7 @@
  * How one lane sends is `lane.ts`; what an attempt leaves behind is `records.ts`.
  */
 import type { ErrorCode } from '../../../shared/errors';
+import { isLocalConversationId } from '../../../shared/people';
 import type { Clock } from '../clock';
 import type { ServerCapabilities, ServerLink } from '../link';
 import type { Logger } from '../logging';
@@ -228,6 +229,8 @@ export class DeliveryEngine implements LaneHost {
     const session = this.activeSession;
     if (!session || session.authPaused || this.stopped) return null;
     if (this.gated.has(lane.conversationId) || lane.waitTimer !== null) return null;
+    // Its conversation is not created yet: the creation goes first (people/creations.ts).
+    if (isLocalConversationId(lane.conversationId)) return null;
     // One user's messages are never sent on another user's connection.
     if (this.options.link.currentUserId() !== session.ownerId) return null;
     return session;

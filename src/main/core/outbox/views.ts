@@ -101,5 +101,6 @@ export function toConversationSummary(ownerId: string, overview: ConversationOve
     unreadCount: overview.unreadCount,
     pendingCount: overview.pendingCount,
     lastSeq: conversation.lastSeq,
+    readSeq: conversation.readSeq,
   };
 }

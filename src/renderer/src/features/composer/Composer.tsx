@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { MessageView } from '../../../../shared/contract';
 import { editOwnMessage, sendMessage } from '../../actions';
+import { reportTyping } from '../../people-actions';
 import { formatBytes, utf8Bytes } from '../../format';
 import { useAppStore } from '../../store';
 
@@ -61,6 +62,7 @@ export function Composer({ conversationId }: Readonly<{ conversationId: string }
     }
     const text = draft;
     setDraft(conversationId, '');
+    reportTyping(conversationId, false);
     setSending(true);
     const sent = await sendMessage(conversationId, text);
     setSending(false);
@@ -115,7 +117,15 @@ export function Composer({ conversationId }: Readonly<{ conversationId: string }
         rows={2}
         placeholder="Write a message — Enter sends, Shift+Enter adds a line"
         value={text}
-        onChange={(event) => (isEditing ? setEditText(event.target.value) : setDraft(conversationId, event.target.value))}
+        onChange={(event) => {
+          if (isEditing) {
+            setEditText(event.target.value);
+            return;
+          }
+          setDraft(conversationId, event.target.value);
+          reportTyping(conversationId, event.target.value.trim() !== '');
+        }}
+        onBlur={() => reportTyping(conversationId, false)}
         onKeyDown={onKeyDown}
         aria-invalid={isTooLarge}
         aria-describedby={`composer-size-${conversationId}`}
