@@ -9,7 +9,7 @@ import { Attempt, type AttemptEvents } from '../../../src/main/core/connection/a
 import { createMemoryLogger } from '../../../src/main/core/logging';
 import { Metrics } from '../../../src/main/core/metrics';
 import { RejectedData } from '../../../src/main/core/server-data';
-import { ManualClock } from './manual-clock';
+import { ManualClock } from '../../support/clock';
 
 const HANDSHAKE = {
   type: 'protocol_handshake',

@@ -11,7 +11,7 @@ import { ConnectionStateMachine } from '../../../src/main/core/connection';
 import type { LinkAuth } from '../../../src/main/core/connection';
 import { createMemoryLogger } from '../../../src/main/core/logging';
 import { Metrics } from '../../../src/main/core/metrics';
-import { ManualClock } from './manual-clock';
+import { ManualClock } from '../../support/clock';
 
 const TIMING = { backoffBaseMs: 1000, backoffCapMs: 30_000, giveUpAfterFailures: 3, slowRetryMs: 300_000 };
 
