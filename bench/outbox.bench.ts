@@ -35,6 +35,7 @@ import { openDatabase } from '../src/main/core/store/database';
 import { ensureConversation, PENDING_SORT_SEQ } from '../src/main/core/store/messages';
 import { TestLink } from '../tests/support/link';
 import { percentile, recordBenchResults } from './results';
+import { DEMO_PASSWORD } from '../src/shared/demo';
 
 const { values } = parseArgs({
   options: {
@@ -169,7 +170,7 @@ async function runOnce(): Promise<Figures> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'nova-outbox-bench-'));
   const server = await startServerProcess();
   try {
-    const link = new TestLink({ url: server.url, wsUrl: server.wsUrl, email: 'alice@nova.local', password: 'nova-dev-password' });
+    const link = new TestLink({ url: server.url, wsUrl: server.wsUrl, email: 'alice@nova.local', password: DEMO_PASSWORD });
     await link.signIn();
     const conversations: string[] = [];
     for (let i = 0; i < CONVERSATIONS; i += 1) {
