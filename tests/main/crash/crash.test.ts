@@ -5,7 +5,7 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerHandle } from '../../../server/index';
 import { makeTempDir } from '../../support/core';
-import { startDemoServer } from '../../support/delivery';
+import { startDemoServer } from '../../support/real-core';
 
 const ROUNDS = Number(process.env['CRASH_ROUNDS'] ?? 55);
 let server: ServerHandle;

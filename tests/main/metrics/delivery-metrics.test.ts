@@ -8,7 +8,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ServerHandle } from '../../../server/index';
 import { makeTestCore, makeTempDir } from '../../support/core';
-import { BOB, losingLiveMessages, makeDeliveryRig, startDemoServer, type DeliveryRig } from '../../support/delivery';
+import { losingLiveMessages, makeDeliveryRig, type DeliveryRig } from '../../support/delivery';
+import { BOB, startDemoServer } from '../../support/real-core';
 import { sampleValue } from './exposition';
 
 let server: ServerHandle | null = null;
