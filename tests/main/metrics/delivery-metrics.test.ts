@@ -86,6 +86,22 @@ describe('delivery metrics move on the real paths', () => {
     expect(await value(rig, 'outbox_oldest_pending_age_seconds')).toBe(0);
   });
 
+  it('legacy Nova: a REST send answered 503, then 429, counts an HTTP retry by reason each time', async () => {
+    const { server, rig, seed } = await setup({ legacy: true }, { legacyNova: true });
+    await rig.link.connect();
+    for (const [status, reason] of [
+      [503, 'server_error'],
+      [429, 'rate_limited'],
+    ] as const) {
+      server.control.failNextSends(1, { status });
+      await rig.core.handlers['messages:send']({ conversationId: seed.conversations.team, text: `rest ${status}` });
+      await vi.waitFor(() => expect(rig.core.getPendingCount()).toBe(0), { timeout: 5_000 });
+      expect(await value(rig, 'http_retries_total', { reason })).toBe(1);
+    }
+    expect(await value(rig, 'message_send_attempts_total', { transport: 'rest', outcome: 'retry' })).toBe(2);
+    expect(await value(rig, 'http_retries_total', { reason: 'network' })).toBe(0);
+  });
+
   it('a retryable 503 counts a retry attempt and a non-final failure, then the delivery', async () => {
     const { server, rig, seed } = await setup();
     await rig.link.connect();

@@ -18,7 +18,7 @@ import { SERVER_BODIES } from '../server-data';
 import type { OutboxState } from '../store/messages';
 import { loadLane, setState, type OutboxRecord } from '../store/outbox';
 import type { EngineOptions } from './engine';
-import { classifyStatus, isBudgetSpent, parseRetryAfter, retryDelay, type Verdict } from './policy';
+import { classifyStatus, httpRetryReason, isBudgetSpent, parseRetryAfter, retryDelay, type Verdict } from './policy';
 import type { AttemptRecords } from './records';
 
 export type DeliveryMode = 'pipelined' | 'single' | 'rest';
@@ -291,6 +291,7 @@ export class Lane {
           return;
         }
         const delay = retryDelay(this.failures, this.o.timing, this.o.random, verdict.retryAfterMs);
+        if (transport === 'rest') this.o.metrics.httpRetry(httpRetryReason(verdict.code));
         this.failures += 1;
         const errorId = newErrorId();
         const state: OutboxState = ambiguous || row.state === 'confirming' ? 'confirming' : 'saved';
