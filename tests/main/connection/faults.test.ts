@@ -2,7 +2,7 @@
  * Fault tests: the real reference server, real sockets, our TCP fault proxy in between, and
  * short timings injected through createCore. Message accounting is asserted at the link level
  * (frames sent through sendFrame are stored by the server exactly once), because the outbox
- * belongs to delivery (issue 4).
+ * belongs to delivery (tests/main/outbox/).
  */
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';

@@ -103,6 +103,6 @@ describe('crash safety', () => {
     }
     // Bounded by its round count; the time limit only stops a broken run. A round is a child
     // start, a kill and a restart: on a 2-core machine shared by several suites (load 15) that
-    // is up to ~2.5 s, so 90 s for 55 rounds timed out on healthy runs.
+    // takes up to ~2.5 s, so a round gets 4 s.
   }, ROUNDS * 4_000);
 });

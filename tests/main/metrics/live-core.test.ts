@@ -11,8 +11,8 @@ import { familyNames, parseExposition, sampleValue, type Sample } from './exposi
 import { request } from './http';
 
 /**
- * The application families a running core moves without the connection's own wiring (issue 5:
- * ws_* frames, reconnects and heartbeats, auth_events_total, http_*): 25, the issue's bar.
+ * The application families a running core moves without the connection's own wiring (that is:
+ * ws_* frames, reconnects and heartbeats, auth_events_total, http_*): 25 of them.
  */
 const MOVED_BY_DELIVERY_CORE_AND_DIAGNOSTICS = [
   // outbox and delivery

@@ -2,7 +2,7 @@
  * End to end through the real connection: createCore without a test link, so delivery talks to
  * the real ConnectionService and AuthService, through the TCP fault proxy, to the reference
  * server. These are the "no message lost or duplicated" checks the connection's fault tests
- * (issue 5) rely on: every assertion about delivery is made on the server's own store.
+ * rely on: every assertion about delivery is made on the server's own store.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Message } from '../../../src/shared/protocol';
