@@ -86,6 +86,7 @@ describe('own messages in the thread', () => {
     render(<MessageRow conversationId="c1" messageKey="k1" />);
     await userEvent.click(screen.getByRole('button', { name: 'Cancel sending' }));
     expect(useAppStore.getState().threads['c1']?.byKey.has('k1')).toBe(true);
+    expect(screen.getByTestId('already-delivered').getAttribute('role')).toBe('status');
     put([message({ key: 'k1', text: 'landed', state: 'sent', seq: 4, serverId: 's4' })]);
     await userEvent.click(screen.getByRole('button', { name: 'Delete message' }));
     expect(scripted.callsTo('messages:delete')).toEqual([{ key: 'k1' }]);

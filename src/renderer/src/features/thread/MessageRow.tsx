@@ -13,6 +13,7 @@ export const MessageRow = memo(function MessageRow({
   const message = useAppStore((s) => s.threads[conversationId]?.byKey.get(messageKey));
   const isTimelineOpen = useAppStore((s) => s.timelineKey === messageKey);
   const isEditing = useAppStore((s) => s.editing?.key === messageKey);
+  const wasAlreadyDelivered = useAppStore((s) => s.alreadyDeliveredKey === messageKey);
   if (!message) return null;
   const isDeleted = message.deleted === true;
   return (
@@ -32,6 +33,7 @@ export const MessageRow = memo(function MessageRow({
           <p className="message-text">{message.text}</p>
         )}
         <span className="message-meta">
+          {message.isOwn && !isDeleted && <OwnMessageActions message={message} />}
           <time>{formatTime(message.composedAt)}</time>
           {message.editedAt != null && !isDeleted && (
             <span className="message-edited" data-testid="message-edited">
@@ -40,7 +42,11 @@ export const MessageRow = memo(function MessageRow({
           )}
           {message.isOwn && <MessageStatus message={message} isOpen={isTimelineOpen} />}
         </span>
-        {message.isOwn && !isDeleted && <OwnMessageActions message={message} />}
+        {wasAlreadyDelivered && !isDeleted && (
+          <p className="message-notice" role="status" data-testid="already-delivered">
+            Too late to cancel: it was already delivered. Delete removes it for everyone.
+          </p>
+        )}
       </div>
       {message.isOwn && isTimelineOpen && <MessageTimeline message={message} />}
     </div>
