@@ -6,7 +6,7 @@ import { ConnectionIndicator } from './features/connection-status/ConnectionIndi
 import { ConversationList } from './features/conversation-list/ConversationList';
 import { HelpPanel } from './features/help';
 import { Toaster } from './features/notifications/Toaster';
-import { OutboxPanel } from './features/outbox-panel/OutboxPanel';
+import { OUTBOX_BUTTON_ID, OutboxPanel } from './features/outbox-panel/OutboxPanel';
 import { SettingsButton, SettingsPanel } from './features/settings/Settings';
 import { SignIn } from './features/sign-in/SignIn';
 import { Thread } from './features/thread/Thread';
@@ -62,8 +62,10 @@ function OutboxButton(): React.JSX.Element {
   const setOpen = useAppStore((s) => s.setOutboxOpen);
   return (
     <button
+      id={OUTBOX_BUTTON_ID}
       type="button"
       className="button button-quiet"
+      aria-haspopup="dialog"
       onClick={() => setOpen(true)}
       aria-keyshortcuts="Control+Shift+O"
       data-testid="outbox-button"
