@@ -1,11 +1,13 @@
 import { useShallow } from 'zustand/react/shallow';
 import { signOut } from './actions';
 import { getApi } from './api';
+import { Announcer } from './features/announcer/Announcer';
 import { ConnectionBanner } from './features/connection-status/ConnectionBanner';
 import { ConnectionIndicator } from './features/connection-status/ConnectionIndicator';
 import { ConversationList } from './features/conversation-list/ConversationList';
 import { HelpPanel } from './features/help';
 import { Toaster } from './features/notifications/Toaster';
+import { ConversationKeys } from './features/quick-switcher/QuickSwitcher';
 import { OUTBOX_BUTTON_ID, OutboxPanel } from './features/outbox-panel/OutboxPanel';
 import { SettingsButton, SettingsPanel } from './features/settings/Settings';
 import { SignIn } from './features/sign-in/SignIn';
@@ -53,6 +55,8 @@ function Messenger(): React.JSX.Element {
       ) : (
         <p className="muted empty-thread">Choose a conversation.</p>
       )}
+      <ConversationKeys />
+      <Announcer />
     </div>
   );
 }
