@@ -30,6 +30,9 @@ describe('the shortcut registry', () => {
     expect(ariaKeys('Alt+ArrowDown')).toBe('Alt+ArrowDown');
     expect(displayKeys('Mod+K')).toBe('Ctrl+K');
     expect(displayKeys('Alt+ArrowUp')).toBe('Alt+↑');
+    expect(displayKeys('Enter')).toBe('Enter');
+    expect(displayKeys('Mod+Shift+O')).toBe('Ctrl+Shift+O');
+    expect(ariaKeys('Escape')).toBe('Escape');
   });
 
   it('asks the newest registration first and falls through when it declines', () => {

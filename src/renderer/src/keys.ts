@@ -29,7 +29,8 @@ export type ShortcutOptions = Readonly<{
 
 type Entry = Readonly<{ combo: Combo; keys: string; handler: ShortcutHandler; options: ShortcutOptions }>;
 
-type Combo = Readonly<{ key: string; mod: boolean; alt: boolean; shift: boolean }>;
+/** `key` lower-cased for matching; `name` as written, for showing. */
+type Combo = Readonly<{ key: string; name: string; mod: boolean; alt: boolean; shift: boolean }>;
 
 const entries: Entry[] = [];
 
@@ -41,7 +42,7 @@ export function parseKeys(keys: string): Combo {
   const parts = keys.split('+');
   const key = parts.pop();
   if (!key) throw new Error(`Shortcut "${keys}" names no key`);
-  const combo = { key: key.toLowerCase(), mod: false, alt: false, shift: false };
+  const combo = { key: key.toLowerCase(), name: key, mod: false, alt: false, shift: false };
   for (const part of parts) {
     if (part === 'Mod') combo.mod = true;
     else if (part === 'Alt') combo.alt = true;
@@ -73,17 +74,18 @@ export function ariaKeys(keys: string): string {
     combo.mod ? (isMacPlatform() ? 'Meta' : 'Control') : null,
     combo.alt ? 'Alt' : null,
     combo.shift ? 'Shift' : null,
-    combo.key === 'arrowup' ? 'ArrowUp' : combo.key === 'arrowdown' ? 'ArrowDown' : combo.key === 'escape' ? 'Escape' : combo.key.toUpperCase(),
+    combo.name.length === 1 ? combo.name.toUpperCase() : combo.name,
   ];
   return names.filter((name) => name !== null).join('+');
 }
+
+const SHOWN_KEYS: Readonly<Record<string, string>> = { arrowup: '↑', arrowdown: '↓', arrowleft: '←', arrowright: '→', escape: 'Esc' };
 
 /** The combination as a person reads it on this platform: `Ctrl+K`, `⌘K`, `Alt+↑`. */
 export function displayKeys(keys: string): string {
   const combo = parseKeys(keys);
   const isMac = isMacPlatform();
-  const key =
-    combo.key === 'arrowup' ? '↑' : combo.key === 'arrowdown' ? '↓' : combo.key === 'escape' ? 'Esc' : combo.key.length === 1 ? combo.key.toUpperCase() : combo.key;
+  const key = SHOWN_KEYS[combo.key] ?? (combo.name.length === 1 ? combo.name.toUpperCase() : combo.name);
   const mods = [combo.mod ? (isMac ? '⌘' : 'Ctrl') : null, combo.alt ? (isMac ? '⌥' : 'Alt') : null, combo.shift ? (isMac ? '⇧' : 'Shift') : null];
   const present = mods.filter((m) => m !== null);
   return isMac ? `${present.join('')}${key}` : [...present, key].join('+');

@@ -4,6 +4,7 @@ import type { IpcResult } from '../../../../shared/result';
 import type { SupportStatus } from '../../../../shared/support';
 import { ConnectionDoctor } from './ConnectionDoctor';
 import { FleetMetrics } from './FleetMetrics';
+import { KeyboardHelp } from './KeyboardHelp';
 import { formatBytes } from './format';
 import { SendToSupport } from './SendToSupport';
 import { UpdatesHelp } from '../updates/UpdatesHelp';
@@ -203,6 +204,7 @@ export function HelpPanel({ api }: Readonly<{ api: NovaApi }>): React.JSX.Elemen
           <ConnectionDoctor api={api} />
           <UpdatesHelp />
           <FleetMetrics api={api} />
+          <KeyboardHelp />
         </section>
       )}
     </div>
