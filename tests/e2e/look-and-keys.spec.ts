@@ -199,7 +199,7 @@ test('a new message from someone else is announced; the connection state and toa
   });
 });
 
-test('layout: a toast never covers the delivery timeline it is about', async ({ page }) => {
+test('layout: a toast never covers the delivery timeline or the outbox row it is about', async ({ page }) => {
   await withSignedIn(page, async ({ page, server }) => {
     await page.setViewportSize({ width: 900, height: 600 });
     await page.getByTestId('conversation').filter({ hasText: 'Team' }).click();
@@ -233,6 +233,14 @@ test('layout: a toast never covers the delivery timeline it is about', async ({ 
     await refused.getByTestId('message-status').click();
     await expect(timeline).toHaveCount(0);
     await expect(toaster).toHaveAttribute('data-placement', 'bottom');
+
+    // The outbox open: the toast sits beside it, not over the row it is about.
+    await page.setViewportSize({ width: 1100, height: 720 });
+    await page.getByTestId('outbox-button').click();
+    const row = page.getByTestId('outbox-item');
+    await expect(row).toHaveCount(1);
+    const [p, o] = [await box(page.getByTestId('outbox-panel')), await box(toast)];
+    expect(o.x + o.width).toBeLessThanOrEqual(p.x);
   });
 });
 
