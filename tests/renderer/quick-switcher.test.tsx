@@ -133,6 +133,22 @@ describe('the quick switcher', () => {
 });
 
 describe('Alt+↑/↓', () => {
+  it('work from a focused conversation in the list too (plain arrows there only move the focus)', async () => {
+    render(
+      <>
+        <ConversationList />
+        <ConversationKeys />
+      </>,
+    );
+    const first = screen.getByRole('button', { name: /Design team/ });
+    first.focus();
+    await userEvent.keyboard('{ArrowDown}');
+    expect(document.activeElement).toBe(screen.getByRole('button', { name: /^Team/ }));
+    expect(selected()).toBeNull();
+    await userEvent.keyboard('{Alt>}{ArrowDown}{/Alt}');
+    expect(selected()).toBe('c-design');
+  });
+
   it('open the next and previous conversation in list order, also from the composer, and stop at the ends', async () => {
     render(
       <>
