@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ERROR_CODES, NOTIFICATION_ACTIONS } from './errors';
+import { IdSchema, MessageTextSchema } from './input';
 import { PreferencesPatchSchema, PreferencesSchema } from './preferences';
 import type { IpcResult } from './result';
 import {
@@ -16,6 +17,7 @@ import {
   SupportStatusSchema,
 } from './support';
 import { UpdateStatusSchema } from './updates';
+import { CancelResultSchema, DeleteResultSchema, MessageKeySchema, SyncStatusSchema } from './own-messages';
 
 // ---- Data shapes ---------------------------------------------------------------------------
 
@@ -73,6 +75,10 @@ export const MessageViewSchema = z.object({
   composedAt: z.number(),
   state: MessageStateSchema,
   error: ErrorDataSchema.nullable(),
+  /** When the text was last edited on the server; absent or null when never. */
+  editedAt: z.number().nullable().optional(),
+  /** Deleted on the server: the text is gone. */
+  deleted: z.boolean().optional(),
 });
 export type MessageView = z.infer<typeof MessageViewSchema>;
 
@@ -101,7 +107,10 @@ export const AttemptSchema = z.object({
   transport: z.enum(['ws', 'rest']),
   outcome: z.enum(['acked', 'duplicate', 'retry', 'failed', 'lost']),
   error: ErrorDataSchema.nullable(),
+  /** The wait the server named for this attempt (Retry-After), in ms. */
+  waitMs: z.number().nullable().optional(),
 });
+export type Attempt = z.infer<typeof AttemptSchema>;
 
 export const OutboxItemSchema = z.object({
   key: z.string(),
@@ -176,7 +185,7 @@ export type DiagnosticsPreview = z.infer<typeof DiagnosticsPreviewSchema>;
 export const AppCommandSchema = z.discriminatedUnion('command', [
   z.object({ command: z.enum(['open-help', 'collect-diagnostics', 'open-outbox', 'open-settings']) }),
   /** A clicked OS notification: show that conversation. */
-  z.object({ command: z.literal('open-conversation'), conversationId: z.string().min(1).max(200) }),
+  z.object({ command: z.literal('open-conversation'), conversationId: IdSchema }),
 ]);
 export type AppCommand = z.infer<typeof AppCommandSchema>;
 
@@ -201,13 +210,13 @@ export const invokeChannels = {
   'conversations:list': { req: empty, res: z.array(ConversationSummarySchema) },
   /** The conversation open in the window (null: none), so the shell does not notify about what is on screen. */
   'conversations:view': {
-    req: z.object({ conversationId: z.string().min(1).max(200).nullable() }).strict(),
+    req: z.object({ conversationId: IdSchema.nullable() }).strict(),
     res: nothing,
   },
   'messages:list': {
     req: z
       .object({
-        conversationId: z.string().min(1).max(200),
+        conversationId: IdSchema,
         olderCursor: z.string().max(200).nullable().optional(),
         limit: z.number().int().positive().max(500).optional(),
       })
@@ -215,22 +224,23 @@ export const invokeChannels = {
     res: MessagePageSchema,
   },
   'messages:send': {
-    // The byte limit is enforced in the core, where the server's advertised maximum is known.
-    req: z.object({ conversationId: z.string().min(1).max(200), text: z.string().min(1) }).strict(),
+    // Capped here at MESSAGE_TEXT_MAX_BYTES; the core then applies the server's advertised maximum.
+    req: z.object({ conversationId: IdSchema, text: MessageTextSchema }).strict(),
     res: MessageViewSchema,
   },
   'messages:markRead': {
-    req: z.object({ conversationId: z.string().min(1).max(200) }).strict(),
+    req: z.object({ conversationId: IdSchema }).strict(),
     res: nothing,
   },
   'outbox:list': { req: empty, res: z.array(OutboxItemSchema) },
   'outbox:retry': {
-    req: z.object({ key: z.string().min(1).max(200).nullable() }).strict(),
-    res: z.object({ count: z.number().int() }),
+    req: z.object({ key: IdSchema.nullable() }).strict(),
+    // `serverWaitUntil`: the server named a wait (Retry-After) that "Send now" cannot skip.
+    res: z.object({ count: z.number().int(), serverWaitUntil: z.number().nullable().optional() }),
   },
-  'outbox:discard': { req: z.object({ key: z.string().min(1).max(200) }).strict(), res: nothing },
+  'outbox:discard': { req: z.object({ key: IdSchema }).strict(), res: nothing },
   'outbox:confirm': {
-    req: z.object({ key: z.string().min(1).max(200), send: z.boolean() }).strict(),
+    req: z.object({ key: IdSchema, send: z.boolean() }).strict(),
     res: nothing,
   },
   'connection:get': {
@@ -275,6 +285,19 @@ export const invokeChannels = {
   'preferences:get': { req: empty, res: PreferencesSchema },
   /** Any subset of fields; answers the whole, stored result. */
   'preferences:set': { req: PreferencesPatchSchema, res: PreferencesSchema },
+  // ---- own messages: cancel, edit, delete, timeline (shared/own-messages.ts) ----
+  /** Withdraws a message not yet sent; settled with the server when it may have it already. */
+  'messages:cancel': { req: z.object({ key: MessageKeySchema }).strict(), res: CancelResultSchema },
+  /** Queued: the text changes in place (one message, the last text); sent: a server edit. */
+  'messages:edit': {
+    req: z.object({ key: MessageKeySchema, text: MessageTextSchema }).strict(),
+    res: MessageViewSchema,
+  },
+  /** Queued: as cancel; sent: deleted on the server for everyone. */
+  'messages:delete': { req: z.object({ key: MessageKeySchema }).strict(), res: DeleteResultSchema },
+  /** A message's delivery attempts, kept after delivery. */
+  'messages:timeline': { req: z.object({ key: MessageKeySchema }).strict(), res: z.array(AttemptSchema) },
+  'sync:status': { req: empty, res: SyncStatusSchema },
   'log:write': {
     req: z
       .object({
@@ -329,6 +352,8 @@ export const eventChannels = {
   'update:status': UpdateStatusSchema,
   /** Commands from the shell (menu items, a clicked OS notification), for the renderer to act on. */
   'app:command': AppCommandSchema,
+  /** Conversations still catching up after a failed resync (retried with backoff). */
+  'sync:changed': SyncStatusSchema,
 } as const satisfies Record<string, z.ZodType>;
 
 export type EventChannel = keyof typeof eventChannels;

@@ -9,7 +9,14 @@ import { createConnectionStack } from './connection/wiring';
 import { ChangeWindow, CoreEventBus, type CoreEvents } from './events';
 import { DisposableStore, toDisposable } from './lifecycle';
 import { createCoreDiagnostics, type DiagnosticsService } from './diagnostics';
-import { createFileLogger, createRendererLogWriter, type Logger } from './logging';
+import {
+  createFileLogger,
+  createRendererLogWriter,
+  RENDERER_LOG_FILE_NAME,
+  RENDERER_LOG_FILES,
+  RENDERER_LOG_MAX_BYTES,
+  type Logger,
+} from './logging';
 import { Metrics, MetricsServer, instrumentHandlers, instrumentLogger, resolveMetricsPort } from './metrics';
 import { NotificationCenter } from './notifications';
 import { DEFAULT_OUTBOX_LIMITS, DEFAULT_TIMING, type CoreOptions, type Timing } from './options';
@@ -19,6 +26,7 @@ import { openStore } from './store/open';
 import type { CoreContext, Handlers, SystemEvent } from './context';
 import type { ServerLink } from './link';
 import { OutboxChanges } from './outbox/changes';
+import { OwnMessages } from './outbox/own-messages';
 import { OutboxCommands } from './outbox/commands';
 import { ConversationNames, Conversations } from './outbox/conversations';
 import { Delivery } from './outbox/delivery';
@@ -60,6 +68,17 @@ export type CoreInternals = Readonly<{
   /** The port `/metrics` listens on, or null when it is off or not started. */
   metricsPort(): number | null;
 }>;
+
+/** The renderer's own rotating file beside main.log. */
+function rendererFileLogger(dir: string, console: boolean): Logger {
+  return createFileLogger({
+    dir,
+    console,
+    fileName: RENDERER_LOG_FILE_NAME,
+    maxBytes: RENDERER_LOG_MAX_BYTES,
+    maxFiles: RENDERER_LOG_FILES,
+  });
+}
 
 /**
  * The composition root: builds every service in dependency order and wires them. `index.ts`
@@ -107,7 +126,17 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
     metricsPort === 'off' ? null : new MetricsServer({ metrics, log: log.scope('metrics'), port: metricsPort });
   if (metricsServer) lifetime.add(toDisposable(() => metricsServer.stop()));
 
-  const rendererLog = createRendererLogWriter(log.scope('renderer'), () => context.clock.now());
+  const rendererLog = createRendererLogWriter(
+    (options.rendererLogger
+      ? instrumentLogger(options.rendererLogger, metrics)
+      : options.logger
+        ? log
+        : instrumentLogger(rendererFileLogger(logsDir, options.logToConsole ?? false), metrics)
+    ).scope('renderer'),
+    () => context.clock.now(),
+    {},
+    log.scope('renderer'),
+  );
   // Reports the lines it dropped before the log ends.
   lifetime.add(toDisposable(() => rendererLog.flush()));
   const diagnostics = createCoreDiagnostics(context, logsDir);
@@ -121,7 +150,7 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
 
   // Tests may hand delivery a link of their own; the app always uses the connection.
   const outbox = composeOutbox(context, options.link ?? link, lifetime, (notice) => attention.received(notice));
-  const { delivery, commands, conversations } = outbox;
+  const { delivery, commands, conversations, own, reconciler } = outbox;
   link.setPendingCountProvider(() => commands.pendingCountForCurrentUser());
   diagnostics.registerSource('connection-history', () =>
     Promise.resolve({ snapshot: link.snapshot(), history: link.history() }),
@@ -149,6 +178,11 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
     'outbox:retry': async (req) => commands.retry(req.key),
     'outbox:discard': async (req) => commands.discard(req.key),
     'outbox:confirm': async (req) => commands.confirm(req.key, req.send),
+    'messages:cancel': (req) => own.cancel(req.key),
+    'messages:edit': (req) => own.edit(req.key, req.text),
+    'messages:delete': (req) => own.delete(req.key),
+    'messages:timeline': async (req) => own.timeline(req.key),
+    'sync:status': async () => reconciler.status(),
     'diagnostics:collect': () => diagnostics.collect(),
     'diagnostics:save': (req) => diagnostics.save(req.bundleId),
     'diagnostics:showLogsFolder': () => diagnostics.showLogsFolder(),
@@ -249,6 +283,9 @@ function composeOutbox(
     log: log.scope('delivery').scope('sync'),
     syncTimeoutMs: timing.syncTimeoutMs,
     metrics,
+    retry: { retryBaseMs: timing.retryBaseMs, retryCapMs: timing.retryCapMs },
+    random: context.random,
+    onStatus: (status) => context.events.emit('sync:changed', status),
     sink: {
       messageChanged: (ownerId, key, conversationId) => changes.messageChanged(ownerId, key, conversationId),
       deliveredElsewhere: (_ownerId, conversationId, key) => engine.deliveredElsewhere(conversationId, key),
@@ -299,9 +336,10 @@ function composeOutbox(
     changes,
   });
   const commands = new OutboxCommands({ db, writes, link, clock, metrics, limits, serverLimits, engine, names, changes });
+  const own = new OwnMessages({ db, writes, link, clock, log: log.scope('delivery').scope('outbox'), engine, serverLimits, changes });
   const delivery = new Delivery({ db, writes, link, log: log.scope('delivery'), engine, reconciler, conversations, changes, serverLimits });
   lifetime.add(toDisposable(() => delivery.stop()));
-  return { delivery, commands, conversations };
+  return { delivery, commands, conversations, own, reconciler };
 }
 
 /** This installation's id, sent with pipelined sends so the server numbers each device apart. */

@@ -11,12 +11,14 @@
 import type { z } from 'zod';
 import {
   ConversationSchema,
+  MessageByKeyResponseSchema,
   MessageSchema,
   SUPPORTED_EVENTS,
   SendMessageResponseSchema,
   ServerFrameSchema,
   type Conversation,
   type Message,
+  type MessageByKeyResponse,
   type SendMessageResponse,
   type ServerFrame,
 } from '../../shared/protocol';
@@ -107,6 +109,11 @@ export const SERVER_BODIES = {
     endpoint: 'messages_send',
     read: (body) => readWhole(body, SendMessageResponseSchema),
   } satisfies BodyReader<SendMessageResponse>,
+  /** `PUT`/`DELETE /conversations/:id/messages/by-key/:key` (extension, protocol §3.8). */
+  messageByKey: {
+    endpoint: 'message_change',
+    read: (body) => readWhole(body, MessageByKeyResponseSchema),
+  } satisfies BodyReader<MessageByKeyResponse>,
 } as const;
 
 export function parseResponse<T>(

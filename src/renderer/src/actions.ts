@@ -139,7 +139,23 @@ export async function sendMessage(conversationId: string, text: string): Promise
 
 export async function retryOutbox(key: string | null): Promise<void> {
   const result = await getApi().outboxRetry({ key });
-  if (succeeded(result, key ? { messageKey: key } : {}) && key) store().dismissToastsFor(key);
+  if (!succeeded(result, key ? { messageKey: key } : {})) return;
+  if (key) store().dismissToastsFor(key);
+  const until = result.value.serverWaitUntil ?? null;
+  // "Send now" cannot go before a wait the server named: say so, with the wait.
+  if (until !== null) {
+    const now = Date.now();
+    store().notify(
+      buildNotification({
+        id: `server-wait-${now}`,
+        code: 'RATE_LIMITED',
+        case: 'request',
+        at: now,
+        retryAfterMs: Math.max(0, until - now),
+        messageKey: key,
+      }),
+    );
+  }
 }
 
 export async function discardOutbox(key: string, conversationId: string): Promise<void> {
@@ -149,6 +165,47 @@ export async function discardOutbox(key: string, conversationId: string): Promis
   store().removeMessage(conversationId, key);
   store().dismissToastsFor(key);
   if (store().timelineKey === key) store().setTimelineKey(null);
+}
+
+// ---- own messages: cancel, edit, delete ----
+
+/**
+ * Withdraws a message not sent yet. `delivered`: the server had it already, so it stays (as sent)
+ * and the user may delete it instead.
+ */
+export async function cancelMessage(key: string, conversationId: string): Promise<'withdrawn' | 'delivered' | null> {
+  const result = await getApi().messagesCancel({ key });
+  if (!succeeded(result, { messageKey: key })) return null;
+  store().dismissToastsFor(key);
+  if (result.value.outcome === 'withdrawn') forgetMessage(key, conversationId);
+  return result.value.outcome;
+}
+
+export async function editOwnMessage(key: string, text: string): Promise<boolean> {
+  const result = await getApi().messagesEdit({ key, text });
+  if (!succeeded(result, { messageKey: key })) return false;
+  store().upsertMessages([result.value]);
+  return true;
+}
+
+export async function deleteOwnMessage(message: MessageView): Promise<boolean> {
+  const result = await getApi().messagesDelete({ key: message.key });
+  if (!succeeded(result, { messageKey: message.key })) return false;
+  if (result.value.outcome === 'withdrawn') forgetMessage(message.key, message.conversationId);
+  else store().upsertMessages([{ ...message, text: '', deleted: true }]);
+  return true;
+}
+
+function forgetMessage(key: string, conversationId: string): void {
+  store().removeOutboxItem(key);
+  store().removeMessage(conversationId, key);
+  if (store().timelineKey === key) store().setTimelineKey(null);
+  if (store().editing?.key === key) store().setEditing(null);
+}
+
+export async function loadSyncStatus(): Promise<void> {
+  const result = await getApi().syncStatus({});
+  if (result.ok) store().setCatchingUp(result.value.catchingUp);
 }
 
 /** A held message (composed long before the link returned) waits for the user: send it, or not. */

@@ -4,7 +4,7 @@
  * in `api.ts` for the actions, so nothing else reaches for `window.api`.
  */
 import type { MessageView, NovaApi } from '../../shared/contract';
-import { loadConversations, loadOutbox, loadPreferences, loadUpdateStatus, markReadIfReading, openConversation, refreshOpenThread } from './actions';
+import { loadConversations, loadOutbox, loadPreferences, loadSyncStatus, loadUpdateStatus, markReadIfReading, openConversation, refreshOpenThread } from './actions';
 import { setApi } from './api';
 import { useAppStore } from './store';
 
@@ -49,6 +49,7 @@ export function connectBridge(api: NovaApi): () => void {
       markReadIfReading();
     }),
     api.onNotification((notification) => store().notify(notification)),
+    api.onSyncChanged((status) => store().setCatchingUp(status.catchingUp)),
     api.onPreferencesChanged((preferences) => store().setPreferences(preferences)),
     api.onUpdateStatus((status) => store().setUpdateStatus(status)),
     api.onAppCommand((command) => {
@@ -69,6 +70,7 @@ export function connectBridge(api: NovaApi): () => void {
   window.addEventListener('focus', onFocus);
   void loadPreferences();
   void loadUpdateStatus();
+  void loadSyncStatus();
   void api.connectionGet({}).then((result) => {
     if (result.ok) store().setConnection(result.value.snapshot);
   });

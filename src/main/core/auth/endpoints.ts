@@ -8,6 +8,10 @@ const CONVERSATION_ROUTES: ReadonlyArray<Readonly<{ pattern: RegExp; method: str
   { pattern: /^\/conversations\/[^/]+\/messages$/, method: 'POST', role: 'messages_send' },
   { pattern: /^\/conversations\/[^/]+\/messages\/search$/, method: 'GET', role: 'messages_search' },
   { pattern: /^\/conversations\/[^/]+\/read$/, method: 'POST', role: 'messages_read' },
+  { pattern: /^\/conversations\/[^/]+\/messages\/by-key\/[^/]+$/, method: 'PUT', role: 'message_change' },
+  { pattern: /^\/conversations\/[^/]+\/messages\/by-key\/[^/]+$/, method: 'DELETE', role: 'message_change' },
+  { pattern: /^\/messages\/[^/]+$/, method: 'PUT', role: 'message_change' },
+  { pattern: /^\/messages\/[^/]+$/, method: 'DELETE', role: 'message_change' },
 ];
 
 const AUTH_ROUTES: Readonly<Record<string, HttpEndpoint>> = {

@@ -4,6 +4,7 @@
  */
 import type { DB } from './database';
 import { stmt } from './statements';
+import { keepTimeline } from './timeline';
 
 /** `sort_seq` of a message the server has not numbered yet: after every real sequence number. */
 export const PENDING_SORT_SEQ = Number.MAX_SAFE_INTEGER;
@@ -25,6 +26,10 @@ export type MessageRecord = Readonly<{
   errorCode: string | null;
   errorMessage: string | null;
   errorId: string | null;
+  /** When the server last said the text changed; null when never. */
+  editedAt?: number | null;
+  /** When it was deleted on the server; null while it stands. */
+  deletedAt?: number | null;
 }>;
 
 export type MessageRow = {
@@ -41,10 +46,12 @@ export type MessageRow = {
   error_code: string | null;
   error_message: string | null;
   error_id: string | null;
+  edited_at: number | null;
+  deleted_at: number | null;
 };
 
 export const MESSAGE_COLUMNS = `m.id, m.key, m.conversation_id, m.server_id, m.seq, m.sort_seq, m.sender_id, m.text,
-  m.composed_at, o.state, o.error_code, o.error_message, o.error_id`;
+  m.composed_at, o.state, o.error_code, o.error_message, o.error_id, m.edited_at, m.deleted_at`;
 
 export function toMessageRecord(row: MessageRow): MessageRecord {
   return {
@@ -61,6 +68,8 @@ export function toMessageRecord(row: MessageRow): MessageRecord {
     errorCode: row.error_code,
     errorMessage: row.error_message,
     errorId: row.error_id,
+    editedAt: row.edited_at,
+    deletedAt: row.deleted_at,
   };
 }
 
@@ -321,8 +330,12 @@ export function upsertIncoming(db: DB, ownerId: string, input: IncomingMessage, 
       input.idempotencyKey,
     );
     if (own.changes > 0) {
-      const removed = stmt(db, 'DELETE FROM outbox WHERE key = ? AND owner_id = ?').run(input.idempotencyKey, ownerId);
-      return { changedKey: input.idempotencyKey, delivered: removed.changes > 0, outcome: 'matched' };
+      const history = stmt(db, 'DELETE FROM outbox WHERE key = ? AND owner_id = ? RETURNING history')
+        .pluck()
+        .get(input.idempotencyKey, ownerId) as string | undefined;
+      // The echo came before the ack: it is the server's word that it has the message.
+      if (history !== undefined) keepTimeline(db, ownerId, input.idempotencyKey, history, { at: now, transport: 'ws', outcome: 'acked', code: null });
+      return { changedKey: input.idempotencyKey, delivered: history !== undefined, outcome: 'matched' };
     }
   }
   ensureConversation(db, ownerId, input.conversationId);

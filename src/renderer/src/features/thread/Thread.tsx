@@ -37,10 +37,16 @@ export function nextWindowSize(previous: RowWindow, built: BuiltRows, isFollowin
 
 export function Thread({ conversationId }: Readonly<{ conversationId: string }>): React.JSX.Element {
   const name = useAppStore((s) => conversationTitle(s.conversations[conversationId]));
+  const isCatchingUp = useAppStore((s) => s.catchingUp.includes(conversationId));
   return (
     <section className="thread" aria-label={name} data-testid="thread">
       <header className="thread-header">
         <h2>{name}</h2>
+        {isCatchingUp && (
+          <span className="thread-catching-up muted" role="status" data-testid="catching-up">
+            catching up…
+          </span>
+        )}
       </header>
       <MessageList conversationId={conversationId} />
       <Composer conversationId={conversationId} />
