@@ -16,7 +16,7 @@ export function Toaster(): React.JSX.Element {
   const visible = toasts.slice(-MAX_VISIBLE_TOASTS);
   const hiddenCount = toasts.length - visible.length;
   const ref = useRef<HTMLElement>(null);
-  const placement = useClearOfTimeline(ref, toasts.length);
+  const placement = useClearOfTimeline(ref, visible);
   return (
     // Always in the page (even empty) so screen readers hear toasts that appear in it.
     <section
@@ -44,30 +44,35 @@ function overlap(a: DOMRect, b: DOMRect): number {
 }
 
 /**
- * Toasts sit bottom right, which is where an own message's delivery timeline opens, and a toast
- * is usually about that very message. While a timeline card is open the toaster takes whichever
- * corner (bottom or top) covers less of it, re-measured as the thread scrolls or resizes.
+ * Toasts sit bottom right, which is where the newest own messages and an open delivery timeline
+ * are, and a toast is usually about that very message. The toaster takes whichever corner
+ * (bottom, or just under the header) covers less of the open timeline card and of the messages
+ * its toasts are about, re-measured as the thread scrolls, grows or resizes.
  */
-function useClearOfTimeline(ref: React.RefObject<HTMLElement | null>, toastCount: number): Placement {
+function useClearOfTimeline(ref: React.RefObject<HTMLElement | null>, toasts: readonly Toast[]): Placement {
   const timelineKey = useAppStore((s) => s.timelineKey);
+  const keys = toasts.map((toast) => toast.notification.messageKey).filter((key): key is string => typeof key === 'string' && key !== '');
+  const keyList = keys.join('\n');
   const [placement, setPlacement] = useState<Placement>('bottom');
   useLayoutEffect(() => {
     const toaster = ref.current;
-    if (timelineKey === null || toastCount === 0 || !toaster) {
+    if ((timelineKey === null && keyList === '') || !toaster) {
       setPlacement('bottom');
       return undefined;
     }
+    const messageKeys = keyList === '' ? [] : keyList.split('\n');
     let frame: number | null = null;
     const measure = (): void => {
       frame = null;
-      const card = document.querySelector('[data-testid="timeline"]');
-      if (!card) return setPlacement('bottom');
-      const cardBox = card.getBoundingClientRect();
+      const avoid = [...document.querySelectorAll<HTMLElement>('[data-testid="timeline"], [data-testid="message"][data-key]')]
+        .filter((element) => element.dataset['testid'] === 'timeline' || messageKeys.includes(element.dataset['key'] ?? ''))
+        .map((element) => element.getBoundingClientRect());
       const box = toaster.getBoundingClientRect();
       const header = document.querySelector('.app-header')?.getBoundingClientRect().bottom ?? 0;
       const atBottom = new DOMRect(box.x, window.innerHeight - BOTTOM_OFFSET - box.height, box.width, box.height);
       const atTop = new DOMRect(box.x, header + TOP_GAP, box.width, box.height);
-      setPlacement(overlap(atBottom, cardBox) <= overlap(atTop, cardBox) ? 'bottom' : 'top');
+      const covered = (place: DOMRect): number => avoid.reduce((sum, rect) => sum + overlap(place, rect), 0);
+      setPlacement(covered(atBottom) <= covered(atTop) ? 'bottom' : 'top');
     };
     const schedule = (): void => {
       frame ??= requestAnimationFrame(measure);
@@ -75,6 +80,8 @@ function useClearOfTimeline(ref: React.RefObject<HTMLElement | null>, toastCount
     measure();
     const resize = typeof ResizeObserver === 'function' ? new ResizeObserver(schedule) : null;
     resize?.observe(toaster);
+    const canvas = document.querySelector('.message-canvas');
+    if (canvas) resize?.observe(canvas);
     document.addEventListener('scroll', schedule, true);
     window.addEventListener('resize', schedule);
     return () => {
@@ -83,7 +90,7 @@ function useClearOfTimeline(ref: React.RefObject<HTMLElement | null>, toastCount
       document.removeEventListener('scroll', schedule, true);
       window.removeEventListener('resize', schedule);
     };
-  }, [ref, timelineKey, toastCount]);
+  }, [ref, timelineKey, keyList]);
   return placement;
 }
 
