@@ -182,7 +182,7 @@ function TwoFactorForm({ challengeId, email }: Readonly<{ challengeId: string; e
           required
           value={code}
           onChange={(event) => setCode(event.target.value)}
-          aria-describedby="two-factor-hint"
+          aria-describedby={hint ? 'two-factor-hint' : undefined}
         />
       </label>
       {hint && (
