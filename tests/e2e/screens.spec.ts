@@ -192,18 +192,23 @@ const SCREENS: ReadonlyArray<Readonly<{ name: string; reach: (session: Session) 
     },
   },
   {
-    name: 'seen-new-messages-jump',
+    name: 'seen',
     reach: async (session) => {
       const page = session.page;
-      const seed = session.server.seed;
       await openDirect(session);
       await sendSent(page, 'Did you read this?');
       const bob = await asBob(session);
-      await bob.request('POST', `/conversations/${seed?.conversations.direct ?? ''}/read`, {});
+      await bob.request('POST', `/conversations/${session.server.seed?.conversations.direct ?? ''}/read`, {});
       await expect(page.getByTestId('message').filter({ hasText: 'Did you read this?' }).getByTestId('message-status')).toContainText('Seen');
       bob.disconnect();
-      await sendSent(page, 'Team backlog below');
-      for (let i = 1; i <= 40; i += 1) session.server.control.sendAs('bob@nova.local', seed?.conversations.team ?? '', `backlog ${i}`);
+    },
+  },
+  {
+    name: 'new-messages-and-jump-to-latest',
+    reach: async (session) => {
+      const page = session.page;
+      await openDirect(session);
+      for (let i = 1; i <= 40; i += 1) session.server.control.sendAs('bob@nova.local', session.server.seed?.conversations.team ?? '', `backlog ${i}`);
       await expect(conversationRow(page, 'Team').getByTestId('unread-count')).toHaveText(/^4\d unread/, { timeout: 10_000 });
       await conversationRow(page, 'Team').click();
       await expect(page.getByTestId('unread-divider')).toHaveCount(1);
@@ -241,6 +246,8 @@ const SCREENS: ReadonlyArray<Readonly<{ name: string; reach: (session: Session) 
       const key = await gone.getAttribute('data-key');
       await gone.getByRole('button', { name: 'Delete message' }).click();
       await expect(page.locator(`[data-testid="message"][data-key="${key}"]`).getByTestId('message-deleted')).toBeVisible({ timeout: 10_000 });
+      // The list says so too, rather than an empty "You:".
+      await expect(conversationRow(page, 'Bob Chen').locator('.conversation-preview')).toHaveText('You: Message deleted');
     },
   },
 ];
