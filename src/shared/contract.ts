@@ -88,7 +88,14 @@ export const ConversationSummarySchema = z.object({
   type: z.enum(['direct', 'group']),
   name: z.string(),
   lastMessage: z
-    .object({ preview: z.string(), at: z.number(), senderId: z.string(), isOwn: z.boolean() })
+    .object({
+      preview: z.string(),
+      at: z.number(),
+      senderId: z.string(),
+      isOwn: z.boolean(),
+      /** Deleted on the server: the preview is empty and the list says so instead. */
+      deleted: z.boolean().optional(),
+    })
     .nullable(),
   unreadCount: z.number().int(),
   pendingCount: z.number().int(),

@@ -8,8 +8,9 @@
 import { expect, test, type Page } from '@playwright/test';
 import { startServer, type ServerHandle } from '../../server/index';
 import { DEMO_PASSWORD } from '../../server/seed';
-import type { Core } from '../../src/main/core';
+import type { Core, Timing } from '../../src/main/core';
 import { makeTestCore } from '../support/core';
+import { TestLink } from '../support/link';
 import { testUpdates, type TestUpdates } from '../support/updates';
 import { attachCore, serveRenderer } from './harness';
 import { lookAtBothThemes } from './look';
@@ -43,7 +44,34 @@ async function refusedMessage(session: Session): Promise<void> {
   await expect(session.page.getByTestId('timeline')).toBeVisible();
 }
 
-const SCREENS: ReadonlyArray<Readonly<{ name: string; reach: (session: Session) => Promise<void> }>> = [
+function conversationRow(page: Page, name: string) {
+  return page.getByTestId('conversation').filter({ hasText: name }).first();
+}
+
+/** Bob, acting through the server's own API as a second client. */
+async function asBob(session: Session): Promise<TestLink> {
+  const link = new TestLink({ url: session.server.url, wsUrl: session.server.wsUrl, email: 'bob@nova.local', password: DEMO_PASSWORD });
+  await link.connect();
+  return link;
+}
+
+/** Alice in her direct chat with Bob, connected. */
+async function openDirect(session: Session): Promise<void> {
+  await signIn(session.page);
+  await expect(session.page.getByTestId('connection-indicator')).toHaveAttribute('data-state', 'CONNECTED', { timeout: 10_000 });
+  await conversationRow(session.page, 'Bob Chen').click();
+  await expect(session.page.getByTestId('thread')).toBeVisible();
+}
+
+async function sendSent(page: Page, text: string): Promise<void> {
+  const composer = page.getByTestId('composer-input');
+  await composer.fill(text);
+  await composer.press('Enter');
+  await expect(page.getByTestId('message').filter({ hasText: text })).toHaveAttribute('data-state', 'sent', { timeout: 10_000 });
+}
+
+/** `timing`: core timing for screens that need a state the defaults never reach in a test's time. */
+const SCREENS: ReadonlyArray<Readonly<{ name: string; timing?: Partial<Timing>; reach: (session: Session) => Promise<void> }>> = [
   { name: 'sign-in', reach: async ({ page }) => void (await expect(page.getByTestId('demo-accounts')).toBeVisible()) },
   {
     name: 'two-factor',
@@ -118,13 +146,128 @@ const SCREENS: ReadonlyArray<Readonly<{ name: string; reach: (session: Session) 
       await expect(session.page.getByRole('dialog', { name: 'Go to conversation' })).toBeVisible();
     },
   },
+  {
+    name: 'new-conversation-direct',
+    reach: async (session) => {
+      await openTeam(session);
+      await session.page.keyboard.press('Control+n');
+      const dialog = session.page.getByRole('dialog', { name: 'New conversation' });
+      await dialog.getByTestId('people-search').fill('d');
+      await expect(dialog.getByTestId('person').first()).toBeVisible({ timeout: 10_000 });
+    },
+  },
+  {
+    name: 'new-conversation-group',
+    reach: async (session) => {
+      await openTeam(session);
+      const page = session.page;
+      await page.getByTestId('new-conversation-button').click();
+      const dialog = page.getByRole('dialog', { name: 'New conversation' });
+      await dialog.getByRole('radio', { name: 'Group' }).check();
+      await dialog.getByTestId('group-name').fill('Design sync');
+      await dialog.getByTestId('people-search').fill('bob');
+      await dialog.getByTestId('person').filter({ hasText: 'Bob Chen' }).click();
+      await dialog.getByTestId('people-search').fill('car');
+      await dialog.getByTestId('person').filter({ hasText: 'Carol Diaz' }).click();
+      await expect(dialog.getByRole('button', { name: 'Remove Carol Diaz' })).toBeVisible();
+    },
+  },
+  {
+    name: 'group-thread',
+    reach: async (session) => {
+      const team = session.server.seed?.conversations.team ?? '';
+      await openTeam(session);
+      session.server.control.sendAs('bob@nova.local', team, 'Standup moved to 10:30');
+      session.server.control.sendAs('carol@nova.local', team, 'Works for me');
+      await expect(session.page.getByTestId('message').filter({ hasText: 'Works for me' })).toBeVisible({ timeout: 10_000 });
+      await expect(session.page.getByTestId('thread-members')).toHaveText('3 members');
+    },
+  },
+  {
+    name: 'typing-indicator',
+    reach: async (session) => {
+      await openDirect(session);
+      const bob = await asBob(session);
+      bob.sendFrame({ type: 'typing', conversation_id: session.server.seed?.conversations.direct ?? '', is_typing: true });
+      await expect(session.page.getByTestId('typing-indicator')).toHaveText('Bob is typing…');
+    },
+  },
+  {
+    name: 'seen',
+    reach: async (session) => {
+      const page = session.page;
+      await openDirect(session);
+      await sendSent(page, 'Did you read this?');
+      const bob = await asBob(session);
+      await bob.request('POST', `/conversations/${session.server.seed?.conversations.direct ?? ''}/read`, {});
+      await expect(page.getByTestId('message').filter({ hasText: 'Did you read this?' }).getByTestId('message-status')).toContainText('Seen');
+      bob.disconnect();
+    },
+  },
+  {
+    name: 'new-messages-and-jump-to-latest',
+    reach: async (session) => {
+      const page = session.page;
+      await openDirect(session);
+      for (let i = 1; i <= 40; i += 1) session.server.control.sendAs('bob@nova.local', session.server.seed?.conversations.team ?? '', `backlog ${i}`);
+      await expect(conversationRow(page, 'Team').getByTestId('unread-count')).toHaveText(/^4\d unread/, { timeout: 10_000 });
+      await conversationRow(page, 'Team').click();
+      await expect(page.getByTestId('unread-divider')).toHaveCount(1);
+      await expect(page.getByTestId('jump-latest')).toBeVisible();
+    },
+  },
+  {
+    name: 'own-message-edit-mode',
+    reach: async (session) => {
+      const page = session.page;
+      await openDirect(session);
+      await sendSent(page, 'helo there');
+      const mine = page.getByTestId('message').filter({ hasText: 'helo there' });
+      await mine.hover();
+      await expect(mine.getByRole('button', { name: 'Edit message' })).toBeVisible();
+      await expect(mine.getByRole('button', { name: 'Delete message' })).toBeVisible();
+      await page.getByTestId('composer-input').press('ArrowUp');
+      await expect(page.getByTestId('composer-editing')).toBeVisible();
+      await expect(page.getByTestId('composer-input')).toHaveValue('helo there');
+    },
+  },
+  {
+    name: 'edited-and-deleted',
+    reach: async (session) => {
+      const page = session.page;
+      await openDirect(session);
+      await sendSent(page, 'helo');
+      await sendSent(page, 'this goes away');
+      await page.getByTestId('message').filter({ hasText: 'helo' }).getByRole('button', { name: 'Edit message' }).click();
+      const composer = page.getByTestId('composer-input');
+      await composer.fill('hello');
+      await composer.press('Enter');
+      await expect(page.getByTestId('message').filter({ hasText: 'hello' }).getByTestId('message-edited')).toBeVisible({ timeout: 10_000 });
+      const gone = page.getByTestId('message').filter({ hasText: 'this goes away' });
+      const key = await gone.getAttribute('data-key');
+      await gone.getByRole('button', { name: 'Delete message' }).click();
+      await expect(page.locator(`[data-testid="message"][data-key="${key}"]`).getByTestId('message-deleted')).toBeVisible({ timeout: 10_000 });
+      // The list says so too, rather than an empty "You:".
+      await expect(conversationRow(page, 'Bob Chen').locator('.conversation-preview')).toHaveText('You: Message deleted');
+    },
+  },
+  {
+    name: 'catching-up',
+    // Every resync times out before the server can answer, and the next try is a minute away.
+    timing: { syncTimeoutMs: 1, retryBaseMs: 60_000, retryCapMs: 60_000 },
+    reach: async (session) => {
+      await signIn(session.page);
+      await conversationRow(session.page, 'Team').click();
+      await expect(session.page.getByTestId('catching-up')).toBeVisible({ timeout: 10_000 });
+    },
+  },
 ];
 
 for (const screen of SCREENS) {
   test(`screen "${screen.name}": no serious or critical accessibility findings in either theme`, async ({ page }) => {
     test.setTimeout(60_000);
     const server = await startServer({ seed: true, bcryptRounds: 4 });
-    const { core, cleanup } = makeTestCore({ serverUrl: server.url, isDemoServer: true });
+    const { core, cleanup } = makeTestCore({ serverUrl: server.url, isDemoServer: true, ...(screen.timing ? { timing: screen.timing } : {}) });
     await core.start();
     const updates = testUpdates(core);
     const site = await serveRenderer();

@@ -80,6 +80,8 @@ describe('cancel', () => {
     expect(onServer(server, seed.conversations.direct, view.key)).toEqual([{ text: '', deleted: true }]);
     const after = await rig.core.handlers['messages:list']({ conversationId: seed.conversations.direct });
     expect(after.messages.find((m) => m.key === view.key)).toMatchObject({ deleted: true, text: '' });
+    const listed = (await rig.core.handlers['conversations:list']({})).find((c) => c.id === seed.conversations.direct);
+    expect(listed?.lastMessage).toMatchObject({ preview: '', isOwn: true, deleted: true });
   });
 
   it('a confirming message the server does not have is withdrawn by key, never delivered; offline it is refused and kept', async () => {

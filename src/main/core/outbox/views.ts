@@ -96,7 +96,13 @@ export function toConversationSummary(ownerId: string, overview: ConversationOve
     type: conversation.type,
     name: conversation.name,
     lastMessage: last
-      ? { preview: last.text.slice(0, 200), at: last.composedAt, senderId: last.senderId, isOwn: last.senderId === ownerId }
+      ? {
+          preview: last.deletedAt != null ? '' : last.text.slice(0, 200),
+          at: last.composedAt,
+          senderId: last.senderId,
+          isOwn: last.senderId === ownerId,
+          ...(last.deletedAt != null ? { deleted: true } : {}),
+        }
       : null,
     unreadCount: overview.unreadCount,
     pendingCount: overview.pendingCount,

@@ -79,7 +79,7 @@ function ConversationRow({ id, now }: Readonly<{ id: string; now: number }>): Re
                   : conversation.creation === 'failed'
                     ? 'Could not be created'
                     : lastMessage
-                      ? `${lastMessage.isOwn ? 'You: ' : ''}${lastMessage.preview}`
+                      ? `${lastMessage.isOwn ? 'You: ' : ''}${lastMessage.deleted === true ? 'Message deleted' : lastMessage.preview}`
                       : 'No messages yet'}
               </span>
               {pendingCount > 0 && (
