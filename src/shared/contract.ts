@@ -15,6 +15,7 @@ import {
   SupportSendResultSchema,
   SupportStatusSchema,
 } from './support';
+import { SearchIndexStatusSchema, SearchRequestSchema, SearchResultSchema } from './search';
 import { UpdateStatusSchema } from './updates';
 
 // ---- Data shapes ---------------------------------------------------------------------------
@@ -73,6 +74,10 @@ export const MessageViewSchema = z.object({
   composedAt: z.number(),
   state: MessageStateSchema,
   error: ErrorDataSchema.nullable(),
+  /** When its sender last edited it (server time); null or absent: never edited. */
+  editedAt: z.number().nullable().optional(),
+  /** Deleted by its sender: `text` is empty and the thread shows a placeholder. */
+  deleted: z.boolean().optional(),
 });
 export type MessageView = z.infer<typeof MessageViewSchema>;
 
@@ -275,6 +280,14 @@ export const invokeChannels = {
   'preferences:get': { req: empty, res: PreferencesSchema },
   /** Any subset of fields; answers the whole, stored result. */
   'preferences:set': { req: PreferencesPatchSchema, res: PreferencesSchema },
+  /** Offline full-text search over the local cache; answers from the cache only. */
+  'search:messages': { req: SearchRequestSchema, res: SearchResultSchema },
+  'search:status': { req: empty, res: SearchIndexStatusSchema },
+  /** The stretch of a conversation around one message (a search result), for jumping to it. */
+  'messages:around': {
+    req: z.object({ conversationId: z.string().min(1).max(200), key: z.string().min(1).max(200) }).strict(),
+    res: MessagePageSchema.extend({ reachesNewest: z.boolean() }),
+  },
   'log:write': {
     req: z
       .object({
@@ -329,6 +342,8 @@ export const eventChannels = {
   'update:status': UpdateStatusSchema,
   /** Commands from the shell (menu items, a clicked OS notification), for the renderer to act on. */
   'app:command': AppCommandSchema,
+  /** The background indexing of an existing cache, after each batch. */
+  'search:progress': SearchIndexStatusSchema,
 } as const satisfies Record<string, z.ZodType>;
 
 export type EventChannel = keyof typeof eventChannels;

@@ -61,7 +61,7 @@ export async function makeDeliveryRig(
     ...options,
     timing: { eventBatchMs: 1, retryBaseMs: 20, retryCapMs: 200, ackTimeoutMs: 2_000, ...options.timing },
   });
-  const { events, eventsOf } = recordEvents(core, ['messages:changed', 'outbox:changed', 'conversations:changed', 'notification']);
+  const { events, eventsOf } = recordEvents(core, ['messages:changed', 'outbox:changed', 'conversations:changed', 'notification', 'search:progress']);
   await core.start();
   return {
     core,

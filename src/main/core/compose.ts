@@ -26,7 +26,9 @@ import { DeliveryEngine } from './outbox/engine';
 import { ServerLimits } from './outbox/limits';
 import { getSetting, setSetting } from './store/database';
 import { WriteQueue } from './store/write-queue';
+import { SearchService } from './search';
 import { createSupportServices } from './support';
+import { ChangeFeed } from './sync/change-feed';
 import { Reconciler } from './sync/reconciler';
 
 /** What the shell needs of the core, and nothing more. */
@@ -121,7 +123,7 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
 
   // Tests may hand delivery a link of their own; the app always uses the connection.
   const outbox = composeOutbox(context, options.link ?? link, lifetime, (notice) => attention.received(notice));
-  const { delivery, commands, conversations } = outbox;
+  const { delivery, commands, conversations, search } = outbox;
   link.setPendingCountProvider(() => commands.pendingCountForCurrentUser());
   diagnostics.registerSource('connection-history', () =>
     Promise.resolve({ snapshot: link.snapshot(), history: link.history() }),
@@ -160,6 +162,7 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
       notifications.dismiss(req.id);
       return Promise.resolve(null);
     },
+    ...search.handlers,
     'log:write': (req) => {
       rendererLog.write(req);
       return Promise.resolve(null);
@@ -182,6 +185,7 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
         ?.start()
         .catch((error: unknown) => log.warn(`metrics: endpoint not started on port ${metricsPort}`, error));
       delivery.start();
+      search.start();
       support.start();
       // Raised at start, before the window listens: the window asks for it with notifications:list.
       if (store.movedAsideTo !== null) notifications.raise('DB_CORRUPT', 'store');
@@ -299,9 +303,26 @@ function composeOutbox(
     changes,
   });
   const commands = new OutboxCommands({ db, writes, link, clock, metrics, limits, serverLimits, engine, names, changes });
-  const delivery = new Delivery({ db, writes, link, log: log.scope('delivery'), engine, reconciler, conversations, changes, serverLimits });
+  const changeFeed = new ChangeFeed({
+    db,
+    writes,
+    link,
+    log: log.scope('delivery').scope('changes'),
+    messageChanged: (ownerId, key, conversationId) => changes.messageChanged(ownerId, key, conversationId),
+  });
+  lifetime.add(toDisposable(() => changeFeed.disconnected()));
+  const delivery = new Delivery({ db, writes, link, log: log.scope('delivery'), engine, reconciler, changeFeed, conversations, changes, serverLimits });
   lifetime.add(toDisposable(() => delivery.stop()));
-  return { delivery, commands, conversations };
+  const search = new SearchService({
+    db,
+    writes,
+    events: context.events,
+    log: log.scope('search'),
+    currentUserId: () => link.currentUserId(),
+    sending: () => engine.sendingKeys(),
+  });
+  lifetime.add(toDisposable(() => search.stop()));
+  return { delivery, commands, conversations, search };
 }
 
 /** This installation's id, sent with pipelined sends so the server numbers each device apart. */

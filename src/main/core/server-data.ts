@@ -10,11 +10,13 @@
  */
 import type { z } from 'zod';
 import {
+  ChangesResponseSchema,
   ConversationSchema,
   MessageSchema,
   SUPPORTED_EVENTS,
   SendMessageResponseSchema,
   ServerFrameSchema,
+  type ChangesResponse,
   type Conversation,
   type Message,
   type SendMessageResponse,
@@ -107,6 +109,11 @@ export const SERVER_BODIES = {
     endpoint: 'messages_send',
     read: (body) => readWhole(body, SendMessageResponseSchema),
   } satisfies BodyReader<SendMessageResponse>,
+  /** `GET /conversations/:id/changes` (extension, docs/protocol.md §3.7): read whole, a bad item costs the page. */
+  changes: {
+    endpoint: 'messages_changes',
+    read: (body) => readWhole(body, ChangesResponseSchema),
+  } satisfies BodyReader<ChangesResponse>,
 } as const;
 
 export function parseResponse<T>(

@@ -7,6 +7,7 @@ import { ConversationList } from './features/conversation-list/ConversationList'
 import { HelpPanel } from './features/help';
 import { Toaster } from './features/notifications/Toaster';
 import { OutboxPanel } from './features/outbox-panel/OutboxPanel';
+import { SearchButton, SearchPanel } from './features/search/SearchPanel';
 import { SettingsButton, SettingsPanel } from './features/settings/Settings';
 import { SignIn } from './features/sign-in/SignIn';
 import { Thread } from './features/thread/Thread';
@@ -20,6 +21,7 @@ export function App(): React.JSX.Element {
       <header className="app-header">
         <h1 className="app-title">Nova</h1>
         <div className="app-header-side">
+          {auth?.signedIn && <SearchButton />}
           {auth?.signedIn && <OutboxButton />}
           <ConnectionIndicator />
           {auth?.signedIn && (
@@ -36,6 +38,7 @@ export function App(): React.JSX.Element {
         {auth === null ? <p className="muted list-note">Loading…</p> : auth.signedIn ? <Messenger /> : <SignIn />}
       </main>
       <OutboxPanel />
+      {auth?.signedIn && <SearchPanel />}
       <SettingsPanel />
       <UpdatePrompt />
       <Toaster />

@@ -50,6 +50,7 @@ export function connectBridge(api: NovaApi): () => void {
     }),
     api.onNotification((notification) => store().notify(notification)),
     api.onPreferencesChanged((preferences) => store().setPreferences(preferences)),
+    api.onSearchProgress((status) => store().setSearchIndex(status)),
     api.onUpdateStatus((status) => store().setUpdateStatus(status)),
     api.onAppCommand((command) => {
       if (command.command === 'open-outbox') store().setOutboxOpen(true);

@@ -134,6 +134,7 @@ export const HTTP_ENDPOINTS = [
   'messages_send',
   'messages_read',
   'messages_search',
+  'messages_changes',
   'health',
 ] as const;
 export type HttpEndpoint = (typeof HTTP_ENDPOINTS)[number];

@@ -9,6 +9,7 @@ import type { ClientFrame, ServerCapabilities, ServerLink } from '../link';
 import type { Logger } from '../logging';
 import { SERVER_BODIES } from '../server-data';
 import type { DB } from '../store/database';
+import { raiseChangesHead } from '../store/message-changes';
 import {
   conversationOverview,
   decodeCursor,
@@ -147,6 +148,7 @@ export class Conversations {
             ...(c.last_seq !== undefined ? { lastSeq: c.last_seq } : {}),
             ...(c.unread_count !== undefined ? { unreadCount: c.unread_count } : {}),
           });
+          if (c.last_updated_seq !== undefined) raiseChangesHead(db, ownerId, c.id, c.last_updated_seq);
           names.delete(c.id);
         }
       });

@@ -37,6 +37,8 @@ export function toMessageView(ownerId: string, record: MessageRecord, sending: R
     composedAt: record.composedAt,
     state,
     error: state === 'failed' || state === 'expired' ? errorOf(record.errorCode, record.errorMessage, record.errorId) : null,
+    editedAt: record.editedAt,
+    deleted: record.deletedAt !== null,
   };
 }
 

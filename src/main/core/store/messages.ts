@@ -3,6 +3,7 @@
  * Plain functions that take `db` first; callers group them into transactions.
  */
 import type { DB } from './database';
+import { applyChangeToRow, type StoredState } from './message-changes';
 import { stmt } from './statements';
 
 /** `sort_seq` of a message the server has not numbered yet: after every real sequence number. */
@@ -25,6 +26,10 @@ export type MessageRecord = Readonly<{
   errorCode: string | null;
   errorMessage: string | null;
   errorId: string | null;
+  /** When the sender last edited it (server time), null if never. */
+  editedAt: number | null;
+  /** Deleted by its sender: the text is gone, the place in the thread stays. */
+  deletedAt: number | null;
 }>;
 
 export type MessageRow = {
@@ -41,10 +46,12 @@ export type MessageRow = {
   error_code: string | null;
   error_message: string | null;
   error_id: string | null;
+  edited_at: number | null;
+  deleted_at: number | null;
 };
 
 export const MESSAGE_COLUMNS = `m.id, m.key, m.conversation_id, m.server_id, m.seq, m.sort_seq, m.sender_id, m.text,
-  m.composed_at, o.state, o.error_code, o.error_message, o.error_id`;
+  m.composed_at, o.state, o.error_code, o.error_message, o.error_id, m.edited_at, m.deleted_at`;
 
 export function toMessageRecord(row: MessageRow): MessageRecord {
   return {
@@ -61,6 +68,8 @@ export function toMessageRecord(row: MessageRow): MessageRecord {
     errorCode: row.error_code,
     errorMessage: row.error_message,
     errorId: row.error_id,
+    editedAt: row.edited_at,
+    deletedAt: row.deleted_at,
   };
 }
 
@@ -280,6 +289,10 @@ export type IncomingMessage = Readonly<{
   text: string | null;
   createdAt: number | null;
   idempotencyKey: string | null;
+  /** Edit and delete state (docs/protocol.md §3.7); absent from servers that do not send it. */
+  editedAt?: number | null | undefined;
+  deletedAt?: number | null | undefined;
+  updatedSeq?: number | undefined;
 }>;
 
 export type UpsertResult = Readonly<{
@@ -301,11 +314,11 @@ export type UpsertResult = Readonly<{
 export function upsertIncoming(db: DB, ownerId: string, input: IncomingMessage, now: number): UpsertResult {
   const byServerId = stmt(
     db,
-    'SELECT key, seq, text FROM messages WHERE owner_id = ? AND server_id = ?',
-  ).get(ownerId, input.serverId) as { key: string; seq: number; text: string } | undefined;
+    'SELECT key, text, edited_at, deleted_at, updated_seq FROM messages WHERE owner_id = ? AND server_id = ?',
+  ).get(ownerId, input.serverId) as StoredState | undefined;
   if (byServerId) {
-    if (input.text !== null && input.text !== byServerId.text) {
-      stmt(db, 'UPDATE messages SET text = ? WHERE owner_id = ? AND key = ?').run(input.text, ownerId, byServerId.key);
+    // A page or frame carries the message's current state: an edit or delete made since it was stored.
+    if (applyChangeToRow(db, ownerId, byServerId, { ...input, serverId: input.serverId })) {
       return { changedKey: byServerId.key, delivered: false, outcome: 'matched' };
     }
     return { changedKey: null, delivered: false, outcome: 'duplicate' };
@@ -329,8 +342,9 @@ export function upsertIncoming(db: DB, ownerId: string, input: IncomingMessage, 
   const key = input.senderId === ownerId && input.idempotencyKey !== null ? input.idempotencyKey : input.serverId;
   const inserted = stmt(
     db,
-    `INSERT INTO messages (owner_id, conversation_id, key, server_id, seq, sort_seq, sender_id, text, composed_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+    `INSERT INTO messages (owner_id, conversation_id, key, server_id, seq, sort_seq, sender_id, text, composed_at,
+       edited_at, deleted_at, updated_seq)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
   ).run(
     ownerId,
     input.conversationId,
@@ -339,8 +353,11 @@ export function upsertIncoming(db: DB, ownerId: string, input: IncomingMessage, 
     input.seq,
     input.seq,
     input.senderId,
-    input.text ?? '',
+    input.deletedAt != null ? '' : (input.text ?? ''),
     input.createdAt ?? now,
+    input.editedAt ?? null,
+    input.deletedAt ?? null,
+    input.updatedSeq ?? 0,
   );
   return { changedKey: key, delivered: false, outcome: inserted.changes > 0 ? 'new' : 'duplicate' };
 }

@@ -124,8 +124,8 @@ export type ChangedMessage = Readonly<{ message: MessageRecord; outbox: OutboxRe
 export function loadChanged(db: DB, ownerId: string, keys: readonly string[]): Map<string, ChangedMessage> {
   const rows = stmt(db, CHANGED_SQL).raw(true).all(ownerId, JSON.stringify(keys)) as ChangedTuple[];
   const changed = new Map<string, ChangedMessage>();
-  for (const [id, key, conversationId, serverId, seq, sortSeq, senderId, text, composedAt, state, errorCode, errorMessage, errorId, outboxId, sizeBytes, outboxComposedAt, attempts, firstAttemptAt, nextAttemptAt, confirmed, history] of rows) {
-    const message: MessageRecord = { id, key, conversationId, serverId, seq, sortSeq, senderId, text, composedAt, outboxState: state, errorCode, errorMessage, errorId };
+  for (const [id, key, conversationId, serverId, seq, sortSeq, senderId, text, composedAt, state, errorCode, errorMessage, errorId, outboxId, sizeBytes, outboxComposedAt, attempts, firstAttemptAt, nextAttemptAt, confirmed, history, editedAt, deletedAt] of rows) {
+    const message: MessageRecord = { id, key, conversationId, serverId, seq, sortSeq, senderId, text, composedAt, outboxState: state, errorCode, errorMessage, errorId, editedAt, deletedAt };
     const outbox: OutboxRecord | null =
       outboxId === null || state === null
         ? null
@@ -154,7 +154,7 @@ export function loadChanged(db: DB, ownerId: string, keys: readonly string[]): M
 
 const CHANGED_SQL = `SELECT m.id, m.key, m.conversation_id, m.server_id, m.seq, m.sort_seq, m.sender_id, m.text,
     m.composed_at, o.state, o.error_code, o.error_message, o.error_id, o.id, o.size_bytes, o.composed_at,
-    o.attempts, o.first_attempt_at, o.next_attempt_at, o.confirmed, o.history
+    o.attempts, o.first_attempt_at, o.next_attempt_at, o.confirmed, o.history, m.edited_at, m.deleted_at
   FROM messages m LEFT JOIN outbox o ON o.key = m.key AND o.owner_id = m.owner_id
   WHERE m.owner_id = ? AND m.key IN (SELECT value FROM json_each(?))`;
 
@@ -163,6 +163,7 @@ type ChangedTuple = [
   number, string, string, string | null, number | null, number, string, string, number,
   OutboxState | null, string | null, string | null, string | null,
   number | null, number | null, number | null, number | null, number | null, number | null, number | null, string | null,
+  number | null, number | null,
 ];
 
 /** Everything in the outbox, every user: the caps protect the disk, not an account. */

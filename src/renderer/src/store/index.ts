@@ -9,6 +9,7 @@ import { createDraftsSlice, type DraftsSlice } from './drafts';
 import { createMessagesSlice, type MessagesSlice } from './messages';
 import { createNotificationsSlice, type NotificationsSlice } from './notifications';
 import { createOutboxSlice, type OutboxSlice } from './outbox';
+import { createSearchSlice, type SearchSlice } from './search';
 import { createSessionSlice, type SessionSlice } from './session';
 import { createSettingsSlice, type SettingsSlice } from './settings';
 import { createUiSlice, type UiSlice } from './ui';
@@ -23,7 +24,8 @@ export type AppState = SessionSlice &
   DraftsSlice &
   UiSlice &
   SettingsSlice &
-  UpdatesSlice;
+  UpdatesSlice &
+  SearchSlice;
 
 export const useAppStore = create<AppState>()((...a) => ({
   ...createSessionSlice(...a),
@@ -36,6 +38,7 @@ export const useAppStore = create<AppState>()((...a) => ({
   ...createUiSlice(...a),
   ...createSettingsSlice(...a),
   ...createUpdatesSlice(...a),
+  ...createSearchSlice(...a),
 }));
 
 /** The state a fresh window starts with; tests reset to it between cases. */

@@ -11,18 +11,33 @@ export const MessageRow = memo(function MessageRow({
 }: Readonly<{ conversationId: string; messageKey: string }>): React.JSX.Element | null {
   const message = useAppStore((s) => s.threads[conversationId]?.byKey.get(messageKey));
   const isTimelineOpen = useAppStore((s) => s.timelineKey === messageKey);
+  const isJumpTarget = useAppStore((s) => s.jumpTarget?.key === messageKey && s.jumpTarget.conversationId === conversationId);
   if (!message) return null;
   return (
     <div
-      className={`message ${message.isOwn ? 'message-own' : 'message-other'}`}
+      className={`message ${message.isOwn ? 'message-own' : 'message-other'}${isJumpTarget ? ' message-jump-target' : ''}`}
+      data-jump-target={isJumpTarget ? 'true' : undefined}
       data-testid="message"
       data-key={message.key}
       data-state={message.state}
+      data-deleted={message.deleted === true ? 'true' : undefined}
+      data-edited={message.editedAt != null ? 'true' : undefined}
     >
       <div className="message-bubble">
-        <p className="message-text">{message.text}</p>
+        {message.deleted === true ? (
+          <p className="message-text message-deleted" data-testid="message-deleted">
+            Message deleted
+          </p>
+        ) : (
+          <p className="message-text">{message.text}</p>
+        )}
         <span className="message-meta">
           <time>{formatTime(message.composedAt)}</time>
+          {message.editedAt != null && message.deleted !== true && (
+            <span className="message-edited" data-testid="message-edited" title={`Edited ${formatTime(message.editedAt)}`}>
+              edited
+            </span>
+          )}
           {message.isOwn && <MessageStatus message={message} isOpen={isTimelineOpen} />}
         </span>
       </div>
