@@ -107,6 +107,13 @@ describe('queries', () => {
     expect(find(db, '"moved meeting"')).toEqual([]);
     expect(find(db, 'thurs meeting')).toEqual(['sc1-2', 'sc1-1']);
     expect(find(db, 'thu*')).toEqual(['sc1-2', 'sc1-1']);
+    // Any conversation id is one scope token: dashes, spaces and non-ASCII letters included.
+    incoming(db, 4, 'meeting in the odd one', 'ü-1 x');
+    incoming(db, 5, 'meeting in its neighbour', 'ü-1');
+    expect(find(db, 'meeting', 'ü-1 x')).toEqual(['sü-1 x-4']);
+    expect(find(db, 'meeting', 'ü-1')).toEqual(['sü-1-5']);
+    // The scope tokens are not text: typing one finds nothing.
+    expect(find(db, 'c6331')).toEqual([]);
     // Another user's rows are never found.
     upsertIncoming(db, 'u2', { conversationId: 'c1', serverId: 'x', senderId: 'bob', seq: 9, text: 'meeting for u2', createdAt: 1, idempotencyKey: null }, 0);
     expect(find(db, 'u2')).toEqual([]);

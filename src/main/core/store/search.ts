@@ -30,7 +30,13 @@ export function toFtsQuery(input: string): string | null {
       if (HAS_WORD.test(bare)) terms.push(`"${bare.replaceAll('"', '""')}"*`);
     }
   }
-  return terms.length > 0 ? terms.join(' AND ') : null;
+  // Only the text column: the conversation tokens must never match what the user typed.
+  return terms.length > 0 ? `text : (${terms.join(' AND ')})` : null;
+}
+
+/** The token a message's conversation is indexed under (migration 7: "c" and the id's UTF-8 in hex). */
+export function scopeTerm(conversationId: string): string {
+  return `scope : "c${Buffer.from(conversationId, 'utf8').toString('hex')}"`;
 }
 
 export type SearchRow = Readonly<{
@@ -48,8 +54,9 @@ const SEARCH_COLUMNS = `m.id, m.key, m.conversation_id, m.server_id, m.sender_id
   snippet(messages_fts, 0, char(57344), char(57345), '…', 16) AS snippet`;
 
 /**
- * The newest matches first (by row id: the order they were stored in). Deleted messages have
- * no text and so never match. Within one conversation or across all the user's.
+ * The newest matches first (by row id: the order they were stored in, which FTS5 walks without
+ * sorting). Deleted messages have no text and so never match. Within one conversation (its
+ * scope token intersected with the words) or across all the user's.
  */
 export function searchMessages(
   db: DB,
@@ -69,7 +76,7 @@ export function searchMessages(
     db,
     `SELECT ${SEARCH_COLUMNS} FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
      WHERE messages_fts MATCH ? AND m.owner_id = ? AND m.conversation_id = ? ORDER BY messages_fts.rowid DESC LIMIT ?`,
-  ).all(query, ownerId, conversationId, limit) as SearchRow[];
+  ).all(`${query} AND ${scopeTerm(conversationId)}`, ownerId, conversationId, limit) as SearchRow[];
 }
 
 export type IndexProgress = Readonly<{ indexed: number; total: number }>;
@@ -95,7 +102,10 @@ export function indexNextBatch(db: DB, batch: number): boolean {
       .pluck()
       .get(state.done, state.upto, batch - 1) as number | undefined;
     const end = last ?? state.upto;
-    stmt(db, 'INSERT INTO messages_fts (rowid, text) SELECT id, text FROM messages WHERE id > ? AND id <= ?').run(state.done, end);
+    stmt(
+      db,
+      "INSERT INTO messages_fts (rowid, text, scope) SELECT id, text, 'c' || hex(conversation_id) FROM messages WHERE id > ? AND id <= ?",
+    ).run(state.done, end);
     stmt(db, 'UPDATE search_index SET done = ? WHERE id = 1').run(end);
     return end < state.upto;
   })();

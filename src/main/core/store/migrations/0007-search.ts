@@ -5,6 +5,10 @@ import type { Migration } from './types';
  * is stored once, in `messages`). Triggers keep it in step with every write path (incoming,
  * own, edits, deletes, folded duplicates), so no caller has to remember it.
  *
+ * Besides the text, each row indexes one token naming its conversation (`scope`: "c" and the
+ * id in hex, so any id is one token), so a search within a conversation is an intersection of
+ * two doclists instead of a walk through every match in every conversation.
+ *
  * A cache that already holds messages is not indexed here: that could take seconds inside the
  * migration, before the window shows. `search_index` records the rows left to index (ids in
  * (done, upto]); the core indexes them in the background, in batches, with progress. Until a
@@ -16,9 +20,10 @@ export const migration0007: Migration = {
   name: 'search',
   up(db) {
     db.exec(`
+      CREATE VIEW messages_search AS SELECT id, text, 'c' || hex(conversation_id) AS scope FROM messages;
       CREATE VIRTUAL TABLE messages_fts USING fts5(
-        text, content = 'messages', content_rowid = 'id',
-        tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
+        text, scope, content = 'messages_search', content_rowid = 'id',
+        tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4'
       );
       CREATE TABLE search_index (
         id   INTEGER PRIMARY KEY CHECK (id = 1),
@@ -29,16 +34,16 @@ export const migration0007: Migration = {
 
       -- New rows always have ids above upto (AUTOINCREMENT never reuses one).
       CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
-        INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
+        INSERT INTO messages_fts (rowid, text, scope) VALUES (new.id, new.text, 'c' || hex(new.conversation_id));
       END;
       CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages
       WHEN old.id > (SELECT upto FROM search_index) OR old.id <= (SELECT done FROM search_index) BEGIN
-        INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        INSERT INTO messages_fts (messages_fts, rowid, text, scope) VALUES ('delete', old.id, old.text, 'c' || hex(old.conversation_id));
       END;
-      CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages
+      CREATE TRIGGER messages_fts_update AFTER UPDATE OF text, conversation_id ON messages
       WHEN old.id > (SELECT upto FROM search_index) OR old.id <= (SELECT done FROM search_index) BEGIN
-        INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
-        INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
+        INSERT INTO messages_fts (messages_fts, rowid, text, scope) VALUES ('delete', old.id, old.text, 'c' || hex(old.conversation_id));
+        INSERT INTO messages_fts (rowid, text, scope) VALUES (new.id, new.text, 'c' || hex(new.conversation_id));
       END;
     `);
   },
