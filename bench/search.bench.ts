@@ -2,8 +2,10 @@
  * Offline search benchmarks:
  * - search_100k_p95_ms (target ≤ 15 ms): 100,000 cached messages across 50 conversations, 200
  *   mixed queries (whole words, 2–4 letter prefixes, quoted two-word phrases; every fourth
- *   within one conversation), each timed through the core's `search:messages` handler; p95 of
- *   the second pass (the first warms the page cache). p50 and max next to it.
+ *   within one conversation), each timed through the core's `search:messages` handler. One pass
+ *   warms the page cache, then three passes are timed: the figure is the median of their p95s
+ *   (the cores are shared with other work, and one busy moment should not decide it);
+ *   search_100k_p95_all_ms is the p95 of all 600 samples, p50 and max next to it.
  * - search_index_100k_ms: the background pass indexing that cache from scratch (a cache from
  *   before the index existed, opened by this version), run to the end in one go.
  * - enqueue and drain with the index on and off, in the same run, alternated (on, off, off, on):
@@ -154,27 +156,32 @@ async function searchFigures(root: string): Promise<Record<string, number>> {
   await core.start();
   const queries = makeQueries(texts, conversations);
   const times: Record<Query['kind'] | 'all', number[]> = { word: [], prefix: [], phrase: [], all: [] };
+  const passP95: number[] = [];
   let found = 0;
-  for (let pass = 0; pass < 2; pass += 1) {
+  for (let pass = 0; pass < 4; pass += 1) {
+    const thisPass: number[] = [];
     for (const q of queries) {
       const start = performance.now();
       const result = await core.handlers['search:messages']({ query: q.query, conversationId: q.conversationId });
       const ms = performance.now() - start;
-      if (pass === 1) {
-        times[q.kind].push(ms);
-        times.all.push(ms);
-        if (result.hits.length > 0) found += 1;
-      }
+      if (pass === 0) continue;
+      thisPass.push(ms);
+      times[q.kind].push(ms);
+      times.all.push(ms);
+      if (pass === 1 && result.hits.length > 0) found += 1;
     }
+    if (pass > 0) passP95.push(percentile(thisPass, 95));
   }
   await core.stop();
+  const p95 = [...passP95].sort((a, b) => a - b)[1] as number;
   out(
-    `search: p50 ${percentile(times.all, 50).toFixed(2)} ms, p95 ${percentile(times.all, 95).toFixed(2)} ms, max ${Math.max(...times.all).toFixed(2)} ms; ` +
+    `search: p95 per pass ${passP95.map((v) => v.toFixed(2)).join(', ')} ms; all: p50 ${percentile(times.all, 50).toFixed(2)} ms, p95 ${percentile(times.all, 95).toFixed(2)} ms, max ${Math.max(...times.all).toFixed(2)} ms; ` +
       `p95 words ${percentile(times.word, 95).toFixed(2)}, prefixes ${percentile(times.prefix, 95).toFixed(2)}, phrases ${percentile(times.phrase, 95).toFixed(2)}; ${found}/${QUERIES} found something`,
   );
   return {
     search_100k_p50_ms: round(percentile(times.all, 50)),
-    search_100k_p95_ms: round(percentile(times.all, 95)),
+    search_100k_p95_ms: round(p95),
+    search_100k_p95_all_ms: round(percentile(times.all, 95)),
     search_100k_max_ms: round(Math.max(...times.all)),
     search_index_100k_ms: Math.round(indexMs),
     search_migration_100k_ms: round(migrateMs),
