@@ -11,7 +11,7 @@ import type { Logger } from '../logging';
 import { messagesAround } from '../store/around';
 import type { DB } from '../store/database';
 import { encodeCursor } from '../store/messages';
-import { HIT_END, HIT_START, indexNextBatch, indexProgress, searchMessages, toFtsQuery } from '../store/search';
+import { HIT_END, HIT_START, hasPending, indexNextBatch, indexPending, indexProgress, searchMessages, toFtsQuery } from '../store/search';
 import type { WriteQueue } from '../store/write-queue';
 import { toMessageView } from '../outbox/views';
 
@@ -29,6 +29,8 @@ export type SearchServiceOptions = Readonly<{
 
 const DEFAULT_LIMIT = 50;
 const DEFAULT_INDEX_BATCH = 2_000;
+/** New messages wait at most this long to be indexed (a search indexes them first anyway). */
+const PENDING_INTERVAL_MS = 1_000;
 /** Messages shown before a jumped-to one, and at most after it (up to the newest). */
 const AROUND_BEFORE = 25;
 const AROUND_MAX_AFTER = 2_000;
@@ -54,6 +56,7 @@ export function toSnippetParts(snippet: string): SnippetPart[] {
 
 export class SearchService {
   private indexing: NodeJS.Immediate | null = null;
+  private pendingTimer: NodeJS.Timeout | null = null;
   private stopped = false;
 
   constructor(private readonly o: SearchServiceOptions) {}
@@ -71,6 +74,13 @@ export class SearchService {
 
   /** Starts the background pass when rows are left to index; a no-op otherwise. */
   start(): void {
+    // New rows are indexed in the write queue's batches (one transaction for many), never in
+    // the transaction that saves a message the user just sent.
+    this.pendingTimer = setInterval(() => {
+      if (!hasPending(this.o.db)) return;
+      this.o.writes.push(() => void indexPending(this.o.db, this.o.indexBatch ?? DEFAULT_INDEX_BATCH));
+    }, PENDING_INTERVAL_MS);
+    this.pendingTimer.unref();
     if (this.status().done) return;
     this.o.log.info(`search: indexing ${this.status().total} cached messages in the background`);
     this.schedule();
@@ -78,13 +88,19 @@ export class SearchService {
 
   stop(): void {
     this.stopped = true;
+    if (this.pendingTimer) clearInterval(this.pendingTimer);
+    this.pendingTimer = null;
     if (this.indexing) clearImmediate(this.indexing);
     this.indexing = null;
   }
 
-  /** Runs the whole background pass now (benchmarks, tests). */
-  indexAll(): void {
-    while (indexNextBatch(this.o.db, this.o.indexBatch ?? DEFAULT_INDEX_BATCH));
+  /** Indexes what waits (new rows), so a search sees every message stored so far. */
+  private indexWaiting(): void {
+    this.o.writes.flush();
+    if (!hasPending(this.o.db)) return;
+    this.o.db.transaction(() => {
+      while (indexPending(this.o.db, DEFAULT_INDEX_BATCH) > 0);
+    })();
   }
 
   private schedule(): void {
@@ -112,8 +128,8 @@ export class SearchService {
     const fts = toFtsQuery(query);
     const index = this.status();
     if (fts === null) return { hits: [], hasMore: false, index };
-    // Reads see the messages still waiting in the write batch.
-    this.o.writes.flush();
+    // Reads see the messages still waiting in the write batch, and the rows not indexed yet.
+    this.indexWaiting();
     const rows = searchMessages(this.o.db, ownerId, fts, conversationId, limit + 1);
     const hits: SearchHit[] = rows.slice(0, limit).map((row) => ({
       key: row.key,

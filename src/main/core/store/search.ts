@@ -79,6 +79,27 @@ export function searchMessages(
   ).all(`${query} AND ${scopeTerm(conversationId)}`, ownerId, conversationId, limit) as SearchRow[];
 }
 
+/**
+ * Indexes rows written since the last call (they wait in `search_pending`), up to `batch` of
+ * them; answers how many. Runs inside the caller's transaction when there is one.
+ */
+export function indexPending(db: DB, batch: number): number {
+  const ids = stmt(db, 'SELECT id FROM search_pending ORDER BY id LIMIT ?').pluck().all(batch) as number[];
+  if (ids.length === 0) return 0;
+  const list = JSON.stringify(ids);
+  stmt(
+    db,
+    `INSERT INTO messages_fts (rowid, text, scope)
+     SELECT id, text, 'c' || hex(conversation_id) FROM messages WHERE id IN (SELECT value FROM json_each(?))`,
+  ).run(list);
+  stmt(db, 'DELETE FROM search_pending WHERE id IN (SELECT value FROM json_each(?))').run(list);
+  return ids.length;
+}
+
+export function hasPending(db: DB): boolean {
+  return stmt(db, 'SELECT EXISTS (SELECT 1 FROM search_pending)').pluck().get() === 1;
+}
+
 export type IndexProgress = Readonly<{ indexed: number; total: number }>;
 
 /** How much of the cache the background pass has indexed (all of it: indexed === total). */
