@@ -3,11 +3,17 @@
  * herd of 200 clients against a server admitting 50 new sockets per second, for our connection
  * manager and for reconnecting-websocket on its own (the baseline).
  *
- *   npx tsx bench/connection.bench.ts [--herd 200] [--trials 5] [--only dead,return,herd] [--no-record]
+ *   npx tsx bench/connection.bench.ts [--herd 200] [--trials 5] [--only dead,return,herd]
+ *     [--outages 5,30,120] [--no-record]
  *
- * Bench clients are bare ConnectionServices (no core, no database). Figures are merged into
+ * The herd's outages are real time (no scaled clock): each outage length runs its four herds
+ * (ours and the baseline, planned and crash) side by side, each against its own server.
+ *
+ * Bench clients are bare ConnectionServices (no core, no database). `npm run bench -- connection`
+ * records the figures in
  * bench/results/latest.json under the keys the issue names.
  */
+import { execFile } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import ReconnectingWebSocket from 'reconnecting-websocket';
 import WebSocket from 'ws';
@@ -29,6 +35,10 @@ const { values } = parseArgs({
     trials: { type: 'string', default: '5' },
     /** Comma-separated subset of dead,return,herd (all by default). */
     only: { type: 'string', default: 'dead,return,herd' },
+    /** Outage lengths of the herd, in seconds of real time. */
+    outages: { type: 'string', default: '5,30,120' },
+    /** Child role: run one herd (`ours|baseline:planned|crash:seconds`) and print its result as JSON. */
+    case: { type: 'string' },
     /** Print the figures without writing bench/results/latest.json (for trying things out). */
     'no-record': { type: 'boolean', default: false },
   },
@@ -38,19 +48,25 @@ const SETTLE_MS = Number(process.env.NOVA_BENCH_SETTLE_MS ?? DEFAULT_TIMING.rese
 const NO_RECORD = values['no-record'];
 const HERD = Number(values.herd);
 const TRIALS = Number(values.trials);
+const OUTAGES = values.outages.split(',').map(Number);
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A small seeded PRNG per client, as 200 separate apps would each have their own. */
+/**
+ * A small seeded PRNG per client, as 200 separate apps would each have their own (mulberry32,
+ * seeded through a hash). A plain xorshift seeded with nearby numbers gives correlated first
+ * draws, which bunched the clients' first retries and the hint's spread in an earlier version.
+ */
 function seeded(seed: number): () => number {
-  let state = seed >>> 0 || 1;
+  let state = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) >>> 0;
   return () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 2 ** 32;
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
   };
 }
 
@@ -192,7 +208,14 @@ async function serverReturn(): Promise<number[]> {
 
 // ---- thundering herd ----------------------------------------------------------------------
 
-type HerdResult = { allMs: number | null; attempts: number; peakPer100ms: number };
+type HerdResult = {
+  allMs: number | null;
+  attempts: number;
+  peakPer100ms: number;
+  /** Per client, from the server's return until it was connected again. */
+  p50Ms: number | null;
+  p95Ms: number | null;
+};
 
 function peak(timestamps: readonly number[], from: number): number {
   const buckets = new Map<number, number>();
@@ -206,9 +229,10 @@ function peak(timestamps: readonly number[], from: number): number {
 /**
  * `planned`: the server announces the restart (a `reconnect` frame, then close 1012), which
  * reconnecting-websocket ignores. `crash`: the TCP connections are destroyed with no close frame
- * and no hint (clients see 1006). Either way the server is down 5 s, then admits 50 sockets/s.
+ * and no hint (clients see 1006). Either way the server is down `downMs` (real time), then admits
+ * 50 sockets/s, telling each socket it turns away its own turn (retry_after_ms).
  */
-async function herd(kind: 'ours' | 'baseline', restart: 'planned' | 'crash'): Promise<HerdResult> {
+async function herd(kind: 'ours' | 'baseline', restart: 'planned' | 'crash', downMs: number): Promise<HerdResult> {
   const server: ServerHandle = await startServer({ seed: true, bcryptRounds: 4, admissionPerSecond: 50 });
   const users = [await tokenFor(server, 'alice@nova.local'), await tokenFor(server, 'bob@nova.local')];
   const attempts: number[] = [];
@@ -219,7 +243,7 @@ async function herd(kind: 'ours' | 'baseline', restart: 'planned' | 'crash'): Pr
   const disposers: Array<() => void> = [];
   for (let index = 0; index < HERD; index++) {
     const user = users[index % users.length]!;
-    const random = seeded(index * 7919 + (kind === 'ours' ? 1 : 2));
+    const random = seeded(index * 7919 + (kind === 'ours' ? 1 : 2) + downMs);
     if (kind === 'ours') {
       const link = ourClient(server.url, staticAuth(user.token, user.userId, onAttempt), {}, random);
       link.start();
@@ -240,22 +264,72 @@ async function herd(kind: 'ours' | 'baseline', restart: 'planned' | 'crash'): Pr
   const dropped = Date.now();
   attempts.length = 0;
   const statsBefore = server.control.stats();
-  await server.control.restart(restart === 'planned' ? { downMs: 5000, announce: true } : { downMs: 5000, crash: true });
+  await server.control.restart(restart === 'planned' ? { downMs, announce: true } : { downMs, crash: true });
   const back = Date.now();
-  const ok = await waitUntil(allUp, 120_000, 10);
-  const allMs = ok ? Date.now() - back : null;
+  const attemptsWhileDown = attempts.length;
+  // Each client's first moment connected after the return, polled every 10 ms.
+  const connectedAfter: Array<number | null> = isConnected.map(() => null);
+  const deadline = back + 180_000;
+  while (Date.now() < deadline && connectedAfter.some((at) => at === null)) {
+    const now = Date.now();
+    isConnected.forEach((connected, index) => {
+      if (connectedAfter[index] === null && connected()) connectedAfter[index] = now - back;
+    });
+    await sleep(10);
+  }
+  const times = connectedAfter.filter((at): at is number => at !== null);
+  const allMs = times.length === HERD ? Math.max(...times) : null;
   const statsAfter = server.control.stats();
   const refused = statsAfter.upgradesRefused - statsBefore.upgradesRefused;
   const reached = statsAfter.connectionAttempts - statsBefore.connectionAttempts;
-  out(`    while down: ${attempts.length - reached} attempts; back: ${reached} upgrades, ${refused} refused (503)`);
-  const result = { allMs, attempts: attempts.length, peakPer100ms: peak(attempts, dropped) };
+  out(`    ${kind} ${restart} ${downMs / 1000} s: while down ${attemptsWhileDown} attempts; back: ${reached} upgrades, ${refused} refused (503)`);
+  const result = {
+    allMs,
+    attempts: attempts.length,
+    peakPer100ms: peak(attempts, dropped),
+    p50Ms: times.length > 0 ? percentile(times, 50) : null,
+    p95Ms: times.length > 0 ? percentile(times, 95) : null,
+  };
   for (const dispose of disposers) dispose();
   await server.close();
   return result;
 }
 
+/**
+ * One herd in a process of its own: four herds of 200 sockets, their servers and their timers in
+ * one event loop bunched the clients' arrivals behind each other's work.
+ */
+function herdInChild(kind: 'ours' | 'baseline', restart: 'planned' | 'crash', seconds: number): Promise<HerdResult> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', __filename, '--case', `${kind}:${restart}:${seconds}`, '--herd', String(HERD)],
+      { maxBuffer: 1024 * 1024, env: process.env },
+      (error, stdout) => {
+        if (error) return reject(error);
+        const lines = stdout.trim().split('\n');
+        for (const line of lines.slice(0, -1)) out(line);
+        resolve(JSON.parse(lines.at(-1) ?? '{}') as HerdResult);
+      },
+    );
+  });
+}
+
+/** The issue's targets for one case: ours against reconnecting-websocket's own backoff. */
+function targetsMet(restart: 'planned' | 'crash', ours: HerdResult, baseline: HerdResult): boolean {
+  const allWithin = ours.allMs !== null && baseline.allMs !== null && ours.allMs <= baseline.allMs + 2000;
+  const attempts = restart === 'planned' ? ours.attempts <= baseline.attempts / 2 : ours.attempts <= baseline.attempts;
+  return allWithin && attempts && ours.peakPer100ms <= baseline.peakPer100ms;
+}
+
 async function main(): Promise<void> {
-  const figures: Record<string, number | null> = {};
+  if (values.case !== undefined) {
+    const [kind, restart, seconds] = values.case.split(':');
+    const result = await herd(kind === 'baseline' ? 'baseline' : 'ours', restart === 'crash' ? 'crash' : 'planned', Number(seconds) * 1000);
+    out(JSON.stringify(result));
+    return;
+  }
+  const figures: Record<string, number | boolean | null> = {};
   if (PARTS.has('dead')) {
     out('dead link (heartbeat 1 s / timeout 0.5 s, blackholing proxy)…');
     const dead = await deadLink();
@@ -272,20 +346,32 @@ async function main(): Promise<void> {
     figures.reconnect_after_server_return_max_ms = Math.max(...back);
   }
   if (PARTS.has('herd')) {
-    // The issue's keys (reconnect_herd_*) are the planned restart; reconnect_herd_crash_* the
-    // crash. Each has its reconnecting-websocket figure with the _baseline suffix.
-    for (const restart of ['planned', 'crash'] as const) {
-      for (const kind of ['ours', 'baseline'] as const) {
-        out(`herd of ${HERD}, ${restart} restart, down 5 s, admission 50/s: ${kind === 'ours' ? 'ours' : 'reconnecting-websocket alone'}…`);
-        const result = await herd(kind, restart);
-        out(`  ${JSON.stringify(result)}`);
-        const prefix = restart === 'planned' ? 'reconnect_herd' : 'reconnect_herd_crash';
-        const suffix = kind === 'baseline' ? '_baseline' : '';
-        figures[`${prefix}_all_ms${suffix}`] = result.allMs;
-        figures[`${prefix}_attempts${suffix}`] = result.attempts;
-        figures[`${prefix}_peak_per_100ms${suffix}`] = result.peakPer100ms;
+    let allMet = true;
+    for (const seconds of OUTAGES) {
+      // The four herds of one outage run side by side, each in its own process against its own
+      // server: the outage is real time, and four in a row would take four times as long.
+      out(`herd of ${HERD}, down ${seconds} s, admission 50/s: ours and reconnecting-websocket alone, planned and crash, side by side…`);
+      const cases = (['planned', 'crash'] as const).flatMap((restart) => (['ours', 'baseline'] as const).map((kind) => ({ restart, kind })));
+      const results = await Promise.all(cases.map(({ restart, kind }) => herdInChild(kind, restart, seconds)));
+      for (const restart of ['planned', 'crash'] as const) {
+        const ours = results[cases.findIndex((c) => c.restart === restart && c.kind === 'ours')]!;
+        const baseline = results[cases.findIndex((c) => c.restart === restart && c.kind === 'baseline')]!;
+        const met = targetsMet(restart, ours, baseline);
+        allMet &&= met;
+        out(`  ${restart} ${seconds} s: ours ${JSON.stringify(ours)}`);
+        out(`  ${restart} ${seconds} s: baseline ${JSON.stringify(baseline)} → targets ${met ? 'met' : 'MISSED'}`);
+        for (const [suffix, result] of [['', ours], ['_baseline', baseline]] as const) {
+          const prefix = `reconnect_herd_${restart}_${seconds}s`;
+          figures[`${prefix}_all_ms${suffix}`] = result.allMs;
+          figures[`${prefix}_attempts${suffix}`] = result.attempts;
+          figures[`${prefix}_peak_per_100ms${suffix}`] = result.peakPer100ms;
+          figures[`${prefix}_p50_ms${suffix}`] = result.p50Ms;
+          figures[`${prefix}_p95_ms${suffix}`] = result.p95Ms;
+        }
+        figures[`reconnect_herd_${restart}_${seconds}s_targets_met`] = met;
       }
     }
+    figures.reconnect_herd_targets_met = allMet;
   }
   if (!NO_RECORD) recordBenchResults(figures);
 }

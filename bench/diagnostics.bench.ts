@@ -2,10 +2,10 @@
  * Diagnostics bench: how long a bundle takes over 25 MB of logs (5 rotated files of 5 MB, so
  * the 20 MB cap applies), and how many log lines per second redaction handles.
  *
- *   npx tsx bench/diagnostics.bench.ts [--log-mb 25] [--runs 3] [--lines 200000]
+ *   npx tsx bench/diagnostics.bench.ts [--log-mb 25] [--repeats 3] [--lines 200000]
  *
- * Results are merged into bench/results/latest.json under diagnostics_* and log_redaction_*
- * keys; other keys there are left alone.
+ * `--repeats` bundles that many times inside one run (the median is the figure); `npm run bench --
+ * diagnostics --runs N` repeats whole runs and records diagnostics_* and log_redaction_* figures.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,12 +18,12 @@ import { percentile, recordBenchResults, round } from './results';
 const { values } = parseArgs({
   options: {
     'log-mb': { type: 'string', default: '25' },
-    runs: { type: 'string', default: '3' },
+    repeats: { type: 'string', default: '3' },
     lines: { type: 'string', default: '200000' },
   },
 });
 const LOG_MB = Number(values['log-mb']);
-const RUNS = Number(values.runs);
+const REPEATS = Number(values.repeats);
 const LINES = Number(values.lines);
 const MB = 1024 * 1024;
 const out = (line: string): void => {
@@ -73,7 +73,7 @@ async function benchBundle(): Promise<Record<string, number>> {
     const sampler = setInterval(() => {
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
     }, 10);
-    for (let run = 0; run < RUNS; run += 1) {
+    for (let run = 0; run < REPEATS; run += 1) {
       const started = performance.now();
       last = await collectDiagnostics({ dataDir, outPath: path.join(dataDir, `bundle-${run}.zip`) });
       samples.push(performance.now() - started);
@@ -111,7 +111,7 @@ function benchRedaction(): Record<string, number> {
 async function main(): Promise<void> {
   const figures = { ...benchRedaction(), ...(await benchBundle()) };
   recordBenchResults(figures);
-  out(`merged into bench/results/latest.json: ${Object.keys(figures).join(', ')}`);
+  out(`figures: ${Object.keys(figures).join(', ')}`);
 }
 
 void main();

@@ -7,13 +7,17 @@
  *   connection comes up to the reference server on loopback; time until every one is acked.
  *   outbox_drain_sequential_msgs_per_s: the same 10,000 as Nova's clients send them (one REST
  *   POST at a time, each awaited). outbox_drain_speedup is the ratio.
+ * - outbox_drain_rtt50_ms: 2,000 messages in 10 conversations queued offline, then the link
+ *   comes up through the fault proxy adding 50 ms of round trip; _single_ms the same with one
+ *   message in flight per conversation (window 1, same engine); _floor_ms = RTT × ⌈messages per
+ *   conversation ÷ window⌉; _rtt0_proxy_ms the same drain with no added delay (its CPU part).
  * - core_cold_start_ms (createCore + start with 10,000 queued and 100,000 cached messages) and
  *   core_rss_mb_100k, both measured in a fresh child process.
  *
  *   npx tsx bench/outbox.bench.ts [--messages 10000] [--conversations 10] [--cached 100000]
- *     [--runs 3] [--quick] [--drain-profile out.cpuprofile] [--no-record]
+ *     [--quick] [--drain-profile out.cpuprofile] [--no-record]
  *
- * Each figure recorded is the median of `--runs` runs (the cores are shared). `--quick` runs
+ * `npm run bench -- outbox --runs 3` records the median of 3 runs per figure. `--quick` runs
  * enqueue and drain only and records nothing (for profiling); `--drain-profile` writes a
  * CPU profile of the drain alone (open it in Chrome DevTools); `--no-record` leaves latest.json.
  *
@@ -30,9 +34,11 @@ import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
 import { createCore } from '../src/main/core';
 import { createMemoryLogger } from '../src/main/core/logging';
+import { DEFAULT_OUTBOX_LIMITS } from '../src/main/core/options';
 import { offlineLink } from './offline-link';
 import { openDatabase } from '../src/main/core/store/database';
 import { ensureConversation, PENDING_SORT_SEQ } from '../src/main/core/store/messages';
+import { startFaultProxy } from '../tests/support/fault-proxy';
 import { TestLink } from '../tests/support/link';
 import { percentile, recordBenchResults } from './results';
 
@@ -45,7 +51,11 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     'drain-profile': { type: 'string' },
     'no-record': { type: 'boolean', default: false },
-    runs: { type: 'string', default: '3' },
+    /** Round trip added by the fault proxy for the drain over a real round trip. */
+    'rtt-ms': { type: 'string', default: '50' },
+    /** Only the drain over a round trip (for trying things out; a partial section if recorded). */
+    'rtt-only': { type: 'boolean', default: false },
+    'rtt-messages': { type: 'string', default: '2000' },
   },
 });
 const out = (line: string): void => {
@@ -107,7 +117,7 @@ function freePort(): Promise<number> {
   });
 }
 
-async function startServerProcess(): Promise<{ url: string; wsUrl: string; child: ChildProcess }> {
+async function startServerProcess(): Promise<{ url: string; wsUrl: string; port: number; child: ChildProcess }> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '../server/cli.ts'), '--port', String(port), '--data', ':memory:', '--seed'], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -120,7 +130,7 @@ async function startServerProcess(): Promise<{ url: string; wsUrl: string; child
     });
     child.once('exit', (code) => reject(new Error(`server exited ${code}`)));
   });
-  return { url: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}/ws`, child };
+  return { url: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}/ws`, port, child };
 }
 
 async function countMessages(link: TestLink, conversationId: string): Promise<number> {
@@ -137,7 +147,7 @@ async function countMessages(link: TestLink, conversationId: string): Promise<nu
   return count;
 }
 
-type Figures = Record<string, number | boolean>;
+type Figures = Record<string, number | boolean | null>;
 
 async function main(): Promise<void> {
   const coldStartDir = values['cold-start'];
@@ -145,21 +155,140 @@ async function main(): Promise<void> {
     await coldStartChild(coldStartDir);
     return;
   }
-  // Other people's work shares these cores: several runs, and the median of each figure.
-  const runs: Figures[] = [];
-  for (let run = 0; run < Number(values.runs); run += 1) {
-    out(`-- run ${run + 1} (load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')})`);
-    runs.push(await runOnce());
-  }
-  const figures: Figures = {};
-  for (const name of Object.keys(runs[0] ?? {})) {
-    const samples = runs.map((r) => r[name]);
-    figures[name] = samples.every((v) => typeof v === 'number')
-      ? round(percentile(samples as number[], 50))
-      : samples.every((v) => v === true);
-  }
+  // Repeats and medians are scripts/bench.mjs's (`--runs N`): one run here.
+  out(`load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  const figures = values['rtt-only'] ? await rttOnly() : await runOnce();
   out(JSON.stringify(figures, null, 2));
   if (!values['no-record'] && !values.quick) recordBenchResults(figures);
+}
+
+/**
+ * The drain over a real round trip: `messages` queued offline in `conversations`, then the link
+ * comes up through the fault proxy adding `rttMs`. Timed from link.connect() (dial, upgrade and
+ * handshake included, as a user waits for them) until the outbox is empty. `window` is the
+ * pipeline depth per conversation: ours, or 1 (one message in flight per conversation).
+ */
+/** CPU time (user + system) a process has used so far, from /proc (Linux), in ms; null elsewhere. */
+function processCpuMs(pid: number | undefined): number | null {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    // utime and stime are fields 14 and 15 of stat, 12 and 13 after the command name, in clock ticks.
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return null;
+  }
+}
+
+async function drainOverRtt(
+  server: { url: string; port: number; child: ChildProcess },
+  window: number,
+  rttMs: number,
+  messages: number,
+  conversationCount: number,
+): Promise<{ ms: number; firstAckMs: number | null; left: number; delivered: number; clientCpuMs: number; serverCpuMs: number | null }> {
+  const proxy = await startFaultProxy(server.port);
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'nova-outbox-rtt-'));
+  try {
+    const link = new TestLink({ url: proxy.url, wsUrl: `ws://127.0.0.1:${proxy.port}/ws`, email: 'alice@nova.local', password: 'nova-dev-password' });
+    await link.signIn();
+    const conversations: string[] = [];
+    for (let i = 0; i < conversationCount; i += 1) {
+      const response = await link.request('POST', '/conversations', {
+        type: 'group',
+        name: `rtt ${window} ${i}`,
+        participant_ids: [link.currentUserId() ?? ''],
+      });
+      conversations.push((response.body as { id: string }).id);
+    }
+    const core = createCore({
+      dataDir: root,
+      serverUrl: proxy.url,
+      logger: createMemoryLogger(),
+      link,
+      outboxLimits: { maxMessages: messages + 1_000, pipelineWindow: window },
+    });
+    await core.start();
+    for (let i = 0; i < messages; i += 1) {
+      await core.handlers['messages:send']({ conversationId: conversations[i % conversationCount] ?? '', text: `rtt message ${i} ${'x'.repeat(40)}` });
+    }
+    proxy.latency(rttMs);
+    const serverCpuBefore = processCpuMs(server.child.pid);
+    const cpuBefore = process.cpuUsage();
+    const started = performance.now();
+    await link.connect();
+    // Polled every 10 ms (each poll commits the pending batch): ±10 ms on drains of 0.3–10 s.
+    const deadline = started + 120_000;
+    // NOVA_BENCH_TRACE=1 prints elapsed:pending at every poll.
+    const trace: string[] = [];
+    let firstAckMs: number | null = null;
+    while (core.getPendingCount() > 0 && performance.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      const pending = core.getPendingCount();
+      if (firstAckMs === null && pending < messages) firstAckMs = performance.now() - started;
+      if (process.env['NOVA_BENCH_TRACE']) trace.push(`${Math.round(performance.now() - started)}:${pending}`);
+    }
+    if (trace.length > 0) out(trace.join(' '));
+    const ms = performance.now() - started;
+    const cpu = process.cpuUsage(cpuBefore);
+    const serverCpuAfter = processCpuMs(server.child.pid);
+    const left = core.getPendingCount();
+    proxy.latency(0);
+    let delivered = 0;
+    for (const id of conversations) delivered += await countMessages(link, id);
+    link.disconnect();
+    await core.stop();
+    return {
+      ms,
+      firstAckMs,
+      left,
+      delivered,
+      clientCpuMs: (cpu.user + cpu.system) / 1000,
+      serverCpuMs: serverCpuBefore === null || serverCpuAfter === null ? null : serverCpuAfter - serverCpuBefore,
+    };
+  } finally {
+    await proxy.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}
+
+async function rttFigures(server: { url: string; port: number; child: ChildProcess }): Promise<Figures> {
+  const rttMs = Number(values['rtt-ms']);
+  const messages = Number(values['rtt-messages']);
+  const conversationCount = Number(values.conversations);
+  const window = DEFAULT_OUTBOX_LIMITS.pipelineWindow;
+  const ours = await drainOverRtt(server, window, rttMs, messages, conversationCount);
+  out(
+    `drain over ${rttMs} ms RTT, window ${window}: ${ours.ms.toFixed(0)} ms (${ours.left} left, ${ours.delivered} on the server; ` +
+      `CPU client ${ours.clientCpuMs.toFixed(0)} ms incl. proxy, server ${ours.serverCpuMs ?? '?'} ms)`,
+  );
+  const single = await drainOverRtt(server, 1, rttMs, messages, conversationCount);
+  out(`drain over ${rttMs} ms RTT, window 1: ${single.ms.toFixed(0)} ms (${single.left} left, ${single.delivered} on the server)`);
+  // The same drain with no added delay, through the same proxy: what is CPU, not round trips.
+  const direct = await drainOverRtt(server, window, 0, messages, conversationCount);
+  out(`drain through the proxy, no added RTT, window ${window}: ${direct.ms.toFixed(0)} ms (CPU client ${direct.clientCpuMs.toFixed(0)} ms, server ${direct.serverCpuMs ?? '?'} ms)`);
+  const floorMs = rttMs * Math.ceil(messages / conversationCount / window);
+  return {
+    outbox_drain_rtt50_ms: Math.round(ours.ms),
+    outbox_drain_rtt50_single_ms: Math.round(single.ms),
+    outbox_drain_rtt50_floor_ms: floorMs,
+    outbox_drain_rtt50_speedup: round(single.ms / ours.ms),
+    outbox_drain_rtt50_vs_floor: round(ours.ms / floorMs),
+    outbox_drain_rtt0_proxy_ms: Math.round(direct.ms),
+    // Dial, upgrade, handshake and the first send's round trip: round trips no window shortens.
+    outbox_drain_rtt50_first_ack_ms: ours.firstAckMs === null ? null : Math.round(ours.firstAckMs),
+    outbox_drain_rtt50_client_cpu_ms: Math.round(ours.clientCpuMs),
+    outbox_drain_rtt50_server_cpu_ms: ours.serverCpuMs === null ? null : Math.round(ours.serverCpuMs),
+    outbox_drain_rtt50_delivered_ok: ours.left === 0 && single.left === 0 && ours.delivered === messages && single.delivered === messages,
+  };
+}
+
+async function rttOnly(): Promise<Figures> {
+  const server = await startServerProcess();
+  try {
+    return await rttFigures(server);
+  } finally {
+    server.child.kill();
+  }
 }
 
 async function runOnce(): Promise<Figures> {
@@ -314,6 +443,7 @@ async function runOnce(): Promise<Figures> {
     const coldStartMs = percentile(runs.map((r) => r.coldStartMs), 50);
     const rssMb = Math.max(...runs.map((r) => r.rssMb));
     out(`cold start ${coldStartMs.toFixed(1)} ms (pending ${runs[0]?.pending}), rss ${rssMb.toFixed(1)} MB`);
+    const rtt = await rttFigures(server);
 
     return {
       outbox_enqueue_p50_ms: round(enqueueP50),
@@ -329,6 +459,7 @@ async function runOnce(): Promise<Figures> {
       outbox_drain_delivered_ok: left === 0 && delivered === MESSAGES,
       core_cold_start_ms: round(coldStartMs),
       core_rss_mb_100k: round(rssMb),
+      ...rtt,
     };
   } finally {
     server.child.kill();

@@ -1,33 +1,28 @@
 /**
- * Benchmarks write their figures into one file, bench/results/latest.json. Each bench merges
- * its own keys (read, modify, write) so running one bench never erases another's figures.
+ * How a bench hands over its figures. A bench never writes bench/results/latest.json itself:
+ * `npm run bench -- <name> --runs N` (scripts/bench.mjs) runs it N times, each run writing its
+ * figures to the file named by NOVA_BENCH_FIGURES_FILE, and records the median, min and max of
+ * each figure over those same N runs. Run directly (`npx tsx bench/x.bench.ts`), a bench only
+ * prints its figures.
  */
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 
 export type BenchFigure = number | string | boolean | null;
 
-const RESULTS_FILE = path.join(__dirname, 'results', 'latest.json');
-
 export function recordBenchResults(figures: Readonly<Record<string, BenchFigure>>): void {
-  let current: Record<string, unknown> = {};
-  try {
-    current = JSON.parse(fs.readFileSync(RESULTS_FILE, 'utf8')) as Record<string, unknown>;
-  } catch {
-    // first bench of the run
+  const target = process.env['NOVA_BENCH_FIGURES_FILE'];
+  if (!target) {
+    process.stdout.write('figures not recorded: `npm run bench -- <name> --runs N` records them\n');
+    return;
   }
-  const merged = {
-    ...current,
-    ...figures,
-    _machine: { cpus: os.cpus().length, node: process.version, platform: `${os.platform()}-${os.arch()}` },
-    _updated_at: new Date().toISOString(),
-  };
-  fs.mkdirSync(path.dirname(RESULTS_FILE), { recursive: true });
-  // Written aside and renamed: rename is atomic, so a reader never sees half a file.
-  const temp = `${RESULTS_FILE}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, `${JSON.stringify(merged, null, 2)}\n`);
-  fs.renameSync(temp, RESULTS_FILE);
+  // Several calls in one run (a bench that records part by part) add up.
+  let current: Record<string, BenchFigure> = {};
+  try {
+    current = JSON.parse(fs.readFileSync(target, 'utf8')) as Record<string, BenchFigure>;
+  } catch {
+    // first call of this run
+  }
+  fs.writeFileSync(target, JSON.stringify({ ...current, ...figures }));
 }
 
 /** Percentile by nearest rank on a copy; p in [0, 100]. */

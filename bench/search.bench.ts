@@ -89,13 +89,13 @@ function vocabulary(random: () => number, size: number): { words: string[]; pick
   return { words: list, pick };
 }
 
-/** A cache as an older version left it (schema 6, no index): 100,000 messages in 50 conversations. */
+/** A cache as an older version left it (schema 8, no index): 100,000 messages in 50 conversations. */
 export function buildOldCache(file: string): { texts: string[]; conversations: string[] } {
   const random = seeded(42);
   const vocab = vocabulary(random, 5_000);
   const conversations = Array.from({ length: CONVERSATIONS }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
   const texts: string[] = [];
-  const db = openDatabase(file, { migrations: MIGRATIONS.slice(0, 6) });
+  const db = openDatabase(file, { migrations: MIGRATIONS.slice(0, 8) });
   db.transaction(() => {
     for (let i = 0; i < CACHED; i += 1) {
       const length = 4 + Math.floor(random() * 17);

@@ -5,8 +5,8 @@
  *   npx tsx bench/server.bench.ts [--sockets 200] [--messages 50] [--group 10]
  *
  * Client and server share one process (and so one event loop), so the figures are a floor
- * for what a dedicated server process would do. Results are merged into
- * bench/results/latest.json under server_* keys; other keys there are left alone.
+ * for what a dedicated server process would do. `npm run bench -- server --runs N` records the
+ * server_* figures in bench/results/latest.json.
  */
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';

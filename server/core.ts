@@ -19,12 +19,13 @@ import {
 } from './db';
 import type { ConversationRow, DB, MessageRow } from './db';
 import type { Logger } from './logger';
-import type { FixedWindowLimiter } from './rateLimit';
+import type { AdmissionSchedule, FixedWindowLimiter } from './rateLimit';
 import type { SignInThrottle } from './signin';
 
+/** `retryAfterMs` is the server's named wait: `retry_after_ms` in a nack, Retry-After on REST. */
 export type FailSpec =
-  | Readonly<{ status: number; retryable?: boolean }>
-  | Readonly<{ nackCode: ErrorCode; retryable?: boolean }>;
+  | Readonly<{ status: number; retryable?: boolean; retryAfterMs?: number }>
+  | Readonly<{ nackCode: ErrorCode; retryable?: boolean; retryAfterMs?: number }>;
 
 export type FaultState = {
   /** Accept the TCP connection and read the upgrade request, but never answer it. */
@@ -84,7 +85,7 @@ export type ServerContext = {
   readonly dummyPasswordHash: string;
   /** Host names (lowercase, no port) requests may be addressed to, besides loopback names. */
   readonly allowedHosts: ReadonlySet<string>;
-  readonly admission: FixedWindowLimiter | null;
+  readonly admission: AdmissionSchedule | null;
   readonly stats: ServerStats;
   /** Upgrade sockets parked by the half-open fault, destroyed on close. */
   readonly heldSockets: Set<Duplex>;
@@ -265,6 +266,7 @@ export type SendResult =
       error: string;
       retryable: boolean;
       expectedClientSeq?: number;
+      retryAfterMs?: number;
     };
 
 function codeForStatus(status: number): ErrorCode {
@@ -310,6 +312,7 @@ export function performSend(ctx: ServerContext, req: SendRequest): SendResult {
       status,
       error: 'Injected failure',
       retryable: spec.retryable ?? RETRYABLE_CODES.has(code),
+      ...(spec.retryAfterMs !== undefined ? { retryAfterMs: spec.retryAfterMs } : {}),
     };
   }
   if (isTooLarge(ctx, req.plaintext)) return fail('PAYLOAD_TOO_LARGE', tooLargeText(ctx));

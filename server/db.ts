@@ -988,7 +988,9 @@ export type KeyedChangeOutcome =
   /** Not landed, and withdrawn before: an edit cannot bring it back. */
   | { kind: 'withdrawn' }
   /** The key belongs to a message or intent of another conversation. */
-  | { kind: 'key_conflict' };
+  | { kind: 'key_conflict' }
+  /** `onlyIfAbsent`: the message had landed and was left as it is. */
+  | { kind: 'present'; message: MessageRow };
 
 /**
  * Edits (plaintext) or withdraws (null) the sender's message by idempotency key, whether or not
@@ -997,13 +999,14 @@ export type KeyedChangeOutcome =
  */
 export function changeMessageByKey(
   db: DB,
-  c: { conversationId: string; senderId: string; key: string; plaintext: string | null; now: string },
+  c: { conversationId: string; senderId: string; key: string; plaintext: string | null; now: string; onlyIfAbsent?: boolean },
 ): KeyedChangeOutcome {
   return db
     .transaction((): KeyedChangeOutcome => {
       const m = getMessageByKey(db, c.senderId, c.key);
       if (m) {
         if (m.conversation_id !== c.conversationId) return { kind: 'key_conflict' };
+        if (c.onlyIfAbsent) return { kind: 'present', message: m };
         return {
           kind: 'message',
           outcome: c.plaintext === null ? deleteMessage(db, m.id, c.now) : editMessage(db, m.id, c.plaintext, c.now),

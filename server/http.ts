@@ -391,7 +391,8 @@ async function route(
       return getChanges(ctx, req, res, url, pathParam(m[1]));
     }
     if ((m = /^\/conversations\/([^/]+)\/messages\/by-key\/([^/]+)$/.exec(path)) && (method === 'PUT' || method === 'DELETE')) {
-      return changeMessageByKeyRoute(ctx, req, res, pathParam(m[1]), pathParam(m[2]), method);
+      const onlyIfAbsent = method === 'DELETE' && url.searchParams.get('if') === 'absent';
+      return changeMessageByKeyRoute(ctx, req, res, pathParam(m[1]), pathParam(m[2]), method, onlyIfAbsent);
     }
   }
   if ((m = /^\/messages\/([^/]+)$/.exec(path)) && (method === 'PUT' || method === 'DELETE')) {
@@ -692,6 +693,7 @@ async function postMessage(ctx: ServerContext, req: IncomingMessage, res: Server
       {
         headers: rateHeaders,
         ...(result.expectedClientSeq !== undefined ? { expected_client_seq: result.expectedClientSeq } : {}),
+        ...(result.retryAfterMs !== undefined ? { retry_after_ms: result.retryAfterMs } : {}),
       },
       result.status,
     );
@@ -871,6 +873,7 @@ async function changeMessageByKeyRoute(
   conversationId: string,
   key: string,
   method: 'PUT' | 'DELETE',
+  onlyIfAbsent = false,
 ): Promise<void> {
   const { token, rateHeaders } = await authenticate(ctx, req);
   const body = method === 'PUT' ? await readEdit(ctx, req) : null;
@@ -882,9 +885,15 @@ async function changeMessageByKeyRoute(
     key,
     plaintext: body?.plaintext ?? null,
     now: isoNow(ctx),
+    onlyIfAbsent,
   });
   const base = { conversation_id: conversationId, idempotency_key: key };
   switch (result.kind) {
+    case 'present': {
+      const out: MessageByKeyResponse = { ...base, outcome: 'present', message: toMessage(result.message) };
+      send(res, 200, out, rateHeaders);
+      return;
+    }
     case 'key_conflict':
       throw new HttpError('CONFLICT', 'idempotency_key belongs to another conversation', null, { headers: rateHeaders });
     case 'withdrawn':

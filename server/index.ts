@@ -20,7 +20,7 @@ import { allowedHostNames, guardRequest, isLoopbackName } from './guard';
 import { HttpError, handleHttp, readJson } from './http';
 import { errorMessage, silentLogger } from './logger';
 import type { Logger } from './logger';
-import { FixedWindowLimiter } from './rateLimit';
+import { AdmissionSchedule, FixedWindowLimiter } from './rateLimit';
 import { SignInThrottle } from './signin';
 import type { SignInThrottleOptions } from './signin';
 import { seedDemo } from './seed';
@@ -96,6 +96,8 @@ export type ServerControl = Readonly<{
   halfOpen: (mode: HalfOpenMode) => void;
   delayAcks: (ms: number) => void;
   failNextSends: (n: number, spec: FailSpec) => void;
+  /** The next `n` sends (WS or REST) answer 429 RATE_LIMITED naming a wait of `retryAfterMs`. */
+  throttleNextSends: (n: number, retryAfterMs: number) => void;
   /** REST and upgrades answer 503 for `ms` (0 ends it early). */
   unavailable: (ms: number) => void;
   /** Revokes every token of the user; live sockets get an error frame and close 4001. */
@@ -186,7 +188,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     dummyPasswordHash: await bcrypt.hash(randomBytes(16).toString('hex'), bcryptRounds),
     allowedHosts: allowedHostNames(host, options.publicHosts ?? []),
     admission:
-      options.admissionPerSecond !== undefined ? new FixedWindowLimiter(options.admissionPerSecond, 1000) : null,
+      options.admissionPerSecond !== undefined ? new AdmissionSchedule(options.admissionPerSecond) : null,
     stats: { connectionAttempts: 0, connectionsAccepted: 0, upgradesRefused: 0, framesReceived: 0 },
     heldSockets: new Set(),
   };
@@ -292,6 +294,9 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     failNextSends: (n, spec) => {
       ctx.faults.failSends = n > 0 ? { remaining: n, spec } : null;
     },
+    throttleNextSends: (n, retryAfterMs) => {
+      control.failNextSends(n, { nackCode: 'RATE_LIMITED', retryable: true, retryAfterMs });
+    },
     unavailable: (ms) => {
       ctx.faults.unavailableUntilMs = ms > 0 ? clock() + ms : 0;
     },
@@ -372,6 +377,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     down_ms: z.number().int().nonnegative().optional(),
     announce: z.boolean().optional(),
     crash: z.boolean().optional(),
+    retry_after_ms: z.number().int().nonnegative().optional(),
   });
 
   /** Whether a request carries this run's faults token (compared in constant time). */
@@ -428,13 +434,19 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
           control.delayAcks(b.ms ?? 0);
           break;
         case 'fail-next-sends': {
-          const extra = b.retryable !== undefined ? { retryable: b.retryable } : {};
+          const extra = {
+            ...(b.retryable !== undefined ? { retryable: b.retryable } : {}),
+            ...(b.retry_after_ms !== undefined ? { retryAfterMs: b.retry_after_ms } : {}),
+          };
           control.failNextSends(
             b.n ?? 1,
             b.nack_code !== undefined ? { nackCode: b.nack_code, ...extra } : { status: b.status ?? 500, ...extra },
           );
           break;
         }
+        case 'throttle-sends':
+          control.throttleNextSends(b.n ?? 1, b.ms ?? 1000);
+          break;
         case 'unavailable':
           control.unavailable(b.ms ?? 0);
           break;

@@ -139,3 +139,44 @@ export class LockoutThrottle {
     }
   }
 }
+
+export type AdmissionDecision = Readonly<{ allowed: true }> | Readonly<{ allowed: false; retryAfterMs: number }>;
+
+/**
+ * New sockets per second, in one-second windows. A socket turned away is told its own turn: the
+ * first later window with room, at its place in it (1000 ÷ perSecond ms apart), and that place
+ * counts as given, so clients that come back when told arrive one by one at the admission rate
+ * instead of all at the start of the next window (where most would be turned away again).
+ */
+export class AdmissionSchedule {
+  private window = Number.NEGATIVE_INFINITY;
+  private admitted = 0;
+  /** Window number → places promised in it. */
+  private readonly promised = new Map<number, number>();
+
+  constructor(private readonly perSecond: number) {}
+
+  take(nowMs: number): AdmissionDecision {
+    const window = Math.floor(nowMs / 1000);
+    if (window !== this.window) {
+      this.window = window;
+      this.admitted = 0;
+      for (const key of this.promised.keys()) if (key <= window) this.promised.delete(key);
+    }
+    if (this.admitted < this.perSecond) {
+      this.admitted += 1;
+      return { allowed: true };
+    }
+    let turn = window + 1;
+    while ((this.promised.get(turn) ?? 0) >= this.perSecond) turn += 1;
+    const place = this.promised.get(turn) ?? 0;
+    this.promised.set(turn, place + 1);
+    return { allowed: false, retryAfterMs: Math.ceil(turn * 1000 + (place * 1000) / this.perSecond - nowMs) };
+  }
+
+  reset(): void {
+    this.window = Number.NEGATIVE_INFINITY;
+    this.admitted = 0;
+    this.promised.clear();
+  }
+}

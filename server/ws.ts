@@ -85,7 +85,10 @@ function refuseJson(
     status,
     JSON.stringify(body),
     'application/json',
-    retryAfterMs !== undefined ? { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) } : {},
+    // Retry-After-Ms keeps the wait to the millisecond (an admission turn); Retry-After rounds up.
+    retryAfterMs !== undefined
+      ? { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterMs / 1000))), 'Retry-After-Ms': String(Math.ceil(retryAfterMs)) }
+      : {},
   );
 }
 
@@ -123,7 +126,7 @@ export function handleUpgrade(
     return;
   }
   if (ctx.admission) {
-    const d = ctx.admission.take('sockets', now);
+    const d = ctx.admission.take(now);
     if (!d.allowed) {
       ctx.stats.upgradesRefused += 1;
       refuseJson(socket, 'SERVICE_UNAVAILABLE', 503, 'Too many new connections', d.retryAfterMs);
@@ -517,6 +520,7 @@ function onSend(ctx: ServerContext, conn: Conn, frame: SendFrame): void {
       error: result.error,
       retryable: result.retryable,
       ...(result.expectedClientSeq !== undefined ? { expected_client_seq: result.expectedClientSeq } : {}),
+      ...(result.retryAfterMs !== undefined ? { retry_after_ms: result.retryAfterMs } : {}),
     });
     return;
   }

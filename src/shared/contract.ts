@@ -5,6 +5,8 @@
  */
 import { z } from 'zod';
 import { ERROR_CODES, NOTIFICATION_ACTIONS } from './errors';
+import { IdSchema, MessageTextSchema } from './input';
+import { CREATION_STATES, MemberSchema, peopleChannels, peopleEvents } from './people';
 import { PreferencesPatchSchema, PreferencesSchema } from './preferences';
 import type { IpcResult } from './result';
 import {
@@ -17,6 +19,7 @@ import {
 } from './support';
 import { SearchIndexStatusSchema, SearchRequestSchema, SearchResultSchema } from './search';
 import { UpdateStatusSchema } from './updates';
+import { CancelResultSchema, DeleteResultSchema, MessageKeySchema, SyncStatusSchema } from './own-messages';
 
 // ---- Data shapes ---------------------------------------------------------------------------
 
@@ -74,9 +77,9 @@ export const MessageViewSchema = z.object({
   composedAt: z.number(),
   state: MessageStateSchema,
   error: ErrorDataSchema.nullable(),
-  /** When its sender last edited it (server time); null or absent: never edited. */
+  /** When the text was last edited on the server (by its sender); absent or null when never. */
   editedAt: z.number().nullable().optional(),
-  /** Deleted by its sender: `text` is empty and the thread shows a placeholder. */
+  /** Deleted on the server by its sender: `text` is empty and the thread shows a placeholder. */
   deleted: z.boolean().optional(),
 });
 export type MessageView = z.infer<typeof MessageViewSchema>;
@@ -91,6 +94,13 @@ export const ConversationSummarySchema = z.object({
   unreadCount: z.number().int(),
   pendingCount: z.number().int(),
   lastSeq: z.number().int(),
+  /** Members with names and read markers (absent where the server has none: legacy Nova). */
+  members: z.array(MemberSchema).optional(),
+  memberCount: z.number().int().optional(),
+  /** The user's own read marker: the thread puts "New messages" above what comes after it. */
+  readSeq: z.number().int().optional(),
+  /** Set while a conversation made here waits for the server to create it, or was refused. */
+  creation: z.enum(CREATION_STATES).nullable().optional(),
 });
 export type ConversationSummary = z.infer<typeof ConversationSummarySchema>;
 
@@ -106,7 +116,10 @@ export const AttemptSchema = z.object({
   transport: z.enum(['ws', 'rest']),
   outcome: z.enum(['acked', 'duplicate', 'retry', 'failed', 'lost']),
   error: ErrorDataSchema.nullable(),
+  /** The wait the server named for this attempt (Retry-After), in ms. */
+  waitMs: z.number().nullable().optional(),
 });
+export type Attempt = z.infer<typeof AttemptSchema>;
 
 export const OutboxItemSchema = z.object({
   key: z.string(),
@@ -181,7 +194,7 @@ export type DiagnosticsPreview = z.infer<typeof DiagnosticsPreviewSchema>;
 export const AppCommandSchema = z.discriminatedUnion('command', [
   z.object({ command: z.enum(['open-help', 'collect-diagnostics', 'open-outbox', 'open-settings']) }),
   /** A clicked OS notification: show that conversation. */
-  z.object({ command: z.literal('open-conversation'), conversationId: z.string().min(1).max(200) }),
+  z.object({ command: z.literal('open-conversation'), conversationId: IdSchema }),
 ]);
 export type AppCommand = z.infer<typeof AppCommandSchema>;
 
@@ -206,13 +219,13 @@ export const invokeChannels = {
   'conversations:list': { req: empty, res: z.array(ConversationSummarySchema) },
   /** The conversation open in the window (null: none), so the shell does not notify about what is on screen. */
   'conversations:view': {
-    req: z.object({ conversationId: z.string().min(1).max(200).nullable() }).strict(),
+    req: z.object({ conversationId: IdSchema.nullable() }).strict(),
     res: nothing,
   },
   'messages:list': {
     req: z
       .object({
-        conversationId: z.string().min(1).max(200),
+        conversationId: IdSchema,
         olderCursor: z.string().max(200).nullable().optional(),
         limit: z.number().int().positive().max(500).optional(),
       })
@@ -220,22 +233,23 @@ export const invokeChannels = {
     res: MessagePageSchema,
   },
   'messages:send': {
-    // The byte limit is enforced in the core, where the server's advertised maximum is known.
-    req: z.object({ conversationId: z.string().min(1).max(200), text: z.string().min(1) }).strict(),
+    // Capped here at MESSAGE_TEXT_MAX_BYTES; the core then applies the server's advertised maximum.
+    req: z.object({ conversationId: IdSchema, text: MessageTextSchema }).strict(),
     res: MessageViewSchema,
   },
   'messages:markRead': {
-    req: z.object({ conversationId: z.string().min(1).max(200) }).strict(),
+    req: z.object({ conversationId: IdSchema }).strict(),
     res: nothing,
   },
   'outbox:list': { req: empty, res: z.array(OutboxItemSchema) },
   'outbox:retry': {
-    req: z.object({ key: z.string().min(1).max(200).nullable() }).strict(),
-    res: z.object({ count: z.number().int() }),
+    req: z.object({ key: IdSchema.nullable() }).strict(),
+    // `serverWaitUntil`: the server named a wait (Retry-After) that "Send now" cannot skip.
+    res: z.object({ count: z.number().int(), serverWaitUntil: z.number().nullable().optional() }),
   },
-  'outbox:discard': { req: z.object({ key: z.string().min(1).max(200) }).strict(), res: nothing },
+  'outbox:discard': { req: z.object({ key: IdSchema }).strict(), res: nothing },
   'outbox:confirm': {
-    req: z.object({ key: z.string().min(1).max(200), send: z.boolean() }).strict(),
+    req: z.object({ key: IdSchema, send: z.boolean() }).strict(),
     res: nothing,
   },
   'connection:get': {
@@ -280,6 +294,19 @@ export const invokeChannels = {
   'preferences:get': { req: empty, res: PreferencesSchema },
   /** Any subset of fields; answers the whole, stored result. */
   'preferences:set': { req: PreferencesPatchSchema, res: PreferencesSchema },
+  // ---- own messages: cancel, edit, delete, timeline (shared/own-messages.ts) ----
+  /** Withdraws a message not yet sent; settled with the server when it may have it already. */
+  'messages:cancel': { req: z.object({ key: MessageKeySchema }).strict(), res: CancelResultSchema },
+  /** Queued: the text changes in place (one message, the last text); sent: a server edit. */
+  'messages:edit': {
+    req: z.object({ key: MessageKeySchema, text: MessageTextSchema }).strict(),
+    res: MessageViewSchema,
+  },
+  /** Queued: as cancel; sent: deleted on the server for everyone. */
+  'messages:delete': { req: z.object({ key: MessageKeySchema }).strict(), res: DeleteResultSchema },
+  /** A message's delivery attempts, kept after delivery. */
+  'messages:timeline': { req: z.object({ key: MessageKeySchema }).strict(), res: z.array(AttemptSchema) },
+  'sync:status': { req: empty, res: SyncStatusSchema },
   /** Offline full-text search over the local cache; answers from the cache only. */
   'search:messages': { req: SearchRequestSchema, res: SearchResultSchema },
   'search:status': { req: empty, res: SearchIndexStatusSchema },
@@ -298,6 +325,7 @@ export const invokeChannels = {
       .strict(),
     res: nothing,
   },
+  ...peopleChannels,
 } as const satisfies Record<`${string}:${string}`, { req: z.ZodType; res: z.ZodType }>;
 
 export type InvokeChannel = keyof typeof invokeChannels;
@@ -342,6 +370,9 @@ export const eventChannels = {
   'update:status': UpdateStatusSchema,
   /** Commands from the shell (menu items, a clicked OS notification), for the renderer to act on. */
   'app:command': AppCommandSchema,
+  /** Conversations still catching up after a failed resync (retried with backoff). */
+  'sync:changed': SyncStatusSchema,
+  ...peopleEvents,
   /** The background indexing of an existing cache, after each batch. */
   'search:progress': SearchIndexStatusSchema,
 } as const satisfies Record<string, z.ZodType>;

@@ -361,6 +361,8 @@ export const MESSAGE_KEY_OUTCOMES = [
   'deleted',
   /** No message with this key yet, and none will ever be created from it (200). */
   'withdrawn',
+  /** `DELETE …?if=absent`: the message had landed and was left as it is (200, with `message`). */
+  'present',
 ] as const;
 export const MessageKeyOutcomeSchema = z.enum(MESSAGE_KEY_OUTCOMES);
 export type MessageKeyOutcome = z.infer<typeof MessageKeyOutcomeSchema>;

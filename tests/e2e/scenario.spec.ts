@@ -81,7 +81,7 @@ test('sign in, send, lose the server, compose offline, restart, deliver in order
     await expect(indicator).toHaveAttribute('data-state', 'CONNECTED', { timeout: 10_000 });
 
     // 2. Send: the message goes from saved to sent.
-    await page.getByTestId('conversation').filter({ hasText: 'Direct conversation' }).first().click();
+    await page.getByTestId('conversation').filter({ hasText: 'Bob Chen' }).first().click();
     await expect(page.getByTestId('thread')).toBeVisible();
     let composer = page.getByTestId('composer-input');
     await composer.fill('Hello Bob, online');
@@ -112,7 +112,7 @@ test('sign in, send, lose the server, compose offline, restart, deliver in order
     app = await launch(browser, site.url, dataDir, server.url, secrets);
     page = app.page;
     composer = page.getByTestId('composer-input');
-    await page.getByTestId('conversation').filter({ hasText: 'Direct conversation' }).first().click();
+    await page.getByTestId('conversation').filter({ hasText: 'Bob Chen' }).first().click();
     for (const text of ['offline one', 'offline two', 'offline three']) {
       await expect(messages(page).filter({ hasText: text })).toHaveAttribute('data-state', 'saved');
     }

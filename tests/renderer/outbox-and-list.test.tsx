@@ -48,7 +48,10 @@ describe('OutboxPanel', () => {
     expect(scripted.callsTo('outbox:retry')).toEqual([{ key: 'old' }]);
     await userEvent.click(screen.getByRole('button', { name: 'Retry all' }));
     expect(scripted.callsTo('outbox:retry')).toEqual([{ key: 'old' }, { key: null }]);
+    // A row waiting out its backoff is cancelled (withdrawn) like any unsent one.
+    scripted.answer('messages:cancel', () => ok({ outcome: 'withdrawn' }));
     await userEvent.click(within(old).getByRole('button', { name: 'Discard' }));
+    expect(scripted.callsTo('messages:cancel')).toEqual([{ key: 'old' }]);
     expect(screen.getAllByTestId('outbox-item')).toHaveLength(1);
 
     await userEvent.keyboard('{Escape}');

@@ -51,6 +51,29 @@ describe('edit and delete by idempotency key', () => {
   });
   afterAll(() => server.close());
 
+  it('DELETE ?if=absent withdraws a key that has not landed, and leaves a landed message as it is (present)', async () => {
+    const absent = (key: string): Promise<HttpResult> =>
+      api(server, 'DELETE', `/conversations/${direct}/messages/by-key/${encodeURIComponent(key)}?if=absent`, { token: alice });
+    const landed = randomUUID();
+    const sent = await send(landed, 'already here');
+    const b = await openUserSocket(server, bob);
+    const kept = await absent(landed);
+    expect(kept.status).toBe(200);
+    expect(MessageByKeyResponseSchema.parse(kept.body)).toMatchObject({
+      outcome: 'present',
+      message: { id: (sent.body as { id: string }).id, plaintext: 'already here' },
+    });
+    expect(stored(landed)).toMatchObject([{ plaintext: 'already here', deleted_at: null }]);
+    await b.roundTrip();
+    expect(b.frames.filter((f) => f['type'] !== 'pong')).toEqual([]);
+    b.close();
+    const never = randomUUID();
+    expect((await absent(never)).body).toMatchObject({ outcome: 'withdrawn' });
+    const late = await send(never, 'too late');
+    expect(late.status).toBe(410);
+    expect(stored(never)).toEqual([]);
+  });
+
   it('a landed message is edited, then deleted, like by id; repeats are answered the same and tell nobody', async () => {
     const key = randomUUID();
     const sent = await send(key, 'first');

@@ -101,6 +101,30 @@ describe('faults (control API)', () => {
     s.close();
   });
 
+  it('throttleNextSends(n, ms) answers n sends with 429 RATE_LIMITED naming the wait, on WS and REST', async () => {
+    const s = await openUserSocket(server, token);
+    const before = server.control.listMessages(direct).length;
+    server.control.throttleNextSends(2, 2500);
+    s.send({ type: 'send', conversation_id: direct, idempotency_key: 't1', plaintext: 't1' });
+    expect(await s.next((f) => f['idempotency_key'] === 't1')).toMatchObject({
+      type: 'nack',
+      code: 'RATE_LIMITED',
+      retryable: true,
+      retry_after_ms: 2500,
+    });
+    const r = await api(server, 'POST', `/conversations/${direct}/messages`, { token, body: { plaintext: 't2' } });
+    expect(r.status).toBe(429);
+    expectErrorBody(r.body, 'RATE_LIMITED');
+    // Retry-After is whole seconds, rounded up so a client never comes back early.
+    expect(r.headers.get('retry-after')).toBe('3');
+    expect((r.body as { retry_after_ms: number }).retry_after_ms).toBe(2500);
+    // Injected refusals store nothing; the third send goes through.
+    expect(server.control.listMessages(direct).length).toBe(before);
+    s.send({ type: 'send', conversation_id: direct, idempotency_key: 't3', plaintext: 't3' });
+    expect(await s.next((f) => f['idempotency_key'] === 't3')).toMatchObject({ type: 'ack', status: 'accepted' });
+    s.close();
+  });
+
   it('unavailable(ms) answers 503 with Retry-After on REST and upgrades, then recovers', async () => {
     server.control.unavailable(5000);
     const r = await api(server, 'GET', '/conversations', { token });
@@ -195,6 +219,11 @@ describe('faults admin endpoint', () => {
       expect(dropped.body).toMatchObject({ ok: true, result: 1 });
       expect((await s.closed).code).toBe(1006);
       expect((await faults(server, 'POST', 'fail-next-sends', { n: 1, nack_code: 'BOGUS' })).status).toBe(400);
+      expect((await faults(server, 'POST', 'throttle-sends', { n: 3, ms: 1500 })).status).toBe(200);
+      expect(server.control.faultState().failSends).toEqual({
+        remaining: 3,
+        spec: { nackCode: 'RATE_LIMITED', retryable: true, retryAfterMs: 1500 },
+      });
       expect((await faults(server, 'POST', 'teleport', {})).status).toBe(404);
     } finally {
       await server.close();

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { AdmissionSchedule } from '../../server/rateLimit';
 import { accountKey, addressKey } from '../../server/signin';
 import { api, expectErrorBody, login, openUserSocket, startTestServer, TestSocket } from './helpers';
 
@@ -59,6 +60,21 @@ describe('rate limiting', () => {
     }
   });
 
+  it('admission: each socket turned away gets its own turn, perSecond a second, and the turns it gives are kept', () => {
+    const schedule = new AdmissionSchedule(4);
+    const t0 = 1_700_000_000_000;
+    expect([0, 1, 2, 3].map(() => schedule.take(t0 + 100))).toEqual(Array(4).fill({ allowed: true }));
+    // The next window's four places, 250 ms apart, then the window after it.
+    const waits = [0, 1, 2, 3, 4, 5].map(() => schedule.take(t0 + 100));
+    expect(waits).toEqual([900, 1150, 1400, 1650, 1900, 2150].map((retryAfterMs) => ({ allowed: false, retryAfterMs })));
+    // Those told to come in the next window are let in when they do: one each at its turn.
+    for (const wait of [900, 1150, 1400, 1650]) expect(schedule.take(t0 + 100 + wait)).toEqual({ allowed: true });
+    // Its four places are used up; a newcomer gets the place after the two promised in the window after.
+    expect(schedule.take(t0 + 1_800)).toEqual({ allowed: false, retryAfterMs: 700 });
+    schedule.reset();
+    expect(schedule.take(t0 + 1_800)).toEqual({ allowed: true });
+  });
+
   it('admission: new sockets beyond the per-second budget get 503 + Retry-After before upgrade', async () => {
     let now = 1_700_000_000_000;
     const server = await startTestServer({ clock: () => now, admissionPerSecond: 2 });
@@ -73,6 +89,7 @@ describe('rate limiting', () => {
       };
       expect(refused.status).toBe(503);
       expect(refused.headers['retry-after']).toBe('1');
+      expect(refused.headers['retry-after-ms']).toBe('1000');
       expect(JSON.parse(refused.body)).toMatchObject({ code: 'SERVICE_UNAVAILABLE', retry_after_ms: 1000 });
       expect(server.control.stats().upgradesRefused).toBe(1);
       now += 1_000;

@@ -13,6 +13,18 @@ export type FaultProxy = Readonly<{
   cutAll: () => number;
   /** While on, bytes in both directions are dropped and no connection is closed. */
   blackhole: (on: boolean) => void;
+  /**
+   * Adds this much round-trip time: every chunk (and half-close) waits half of it in each
+   * direction, in order. Set it before the traffic it should slow; 0 forwards at once.
+   */
+  latency: (roundTripMs: number) => void;
+  /**
+   * Stalls the uplink of every WebSocket open now: their bytes from the client are dropped from
+   * here on, while the server's bytes and every half-close still pass, so the client's frames go
+   * nowhere but what the server says (a close included) still arrives. HTTP connections (kept
+   * alive for the next request) and new connections are untouched. Returns how many stalled.
+   */
+  stallSocketUplinks: () => number;
   /** While on, new connections are reset at once; existing ones are untouched. */
   refuse: (on: boolean) => void;
   /**
@@ -20,6 +32,11 @@ export type FaultProxy = Readonly<{
    * gateway in front of it would (429 with Retry-After, 503…). Null forwards again.
    */
   answerNew: (response: Readonly<{ status: number; headers?: Readonly<Record<string, string>> }> | null) => void;
+  /**
+   * While on, what the server sends is dropped and what the client sends still arrives: a request
+   * lands, its answer is lost (a lost ack).
+   */
+  dropReplies: (on: boolean) => void;
   /** Connections accepted so far (including refused ones). */
   accepted: () => number;
   open: () => number;
@@ -27,10 +44,17 @@ export type FaultProxy = Readonly<{
 }>;
 
 export async function startFaultProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<FaultProxy> {
-  const pairs = new Set<{ client: net.Socket; upstream: net.Socket }>();
+  const pairs = new Set<{ client: net.Socket; upstream: net.Socket; isWebSocket: boolean | null; uplinkStalled: boolean }>();
   let isBlackholed = false;
   let isRefusing = false;
+  let isDroppingReplies = false;
   let acceptedCount = 0;
+  let oneWayMs = 0;
+  /** Same-duration timers fire in the order they were set, so the byte stream keeps its order. */
+  const later = (action: () => void): void => {
+    if (oneWayMs === 0) action();
+    else setTimeout(action, oneWayMs);
+  };
   let cannedAnswer: Readonly<{ status: number; headers?: Readonly<Record<string, string>> }> | null = null;
 
   const server = net.createServer((client) => {
@@ -56,7 +80,7 @@ export async function startFaultProxy(targetPort: number, targetHost = '127.0.0.
     }
     const upstream = net.connect(targetPort, targetHost);
     upstream.on('error', () => undefined);
-    const pair = { client, upstream };
+    const pair = { client, upstream, isWebSocket: null as boolean | null, uplinkStalled: false };
     pairs.add(pair);
     const end = (): void => {
       pairs.delete(pair);
@@ -64,23 +88,26 @@ export async function startFaultProxy(targetPort: number, targetHost = '127.0.0.
       upstream.destroy();
     };
     client.on('data', (chunk) => {
-      if (!isBlackholed) upstream.write(chunk);
+      // The first bytes are the request line and headers: an upgrade asks for a WebSocket.
+      pair.isWebSocket ??= /^upgrade:\s*websocket/im.test(chunk.toString('latin1'));
+      if (!isBlackholed && !pair.uplinkStalled) later(() => upstream.destroyed || upstream.write(chunk));
     });
     upstream.on('data', (chunk) => {
-      if (!isBlackholed) client.write(chunk);
+      if (!isBlackholed && !isDroppingReplies) later(() => client.destroyed || client.write(chunk));
     });
     // A half-close is forwarded only when not blackholed; a dead path carries no FIN either.
     client.on('end', () => {
-      if (!isBlackholed) upstream.end();
+      if (!isBlackholed) later(() => upstream.end());
     });
     upstream.on('end', () => {
-      if (!isBlackholed) client.end();
+      if (!isBlackholed) later(() => client.end());
     });
+    // After the bytes still on their way: a close must not overtake them.
     client.on('close', () => {
-      if (!isBlackholed) end();
+      if (!isBlackholed) later(end);
     });
     upstream.on('close', () => {
-      if (!isBlackholed) end();
+      if (!isBlackholed) later(end);
       else pairs.delete(pair);
     });
   });
@@ -105,8 +132,23 @@ export async function startFaultProxy(targetPort: number, targetHost = '127.0.0.
     blackhole: (on) => {
       isBlackholed = on;
     },
+    latency: (roundTripMs) => {
+      oneWayMs = Math.max(0, roundTripMs / 2);
+    },
+    stallSocketUplinks: () => {
+      let count = 0;
+      for (const pair of pairs) {
+        if (pair.isWebSocket !== true) continue;
+        pair.uplinkStalled = true;
+        count += 1;
+      }
+      return count;
+    },
     refuse: (on) => {
       isRefusing = on;
+    },
+    dropReplies: (on) => {
+      isDroppingReplies = on;
     },
     answerNew: (response) => {
       cannedAnswer = response;

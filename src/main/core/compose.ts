@@ -9,7 +9,14 @@ import { createConnectionStack } from './connection/wiring';
 import { ChangeWindow, CoreEventBus, type CoreEvents } from './events';
 import { DisposableStore, toDisposable } from './lifecycle';
 import { createCoreDiagnostics, type DiagnosticsService } from './diagnostics';
-import { createFileLogger, createRendererLogWriter, type Logger } from './logging';
+import {
+  createFileLogger,
+  createRendererLogWriter,
+  RENDERER_LOG_FILE_NAME,
+  RENDERER_LOG_FILES,
+  RENDERER_LOG_MAX_BYTES,
+  type Logger,
+} from './logging';
 import { Metrics, MetricsServer, instrumentHandlers, instrumentLogger, resolveMetricsPort } from './metrics';
 import { NotificationCenter } from './notifications';
 import { DEFAULT_OUTBOX_LIMITS, DEFAULT_TIMING, type CoreOptions, type Timing } from './options';
@@ -19,11 +26,14 @@ import { openStore } from './store/open';
 import type { CoreContext, Handlers, SystemEvent } from './context';
 import type { ServerLink } from './link';
 import { OutboxChanges } from './outbox/changes';
+import { OwnMessages } from './outbox/own-messages';
 import { OutboxCommands } from './outbox/commands';
 import { ConversationNames, Conversations } from './outbox/conversations';
 import { Delivery } from './outbox/delivery';
 import { DeliveryEngine } from './outbox/engine';
 import { ServerLimits } from './outbox/limits';
+import { People, isLocalConversationId } from './people';
+import { listConversations } from './store/messages';
 import { getSetting, setSetting } from './store/database';
 import { WriteQueue } from './store/write-queue';
 import { SearchService } from './search';
@@ -62,6 +72,17 @@ export type CoreInternals = Readonly<{
   /** The port `/metrics` listens on, or null when it is off or not started. */
   metricsPort(): number | null;
 }>;
+
+/** The renderer's own rotating file beside main.log. */
+function rendererFileLogger(dir: string, console: boolean): Logger {
+  return createFileLogger({
+    dir,
+    console,
+    fileName: RENDERER_LOG_FILE_NAME,
+    maxBytes: RENDERER_LOG_MAX_BYTES,
+    maxFiles: RENDERER_LOG_FILES,
+  });
+}
 
 /**
  * The composition root: builds every service in dependency order and wires them. `index.ts`
@@ -109,7 +130,17 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
     metricsPort === 'off' ? null : new MetricsServer({ metrics, log: log.scope('metrics'), port: metricsPort });
   if (metricsServer) lifetime.add(toDisposable(() => metricsServer.stop()));
 
-  const rendererLog = createRendererLogWriter(log.scope('renderer'), () => context.clock.now());
+  const rendererLog = createRendererLogWriter(
+    (options.rendererLogger
+      ? instrumentLogger(options.rendererLogger, metrics)
+      : options.logger
+        ? log
+        : instrumentLogger(rendererFileLogger(logsDir, options.logToConsole ?? false), metrics)
+    ).scope('renderer'),
+    () => context.clock.now(),
+    {},
+    log.scope('renderer'),
+  );
   // Reports the lines it dropped before the log ends.
   lifetime.add(toDisposable(() => rendererLog.flush()));
   const diagnostics = createCoreDiagnostics(context, logsDir);
@@ -123,7 +154,7 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
 
   // Tests may hand delivery a link of their own; the app always uses the connection.
   const outbox = composeOutbox(context, options.link ?? link, lifetime, (notice) => attention.received(notice));
-  const { delivery, commands, conversations, search } = outbox;
+  const { delivery, commands, conversations, own, reconciler, people, search } = outbox;
   link.setPendingCountProvider(() => commands.pendingCountForCurrentUser());
   diagnostics.registerSource('connection-history', () =>
     Promise.resolve({ snapshot: link.snapshot(), history: link.history() }),
@@ -151,6 +182,18 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
     'outbox:retry': async (req) => commands.retry(req.key),
     'outbox:discard': async (req) => commands.discard(req.key),
     'outbox:confirm': async (req) => commands.confirm(req.key, req.send),
+    'messages:cancel': (req) => own.cancel(req.key),
+    'messages:edit': (req) => own.edit(req.key, req.text),
+    'messages:delete': (req) => own.delete(req.key),
+    'messages:timeline': async (req) => own.timeline(req.key),
+    'sync:status': async () => reconciler.status(),
+    'people:search': (req) => people.search(req.query),
+    'conversations:create': (req) => people.creations.create(req),
+    'conversations:retryCreation': (req) => people.creations.retry(req.conversationId),
+    'conversations:typing': async (req) => {
+      people.live.setTyping(req.conversationId, req.isTyping);
+      return null;
+    },
     'diagnostics:collect': () => diagnostics.collect(),
     'diagnostics:save': (req) => diagnostics.save(req.bundleId),
     'diagnostics:showLogsFolder': () => diagnostics.showLogsFolder(),
@@ -185,6 +228,7 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
         ?.start()
         .catch((error: unknown) => log.warn(`metrics: endpoint not started on port ${metricsPort}`, error));
       delivery.start();
+      people.start();
       search.start();
       support.start();
       // Raised at start, before the window listens: the window asks for it with notifications:list.
@@ -253,6 +297,9 @@ function composeOutbox(
     log: log.scope('delivery').scope('sync'),
     syncTimeoutMs: timing.syncTimeoutMs,
     metrics,
+    retry: { retryBaseMs: timing.retryBaseMs, retryCapMs: timing.retryCapMs },
+    random: context.random,
+    onStatus: (status) => context.events.emit('sync:changed', status),
     sink: {
       messageChanged: (ownerId, key, conversationId) => changes.messageChanged(ownerId, key, conversationId),
       deliveredElsewhere: (_ownerId, conversationId, key) => engine.deliveredElsewhere(conversationId, key),
@@ -303,6 +350,35 @@ function composeOutbox(
     changes,
   });
   const commands = new OutboxCommands({ db, writes, link, clock, metrics, limits, serverLimits, engine, names, changes });
+  const own = new OwnMessages({ db, writes, link, clock, log: log.scope('delivery').scope('outbox'), engine, serverLimits, changes });
+  const people = new People({
+    db,
+    writes,
+    link,
+    clock,
+    log: log.scope('people'),
+    events: context.events,
+    notifications: context.notifications,
+    conversationChanged: (ownerId, conversationId) => {
+      names.delete(conversationId);
+      changes.conversationChanged(ownerId, conversationId);
+    },
+    // Created (or found) on the server: its history first, then the messages queued for it.
+    adopted: (ownerId, conversationId) => {
+      if (link.capabilities()?.mode === 'legacy') {
+        link.watchConversations(listConversations(db, ownerId).map((c) => c.id).filter((id) => !isLocalConversationId(id)));
+      }
+      void reconciler
+        .sync(conversationId)
+        .then(() => {
+          // The resync may end after the core stopped (and closed the database).
+          if (!isStopped) engine.release(conversationId);
+        })
+        .catch((error: unknown) => log.scope('people').warn('people: a created conversation did not open its lane', error));
+    },
+    retryDelayMs: (attempt) => Math.min(timing.retryCapMs, timing.retryBaseMs * 2 ** Math.min(attempt, 16)),
+  });
+  lifetime.add(toDisposable(() => people.stop()));
   const changeFeed = new ChangeFeed({
     db,
     writes,
@@ -311,8 +387,27 @@ function composeOutbox(
     messageChanged: (ownerId, key, conversationId) => changes.messageChanged(ownerId, key, conversationId),
   });
   lifetime.add(toDisposable(() => changeFeed.disconnected()));
-  const delivery = new Delivery({ db, writes, link, log: log.scope('delivery'), engine, reconciler, changeFeed, conversations, changes, serverLimits });
+  const delivery = new Delivery({
+    db,
+    writes,
+    link,
+    log: log.scope('delivery'),
+    engine,
+    reconciler,
+    conversations,
+    changeFeed,
+    changes,
+    serverLimits,
+    beforeResync: (ownerId, capabilities) => people.creations.replay(ownerId, capabilities),
+  });
   lifetime.add(toDisposable(() => delivery.stop()));
+  // Disposed first of delivery's parts: nothing started before the stop opens a lane after it.
+  let isStopped = false;
+  lifetime.add(
+    toDisposable(() => {
+      isStopped = true;
+    }),
+  );
   const search = new SearchService({
     db,
     writes,
@@ -322,7 +417,7 @@ function composeOutbox(
     sending: () => engine.sendingKeys(),
   });
   lifetime.add(toDisposable(() => search.stop()));
-  return { delivery, commands, conversations, search };
+  return { delivery, commands, conversations, own, reconciler, people, search };
 }
 
 /** This installation's id, sent with pipelined sends so the server numbers each device apart. */

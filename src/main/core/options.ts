@@ -10,7 +10,7 @@ export type Timing = Readonly<{
   /** How often the renderer-facing events may fire in a burst (coalescing window). */
   eventBatchMs: number;
   // -- connection --
-  /** Reconnect backoff: full jitter over base × 2^n, capped. */
+  /** Reconnect backoff: first retry in [base, 7 × base], then ×1.3 up to the cap (±10 %); see backoff.ts. */
   backoffBaseMs: number;
   backoffCapMs: number;
   /** Consecutive failed attempts before ERROR (then slow retries). */
@@ -57,9 +57,11 @@ export type Timing = Readonly<{
 export const DEFAULT_TIMING: Timing = {
   eventBatchMs: 16,
   backoffBaseMs: 1000,
-  backoffCapMs: 30_000,
-  giveUpAfterFailures: 10,
-  slowRetryMs: 5 * 60_000,
+  // From the herd bench (docs/decisions.md, "Reconnect policy"): a 10 s cap keeps a client within
+  // ~10 s of a returning server; 20 failures (about 3 minutes) before ERROR, then one try a minute.
+  backoffCapMs: 10_000,
+  giveUpAfterFailures: 20,
+  slowRetryMs: 60_000,
   resetAfterConnectedMs: 10_000,
   heartbeatIntervalMs: 30_000,
   heartbeatTimeoutMs: 10_000,
@@ -119,6 +121,11 @@ export type CoreOptions = Readonly<{
   timing?: Partial<Timing>;
   /** Defaults to electron-log's file logger under `dataDir/logs`. */
   logger?: Logger;
+  /**
+   * Where the renderer's `log:write` lines go: by default their own rotating renderer.log beside
+   * main.log, or `logger` when one is given.
+   */
+  rendererLogger?: Logger;
   /** Log to the console as well (for `npm start`). */
   logToConsole?: boolean;
   /** better-sqlite3 binding built for the current runtime (the Electron shell sets it). */

@@ -12,15 +12,21 @@ import type { z } from 'zod';
 import {
   ChangesResponseSchema,
   ConversationSchema,
+  MessageByKeyResponseSchema,
+  CreateConversationResponseSchema,
   MessageSchema,
   SUPPORTED_EVENTS,
   SendMessageResponseSchema,
   ServerFrameSchema,
   type ChangesResponse,
+  UserSearchResponseSchema,
   type Conversation,
+  type CreateConversationResponse,
   type Message,
+  type MessageByKeyResponse,
   type SendMessageResponse,
   type ServerFrame,
+  type UserSearchResponse,
 } from '../../shared/protocol';
 import type { BodyReader, BodyReading, LinkResponse, ParsedResponse } from './link';
 import type { Logger } from './logging';
@@ -114,6 +120,21 @@ export const SERVER_BODIES = {
     endpoint: 'messages_changes',
     read: (body) => readWhole(body, ChangesResponseSchema),
   } satisfies BodyReader<ChangesResponse>,
+  /** `PUT`/`DELETE /conversations/:id/messages/by-key/:key` (extension, protocol §3.8). */
+  messageByKey: {
+    endpoint: 'message_change',
+    read: (body) => readWhole(body, MessageByKeyResponseSchema),
+  } satisfies BodyReader<MessageByKeyResponse>,
+  /** `POST /conversations` (legacy Nova answers `{id, member_count, last_message_id}` only). */
+  createdConversation: {
+    endpoint: 'conversation_create',
+    read: (body) => readWhole(body, CreateConversationResponseSchema),
+  } satisfies BodyReader<CreateConversationResponse>,
+  /** `GET /users/search` (extension; legacy Nova has no such route). */
+  userSearch: {
+    endpoint: 'users_search',
+    read: (body) => readWhole(body, UserSearchResponseSchema),
+  } satisfies BodyReader<UserSearchResponse>,
 } as const;
 
 export function parseResponse<T>(

@@ -8,6 +8,7 @@ import { HelpPanel } from './features/help';
 import { Toaster } from './features/notifications/Toaster';
 import { OutboxPanel } from './features/outbox-panel/OutboxPanel';
 import { SearchButton, SearchPanel } from './features/search/SearchPanel';
+import { NewConversationDialog, useNewConversationShortcut } from './features/people/NewConversation';
 import { SettingsButton, SettingsPanel } from './features/settings/Settings';
 import { SignIn } from './features/sign-in/SignIn';
 import { Thread } from './features/thread/Thread';
@@ -48,8 +49,10 @@ export function App(): React.JSX.Element {
 
 function Messenger(): React.JSX.Element {
   const selected = useAppStore((s) => s.selectedConversationId);
+  useNewConversationShortcut();
   return (
     <div className="messenger">
+      <NewConversationDialog />
       <ConversationList />
       {selected ? (
         <Thread key={selected} conversationId={selected} />

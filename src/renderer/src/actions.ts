@@ -10,6 +10,7 @@ import type { PreferencesPatch } from '../../shared/preferences';
 import type { IpcResult } from '../../shared/result';
 import { getApi } from './api';
 import { useAppStore } from './store';
+import { firstUnreadKey } from './store/people';
 
 export const PAGE_SIZE = 100;
 
@@ -88,14 +89,23 @@ export async function openConversation(conversationId: string): Promise<void> {
   store().setTimelineKey(null);
   store().ensureThread(conversationId);
   const thread = store().threads[conversationId];
-  if (!thread?.hasLoadedFirstPage) await loadNewestPage(conversationId);
   const summary = store().conversations[conversationId];
+  // "New messages" marks where the user left off, taken before this visit moves the marker, and
+  // set before the page shows, so the thread opens there.
+  const readSeq = summary && summary.unreadCount > 0 ? (summary.readSeq ?? null) : null;
+  if (!thread?.hasLoadedFirstPage) await loadNewestPage(conversationId, readSeq);
+  else store().setUnreadDivider(conversationId, readSeq === null ? null : firstUnreadKey(thread, readSeq));
   if (summary && summary.unreadCount > 0) void getApi().messagesMarkRead({ conversationId });
 }
 
-async function loadNewestPage(conversationId: string): Promise<void> {
+async function loadNewestPage(conversationId: string, unreadAfterSeq: number | null = null): Promise<void> {
   const result = await getApi().messagesList({ conversationId, limit: PAGE_SIZE });
-  if (result.ok) store().applyPage(conversationId, result.value, true);
+  if (!result.ok) return;
+  if (unreadAfterSeq !== null) {
+    const first = result.value.messages.find((m) => !m.isOwn && m.seq !== null && m.seq > unreadAfterSeq);
+    store().setUnreadDivider(conversationId, first?.key ?? null);
+  }
+  store().applyPage(conversationId, result.value, true);
 }
 
 /**
@@ -139,7 +149,23 @@ export async function sendMessage(conversationId: string, text: string): Promise
 
 export async function retryOutbox(key: string | null): Promise<void> {
   const result = await getApi().outboxRetry({ key });
-  if (succeeded(result, key ? { messageKey: key } : {}) && key) store().dismissToastsFor(key);
+  if (!succeeded(result, key ? { messageKey: key } : {})) return;
+  if (key) store().dismissToastsFor(key);
+  const until = result.value.serverWaitUntil ?? null;
+  // "Send now" cannot go before a wait the server named: say so, with the wait.
+  if (until !== null) {
+    const now = Date.now();
+    store().notify(
+      buildNotification({
+        id: `server-wait-${now}`,
+        code: 'RATE_LIMITED',
+        case: 'request',
+        at: now,
+        retryAfterMs: Math.max(0, until - now),
+        messageKey: key,
+      }),
+    );
+  }
 }
 
 export async function discardOutbox(key: string, conversationId: string): Promise<void> {
@@ -149,6 +175,47 @@ export async function discardOutbox(key: string, conversationId: string): Promis
   store().removeMessage(conversationId, key);
   store().dismissToastsFor(key);
   if (store().timelineKey === key) store().setTimelineKey(null);
+}
+
+// ---- own messages: cancel, edit, delete ----
+
+/**
+ * Withdraws a message not sent yet. `delivered`: the server had it already, so it stays (as sent)
+ * and the user may delete it instead.
+ */
+export async function cancelMessage(key: string, conversationId: string): Promise<'withdrawn' | 'delivered' | null> {
+  const result = await getApi().messagesCancel({ key });
+  if (!succeeded(result, { messageKey: key })) return null;
+  store().dismissToastsFor(key);
+  if (result.value.outcome === 'withdrawn') forgetMessage(key, conversationId);
+  return result.value.outcome;
+}
+
+export async function editOwnMessage(key: string, text: string): Promise<boolean> {
+  const result = await getApi().messagesEdit({ key, text });
+  if (!succeeded(result, { messageKey: key })) return false;
+  store().upsertMessages([result.value]);
+  return true;
+}
+
+export async function deleteOwnMessage(message: MessageView): Promise<boolean> {
+  const result = await getApi().messagesDelete({ key: message.key });
+  if (!succeeded(result, { messageKey: message.key })) return false;
+  if (result.value.outcome === 'withdrawn') forgetMessage(message.key, message.conversationId);
+  else store().upsertMessages([{ ...message, text: '', deleted: true }]);
+  return true;
+}
+
+function forgetMessage(key: string, conversationId: string): void {
+  store().removeOutboxItem(key);
+  store().removeMessage(conversationId, key);
+  if (store().timelineKey === key) store().setTimelineKey(null);
+  if (store().editing?.key === key) store().setEditing(null);
+}
+
+export async function loadSyncStatus(): Promise<void> {
+  const result = await getApi().syncStatus({});
+  if (result.ok) store().setCatchingUp(result.value.catchingUp);
 }
 
 /** A held message (composed long before the link returned) waits for the user: send it, or not. */

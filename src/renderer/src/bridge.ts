@@ -4,8 +4,9 @@
  * in `api.ts` for the actions, so nothing else reaches for `window.api`.
  */
 import type { MessageView, NovaApi } from '../../shared/contract';
-import { loadConversations, loadOutbox, loadPreferences, loadUpdateStatus, markReadIfReading, openConversation, refreshOpenThread } from './actions';
+import { loadConversations, loadOutbox, loadPreferences, loadSyncStatus, loadUpdateStatus, markReadIfReading, openConversation, refreshOpenThread } from './actions';
 import { setApi } from './api';
+import { conversationResolved } from './people-actions';
 import { useAppStore } from './store';
 
 export function connectBridge(api: NovaApi): () => void {
@@ -49,6 +50,9 @@ export function connectBridge(api: NovaApi): () => void {
       markReadIfReading();
     }),
     api.onNotification((notification) => store().notify(notification)),
+    api.onSyncChanged((status) => store().setCatchingUp(status.catchingUp)),
+    api.onTypingChanged(({ conversationId, userIds }) => store().setTyping(conversationId, userIds)),
+    api.onConversationsResolved(({ localId, conversationId }) => void conversationResolved(localId, conversationId)),
     api.onPreferencesChanged((preferences) => store().setPreferences(preferences)),
     api.onSearchProgress((status) => store().setSearchIndex(status)),
     api.onUpdateStatus((status) => store().setUpdateStatus(status)),
@@ -70,6 +74,7 @@ export function connectBridge(api: NovaApi): () => void {
   window.addEventListener('focus', onFocus);
   void loadPreferences();
   void loadUpdateStatus();
+  void loadSyncStatus();
   void api.connectionGet({}).then((result) => {
     if (result.ok) store().setConnection(result.value.snapshot);
   });

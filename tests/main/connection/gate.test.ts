@@ -77,11 +77,11 @@ describe('DialGate', () => {
     gate.begin();
     gate.afterClose(lost(), ENDED);
     expect(machine.state).toBe('RECONNECTING');
-    // Attempt 1, full jitter below 2 s at the middle: 1 s.
-    expect(gate.nextAttemptAt).toBe(clock.now() + 1000);
+    // One dial made: the middle of [1 s, 7 s] (4 s), grown once by 1.3.
+    expect(gate.nextAttemptAt).toBe(clock.now() + 5200);
     const turn = park(gate, ticket);
     await settle();
-    clock.advance(999);
+    clock.advance(5199);
     await settle();
     expect(turn.token()).toBeUndefined();
     clock.advance(1);
@@ -103,7 +103,7 @@ describe('DialGate', () => {
     expect(gate.nextAttemptAt).toBe(clock.now() + TIMING.slowRetryMs);
   });
 
-  it('counts no failure for a server that named its wait, and waits what it named (plus jitter)', async () => {
+  it('counts no failure for a server that named its wait, and waits exactly what it named', async () => {
     const { clock, machine, gate } = rig();
     const ticket = gate.open();
     for (let refusal = 0; refusal < TIMING.giveUpAfterFailures + 2; refusal += 1) {
@@ -114,8 +114,7 @@ describe('DialGate', () => {
       gate.afterClose({ ...lost(false), why: 'rate_limited', retryAfterMs: 6000 }, ENDED);
     }
     expect(machine.state).toBe('RECONNECTING');
-    // 6 s, plus the middle of a spread of twice that: 12 s.
-    expect(gate.nextAttemptAt).toBe(clock.now() + 12_000);
+    expect(gate.nextAttemptAt).toBe(clock.now() + 6000);
   });
 
   it('comes back after an announced restart at its moment, with the backoff started afresh', async () => {

@@ -228,6 +228,24 @@ const CASES: Case[] = [
     expect: [{ sample: 'resync_duration_seconds_sum', labels: { result: 'complete' }, value: 1.5 }],
   },
   {
+    family: 'resync_retries_total',
+    method: 'resyncRetry',
+    act: (m) => m.resyncRetry(),
+    expect: [{ sample: 'resync_retries_total', value: 1 }],
+  },
+  {
+    family: 'resync_behind_conversations',
+    method: 'resyncBehind',
+    act: (m) => m.resyncBehind(2, 7),
+    expect: [{ sample: 'resync_behind_conversations', value: 2 }],
+  },
+  {
+    family: 'resync_lag_seconds',
+    method: 'resyncBehind',
+    act: (m) => m.resyncBehind(1, 7),
+    expect: [{ sample: 'resync_lag_seconds', value: 7 }],
+  },
+  {
     family: 'sequence_gaps_total',
     method: 'sequenceGap',
     act: (m) => m.sequenceGap(),

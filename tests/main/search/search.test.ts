@@ -88,7 +88,7 @@ describe('search through the core', () => {
     const dataDir = makeTempDir('nova-search-');
     const aliceId = server.control.userId('alice@nova.local') ?? '';
     const old = new Database(path.join(dataDir, 'nova.db'));
-    migrate(old, MIGRATIONS, 6);
+    migrate(old, MIGRATIONS, 8);
     old.transaction(() => {
       for (let seq = 1; seq <= 5_000; seq += 1) {
         const text = seq % 100 === 0 ? `old note ${seq} mentions giraffes` : `old note ${seq}`;

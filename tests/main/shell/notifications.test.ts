@@ -37,7 +37,7 @@ describe('OS notifications', () => {
     for (let i = 0; i < 200; i += 1) r.server.control.sendAs(BOB, i % 2 === 0 ? r.direct : r.team, `burst ${i}`);
     await vi.waitFor(
       () => expect(shown(r).map((n) => [n.title, n.body]).sort()).toEqual([
-        ['Direct conversation', '100 new messages: burst 198'],
+        ['Bob Chen', '100 new messages: burst 198'],
         ['Team', '100 new messages: burst 199'],
       ]),
       { timeout: 10_000 },
@@ -81,7 +81,7 @@ describe('OS notifications', () => {
     r.window().loseFocus();
     await r.invoke('preferences:set', { notifications: { showPreviews: false } });
     r.server.control.sendAs(BOB, r.direct, 'private words');
-    await vi.waitFor(() => expect(shown(r).map((n) => [n.title, n.body])).toEqual([['Direct conversation', '1 new message']]));
+    await vi.waitFor(() => expect(shown(r).map((n) => [n.title, n.body])).toEqual([['Bob Chen', '1 new message']]));
 
     await r.invoke('preferences:set', { notifications: { showPreviews: true, doNotDisturb: true, mutedConversationIds: [r.team] } });
     r.server.control.sendAs(BOB, r.direct, 'during do not disturb');

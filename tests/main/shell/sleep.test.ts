@@ -42,7 +42,7 @@ describe('sleep and wake', () => {
     await vi.waitFor(() => expect(r.fake.notifications.filter((n) => n.isShown)).toHaveLength(1), { timeout: 15_000 });
     const [summary] = r.fake.notifications;
     expect(summary?.title).toBe('Nova');
-    expect(summary?.body).toMatch(/^30 new messages in (Team and Direct conversation|Direct conversation and Team)$/);
+    expect(summary?.body).toMatch(/^30 new messages in (Team and Bob Chen|Bob Chen and Team)$/);
     expect(r.fake.trays[0]?.menu?.find('state')?.label).toBe('Connected');
   });
 

@@ -1,5 +1,5 @@
 /**
- * The full-text index on real SQLite: migration 7 over an existing cache (indexed later, in
+ * The full-text index on real SQLite: migration 9 over an existing cache (indexed later, in
  * batches, with progress), the triggers that keep it in step with every write (incoming,
  * edits, deletes, folds), and the query the user's words become.
  */
@@ -9,6 +9,7 @@ import { migrate, schemaVersion, type DB } from '../../../src/main/core/store/da
 import { applyMessageChange } from '../../../src/main/core/store/message-changes';
 import { upsertIncoming, recordServerIdentity, insertOwnMessage } from '../../../src/main/core/store/messages';
 import { MIGRATIONS } from '../../../src/main/core/store/migrations';
+import { recordDelete, recordEdit } from '../../../src/main/core/store/own-messages';
 import { indexNextBatch, indexPending, indexProgress, searchMessages, toFtsQuery } from '../../../src/main/core/store/search';
 import { toSnippetParts } from '../../../src/main/core/search';
 
@@ -34,13 +35,13 @@ function expectIndexConsistent(database: DB): void {
   expect(() => database.prepare("INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)").run()).not.toThrow();
 }
 
-describe('search migration (7) over an existing cache', () => {
+describe('search migration (9) over an existing cache', () => {
   it('indexes nothing in the migration, then every old row once in background batches with progress; edits and deletes in between stay right', () => {
     db = new Database(':memory:');
-    migrate(db, MIGRATIONS, 6);
+    migrate(db, MIGRATIONS, 8);
     for (let seq = 1; seq <= 25; seq += 1) incoming(db, seq, `old message number ${seq} about apples`);
-    migrate(db, MIGRATIONS, 7);
-    expect(schemaVersion(db)).toBe(7);
+    migrate(db, MIGRATIONS, 9);
+    expect(schemaVersion(db)).toBe(9);
     // The migration itself is quick: nothing old is searchable yet.
     expect(find(db, 'apples')).toEqual([]);
     expect(indexProgress(db)).toEqual({ indexed: 0, total: 25 });
@@ -66,7 +67,7 @@ describe('search migration (7) over an existing cache', () => {
 
   it('a fresh database has nothing to index in the background', () => {
     db = new Database(':memory:');
-    migrate(db, MIGRATIONS, 7);
+    migrate(db, MIGRATIONS, 9);
     expect(indexProgress(db)).toEqual({ indexed: 0, total: 0 });
     expect(indexNextBatch(db, 100)).toBe(false);
   });
@@ -75,7 +76,7 @@ describe('search migration (7) over an existing cache', () => {
 describe('the index follows every write', () => {
   it('edits replace the indexed words, deletes remove them, folded duplicates leave nothing behind', () => {
     db = new Database(':memory:');
-    migrate(db, MIGRATIONS, 7);
+    migrate(db, MIGRATIONS, 9);
     incoming(db, 1, 'the quarterly report is late');
     incoming(db, 2, 'see you at the café tomorrow');
     expect(find(db, 'quarterly')).toEqual(['sc1-1']);
@@ -99,7 +100,7 @@ describe('the index follows every write', () => {
 describe('rows waiting to be indexed', () => {
   it('a send pays no index write: new rows wait, and edits or deletes before their batch leave the index right', () => {
     db = new Database(':memory:');
-    migrate(db, MIGRATIONS, 7);
+    migrate(db, MIGRATIONS, 9);
     incoming(db, 1, 'waiting one about kites');
     incoming(db, 2, 'waiting two about kites');
     incoming(db, 3, 'waiting three about kites');
@@ -117,10 +118,36 @@ describe('rows waiting to be indexed', () => {
   });
 });
 
+describe('own edits and deletes', () => {
+  it("the user's own edit and delete (store/own-messages.ts) leave the index right, before and after the row is indexed", () => {
+    db = new Database(':memory:');
+    migrate(db, MIGRATIONS, 9);
+    insertOwnMessage(db, { ownerId: OWNER, conversationId: 'c1', key: 'k1', text: 'own note about pears', composedAt: 1 });
+    insertOwnMessage(db, { ownerId: OWNER, conversationId: 'c1', key: 'k2', text: 'own note about plums', composedAt: 2 });
+    insertOwnMessage(db, { ownerId: OWNER, conversationId: 'c1', key: 'k3', text: 'own note about figs', composedAt: 3 });
+    // k3 is edited while still waiting for its batch; k1 and k2 after they are indexed.
+    recordEdit(db, OWNER, 'k3', 'own note about dates', 5);
+    expect(find(db, 'own')).toEqual(['k3', 'k2', 'k1']);
+    recordServerIdentity(db, OWNER, 'k1', 's1', 1);
+    recordEdit(db, OWNER, 'k1', 'own note about apricots', 10, 4);
+    recordDelete(db, OWNER, 'k2', 11, 5);
+    // A stale edit (lower updated_seq) is not written, and a deleted message stays deleted.
+    recordEdit(db, OWNER, 'k1', 'own note about pears again', 9, 3);
+    recordEdit(db, OWNER, 'k2', 'own note about plums again', 12, 6);
+    expect(find(db, 'pears')).toEqual([]);
+    expect(find(db, 'apricots')).toEqual(['k1']);
+    expect(find(db, 'plums')).toEqual([]);
+    expect(find(db, 'figs')).toEqual([]);
+    expect(find(db, 'dates')).toEqual(['k3']);
+    expect(db.prepare("SELECT text, deleted_at FROM messages WHERE key = 'k2'").get()).toEqual({ text: '', deleted_at: 11 });
+    expectIndexConsistent(db);
+  });
+});
+
 describe('queries', () => {
   it('words match as prefixes, quoted words as a phrase, all terms must match; scoped to one conversation or all', () => {
     db = new Database(':memory:');
-    migrate(db, MIGRATIONS, 7);
+    migrate(db, MIGRATIONS, 9);
     incoming(db, 1, 'meeting moved to Thursday', 'c1');
     incoming(db, 2, 'Thursday meeting is cancelled', 'c1');
     incoming(db, 3, 'the meeting room is booked', 'c2');
@@ -144,7 +171,7 @@ describe('queries', () => {
 
   it('whatever is typed becomes a valid query or none: operators, quotes and punctuation are plain text', () => {
     db = new Database(':memory:');
-    migrate(db, MIGRATIONS, 7);
+    migrate(db, MIGRATIONS, 9);
     incoming(db, 1, 'NEAR AND OR NOT "quoted" col:umn (paren) a*b');
     for (const typed of ['NEAR(', 'AND', 'OR NOT', '"quoted', '"', 'col:umn', '(paren)', '*', '-', '^a', 'a*b', '""""']) {
       const query = toFtsQuery(typed);

@@ -9,6 +9,11 @@ const CONVERSATION_ROUTES: ReadonlyArray<Readonly<{ pattern: RegExp; method: str
   { pattern: /^\/conversations\/[^/]+\/messages\/search$/, method: 'GET', role: 'messages_search' },
   { pattern: /^\/conversations\/[^/]+\/changes$/, method: 'GET', role: 'messages_changes' },
   { pattern: /^\/conversations\/[^/]+\/read$/, method: 'POST', role: 'messages_read' },
+  { pattern: /^\/conversations\/[^/]+\/messages\/by-key\/[^/]+$/, method: 'PUT', role: 'message_change' },
+  { pattern: /^\/conversations\/[^/]+\/messages\/by-key\/[^/]+$/, method: 'DELETE', role: 'message_change' },
+  { pattern: /^\/messages\/[^/]+$/, method: 'PUT', role: 'message_change' },
+  { pattern: /^\/messages\/[^/]+$/, method: 'DELETE', role: 'message_change' },
+  { pattern: /^\/users\/search$/, method: 'GET', role: 'users_search' },
 ];
 
 const AUTH_ROUTES: Readonly<Record<string, HttpEndpoint>> = {

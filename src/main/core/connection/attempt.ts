@@ -6,6 +6,7 @@
  * its timers and silence its socket's events.
  */
 import WebSocket from 'ws';
+import { CloseCode } from '../../../shared/protocol';
 import type { Clock, TimerHandle } from '../clock';
 import type { ClientFrame, ServerCapabilities, ServerFrame } from '../link';
 import type { Logger } from '../logging';
@@ -72,6 +73,10 @@ export class Attempt {
     if (socket instanceof WebSocket) {
       socket.on('error', (error: Error & { code?: string }) => {
         if (!this.isEnded && !this.hasOpened) this.dialError = error.code ?? 'error';
+        // ws has already sent a 1009 close: the drop is counted under its own reason, not as a lost link.
+        if (!this.isEnded && error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+          this.drop ??= { code: CloseCode.MESSAGE_TOO_BIG, reason: 'frame too large', errorType: 'too_large' };
+        }
       });
     }
     socket.on('open', () => this.onOpen());
@@ -110,8 +115,11 @@ export class Attempt {
   /** The server answered the upgrade with a status; the first one counts. */
   noteRefusal(status: number, headers: Readonly<Record<string, string>>): void {
     if (this.isEnded || this.refusal !== null) return;
+    // Retry-After-Ms (the reference server's admission turn) is exact; Retry-After is whole seconds.
+    const exactMs = Number(headers['retry-after-ms']);
     const seconds = Number(headers['retry-after']);
-    this.refusal = { status, retryAfterMs: Number.isFinite(seconds) ? seconds * 1000 : null };
+    const retryAfterMs = headers['retry-after-ms'] !== undefined && Number.isFinite(exactMs) && exactMs >= 0 ? exactMs : Number.isFinite(seconds) ? seconds * 1000 : null;
+    this.refusal = { status, retryAfterMs };
   }
 
   /** The connection is up: the handshake wait ends, and the link has to stay up a while to count as stable. */

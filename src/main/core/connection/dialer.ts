@@ -8,6 +8,13 @@ import ReconnectingWebSocket from 'reconnecting-websocket';
 import WebSocket from 'ws';
 import { CloseCode, PROTOCOL_VERSION } from '../../../shared/protocol';
 
+/**
+ * The largest frame we accept from the server. It sends one message per frame (at most 65,536
+ * characters of text), far below this; a bigger frame is a broken or hostile peer, and without a
+ * bound `ws` would buffer up to 100 MiB of it. ws closes such a socket with 1009.
+ */
+export const MAX_INCOMING_FRAME_BYTES = 2 * 1024 * 1024;
+
 /** What the dialer reports about each raw socket it creates. */
 export type DialHooks = Readonly<{
   /** The token for the attempt about to start; read once, in the socket's constructor. */
@@ -41,6 +48,7 @@ export function createAuthorizedSocketClass(hooks: DialHooks): AuthorizedSocketC
       const options: WebSocket.ClientOptions & { closeTimeout: number } = {
         headers: token !== null ? { Authorization: `Bearer ${token}` } : {},
         closeTimeout: hooks.closeTimeoutMs,
+        maxPayload: MAX_INCOMING_FRAME_BYTES,
         // ws has already attached its own 'response' handler, so ours runs after it and only
         // reads; ws still aborts the request and emits error/close on the next tick.
         finishRequest: (request, socket) => {

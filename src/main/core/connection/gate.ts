@@ -58,6 +58,8 @@ export class DialGate {
   /** Bumped when a session starts or ends and when the compat dialer is retired: an older ticket gets no turn. */
   private ticket = 0;
   private attemptNumber = 0;
+  /** Where in the first-retry window this run of failures started (backoff.ts); null: draw anew. */
+  private firstDraw: number | null = null;
   private attemptsStarted = 0;
   private failures = 0;
   private authRetries = 0;
@@ -106,6 +108,7 @@ export class DialGate {
   open(): number {
     this.ticket += 1;
     this.attemptNumber = 0;
+    this.firstDraw = null;
     this.failures = 0;
     this.authRetries = 0;
     this.needsRefresh = false;
@@ -185,6 +188,7 @@ export class DialGate {
   /** Connected long enough: the next loss starts the backoff from its first step. */
   stable(): void {
     this.attemptNumber = 0;
+    this.firstDraw = null;
     this.o.host.changed();
   }
 
@@ -248,6 +252,7 @@ export class DialGate {
         // the backoff starts afresh should the server be later than it thought.
         const delayMs = step.retryAfterMs + Math.floor(this.o.random() * step.spreadMs);
         this.attemptNumber = 0;
+        this.firstDraw = null;
         this.afterFailure({
           why: 'server_shutdown',
           reason: `server restarting (${ended.description}); back in ${(delayMs / 1000).toFixed(1)} s`,
@@ -290,7 +295,8 @@ export class DialGate {
       state = 'ERROR';
       shown = `gave up after ${this.failures} attempts (${reason}); retrying every ${Math.round(timing.slowRetryMs / 1000)} s`;
     } else {
-      this.next = now + serverDelayMs(this.policy, this.attemptNumber, retryAfterMs, random);
+      this.firstDraw ??= random();
+      this.next = now + serverDelayMs(this.policy, this.attemptNumber, retryAfterMs, random, this.firstDraw);
     }
     metrics.reconnect(why, this.next === 'now' ? 0 : this.next - now);
     host.transition(state, shown);

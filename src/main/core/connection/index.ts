@@ -2,5 +2,5 @@
 export { ConnectionService } from './service';
 export type { ConnectionServiceOptions, ConnectionTiming, LinkAuth, ConnectionStats, ConnectionNotice } from './types';
 export { CONNECTION_TRANSITIONS, ConnectionStateMachine, isAllowedTransition } from './states';
-export { backoffCeilingMs, fullJitterDelayMs, serverDelayMs, type BackoffPolicy } from './backoff';
+export { backoffCeilingMs, reconnectDelayMs, serverDelayMs, type BackoffPolicy } from './backoff';
 export { Heartbeat } from './heartbeat';

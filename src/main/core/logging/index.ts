@@ -22,6 +22,10 @@ export {
 export { createRendererLogWriter, type RendererLogWriter } from './renderer-log';
 
 export const LOG_FILE_NAME = 'main.log';
+/** The renderer's lines have their own file, so a flood of them cannot rotate main.log away. */
+export const RENDERER_LOG_FILE_NAME = 'renderer.log';
+export const RENDERER_LOG_MAX_BYTES = 1024 * 1024;
+export const RENDERER_LOG_FILES = 3;
 export const DEFAULT_LOG_MAX_BYTES = 5 * 1024 * 1024;
 export const DEFAULT_LOG_FILES = 5;
 
@@ -33,6 +37,8 @@ export type FileLoggerOptions = Readonly<{
   level?: LogLevel;
   /** A distinct id keeps two cores in one process (tests) from sharing a transport. */
   logId?: string;
+  /** Defaults to main.log. */
+  fileName?: string;
   /** main.log rotates when it grows past this size. */
   maxBytes?: number;
   /** How many files to keep in all: main.log plus main.1.log … main.(n-1).log. */
@@ -82,13 +88,16 @@ function formatLine(message: LogMessage): string {
   return `[${message.date.toISOString()}] ${level} [${processType}]${scope}${id} ${String(message.data[0] ?? '')}`;
 }
 
+let loggersCreated = 0;
+
 /**
  * electron-log's node flavour, not its main flavour: the main flavour requires `electron`
  * at import time, which would stop the core from running in plain Node.
  */
 export function createFileLogger(options: FileLoggerOptions): FileLogger {
-  const log = electronLog.create({ logId: options.logId ?? `nova-${process.pid}-${Date.now()}` });
-  const filePath = path.join(options.dir, LOG_FILE_NAME);
+  loggersCreated += 1;
+  const log = electronLog.create({ logId: options.logId ?? `nova-${process.pid}-${Date.now()}-${loggersCreated}` });
+  const filePath = path.join(options.dir, options.fileName ?? LOG_FILE_NAME);
   const maxFiles = Math.max(1, options.maxFiles ?? DEFAULT_LOG_FILES);
   const redactor = createRedactor({ homeDir: options.homeDir ?? os.homedir() });
   fs.mkdirSync(options.dir, { recursive: true });

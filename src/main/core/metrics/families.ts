@@ -214,6 +214,21 @@ export function createFamilies(registry: Registry, appInfo: AppInfo | undefined,
     buckets: RESYNC_BUCKETS,
     registers,
   });
+  const resyncRetries = new Counter({
+    name: 'resync_retries_total',
+    help: 'Resyncs tried again after one failed (timeout, disconnect, error), with backoff.',
+    registers,
+  });
+  const resyncBehind = new Gauge({
+    name: 'resync_behind_conversations',
+    help: 'Conversations whose resync has not succeeded yet ("catching up").',
+    registers,
+  });
+  const resyncLag = new Gauge({
+    name: 'resync_lag_seconds',
+    help: 'How long the conversation furthest behind has been catching up (0 when none).',
+    registers,
+  });
   const sequenceGaps = new Counter({
     name: 'sequence_gaps_total',
     help: 'Sequence gaps detected in a gap-free conversation (each triggers a resync).',
@@ -371,6 +386,9 @@ export function createFamilies(registry: Registry, appInfo: AppInfo | undefined,
     duplicates,
     resyncs,
     resyncDuration,
+    resyncRetries,
+    resyncBehind,
+    resyncLag,
     sequenceGaps,
     httpRequests,
     apiLatency,

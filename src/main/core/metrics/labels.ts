@@ -60,6 +60,8 @@ export const SOCKET_ERROR_TYPES = [
   'heartbeat_timeout',
   'handshake',
   'protocol',
+  /** The server sent a frame over our maxPayload; the socket was closed with 1009. */
+  'too_large',
 ] as const;
 export type SocketErrorType = (typeof SOCKET_ERROR_TYPES)[number];
 
@@ -135,7 +137,10 @@ export const HTTP_ENDPOINTS = [
   'messages_read',
   'messages_search',
   'messages_changes',
+  /** Edits and deletes of own messages, by key or by id. */
+  'message_change',
   'health',
+  'users_search',
 ] as const;
 export type HttpEndpoint = (typeof HTTP_ENDPOINTS)[number];
 

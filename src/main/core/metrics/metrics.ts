@@ -261,6 +261,17 @@ export class Metrics {
     if (durationSeconds !== undefined) this.f.resyncDuration.labels({ result: label }).observe(nonNegative(durationSeconds));
   }
 
+  /** A failed resync was scheduled again. */
+  resyncRetry(): void {
+    this.f.resyncRetries.inc();
+  }
+
+  /** Conversations still catching up, and for how long the oldest of them has been. */
+  resyncBehind(conversations: number, lagSeconds: number): void {
+    this.f.resyncBehind.set(conversations);
+    this.f.resyncLag.set(nonNegative(lagSeconds));
+  }
+
   /** A frame's sequence number skipped ahead in a gap-free conversation. */
   sequenceGap(): void {
     this.f.sequenceGaps.inc();

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { MessageView, OutboxItem } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
+import { isLocalConversationId } from '../../../shared/people';
 import type { Clock } from '../clock';
 import type { ServerLink } from '../link';
 import type { Metrics } from '../metrics';
@@ -25,6 +26,7 @@ import {
   type OutboxSummary,
 } from '../store/outbox';
 import { toStorageError } from '../store/sqlite-errors';
+import { TIMELINE_MAX_AGE_MS, pruneTimelines } from '../store/timeline';
 import type { WriteQueue } from '../store/write-queue';
 import { currentOwner, type ConversationNames } from './conversations';
 import type { DeliveryEngine } from './engine';
@@ -55,6 +57,7 @@ export class OutboxCommands {
 
   constructor(private readonly o: OutboxCommandsOptions) {
     this.approximate = outboxTotals(o.db);
+    pruneTimelines(o.db, o.clock.now() - TIMELINE_MAX_AGE_MS);
   }
 
   send(req: Readonly<{ conversationId: string; text: string }>): MessageView {
@@ -88,8 +91,9 @@ export class OutboxCommands {
     this.knownConversations.add(`${ownerId}\u0000${req.conversationId}`);
     // Legacy Nova has no conversation list and one socket per conversation: a conversation first
     // written to while connected must be watched now, not only after the next reconnect.
-    if (!known && link.capabilities()?.mode === 'legacy') {
-      link.watchConversations([...new Set([...listConversations(db, ownerId).map((c) => c.id), req.conversationId])]);
+    if (!known && link.capabilities()?.mode === 'legacy' && !isLocalConversationId(req.conversationId)) {
+      const ids = listConversations(db, ownerId).map((c) => c.id).filter((id) => !isLocalConversationId(id));
+      link.watchConversations([...new Set([...ids, req.conversationId])]);
     }
     this.o.metrics.messageEnqueued(sizeBytes);
     this.approximate = { count: this.approximate.count + 1, bytes: this.approximate.bytes + sizeBytes };
@@ -110,26 +114,38 @@ export class OutboxCommands {
     return view;
   }
 
-  /** One failed or expired message (or all of them, `key` null) goes back to the lane. */
-  retry(key: string | null): { count: number } {
-    const { db, writes, link, engine, changes } = this.o;
+  /**
+   * "Send now" (one message) and "Retry all" (`key` null): stopped rows (failed, expired, held)
+   * go back to the lane with a fresh budget; rows waiting out a backoff skip what is left of it,
+   * except a wait the server named (Retry-After), which `serverWaitUntil` reports.
+   */
+  retry(key: string | null): { count: number; serverWaitUntil: number | null } {
+    const { db, writes, link, engine, changes, clock } = this.o;
     const ownerId = currentOwner(link);
     writes.flush();
-    const keys =
-      key !== null
-        ? [key]
-        : listOutbox(db, ownerId)
-            .filter((row) => row.state === 'failed' || row.state === 'expired')
-            .map((row) => row.key);
+    const rows = key !== null ? [getOutboxItem(db, key)] : listOutbox(db, ownerId);
     let count = 0;
-    for (const each of keys) {
-      const row = getOutboxItem(db, each);
-      if (row?.ownerId !== ownerId || !resetForRetry(db, each)) continue;
-      changes.messageChanged(row.ownerId, each, row.conversationId);
+    const waiting = new Map<string, number>();
+    for (const row of rows) {
+      if (row?.ownerId !== ownerId) continue;
+      if (row.state === 'saved' || row.state === 'confirming') {
+        waiting.set(row.conversationId, (waiting.get(row.conversationId) ?? 0) + 1);
+        continue;
+      }
+      if (!resetForRetry(db, row.key)) continue;
+      changes.messageChanged(row.ownerId, row.key, row.conversationId);
       engine.reload(row.conversationId);
       count += 1;
     }
-    return { count };
+    let serverWaitUntil: number | null = null;
+    const now = clock.now();
+    for (const [conversationId, rowsWaiting] of waiting) {
+      const at = engine.sendNow(conversationId);
+      if (at === null) continue;
+      count += key !== null ? 1 : rowsWaiting;
+      if (at > now) serverWaitUntil = Math.max(serverWaitUntil ?? 0, at);
+    }
+    return { count, serverWaitUntil };
   }
 
   /** Gone for good; refused while it is being sent (the server may have it already). */

@@ -7,6 +7,8 @@ import type { ConversationSummary, Res } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
 import type { ClientFrame, ServerCapabilities, ServerLink } from '../link';
 import type { Logger } from '../logging';
+import { titleFor } from '../../../shared/people';
+import { conversationPeople, saveServerConversation } from '../people/store';
 import { SERVER_BODIES } from '../server-data';
 import type { DB } from '../store/database';
 import { raiseChangesHead } from '../store/message-changes';
@@ -18,7 +20,6 @@ import {
   listMessagePage,
   markConversationRead,
   oldestStoredSeq,
-  upsertConversation,
 } from '../store/messages';
 import type { WriteQueue } from '../store/write-queue';
 import type { Reconciler } from '../sync/reconciler';
@@ -33,7 +34,7 @@ export class ConversationNames {
   nameOf(ownerId: string, conversationId: string): string {
     const cached = this.names.get(conversationId);
     if (cached !== undefined) return cached;
-    const name = listConversations(this.db, ownerId).find((c) => c.id === conversationId)?.name ?? '';
+    const name = conversationSummary(this.db, ownerId, conversationId)?.name ?? '';
     this.names.set(conversationId, name);
     return name;
   }
@@ -45,7 +46,17 @@ export class ConversationNames {
 
 export function conversationSummary(db: DB, ownerId: string, conversationId: string): ConversationSummary | null {
   const overview = conversationOverview(db, ownerId, conversationId);
-  return overview ? toConversationSummary(ownerId, overview) : null;
+  if (!overview) return null;
+  const summary = toConversationSummary(ownerId, overview);
+  // Named after its people: the other person (direct), or the group's name or members.
+  const people = conversationPeople(db, ownerId, conversationId);
+  return {
+    ...summary,
+    name: titleFor({ type: summary.type, name: summary.name, members: people.members }, ownerId),
+    members: people.members,
+    ...(people.memberCount !== null ? { memberCount: people.memberCount } : {}),
+    creation: people.creation,
+  };
 }
 
 export function currentOwner(link: Pick<ServerLink, 'currentUserId'>): string {
@@ -141,13 +152,7 @@ export class Conversations {
       const list = response.value.items;
       writes.push(() => {
         for (const c of list) {
-          upsertConversation(db, ownerId, {
-            id: c.id,
-            ...(c.type !== undefined ? { type: c.type } : {}),
-            ...(typeof c.name === 'string' ? { name: c.name } : {}),
-            ...(c.last_seq !== undefined ? { lastSeq: c.last_seq } : {}),
-            ...(c.unread_count !== undefined ? { unreadCount: c.unread_count } : {}),
-          });
+          saveServerConversation(db, ownerId, c);
           if (c.last_updated_seq !== undefined) raiseChangesHead(db, ownerId, c.id, c.last_updated_seq);
           names.delete(c.id);
         }

@@ -5,6 +5,7 @@
  * (ack, nack) or the reconciler (message, sync_complete).
  */
 import type { Unsubscribe } from '../../../shared/contract';
+import { isLocalConversationId } from '../../../shared/people';
 import type { ServerFrameOf } from '../../../shared/protocol';
 import type { ServerCapabilities, ServerLink } from '../link';
 import type { Logger } from '../logging';
@@ -30,6 +31,8 @@ export type DeliveryOptions = Readonly<{
   conversations: Conversations;
   changes: OutboxChanges;
   serverLimits: ServerLimits;
+  /** Conversations made here go to the server before anything resyncs or sends (people/creations.ts). */
+  beforeResync?: (ownerId: string, capabilities: ServerCapabilities) => Promise<void>;
 }>;
 
 export class Delivery {
@@ -115,8 +118,17 @@ export class Delivery {
       log.warn(`conversations: refresh failed (${error instanceof Error ? error.message : String(error)})`);
     }
     if (epoch !== this.connectEpoch) return;
+    try {
+      await this.o.beforeResync?.(ownerId, capabilities);
+    } catch (error) {
+      log.warn(`conversations: creations not replayed (${error instanceof Error ? error.message : String(error)})`);
+    }
+    if (epoch !== this.connectEpoch) return;
     writes.flush();
-    const all = new Set([...known, ...listConversations(db, ownerId).map((c) => c.id)]);
+    // A conversation still waiting to be created has nothing on the server to resync yet.
+    const all = new Set(
+      [...known, ...listConversations(db, ownerId).map((c) => c.id)].filter((id) => !isLocalConversationId(id)),
+    );
     if (capabilities.mode === 'legacy') link.watchConversations([...all]);
     await Promise.all(
       [...all].map(async (conversationId) => {

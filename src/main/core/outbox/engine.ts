@@ -6,6 +6,7 @@
  * How one lane sends is `lane.ts`; what an attempt leaves behind is `records.ts`.
  */
 import type { ErrorCode } from '../../../shared/errors';
+import { isLocalConversationId } from '../../../shared/people';
 import type { Clock } from '../clock';
 import type { ServerCapabilities, ServerLink } from '../link';
 import type { Logger } from '../logging';
@@ -134,10 +135,36 @@ export class DeliveryEngine implements LaneHost {
     lane.pump();
   }
 
+  /**
+   * "Send now" on a lane waiting out a retry: when it sends next (now, or the server's named
+   * wait), or null when the lane was not waiting (offline, or already sending).
+   */
+  sendNow(conversationId: string): number | null {
+    const lane = this.lanes.get(conversationId);
+    if (!lane || !this.activeSession) return null;
+    const head = lane.queue[0];
+    const at = lane.sendNow(this.options.clock.now());
+    if (at !== null && head) this.options.sink.messageChanged(head.ownerId, head.key, conversationId);
+    return at;
+  }
+
   /** A queued message left the outbox (discarded): the lane forgets it. */
   dropQueued(conversationId: string, key: string): void {
     const lane = this.lanes.get(conversationId);
     if (lane) lane.queue = lane.queue.filter((r) => r.key !== key);
+  }
+
+  /** The user withdrew a queued message: it is never sent again (a send in flight is answered MESSAGE_DELETED). */
+  forget(conversationId: string, key: string): void {
+    this.dropQueued(conversationId, key);
+  }
+
+  /** A queued message got new text: sends from now on carry it. */
+  replaceText(conversationId: string, key: string, text: string): void {
+    const lane = this.lanes.get(conversationId);
+    if (!lane) return;
+    lane.queue = lane.queue.map((r) => (r.key === key ? { ...r, text } : r));
+    for (const sent of lane.inflight) if (sent.row.key === key) sent.row = { ...sent.row, text };
   }
 
   /** Reconciliation found the message on the server (its echo or a sync page): stop sending it. */
@@ -202,6 +229,8 @@ export class DeliveryEngine implements LaneHost {
     const session = this.activeSession;
     if (!session || session.authPaused || this.stopped) return null;
     if (this.gated.has(lane.conversationId) || lane.waitTimer !== null) return null;
+    // Its conversation is not created yet: the creation goes first (people/creations.ts).
+    if (isLocalConversationId(lane.conversationId)) return null;
     // One user's messages are never sent on another user's connection.
     if (this.options.link.currentUserId() !== session.ownerId) return null;
     return session;
@@ -228,6 +257,7 @@ export class DeliveryEngine implements LaneHost {
     duplicate: boolean,
   ): void {
     const { metrics, writes, db, sink } = this.options;
+    const at = this.options.clock.now();
     metrics.sendAttempt(transport, duplicate ? 'duplicate' : 'acked');
     // The server already had it (a resend after a lost ack): the copy was dropped on its side.
     if (duplicate) metrics.duplicateDropped('ack');
@@ -240,7 +270,8 @@ export class DeliveryEngine implements LaneHost {
     const target = conversation;
     writes.push(() => {
       // Counted where the row leaves the outbox, once: a second ack for it finds it gone.
-      if (completeDelivery(db, ownerId, key, serverId, seq)) writes.afterCommit(() => metrics.delivered());
+      const ack = { at, transport, outcome: duplicate ? ('duplicate' as const) : ('acked' as const), code: null };
+      if (completeDelivery(db, ownerId, key, serverId, seq, ack)) writes.afterCommit(() => metrics.delivered());
     });
     if (clientSeq !== null) this.records.noteAckedClientSeq(ownerId, target, clientSeq);
     sink.delivered(ownerId, target, seq);

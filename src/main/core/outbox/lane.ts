@@ -9,17 +9,17 @@
  *   answered with the original ack, so a resend is never a second message.
  * - `single`: one WebSocket send at a time. `rest`: one REST POST at a time (legacy Nova).
  */
-import { AppError, describeError } from '../../../shared/errors';
-import type { SendMessageResponse } from '../../../shared/protocol';
+import { describeError } from '../../../shared/errors';
 import type { TimerHandle } from '../clock';
 import { newErrorId } from '../errors';
-import type { ClientFrame, ParsedResponse, ServerCapabilities } from '../link';
-import { SERVER_BODIES } from '../server-data';
+import type { ClientFrame, ServerCapabilities } from '../link';
 import type { OutboxState } from '../store/messages';
-import { loadLane, setState, type OutboxRecord } from '../store/outbox';
+import { loadLane, setNextAttemptAt, setState, type OutboxRecord } from '../store/outbox';
+import { withdrawMessage } from '../store/own-messages';
 import type { EngineOptions } from './engine';
-import { classifyStatus, isBudgetSpent, parseRetryAfter, retryDelay, type Verdict } from './policy';
+import { isBudgetSpent, retryDelay, type Verdict } from './policy';
 import type { AttemptRecords } from './records';
+import { pumpRest } from './lane-rest';
 
 export type DeliveryMode = 'pipelined' | 'single' | 'rest';
 
@@ -89,12 +89,15 @@ export class Lane {
   failures = 0;
   reorders = 0;
   waitTimer: TimerHandle | null = null;
+  /** When the server said the lane may send again (a Retry-After): "Send now" never goes earlier. */
+  serverWaitUntil: number | null = null;
   private ackTimer: TimerHandle | null = null;
-  private restBusy = false;
-  private readonly o: EngineOptions;
+  /** A REST send is under way (legacy Nova: one at a time per conversation). */
+  restBusy = false;
+  readonly o: EngineOptions;
 
   constructor(
-    private readonly host: LaneHost,
+    readonly host: LaneHost,
     readonly conversationId: string,
     public nextClientSeq: number,
   ) {
@@ -143,7 +146,7 @@ export class Lane {
     this.reorders = 0;
   }
 
-  private nextRow(ownerId: string): OutboxRecord | null {
+  nextRow(ownerId: string): OutboxRecord | null {
     if (this.queue.length === 0 && !this.exhausted) {
       this.o.writes.flush();
       const busy = new Set(this.inflight.map((s) => s.row.key));
@@ -160,7 +163,7 @@ export class Lane {
     const session = this.host.canSend(this);
     if (!session) return;
     if (session.mode === 'rest') {
-      void this.pumpRest(session);
+      void pumpRest(this, this.host, session);
       return;
     }
     const window = session.mode === 'pipelined' && this.counterConfirmed ? Math.max(1, this.o.pipelineWindow) : 1;
@@ -195,57 +198,6 @@ export class Lane {
     this.armAckTimer();
   }
 
-  private async pumpRest(session: Session): Promise<void> {
-    if (this.restBusy) return;
-    let row: OutboxRecord | null = null;
-    const now = this.o.clock.now();
-    while ((row = this.nextRow(session.ownerId)) !== null && this.host.records.expireIfSpent(row, now)) {
-      // expired rows are skipped; the loop is bounded by the lane's rows
-    }
-    if (!row) return;
-    const sent: Sent = { row, clientSeq: null, epoch: this.epoch, sentAt: now };
-    this.inflight = [sent];
-    this.restBusy = true;
-    this.o.sink.messageChanged(row.ownerId, row.key, row.conversationId);
-    let response: ParsedResponse<SendMessageResponse>;
-    try {
-      response = await this.o.link.requestParsed(
-        SERVER_BODIES.sendAnswer,
-        'POST',
-        `/conversations/${encodeURIComponent(row.conversationId)}/messages`,
-        { plaintext: row.text, idempotency_key: row.key },
-        { 'Idempotency-Key': row.key },
-      );
-    } catch (error) {
-      this.restBusy = false;
-      if (this.host.currentLane(this.conversationId) !== this || sent.epoch !== this.epoch) return;
-      const code = error instanceof AppError ? error.code : 'NETWORK_ERROR';
-      const verdict: Verdict =
-        code === 'NOT_SIGNED_IN' || code === 'UNAUTHORIZED' || code === 'TOKEN_REVOKED'
-          ? { kind: 'auth', code }
-          : { kind: 'retry', code, retryAfterMs: null };
-      // The request may have reached the server: "confirming" until a resend tells.
-      this.applyVerdict(sent, 0, verdict, error instanceof Error ? error.message : String(error), 'rest', true);
-      return;
-    }
-    this.restBusy = false;
-    const { status, headers, body, value: answer } = response;
-    if (status >= 200 && status < 300) {
-      if (answer !== null) {
-        const current = this.host.currentLane(this.conversationId);
-        this.host.acknowledge(session.ownerId, current, row.key, row.conversationId, answer.id, answer.sequence_number, null, 'rest', answer.duplicate === true);
-        return;
-      }
-      this.o.log.warn(`outbox: REST send answered ${status} without id/sequence_number`);
-    }
-    if (this.host.currentLane(this.conversationId) !== this || sent.epoch !== this.epoch) return;
-    const verdict = classifyStatus(
-      status >= 200 && status < 300 ? 502 : status,
-      parseRetryAfter(headers['retry-after'], this.o.clock.now()),
-    );
-    this.applyVerdict(sent, 0, verdict, errorText(body), 'rest');
-  }
-
   applyVerdict(
     sent: Sent,
     index: number,
@@ -257,6 +209,17 @@ export class Lane {
     const now = this.o.clock.now();
     const row = sent.row;
     switch (verdict.kind) {
+      case 'withdrawn': {
+        // Answered MESSAGE_DELETED: the server used the send's number up and created nothing.
+        this.o.metrics.sendAttempt(transport, 'failed');
+        this.inflight.splice(index, 1);
+        this.queue = this.queue.filter((r) => r.key !== row.key);
+        this.o.writes.push(() => withdrawMessage(this.o.db, row.ownerId, row.key));
+        this.o.sink.messageChanged(row.ownerId, row.key, row.conversationId);
+        this.armAckTimer();
+        this.pump();
+        return;
+      }
       case 'reorder': {
         if (index !== 0) return;
         this.reorders += 1;
@@ -292,9 +255,10 @@ export class Lane {
         }
         const delay = retryDelay(this.failures, this.o.timing, this.o.random, verdict.retryAfterMs);
         this.failures += 1;
+        this.serverWaitUntil = verdict.retryAfterMs !== null ? now + verdict.retryAfterMs : null;
         const errorId = newErrorId();
         const state: OutboxState = ambiguous || row.state === 'confirming' ? 'confirming' : 'saved';
-        this.host.records.record(row, state, now, now + delay, transport, 'retry', { code: verdict.code, message: describeError(verdict.code, verdict.retryAfterMs ?? undefined), id: errorId }, true);
+        this.host.records.record(row, state, now, now + delay, transport, 'retry', { code: verdict.code, message: describeError(verdict.code, verdict.retryAfterMs ?? undefined), id: errorId }, true, verdict.retryAfterMs);
         this.o.log.info(`outbox: retry in ${delay} ms after ${verdict.code} [${errorId}]`);
         // The server refused the head, so it took none of the numbers behind it either.
         if (sent.clientSeq !== null) this.nextClientSeq = sent.clientSeq;
@@ -336,6 +300,26 @@ export class Lane {
       this.o.clock.clearTimeout(this.ackTimer);
       this.ackTimer = null;
     }
+  }
+
+  /**
+   * The user's "Send now": the backoff still to run is skipped, except for the part the server
+   * named (Retry-After), which would only be refused again. Returns when the lane sends next:
+   * now, or the server's time; null when it was not waiting.
+   */
+  sendNow(now: number): number | null {
+    if (this.waitTimer === null) return null;
+    const head = this.queue[0];
+    const at = this.serverWaitUntil !== null && this.serverWaitUntil > now ? this.serverWaitUntil : now;
+    if (head) this.o.writes.push(() => setNextAttemptAt(this.o.db, head.key, at));
+    if (at > now) {
+      this.wait(at - now);
+      return at;
+    }
+    this.o.clock.clearTimeout(this.waitTimer);
+    this.waitTimer = null;
+    this.pump();
+    return now;
   }
 
   private wait(delay: number): void {
@@ -385,22 +369,18 @@ export class Lane {
     }
     const delay = retryDelay(this.failures, this.o.timing, this.o.random, null);
     this.failures += 1;
+    this.serverWaitUntil = null;
     this.host.records.record(head.row, 'confirming', now, now + delay, 'ws', 'lost', { code: 'TIMEOUT', message: describeError('TIMEOUT'), id: errorId }, true);
     if (head.clientSeq !== null) this.nextClientSeq = head.clientSeq;
     // Some of those sends may have been accepted: the counter is a guess again.
     this.counterConfirmed = false;
+    const unanswered = this.inflight.length;
     this.requeue(0);
-    const first = this.queue[0];
-    if (first) this.queue[0] = { ...first, state: 'confirming', firstAttemptAt: first.firstAttemptAt ?? now };
+    // As stored: every one of them may be on the server now.
+    for (let i = 0; i < unanswered; i += 1) {
+      const row = this.queue[i];
+      if (row) this.queue[i] = { ...row, state: 'confirming', ...(i === 0 ? { firstAttemptAt: row.firstAttemptAt ?? now } : {}) };
+    }
     this.wait(delay);
   }
-}
-
-function errorText(body: unknown): string {
-  if (typeof body === 'string') return body.slice(0, 200);
-  if (body && typeof body === 'object') {
-    const b = body as { error?: unknown; details?: unknown };
-    if (typeof b.error === 'string') return b.error.slice(0, 200);
-  }
-  return '';
 }

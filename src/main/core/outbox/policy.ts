@@ -31,19 +31,26 @@ export type Verdict =
   /** The credentials are no longer good: stop sending until the user is signed in again. */
   | Readonly<{ kind: 'auth'; code: ErrorCode }>
   /** Pipelined sends arrived out of order: renumber from what the server expects, at once. */
-  | Readonly<{ kind: 'reorder'; expectedClientSeq: number | null }>;
+  | Readonly<{ kind: 'reorder'; expectedClientSeq: number | null }>
+  /** The user withdrew this key (protocol §3.8): the message is gone, as they asked. */
+  | Readonly<{ kind: 'withdrawn' }>;
 
 export function parseRetryAfter(value: string | undefined, now: number): number | null {
   if (value === undefined) return null;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
-  const date = Date.parse(value);
+  const trimmed = value.trim();
+  // A number is a delay in seconds; a negative one is malformed (Date.parse would read '-5' as a year).
+  if (/^[+-]?\d+(\.\d+)?$/.test(trimmed)) {
+    const seconds = Number(trimmed);
+    return seconds >= 0 ? Math.round(seconds * 1000) : null;
+  }
+  const date = Date.parse(trimmed);
   return Number.isNaN(date) ? null : Math.max(0, date - now);
 }
 
 /** REST answers (legacy Nova, and the REST fallback). */
 export function classifyStatus(status: number, retryAfterMs: number | null): Verdict {
   if (status === 401) return { kind: 'auth', code: 'UNAUTHORIZED' };
+  if (status === 410) return { kind: 'withdrawn' };
   if (status === 408) return { kind: 'retry', code: 'TIMEOUT', retryAfterMs };
   if (status === 429) return { kind: 'retry', code: 'RATE_LIMITED', retryAfterMs };
   if (status === 503 || status === 504) return { kind: 'retry', code: 'SERVICE_UNAVAILABLE', retryAfterMs };
@@ -78,6 +85,7 @@ export function classifyNack(
   expectedClientSeq: number | null,
 ): Verdict {
   if (code === 'OUT_OF_ORDER') return { kind: 'reorder', expectedClientSeq };
+  if (code === 'MESSAGE_DELETED') return { kind: 'withdrawn' };
   const mapped = NACK_CODES[code] ?? (retryable ? 'SERVER_ERROR' : 'MESSAGE_REJECTED');
   if (code === 'UNAUTHORIZED' || code === 'TOKEN_EXPIRED' || code === 'TOKEN_REVOKED') {
     return { kind: 'auth', code: mapped };

@@ -26,6 +26,7 @@ export class AttemptRecords {
     outcome: AttemptRecord['outcome'],
     error: AttemptError | null,
     countsAsAttempt: boolean,
+    waitMs: number | null = null,
   ): void {
     // Every attempt that did not end in an ack is recorded here, and so is every give-up.
     if (countsAsAttempt) this.o.metrics.sendAttempt(transport, outcome);
@@ -36,7 +37,15 @@ export class AttemptRecords {
         state,
         at,
         nextAttemptAt,
-        attempt: { at, transport, outcome, code: error?.code ?? null },
+        attempt: {
+          at,
+          transport,
+          outcome,
+          code: error?.code ?? null,
+          errorId: error?.id ?? null,
+          waitMs,
+          ...(state === 'confirming' || row.state === 'confirming' ? { mayHaveLanded: true } : {}),
+        },
         error,
         countsAsAttempt,
       }),

@@ -2,10 +2,10 @@
  * Pure mapping from store records to the contract's views (messages, outbox items, conversation
  * summaries). No I/O: callers pass the keys in flight and the names they looked up.
  */
-import type { ConversationSummary, MessageState, MessageView, OutboxItem } from '../../../shared/contract';
+import type { Attempt, ConversationSummary, MessageState, MessageView, OutboxItem } from '../../../shared/contract';
 import { ERROR_CODES, describeError, type ErrorCode } from '../../../shared/errors';
 import type { ConversationOverview, MessageRecord } from '../store/messages';
-import type { OutboxRecord } from '../store/outbox';
+import type { AttemptRecord, OutboxRecord } from '../store/outbox';
 
 function isErrorCode(code: string | null): code is ErrorCode {
   return code !== null && (ERROR_CODES as readonly string[]).includes(code);
@@ -37,8 +37,8 @@ export function toMessageView(ownerId: string, record: MessageRecord, sending: R
     composedAt: record.composedAt,
     state,
     error: state === 'failed' || state === 'expired' ? errorOf(record.errorCode, record.errorMessage, record.errorId) : null,
-    editedAt: record.editedAt,
-    deleted: record.deletedAt !== null,
+    ...(record.editedAt != null ? { editedAt: record.editedAt } : {}),
+    ...(record.deletedAt != null ? { deleted: true } : {}),
   };
 }
 
@@ -54,12 +54,17 @@ export function toOutboxItem(row: OutboxRecord, sending: ReadonlySet<string>, co
     lastError: errorOf(row.errorCode, row.errorMessage, row.errorId),
     nextAttemptAt: row.nextAttemptAt,
     sizeBytes: row.sizeBytes,
-    history: row.history.map((attempt) => ({
-      at: attempt.at,
-      transport: attempt.transport,
-      outcome: attempt.outcome,
-      error: isErrorCode(attempt.code) ? { code: attempt.code, message: describeError(attempt.code), id: '' } : null,
-    })),
+    history: row.history.map(toAttemptView),
+  };
+}
+
+export function toAttemptView(attempt: AttemptRecord): Attempt {
+  return {
+    at: attempt.at,
+    transport: attempt.transport,
+    outcome: attempt.outcome,
+    error: isErrorCode(attempt.code) ? { code: attempt.code, message: describeError(attempt.code), id: attempt.errorId ?? '' } : null,
+    waitMs: attempt.waitMs ?? null,
   };
 }
 
@@ -96,5 +101,6 @@ export function toConversationSummary(ownerId: string, overview: ConversationOve
     unreadCount: overview.unreadCount,
     pendingCount: overview.pendingCount,
     lastSeq: conversation.lastSeq,
+    readSeq: conversation.readSeq,
   };
 }

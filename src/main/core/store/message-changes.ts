@@ -1,5 +1,7 @@
 /**
- * Edits and deletes from the server (docs/protocol.md §3.7), applied to stored messages. Each
+ * Edits and deletes (docs/protocol.md §3.7), applied to stored messages: the one way the edited
+ * and deleted state is written, whether the change came from the server (live, a page, the change
+ * feed) or is the user's own edit or delete the server just took (store/own-messages.ts). Each
  * change is a state (the message's text, when it was edited, whether it is deleted), never a
  * delta, so applying one twice or out of order is harmless: a change older than the stored
  * one (lower `updated_seq`) is ignored, and a deleted message stays deleted.
@@ -26,8 +28,11 @@ export type StoredState = Readonly<{
   updated_seq: number;
 }>;
 
+/** A change to a row already found (by server id or by key). */
+export type RowChange = Omit<MessageChange, 'serverId'>;
+
 /** Writes `change` over `row` when it is news; answers whether the row changed. */
-export function applyChangeToRow(db: DB, ownerId: string, row: StoredState, change: MessageChange): boolean {
+export function applyChangeToRow(db: DB, ownerId: string, row: StoredState, change: RowChange): boolean {
   if (change.updatedSeq !== undefined && change.updatedSeq < row.updated_seq) return false;
   const deletedAt = row.deleted_at ?? change.deletedAt ?? null;
   const text = deletedAt !== null ? '' : (change.text ?? row.text);
@@ -43,6 +48,15 @@ export function applyChangeToRow(db: DB, ownerId: string, row: StoredState, chan
     row.key,
   );
   return true;
+}
+
+/** As applyMessageChange, for a message found by its key (own messages, whatever the server calls them). */
+export function applyChangeByKey(db: DB, ownerId: string, key: string, change: RowChange): boolean {
+  const row = stmt(db, 'SELECT key, text, edited_at, deleted_at, updated_seq FROM messages WHERE owner_id = ? AND key = ?').get(
+    ownerId,
+    key,
+  ) as StoredState | undefined;
+  return row ? applyChangeToRow(db, ownerId, row, change) : false;
 }
 
 export function storedState(db: DB, ownerId: string, serverId: string): StoredState | null {

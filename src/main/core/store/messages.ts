@@ -5,6 +5,7 @@
 import type { DB } from './database';
 import { applyChangeToRow, type StoredState } from './message-changes';
 import { stmt } from './statements';
+import { keepTimeline } from './timeline';
 
 /** `sort_seq` of a message the server has not numbered yet: after every real sequence number. */
 export const PENDING_SORT_SEQ = Number.MAX_SAFE_INTEGER;
@@ -26,10 +27,10 @@ export type MessageRecord = Readonly<{
   errorCode: string | null;
   errorMessage: string | null;
   errorId: string | null;
-  /** When the sender last edited it (server time), null if never. */
-  editedAt: number | null;
-  /** Deleted by its sender: the text is gone, the place in the thread stays. */
-  deletedAt: number | null;
+  /** When the text last changed on the server (an edit, ours or the sender's); null when never. */
+  editedAt?: number | null;
+  /** When it was deleted on the server: the text is gone, the place in the thread stays; null while it stands. */
+  deletedAt?: number | null;
 }>;
 
 export type MessageRow = {
@@ -318,7 +319,7 @@ export function upsertIncoming(db: DB, ownerId: string, input: IncomingMessage, 
   ).get(ownerId, input.serverId) as StoredState | undefined;
   if (byServerId) {
     // A page or frame carries the message's current state: an edit or delete made since it was stored.
-    if (applyChangeToRow(db, ownerId, byServerId, { ...input, serverId: input.serverId })) {
+    if (applyChangeToRow(db, ownerId, byServerId, input)) {
       return { changedKey: byServerId.key, delivered: false, outcome: 'matched' };
     }
     return { changedKey: null, delivered: false, outcome: 'duplicate' };
@@ -334,8 +335,12 @@ export function upsertIncoming(db: DB, ownerId: string, input: IncomingMessage, 
       input.idempotencyKey,
     );
     if (own.changes > 0) {
-      const removed = stmt(db, 'DELETE FROM outbox WHERE key = ? AND owner_id = ?').run(input.idempotencyKey, ownerId);
-      return { changedKey: input.idempotencyKey, delivered: removed.changes > 0, outcome: 'matched' };
+      const history = stmt(db, 'DELETE FROM outbox WHERE key = ? AND owner_id = ? RETURNING history')
+        .pluck()
+        .get(input.idempotencyKey, ownerId) as string | undefined;
+      // The echo came before the ack: it is the server's word that it has the message.
+      if (history !== undefined) keepTimeline(db, ownerId, input.idempotencyKey, history, { at: now, transport: 'ws', outcome: 'acked', code: null });
+      return { changedKey: input.idempotencyKey, delivered: history !== undefined, outcome: 'matched' };
     }
   }
   ensureConversation(db, ownerId, input.conversationId);

@@ -11,12 +11,19 @@ import {
   type OutboxState,
 } from './messages';
 import { stmt } from './statements';
+import { TIMELINE_KEPT, keepTimeline } from './timeline';
 
 export type AttemptRecord = Readonly<{
   at: number;
   transport: 'ws' | 'rest';
   outcome: 'acked' | 'duplicate' | 'retry' | 'failed' | 'lost';
   code: string | null;
+  /** The error id of this attempt (the same id is in the log line); absent in rows written before it was kept. */
+  errorId?: string | null;
+  /** The wait the server named (Retry-After), in ms. */
+  waitMs?: number | null;
+  /** A send before or at this attempt may have reached the server (its answer was lost). */
+  mayHaveLanded?: boolean;
 }>;
 
 export type OutboxRecord = Readonly<{
@@ -249,18 +256,25 @@ export function holdStale(db: DB, ownerId: string, composedBefore: number): stri
     .all(ownerId, composedBefore) as string[];
 }
 
-/** The server accepted the message: it leaves the outbox and gets its id and number. */
+/**
+ * The server accepted the message: it leaves the outbox and gets its id and number; its attempt
+ * history, with the ack (`ack`) at the end, stays with the message as its timeline.
+ */
 export function completeDelivery(
   db: DB,
   ownerId: string,
   key: string,
   serverId: string,
   seq: number,
+  ack: AttemptRecord | null = null,
 ): boolean {
-  const removed = stmt(db, 'DELETE FROM outbox WHERE key = ? AND owner_id = ?').run(key, ownerId);
+  const history = stmt(db, 'DELETE FROM outbox WHERE key = ? AND owner_id = ? RETURNING history').pluck().get(key, ownerId) as
+    | string
+    | undefined;
   // Gone already: the echo or an earlier ack recorded the same id and number with it.
-  if (removed.changes === 0) return false;
+  if (history === undefined) return false;
   recordServerIdentity(db, ownerId, key, serverId, seq);
+  keepTimeline(db, ownerId, key, history, ack);
   return true;
 }
 
@@ -268,7 +282,12 @@ export function setState(db: DB, key: string, state: OutboxState): void {
   stmt(db, 'UPDATE outbox SET state = ? WHERE key = ?').run(state, key);
 }
 
-const HISTORY_KEPT = 10;
+/** A "Send now" moved the next attempt (to now, or to the server's named wait). */
+export function setNextAttemptAt(db: DB, key: string, at: number): void {
+  stmt(db, 'UPDATE outbox SET next_attempt_at = ? WHERE key = ? AND next_attempt_at IS NOT NULL').run(at, key);
+}
+
+
 
 export type AttemptUpdate = Readonly<{
   key: string;
@@ -284,7 +303,7 @@ export type AttemptUpdate = Readonly<{
 export function recordAttempt(db: DB, update: AttemptUpdate): void {
   const current = stmt(db, 'SELECT history FROM outbox WHERE key = ?').pluck().get(update.key) as string | undefined;
   if (current === undefined) return;
-  const history = [...(JSON.parse(current) as AttemptRecord[]), update.attempt].slice(-HISTORY_KEPT);
+  const history = [...(JSON.parse(current) as AttemptRecord[]), update.attempt].slice(-TIMELINE_KEPT);
   stmt(
     db,
     `UPDATE outbox SET state = ?, attempts = attempts + ?, first_attempt_at = COALESCE(first_attempt_at, ?),
@@ -348,99 +367,4 @@ export function setAckedClientSeq(db: DB, ownerId: string, conversationId: strin
   ).run(ownerId, conversationId, acked);
 }
 
-export type OutboxSummary = Readonly<{
-  total: number;
-  byState: Readonly<Record<string, number>>;
-  oldestComposedAgeMs: number | null;
-  /** Messages by how long ago they were composed. */
-  ages: Readonly<{ under1m: number; under1h: number; under1d: number; older: number }>;
-  maxAttempts: number;
-  totalAttempts: number;
-  errorCodes: Readonly<Record<string, number>>;
-  bytes: number;
-}>;
-
-/**
- * For the diagnostics bundle: counts, ages, attempts and error codes of every user's rows, so
- * the bundle tells the same signed in or out; never text, keys or conversation ids.
- */
-export function summarizeOutbox(db: DB, now: number): OutboxSummary {
-  const byState: Record<string, number> = {};
-  for (const row of stmt(db, 'SELECT state, COUNT(*) AS n FROM outbox GROUP BY state').all() as {
-    state: string;
-    n: number;
-  }[]) {
-    byState[row.state] = row.n;
-  }
-  const errorCodes: Record<string, number> = {};
-  for (const row of stmt(
-    db,
-    'SELECT error_code, COUNT(*) AS n FROM outbox WHERE error_code IS NOT NULL GROUP BY error_code',
-  ).all() as { error_code: string; n: number }[]) {
-    errorCodes[row.error_code] = row.n;
-  }
-  const totals = stmt(
-    db,
-    `SELECT COUNT(*) AS total, MIN(composed_at) AS oldest, COALESCE(MAX(attempts), 0) AS max_attempts,
-       COALESCE(SUM(attempts), 0) AS total_attempts, COALESCE(SUM(size_bytes), 0) AS bytes,
-       COALESCE(SUM(composed_at > @now - 60000), 0) AS under1m,
-       COALESCE(SUM(composed_at <= @now - 60000 AND composed_at > @now - 3600000), 0) AS under1h,
-       COALESCE(SUM(composed_at <= @now - 3600000 AND composed_at > @now - 86400000), 0) AS under1d
-     FROM outbox`,
-  ).get({ now }) as {
-    total: number;
-    oldest: number | null;
-    max_attempts: number;
-    total_attempts: number;
-    bytes: number;
-    under1m: number;
-    under1h: number;
-    under1d: number;
-  };
-  return {
-    total: totals.total,
-    byState,
-    oldestComposedAgeMs: totals.oldest === null ? null : Math.max(0, now - totals.oldest),
-    ages: {
-      under1m: totals.under1m,
-      under1h: totals.under1h,
-      under1d: totals.under1d,
-      older: totals.total - totals.under1m - totals.under1h - totals.under1d,
-    },
-    maxAttempts: totals.max_attempts,
-    totalAttempts: totals.total_attempts,
-    errorCodes,
-    bytes: totals.bytes,
-  };
-}
-
-export type OutboxDepth = Readonly<{
-  /** Rows by stored state, every user (a row being sent is still `saved` here). */
-  byState: Readonly<Record<OutboxState, number>>;
-  /** When the oldest message still on its way (saved or confirming) was composed; null if none. */
-  oldestWaitingComposedAt: number | null;
-}>;
-
-/**
- * For the metrics after every outbox change: the non-`saved` rows are counted from their partial
- * index (migration 0005), `saved` as the rest of the table, and the oldest waiting row is the
- * first in compose order that is not stopped or held (those are few), so no query visits every row.
- */
-export function outboxDepth(db: DB): OutboxDepth {
-  const total = stmt(db, 'SELECT COUNT(*) FROM outbox').pluck().get() as number;
-  const byState: Record<OutboxState, number> = { saved: 0, confirming: 0, failed: 0, expired: 0, held: 0 };
-  let unsettled = 0;
-  const rows = stmt(db, "SELECT state, COUNT(*) FROM outbox WHERE state <> 'saved' GROUP BY state").raw(true).all() as [OutboxState, number][];
-  for (const [state, count] of rows) {
-    if (state in byState) byState[state] = count;
-    unsettled += count;
-  }
-  byState.saved = Math.max(0, total - unsettled);
-  const oldest = stmt(
-    db,
-    "SELECT composed_at FROM outbox WHERE state IN ('saved', 'confirming') ORDER BY id LIMIT 1",
-  )
-    .pluck()
-    .get() as number | undefined;
-  return { byState, oldestWaitingComposedAt: oldest ?? null };
-}
+export { outboxDepth, summarizeOutbox, type OutboxDepth, type OutboxSummary } from './outbox-summary';

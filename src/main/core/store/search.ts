@@ -1,5 +1,5 @@
 /**
- * Full-text search over the local cache (the FTS5 index of migration 7), and the background
+ * Full-text search over the local cache (the FTS5 index of migration 9), and the background
  * pass that indexes what a cache held before the index existed. Everything here reads only
  * the local database, so it works offline.
  */
@@ -34,7 +34,7 @@ export function toFtsQuery(input: string): string | null {
   return terms.length > 0 ? `text : (${terms.join(' AND ')})` : null;
 }
 
-/** The token a message's conversation is indexed under (migration 7: "c" and the id's UTF-8 in hex). */
+/** The token a message's conversation is indexed under (migration 9: "c" and the id's UTF-8 in hex). */
 export function scopeTerm(conversationId: string): string {
   return `scope : "c${Buffer.from(conversationId, 'utf8').toString('hex')}"`;
 }

@@ -23,6 +23,9 @@ import {
   type IncomingMessage,
 } from '../store/messages';
 import type { WriteQueue } from '../store/write-queue';
+import type { SyncStatus } from '../../../shared/own-messages';
+import type { RetryTiming } from '../outbox/policy';
+import { CatchUp } from './catch-up';
 
 export interface ReconcileSink {
   messageChanged(ownerId: string, key: string, conversationId: string): void;
@@ -41,6 +44,10 @@ export type ReconcilerOptions = Readonly<{
   syncTimeoutMs: number;
   sink: ReconcileSink;
   metrics: Metrics;
+  /** Backoff between tries of a failed resync, and who hears which conversations are behind. */
+  retry: RetryTiming;
+  random: () => number;
+  onStatus: (status: SyncStatus) => void;
 }>;
 
 type Session = Readonly<{ ownerId: string; gapless: boolean; wsSync: boolean; legacy: boolean }>;
@@ -107,8 +114,16 @@ export class Reconciler {
   private readonly runs = new Map<string, SyncRun>();
   private readonly incoming: IncomingGroup[] = [];
   private readonly ownDeliveries = new Map<string, OwnDelivery>();
+  private readonly catchUp: CatchUp;
 
-  constructor(private readonly o: ReconcilerOptions) {}
+  constructor(private readonly o: ReconcilerOptions) {
+    this.catchUp = new CatchUp({ clock: o.clock, random: o.random, timing: o.retry, metrics: o.metrics, log: o.log, onStatus: o.onStatus });
+  }
+
+  /** Conversations still catching up after a failed resync. */
+  status(): SyncStatus {
+    return this.catchUp.status();
+  }
 
   connected(capabilities: ServerCapabilities, ownerId: string): void {
     this.cancelAll();
@@ -122,6 +137,7 @@ export class Reconciler {
 
   disconnected(): void {
     this.cancelAll();
+    this.catchUp.clear();
     this.session = null;
   }
 
@@ -255,6 +271,7 @@ export class Reconciler {
     const run: SyncRun = { conversationId, buffer: [], done: Promise.resolve(false), complete: null, timer: null };
     this.runs.set(conversationId, run);
     const startedAt = this.o.clock.now();
+    this.catchUp.attempted();
     run.done = (async () => {
       let result: ResyncResult = 'failed';
       try {
@@ -269,6 +286,12 @@ export class Reconciler {
         }
       }
       this.o.metrics.resync(result, (this.o.clock.now() - startedAt) / 1000);
+      // Tried again only while this connection lasts; a reconnect resyncs everything anyway. A
+      // `partial` sync made no progress on a server that will not give more: trying again would not.
+      if (this.session === session) {
+        if (result === 'failed') this.catchUp.failed(conversationId, () => void this.sync(conversationId));
+        else this.catchUp.succeeded(conversationId);
+      }
       return result === 'complete';
     })();
     return run.done;

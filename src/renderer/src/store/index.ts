@@ -10,6 +10,7 @@ import { createMessagesSlice, type MessagesSlice } from './messages';
 import { createNotificationsSlice, type NotificationsSlice } from './notifications';
 import { createOutboxSlice, type OutboxSlice } from './outbox';
 import { createSearchSlice, type SearchSlice } from './search';
+import { createPeopleSlice, type PeopleSlice } from './people';
 import { createSessionSlice, type SessionSlice } from './session';
 import { createSettingsSlice, type SettingsSlice } from './settings';
 import { createUiSlice, type UiSlice } from './ui';
@@ -25,7 +26,8 @@ export type AppState = SessionSlice &
   UiSlice &
   SettingsSlice &
   UpdatesSlice &
-  SearchSlice;
+  SearchSlice &
+  PeopleSlice;
 
 export const useAppStore = create<AppState>()((...a) => ({
   ...createSessionSlice(...a),
@@ -39,6 +41,7 @@ export const useAppStore = create<AppState>()((...a) => ({
   ...createSettingsSlice(...a),
   ...createUpdatesSlice(...a),
   ...createSearchSlice(...a),
+  ...createPeopleSlice(...a),
 }));
 
 /** The state a fresh window starts with; tests reset to it between cases. */

@@ -1,22 +1,23 @@
 import type { Migration } from './types';
 
 /**
- * Edits and deletes made on the server (docs/protocol.md §3.7). A message keeps its place when
- * it is deleted: its text is cleared and `deleted_at` set, so the thread shows a placeholder.
- * `updated_seq` is the server's change counter at the message's last change, so a late or
- * repeated change never overwrites a newer one. Per conversation, `changes_seq` is the last
- * change applied (the change feed's cursor) and `changes_head` the server's counter as last seen.
+ * Own messages after they are written. `edited_at` and `deleted_at` hold what the server says of
+ * an edit or delete (the text itself is replaced or cleared in `text`).
+ *
+ * A message's delivery timeline (its attempts, the ack) outlives its outbox row: it moves to the
+ * message when the server acknowledges it, so "what happened to this message?" has an answer
+ * after delivery too. Timelines are dropped with age; the partial index holds only messages that
+ * still have one, so the pruning never visits the rest of the cache.
  */
 export const migration0006: Migration = {
   version: 6,
-  name: 'message-changes',
+  name: 'message-changes-and-timeline',
   up(db) {
     db.exec(`
+      ALTER TABLE messages ADD COLUMN timeline TEXT;
       ALTER TABLE messages ADD COLUMN edited_at INTEGER;
       ALTER TABLE messages ADD COLUMN deleted_at INTEGER;
-      ALTER TABLE messages ADD COLUMN updated_seq INTEGER NOT NULL DEFAULT 0;
-      ALTER TABLE conversations ADD COLUMN changes_seq INTEGER NOT NULL DEFAULT 0;
-      ALTER TABLE conversations ADD COLUMN changes_head INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX messages_timeline ON messages (composed_at) WHERE timeline IS NOT NULL;
     `);
   },
 };

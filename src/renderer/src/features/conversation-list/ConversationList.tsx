@@ -4,6 +4,8 @@ import { formatListTime, plural } from '../../format';
 import { useNow } from '../../hooks/useNow';
 import { useAppStore } from '../../store';
 import { conversationTitle, sortConversations } from '../../store/conversations';
+import { Avatar } from '../people/Avatar';
+import { NewConversationButton } from '../people/NewConversation';
 
 /** Arrow keys move between conversations; Enter or Space opens one (they are buttons). */
 function moveFocus(event: React.KeyboardEvent<HTMLUListElement>): void {
@@ -25,6 +27,7 @@ export function ConversationList(): React.JSX.Element {
   const now = useNow(60_000);
   return (
     <nav className="conversation-list" aria-label="Conversations">
+      <NewConversationButton />
       {status === 'loading' && ids.length === 0 && <p className="muted list-note">Loading conversations…</p>}
       {status === 'unavailable' && ids.length === 0 && (
         <p className="muted list-note" data-testid="conversations-unavailable">
@@ -55,25 +58,41 @@ function ConversationRow({ id, now }: Readonly<{ id: string; now: number }>): Re
         data-testid="conversation"
         onClick={() => void openConversation(id)}
       >
-        <span className="conversation-top">
-          <span className="conversation-name">{conversationTitle(conversation)}</span>
-          {lastMessage && <time className="conversation-time">{formatListTime(lastMessage.at, now)}</time>}
-        </span>
-        <span className="conversation-bottom">
-          <span className="conversation-preview">
-            {lastMessage ? `${lastMessage.isOwn ? 'You: ' : ''}${lastMessage.preview}` : 'No messages yet'}
+        <span className="conversation-avatar-row">
+          <Avatar name={conversationTitle(conversation)} isGroup={conversation.type === 'group'} size={36} />
+          <span className="conversation-text">
+            <span className="conversation-top">
+              <span className="conversation-name">{conversationTitle(conversation)}</span>
+              {conversation.type === 'group' && conversation.memberCount !== undefined && (
+                <span className="conversation-members muted" data-testid="member-count">
+                  {plural(conversation.memberCount, 'member')}
+                </span>
+              )}
+              {lastMessage && <time className="conversation-time">{formatListTime(lastMessage.at, now)}</time>}
+            </span>
+            <span className="conversation-bottom">
+              <span className="conversation-preview">
+                {conversation.creation === 'pending'
+                  ? 'Will be created when the connection returns'
+                  : conversation.creation === 'failed'
+                    ? 'Could not be created'
+                    : lastMessage
+                      ? `${lastMessage.isOwn ? 'You: ' : ''}${lastMessage.preview}`
+                      : 'No messages yet'}
+              </span>
+              {pendingCount > 0 && (
+                <span className="badge badge-pending" title={`${plural(pendingCount, 'message')} waiting to be sent`}>
+                  {pendingCount} waiting
+                </span>
+              )}
+              {unreadCount > 0 && (
+                <span className="badge badge-unread" data-testid="unread-count">
+                  {unreadCount}
+                  <span className="sr-only"> unread</span>
+                </span>
+              )}
+            </span>
           </span>
-          {pendingCount > 0 && (
-            <span className="badge badge-pending" title={`${plural(pendingCount, 'message')} waiting to be sent`}>
-              {pendingCount} waiting
-            </span>
-          )}
-          {unreadCount > 0 && (
-            <span className="badge badge-unread">
-              {unreadCount}
-              <span className="sr-only"> unread</span>
-            </span>
-          )}
         </span>
       </button>
     </li>

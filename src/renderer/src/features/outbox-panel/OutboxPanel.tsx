@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { OutboxItem } from '../../../../shared/contract';
-import { confirmHeld, discardOutbox, retryOutbox } from '../../actions';
+import { cancelMessage, confirmHeld, retryOutbox } from '../../actions';
 import { formatDuration, plural } from '../../format';
 import { useNow } from '../../hooks/useNow';
 import { useAppStore } from '../../store';
@@ -110,7 +110,7 @@ function OutboxRow({ item, now }: Readonly<{ item: OutboxItem; now: number }>): 
           type="button"
           className="button button-small"
           onClick={() =>
-            void (item.state === 'held' ? confirmHeld(item.key, item.conversationId, false) : discardOutbox(item.key, item.conversationId))
+            void (item.state === 'held' ? confirmHeld(item.key, item.conversationId, false) : cancelMessage(item.key, item.conversationId))
           }
         >
           Discard

@@ -1,4 +1,6 @@
-import type { MessageView, OutboxItem } from '../../../../shared/contract';
+import { useEffect, useState } from 'react';
+import type { Attempt, MessageView, OutboxItem } from '../../../../shared/contract';
+import { getApi } from '../../api';
 import { confirmHeld, discardOutbox, retryOutbox } from '../../actions';
 import { copyText } from '../../clipboard';
 import { formatDateTime, formatDuration } from '../../format';
@@ -16,8 +18,11 @@ const OUTCOME_LABELS: Record<OutboxItem['history'][number]['outcome'], string> =
   lost: 'No answer (connection lost)',
 };
 
-/** composed → saved → each attempt with its error → acked, from the outbox item's history. */
-export function timelineSteps(message: MessageView, item: OutboxItem | undefined): Step[] {
+/**
+ * composed → saved → each attempt with its error → acked, from the outbox item's history (or,
+ * once delivered, the timeline the core kept).
+ */
+export function timelineSteps(message: MessageView, item: Readonly<{ history: readonly Attempt[] }> | undefined): Step[] {
   const steps: Step[] = [
     { at: message.composedAt, label: 'Composed' },
     { at: message.composedAt, label: 'Saved on this computer' },
@@ -27,7 +32,12 @@ export function timelineSteps(message: MessageView, item: OutboxItem | undefined
     steps.push({
       at: attempt.at,
       label: `${OUTCOME_LABELS[attempt.outcome]} (${attempt.transport === 'ws' ? 'socket' : 'HTTP'})`,
-      ...(attempt.error ? { detail: `${attempt.error.code}: ${attempt.error.message}`, errorId: attempt.error.id } : {}),
+      ...(attempt.error
+        ? {
+            detail: `${attempt.error.code}: ${attempt.error.message}${attempt.waitMs != null ? ` (the server asked to wait ${formatDuration(attempt.waitMs)})` : ''}`,
+            ...(attempt.error.id ? { errorId: attempt.error.id } : {}),
+          }
+        : {}),
       ...(isAck ? { tone: 'ok' as const } : attempt.error ? { tone: 'bad' as const } : {}),
     });
   }
@@ -38,10 +48,29 @@ export function timelineSteps(message: MessageView, item: OutboxItem | undefined
   return steps;
 }
 
+/** The attempts the core kept for a delivered message, fetched when its timeline opens. */
+function useKeptTimeline(key: string, wanted: boolean): readonly Attempt[] | null {
+  const [kept, setKept] = useState<readonly Attempt[] | null>(null);
+  useEffect(() => {
+    if (!wanted) return undefined;
+    let live = true;
+    void getApi()
+      .messagesTimeline({ key })
+      .then((result) => {
+        if (live && result.ok) setKept(result.value);
+      });
+    return () => {
+      live = false;
+    };
+  }, [key, wanted]);
+  return kept;
+}
+
 export function MessageTimeline({ message }: Readonly<{ message: MessageView }>): React.JSX.Element {
   const item = useAppStore((s) => s.outbox[message.key]);
   const now = useNow(1_000, item?.nextAttemptAt != null);
-  const steps = timelineSteps(message, item);
+  const kept = useKeptTimeline(message.key, item === undefined && message.state === 'sent');
+  const steps = timelineSteps(message, item ?? (kept ? { history: kept } : undefined));
   const errorId = message.error?.id ?? item?.lastError?.id ?? null;
   const { key, conversationId, state } = message;
   return (
@@ -65,6 +94,11 @@ export function MessageTimeline({ message }: Readonly<{ message: MessageView }>)
         )}
       </ol>
       <div className="timeline-actions">
+        {(state === 'saved' || state === 'confirming') && item?.nextAttemptAt != null && item.nextAttemptAt > now && (
+          <button type="button" className="button button-small" onClick={() => void retryOutbox(key)}>
+            Send now
+          </button>
+        )}
         {(state === 'failed' || state === 'expired') && (
           <button type="button" className="button button-small" onClick={() => void retryOutbox(key)}>
             {state === 'expired' ? 'Send again' : 'Retry'}

@@ -1,10 +1,13 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef } from 'react';
 import { loadOlder } from '../../actions';
-import { formatDay } from '../../format';
+import { formatDay, plural } from '../../format';
 import { useAppStore } from '../../store';
 import { conversationTitle } from '../../store/conversations';
 import { Composer } from '../composer/Composer';
+import { Avatar } from '../people/Avatar';
+import { TypingIndicator } from '../people/Typing';
+import { retryCreation } from '../../people-actions';
 import { MessageRow } from './MessageRow';
 import { buildRows, type BuiltRows } from './rows';
 
@@ -37,12 +40,44 @@ export function nextWindowSize(previous: RowWindow, built: BuiltRows, isFollowin
 
 export function Thread({ conversationId }: Readonly<{ conversationId: string }>): React.JSX.Element {
   const name = useAppStore((s) => conversationTitle(s.conversations[conversationId]));
+  const isCatchingUp = useAppStore((s) => s.catchingUp.includes(conversationId));
+  const type = useAppStore((s) => s.conversations[conversationId]?.type ?? 'direct');
+  const memberCount = useAppStore((s) => s.conversations[conversationId]?.memberCount);
+  const creation = useAppStore((s) => s.conversations[conversationId]?.creation ?? null);
   return (
     <section className="thread" aria-label={name} data-testid="thread">
       <header className="thread-header">
-        <h2>{name}</h2>
+        <div className="thread-title">
+          <Avatar name={name} isGroup={type === 'group'} />
+          <div>
+            <h2 data-testid="thread-title">{name}</h2>
+            {type === 'group' && memberCount !== undefined && (
+              <span className="thread-subtitle muted" data-testid="thread-members">
+                {plural(memberCount, 'member')}
+              </span>
+            )}
+          </div>
+        </div>
+        {isCatchingUp && (
+          <span className="thread-catching-up muted" role="status" data-testid="catching-up">
+            catching up…
+          </span>
+        )}
       </header>
+      {creation !== null && (
+        <p className="creation-note muted" role="status" data-testid="creation-note" data-creation={creation}>
+          {creation === 'pending'
+            ? 'This conversation will be created when the connection returns; what you write here waits for it.'
+            : 'The server did not create this conversation, so its messages were not sent.'}
+          {creation === 'failed' && (
+            <button type="button" className="button button-small" onClick={() => void retryCreation(conversationId)}>
+              Try again
+            </button>
+          )}
+        </p>
+      )}
       <MessageList conversationId={conversationId} />
+      <TypingIndicator conversationId={conversationId} />
       <Composer conversationId={conversationId} />
     </section>
   );
@@ -111,13 +146,16 @@ function MessageList({ conversationId }: Readonly<{ conversationId: string }>): 
   });
   virtualizerRef.current = virtualizer;
 
-  // Opening a conversation shows its newest messages.
+  // Opening a conversation shows its newest messages, or where "New messages" begins.
   const hasScrolledToEnd = useRef(false);
   useEffect(() => {
     if (hasScrolledToEnd.current || rows.length === 0) return;
     hasScrolledToEnd.current = true;
-    virtualizer.scrollToIndex(rows.length - 1, { align: 'end' });
-  }, [rows.length, virtualizer]);
+    const divider = useAppStore.getState().unreadDivider[conversationId] ?? null;
+    const at = divider === null ? -1 : rows.findIndex((row) => row.kind === 'message' && row.key === divider);
+    if (at > 0) virtualizer.scrollToIndex(at, { align: 'start' });
+    else virtualizer.scrollToIndex(rows.length - 1, { align: 'end' });
+  }, [rows, virtualizer, conversationId]);
 
   useLayoutEffect(() => {
     if (!isTrimPending.current || rows.length === 0) return;
@@ -185,7 +223,9 @@ function MessageList({ conversationId }: Readonly<{ conversationId: string }>): 
   );
 
   const now = Date.now();
+  const isAwayFromEnd = rows.length > 0 && hasScrolledToEnd.current && !virtualizer.isAtEnd(SCROLL_END_THRESHOLD_PX);
   return (
+    <div className="message-area">
     <div
       ref={scrollRef}
       className="message-scroll"
@@ -222,6 +262,17 @@ function MessageList({ conversationId }: Readonly<{ conversationId: string }>): 
         })}
       </div>
       {isLoadingOlder && <p className="loading-older">Loading older messages…</p>}
+    </div>
+      {isAwayFromEnd && (
+        <button
+          type="button"
+          className="button button-small jump-latest"
+          onClick={() => virtualizer.scrollToIndex(rows.length - 1, { align: 'end' })}
+          data-testid="jump-latest"
+        >
+          Jump to latest ↓
+        </button>
+      )}
     </div>
   );
 }

@@ -17,8 +17,8 @@ import type { Migration } from './types';
  * Rows written later wait in `search_pending` the same way until the next batch (at most a
  * fraction of a second; a search indexes them first).
  */
-export const migration0007: Migration = {
-  version: 7,
+export const migration0009: Migration = {
+  version: 9,
   name: 'search',
   up(db) {
     db.exec(`

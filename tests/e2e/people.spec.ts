@@ -1,0 +1,239 @@
+/**
+ * People in the built renderer against a real core and the reference server: a direct chat
+ * started by name, a new group, the typing indicator, read state ("Seen", unread counts moved by
+ * another device, "New messages", jump to latest), and a group created offline in front of its
+ * message, created once when the connection returns. A second client (Bob, or Alice's other
+ * device) acts through the server's own API.
+ */
+import { expect, test, type Page } from '@playwright/test';
+import { startServer, type ServerHandle } from '../../server/index';
+import { DEMO_PASSWORD } from '../../server/seed';
+import type { Timing } from '../../src/main/core';
+import { MemorySecretStore } from '../../src/main/core/secret-store';
+import { makeTestCore } from '../support/core';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
+import { TestLink } from '../support/link';
+import { attachCore, screenshotPath, serveRenderer } from './harness';
+
+const TIMING: Partial<Timing> = {
+  backoffBaseMs: 200,
+  backoffCapMs: 1_000,
+  giveUpAfterFailures: 1_000,
+  heartbeatIntervalMs: 2_000,
+  heartbeatTimeoutMs: 1_000,
+  handshakeWaitMs: 500,
+  connectTimeoutMs: 2_000,
+  retryBaseMs: 200,
+  retryCapMs: 1_000,
+};
+
+type Rig = Readonly<{ server: ServerHandle; proxy: FaultProxy; page: Page; close: () => Promise<void> }>;
+
+async function openApp(page: Page): Promise<Rig> {
+  const server = await startServer({ seed: true, bcryptRounds: 4 });
+  const proxy = await startFaultProxy(server.port);
+  const { core, cleanup } = makeTestCore({ serverUrl: proxy.url, isDemoServer: true, secretStore: new MemorySecretStore(), timing: TIMING });
+  await core.start();
+  const site = await serveRenderer();
+  const bridge = await attachCore(page, core, site.url);
+  await page.setViewportSize({ width: 1100, height: 720 });
+  await page.goto(site.url);
+  await page.getByLabel('E-mail').fill('alice@nova.local');
+  await page.getByLabel('Password').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await expect(page.getByTestId('connection-indicator')).toHaveAttribute('data-state', 'CONNECTED', { timeout: 10_000 });
+  return {
+    server,
+    proxy,
+    page,
+    close: async () => {
+      bridge.dispose();
+      await cleanup();
+      await site.close();
+      await proxy.close();
+      await server.close();
+    },
+  };
+}
+
+async function client(rig: Rig, email: string): Promise<TestLink> {
+  const link = new TestLink({ url: rig.server.url, wsUrl: rig.server.wsUrl, email, password: DEMO_PASSWORD });
+  await link.connect();
+  return link;
+}
+
+function conversationRow(page: Page, name: string) {
+  return page.getByTestId('conversation').filter({ hasText: name });
+}
+
+function serverConversationsNamed(rig: Rig, name: string): number {
+  return rig.server.control.db().prepare('SELECT COUNT(*) FROM conversations WHERE name = ?').pluck().get(name) as number;
+}
+
+test('start a direct chat by name (Ctrl+N), and a new group from the button', async ({ page }) => {
+  const rig = await openApp(page);
+  try {
+    // The seeded direct conversation is named after Bob, with his initials.
+    const bobRow = conversationRow(page, 'Bob Chen');
+    await expect(bobRow.getByTestId('avatar')).toHaveText('BC');
+    await expect(conversationRow(page, 'Team').getByTestId('member-count')).toHaveText('3 members');
+
+    await page.keyboard.press('Control+n');
+    const dialog = page.getByRole('dialog', { name: 'New conversation' });
+    await expect(dialog).toBeVisible();
+    await dialog.getByTestId('people-search').fill('dav');
+    const dave = dialog.getByTestId('person').filter({ hasText: 'Dave Okafor' });
+    await expect(dave).toBeVisible();
+    await expect(dialog.getByTestId('person').filter({ hasText: 'Erin' })).toHaveCount(0);
+    await page.screenshot({ path: screenshotPath('people-01-new-conversation-dialog') });
+    await dave.click();
+    await expect(dialog).toBeHidden();
+    await expect(page.getByTestId('thread-title')).toHaveText('Dave Okafor');
+    const composer = page.getByTestId('composer-input');
+    await composer.fill('Hi Dave');
+    await composer.press('Enter');
+    await expect(page.getByTestId('message').filter({ hasText: 'Hi Dave' })).toHaveAttribute('data-state', 'sent', { timeout: 10_000 });
+    const seed = rig.server.seed;
+    const withDave = rig.server.control
+      .db()
+      .prepare(
+        `SELECT c.id FROM conversations c JOIN members a ON a.conversation_id = c.id AND a.user_id = ?
+         JOIN members b ON b.conversation_id = c.id AND b.user_id = ? WHERE c.type = 'direct'`,
+      )
+      .pluck()
+      .all(seed?.users.alice, seed?.users.dave) as string[];
+    expect(withDave).toHaveLength(1);
+    expect(rig.server.control.listMessages(withDave[0] ?? '').map((m) => m.plaintext)).toEqual(['Hi Dave']);
+
+    // A group: name and two people, from the list's button.
+    await page.getByTestId('new-conversation-button').click();
+    await dialog.getByRole('radio', { name: 'Group' }).check();
+    await dialog.getByTestId('group-name').fill('Design sync');
+    await dialog.getByTestId('people-search').fill('bob');
+    await dialog.getByTestId('person').filter({ hasText: 'Bob Chen' }).click();
+    await dialog.getByTestId('people-search').fill('car');
+    await dialog.getByTestId('person').filter({ hasText: 'Carol Diaz' }).click();
+    await expect(dialog.getByRole('button', { name: 'Remove Bob Chen' })).toBeVisible();
+    await page.screenshot({ path: screenshotPath('people-02-new-group') });
+    await dialog.getByTestId('create-group').click();
+    await expect(page.getByTestId('thread-title')).toHaveText('Design sync');
+    await expect(page.getByTestId('thread-members')).toHaveText('3 members');
+    expect(serverConversationsNamed(rig, 'Design sync')).toBe(1);
+  } finally {
+    await rig.close();
+  }
+});
+
+test('typing: "Bob is typing…" while Bob types, and ours reaches Bob until we leave the composer', async ({ page }) => {
+  const rig = await openApp(page);
+  const bob = await client(rig, 'bob@nova.local');
+  try {
+    const direct = rig.server.seed?.conversations.direct ?? '';
+    await conversationRow(page, 'Bob Chen').click();
+    const atBob: Array<boolean | undefined> = [];
+    bob.onFrame((frame) => {
+      if (frame.type === 'typing' && frame.conversation_id === direct) atBob.push(frame.is_typing);
+    });
+    bob.sendFrame({ type: 'typing', conversation_id: direct, is_typing: true });
+    await expect(page.getByTestId('typing-indicator')).toHaveText('Bob is typing…');
+    await page.screenshot({ path: screenshotPath('people-03-typing') });
+    bob.sendFrame({ type: 'typing', conversation_id: direct, is_typing: false });
+    await expect(page.getByTestId('typing-indicator')).toHaveText('');
+
+    await page.getByTestId('composer-input').pressSequentially('hello th', { delay: 20 });
+    await expect.poll(() => atBob).toEqual([true]);
+    await page.getByTestId('message-scroll').click();
+    await expect.poll(() => atBob).toEqual([true, false]);
+  } finally {
+    bob.disconnect();
+    await rig.close();
+  }
+});
+
+test('read state: "Seen" when Bob reads, unread counts follow another device, "New messages" and jump to latest', async ({ page }) => {
+  const rig = await openApp(page);
+  const bob = await client(rig, 'bob@nova.local');
+  try {
+    const seed = rig.server.seed;
+    const direct = seed?.conversations.direct ?? '';
+    const team = seed?.conversations.team ?? '';
+    await conversationRow(page, 'Bob Chen').click();
+    const composer = page.getByTestId('composer-input');
+    await composer.fill('Did you read this?');
+    await composer.press('Enter');
+    const mine = page.getByTestId('message').filter({ hasText: 'Did you read this?' });
+    await expect(mine).toHaveAttribute('data-state', 'sent', { timeout: 10_000 });
+    await expect(mine.getByTestId('message-status')).toContainText('Sent');
+    await bob.request('POST', `/conversations/${direct}/read`, {});
+    await expect(mine).toHaveAttribute('data-readers', '1');
+    await expect(mine.getByTestId('message-status')).toContainText('Seen');
+    await page.screenshot({ path: screenshotPath('people-04-seen') });
+
+    // Alice's phone reads Team (the seed left some unread): the count here goes with it. Then Bob
+    // writes there while she reads the direct chat: Team counts them; her phone reads them.
+    const phone = await client(rig, 'alice@nova.local');
+    await expect(conversationRow(page, 'Team').getByTestId('unread-count')).toBeVisible();
+    await phone.request('POST', `/conversations/${team}/read`, {});
+    await expect(conversationRow(page, 'Team').getByTestId('unread-count')).toHaveCount(0);
+    for (let i = 1; i <= 3; i += 1) rig.server.control.sendAs('bob@nova.local', team, `team news ${i}`);
+    await expect(conversationRow(page, 'Team').getByTestId('unread-count')).toHaveText(/^3/);
+    await phone.request('POST', `/conversations/${team}/read`, {});
+    await expect(conversationRow(page, 'Team').getByTestId('unread-count')).toHaveCount(0);
+    phone.disconnect();
+
+    // Unread again: opening Team puts "New messages" above the first one, and Bob's reads show.
+    for (let i = 1; i <= 40; i += 1) rig.server.control.sendAs('bob@nova.local', team, `backlog ${i}`);
+    await expect(conversationRow(page, 'Team').getByTestId('unread-count')).toHaveText(/^40/);
+    await conversationRow(page, 'Team').click();
+    await expect(page.getByTestId('unread-divider')).toHaveCount(1);
+    await expect(page.getByTestId('message').filter({ has: page.getByTestId('unread-divider') })).toContainText('backlog 1');
+    const jump = page.getByTestId('jump-latest');
+    await expect(jump).toBeVisible();
+    await page.screenshot({ path: screenshotPath('people-05-new-messages-jump') });
+    await jump.click();
+    await expect(page.getByTestId('message').filter({ hasText: 'backlog 40' })).toBeInViewport();
+    await expect(jump).toBeHidden();
+  } finally {
+    bob.disconnect();
+    await rig.close();
+  }
+});
+
+test('offline: a new group and its message wait, then the group is created once and the message follows', async ({ page }) => {
+  const rig = await openApp(page);
+  try {
+    rig.proxy.refuse(true);
+    rig.proxy.cutAll();
+    await expect(page.getByTestId('connection-indicator')).not.toHaveAttribute('data-state', 'CONNECTED', { timeout: 10_000 });
+    await page.getByTestId('new-conversation-button').click();
+    const dialog = page.getByRole('dialog', { name: 'New conversation' });
+    await dialog.getByRole('radio', { name: 'Group' }).check();
+    await dialog.getByTestId('group-name').fill('Offline plans');
+    await dialog.getByTestId('people-search').fill('bo');
+    await expect(dialog.getByTestId('people-status')).toHaveAttribute('data-code', 'OFFLINE');
+    await dialog.getByTestId('person').filter({ hasText: 'Bob Chen' }).click();
+    await dialog.getByTestId('create-group').click();
+    await expect(page.getByTestId('thread-title')).toHaveText('Offline plans');
+    await expect(page.getByTestId('creation-note')).toHaveAttribute('data-creation', 'pending');
+    const composer = page.getByTestId('composer-input');
+    await composer.fill('planned while offline');
+    await composer.press('Enter');
+    const message = page.getByTestId('message').filter({ hasText: 'planned while offline' });
+    await expect(message).toHaveAttribute('data-state', 'saved');
+    await page.screenshot({ path: screenshotPath('people-06-queued-creation') });
+    expect(serverConversationsNamed(rig, 'Offline plans')).toBe(0);
+
+    rig.proxy.refuse(false);
+    const retry = page.getByRole('button', { name: 'Retry now' });
+    if (await retry.isVisible()) await retry.click();
+    await expect(page.getByTestId('connection-indicator')).toHaveAttribute('data-state', 'CONNECTED', { timeout: 15_000 });
+    await expect(message).toHaveAttribute('data-state', 'sent', { timeout: 10_000 });
+    await expect(page.getByTestId('creation-note')).toHaveCount(0);
+    await expect(page.getByTestId('thread-title')).toHaveText('Offline plans');
+    expect(serverConversationsNamed(rig, 'Offline plans')).toBe(1);
+    const id = rig.server.control.db().prepare("SELECT id FROM conversations WHERE name = 'Offline plans'").pluck().get() as string;
+    expect(rig.server.control.listMessages(id).map((m) => m.plaintext)).toEqual(['planned while offline']);
+  } finally {
+    await rig.close();
+  }
+});
