@@ -41,6 +41,7 @@ import { ensureConversation, PENDING_SORT_SEQ } from '../src/main/core/store/mes
 import { startFaultProxy } from '../tests/support/fault-proxy';
 import { TestLink } from '../tests/support/link';
 import { percentile, recordBenchResults } from './results';
+import { DEMO_PASSWORD } from '../src/shared/demo';
 
 const { values } = parseArgs({
   options: {
@@ -298,7 +299,7 @@ async function runOnce(): Promise<Figures> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'nova-outbox-bench-'));
   const server = await startServerProcess();
   try {
-    const link = new TestLink({ url: server.url, wsUrl: server.wsUrl, email: 'alice@nova.local', password: 'nova-dev-password' });
+    const link = new TestLink({ url: server.url, wsUrl: server.wsUrl, email: 'alice@nova.local', password: DEMO_PASSWORD });
     await link.signIn();
     const conversations: string[] = [];
     for (let i = 0; i < CONVERSATIONS; i += 1) {

@@ -16,8 +16,9 @@ import {
   sendMessage,
 } from './db';
 import type { DB, UserRow } from './db';
+import { DEMO_PASSWORD } from '../src/shared/demo';
 
-export const DEMO_PASSWORD = 'nova-dev-password';
+export { DEMO_PASSWORD };
 export const DEMO_EMAILS = {
   alice: 'alice@nova.local',
   bob: 'bob@nova.local',

@@ -14,6 +14,7 @@ import {
   dialog,
   ipcMain,
   nativeImage,
+  nativeTheme,
   net,
   powerMonitor,
   protocol,
@@ -137,7 +138,7 @@ function main(): void {
     .whenReady()
     .then(async () => {
       runtime = await startRuntime({
-        electron: { app, dialog, ipcMain, nativeImage, net, powerMonitor, protocol, safeStorage, session, shell, Menu, Notification, Tray },
+        electron: { app, dialog, ipcMain, nativeImage, nativeTheme, net, powerMonitor, protocol, safeStorage, session, shell, Menu, Notification, Tray },
         platform,
         createWindow: createBrowserWindow,
         rendererUrl: rendererEntry(),

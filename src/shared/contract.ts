@@ -151,6 +151,10 @@ export const ConnectionTransitionSchema = z.object({
   from: ConnectionStateSchema,
   to: ConnectionStateSchema,
   reason: z.string(),
+  /** The WebSocket close code of the link or attempt whose end caused this transition. */
+  closeCode: z.number().int().optional(),
+  /** The HTTP status of a refused upgrade that caused this transition. */
+  httpStatus: z.number().int().optional(),
 });
 export type ConnectionTransition = z.infer<typeof ConnectionTransitionSchema>;
 

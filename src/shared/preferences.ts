@@ -36,12 +36,17 @@ export const UpdatePreferencesSchema = z
   .strict();
 export type UpdatePreferences = z.infer<typeof UpdatePreferencesSchema>;
 
+/** `system` follows the OS (prefers-color-scheme); the others pin one. */
+export const THEMES = ['system', 'light', 'dark'] as const;
+export type ThemePreference = (typeof THEMES)[number];
+
 export const PreferencesSchema = z
   .object({
     notifications: NotificationPreferencesSchema,
     updates: UpdatePreferencesSchema,
     /** Windows and Linux: closing the window keeps Nova running in the tray. */
     closeToTray: z.boolean(),
+    theme: z.enum(THEMES),
   })
   .strict();
 export type Preferences = z.infer<typeof PreferencesSchema>;
@@ -50,6 +55,7 @@ export const DEFAULT_PREFERENCES: Preferences = {
   notifications: { enabled: true, showPreviews: true, doNotDisturb: false, mutedConversationIds: [] },
   updates: { channel: 'stable' },
   closeToTray: true,
+  theme: 'system',
 };
 
 /** A change: any subset of fields; sections merge field by field. */
@@ -58,6 +64,7 @@ export const PreferencesPatchSchema = z
     notifications: NotificationPreferencesSchema.partial().strict().optional(),
     updates: UpdatePreferencesSchema.partial().strict().optional(),
     closeToTray: z.boolean().optional(),
+    theme: z.enum(THEMES).optional(),
   })
   .strict();
 export type PreferencesPatch = z.infer<typeof PreferencesPatchSchema>;

@@ -4,6 +4,7 @@ import { expect, test } from '@playwright/test';
 import { startServer } from '../../server';
 import { createCore } from '../../src/main/core';
 import { MemorySecretStore } from '../../src/main/core/secret-store';
+import { DEMO_PASSWORD } from '../../src/shared/demo';
 import type { DesktopPort } from '../../src/main/core/diagnostics';
 import { makeTempDir } from '../support/core';
 import * as s from '../support/secrets';
@@ -82,14 +83,14 @@ test('a bundle made after a signed-in session holds none of the tokens the serve
     const conversationId = server.seed?.conversations.direct;
     if (!conversationId) throw new Error('the seeded server has no direct conversation');
     const sent = await page.evaluate(
-      async ({ conversationId, text }) => {
-        const login = await window.api.authLogin({ email: 'alice@nova.local', password: 'nova-dev-password' });
+      async ({ conversationId, text, password }) => {
+        const login = await window.api.authLogin({ email: 'alice@nova.local', password });
         if (!login.ok) throw new Error(`sign-in failed: ${login.error.code}`);
         const send = await window.api.messagesSend({ conversationId, text });
         if (!send.ok) throw new Error(`send failed: ${send.error.code}`);
         return send.value.key;
       },
-      { conversationId, text: messageText },
+      { conversationId, text: messageText, password: DEMO_PASSWORD },
     );
     await expect
       .poll(() => server.control.listMessages(conversationId).some((m) => m.idempotency_key === sent), { timeout: 15_000 })
@@ -116,7 +117,7 @@ test('a bundle made after a signed-in session holds none of the tokens the serve
     );
     const everything = entries.map((e) => e.data.toString('utf8')).join('\n');
     expect(everything).toContain('CONNECTED');
-    for (const secret of [session.accessToken, session.refreshToken, 'nova-dev-password', 'alice@nova.local', messageText]) {
+    for (const secret of [session.accessToken, session.refreshToken, DEMO_PASSWORD, 'alice@nova.local', messageText]) {
       expect(everything, 'a secret of the session leaked into the bundle').not.toContain(secret);
     }
     const logText = fs.readFileSync(path.join(dataDir, 'logs', 'main.log'), 'utf8');

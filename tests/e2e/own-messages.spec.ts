@@ -43,7 +43,7 @@ async function open(browser: Browser, core: Partial<CoreOptions> = {}): Promise<
   await page.getByLabel('Password').fill(DEMO_PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByTestId('connection-indicator')).toHaveAttribute('data-state', 'CONNECTED', { timeout: 10_000 });
-  await page.getByTestId('conversation').filter({ hasText: 'Direct conversation' }).first().click();
+  await page.getByTestId('conversation').filter({ hasText: 'Bob Chen' }).first().click();
   await expect(page.getByTestId('thread')).toBeVisible();
   const rig = {
     get server() {

@@ -1,5 +1,5 @@
 /**
- * Issue 6's end-to-end scenario: the built renderer in Chromium, a real core (SQLite, outbox,
+ * The end-to-end scenario: the built renderer in Chromium, a real core (SQLite, outbox,
  * connection) and the reference server on loopback. Each state leaves a screenshot in
  * test-results/ for a person to look at.
  */

@@ -10,6 +10,7 @@ import { startServer } from '../../server';
 import { createCore } from '../../src/main/core';
 import type { DesktopPort } from '../../src/main/core/diagnostics';
 import { MemorySecretStore } from '../../src/main/core/secret-store';
+import { DEMO_PASSWORD } from '../../src/shared/demo';
 import { makeTempDir } from '../support/core';
 import { startFaultProxy } from '../support/fault-proxy';
 import { attachCore, screenshotPath, serveRenderer } from './harness';
@@ -26,10 +27,10 @@ test('Help → Send to support uploads the previewed bundle to the support serve
   const bridge = await attachCore(page, core, site.url);
   try {
     await page.goto(site.url);
-    await page.evaluate(async () => {
-      const login = await window.api.authLogin({ email: 'alice@nova.local', password: 'nova-dev-password' });
+    await page.evaluate(async (password) => {
+      const login = await window.api.authLogin({ email: 'alice@nova.local', password });
       if (!login.ok) throw new Error(login.error.code);
-    });
+    }, DEMO_PASSWORD);
 
     await page.getByRole('button', { name: 'Help' }).click();
     const panel = page.getByRole('dialog', { name: 'Help and support' });
@@ -83,10 +84,10 @@ test('Help → Check my connection shows each step live, and names a blackholed 
   const bridge = await attachCore(page, core, site.url);
   try {
     await page.goto(site.url);
-    await page.evaluate(async () => {
-      const login = await window.api.authLogin({ email: 'alice@nova.local', password: 'nova-dev-password' });
+    await page.evaluate(async (password) => {
+      const login = await window.api.authLogin({ email: 'alice@nova.local', password });
       if (!login.ok) throw new Error(login.error.code);
-    });
+    }, DEMO_PASSWORD);
     await page.getByRole('button', { name: 'Help' }).click();
     const check = page.getByRole('dialog', { name: 'Help and support' }).getByRole('region', { name: 'Connection check' });
     await check.getByRole('button', { name: 'Check my connection' }).click();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EventPayload, MessageView } from '../../src/shared/contract';
 import { ChangeWindow, CoreEventBus } from '../../src/main/core/events';
-import { ManualClock } from './connection/manual-clock';
+import { ManualClock } from '../support/clock';
 
 function message(key: string, text: string): MessageView {
   return {

@@ -10,7 +10,9 @@ import { DisposableStore, toDisposable } from '../../src/main/core/lifecycle';
 import { MemorySecretStore } from '../../src/main/core/secret-store';
 import { createCoreForTests } from '../../src/main/core/testing';
 import { makeTempDir } from '../support/core';
-import { ALICE, E2E_TIMING, PASSWORD, startDemoServer } from '../support/delivery';
+import { DEMO_PASSWORD } from '../../server/index';
+import { ALICE, startDemoServer } from '../support/real-core';
+import { FAST_TIMING } from '../support/timing';
 
 describe('DisposableStore', () => {
   it('disposes newest first, one at a time, and only once', async () => {
@@ -93,9 +95,9 @@ describe('a core started and stopped fifty times', () => {
     const leftAtStop: Record<string, number>[] = [];
     try {
       for (let run = 0; run < 50; run += 1) {
-        const core = createCoreForTests({ dataDir, serverUrl: live.url, secretStore, metricsPort: 0, timing: E2E_TIMING });
+        const core = createCoreForTests({ dataDir, serverUrl: live.url, secretStore, metricsPort: 0, timing: FAST_TIMING });
         await core.start();
-        if (run === 0) await core.handlers['auth:login']({ email: ALICE, password: PASSWORD });
+        if (run === 0) await core.handlers['auth:login']({ email: ALICE, password: DEMO_PASSWORD });
         await vi.waitFor(() => expect(core.connection.state).toBe('CONNECTED'), { timeout: 5_000, interval: 5 });
         await core.delivery.whenSynced();
         // The outbox runs too: a message goes out and is acknowledged.

@@ -29,13 +29,16 @@ describe('preferences schema', () => {
       notifications: { showPreviews: false, mutedConversationIds: 'team', futureField: 1 },
       closeToTray: 'yes',
       theme: 'dark',
+      fontScale: 1.2,
     });
     expect(preferences).toEqual({
       notifications: { ...DEFAULT_PREFERENCES.notifications, showPreviews: false },
       updates: { channel: 'stable' },
       closeToTray: true,
+      theme: 'dark',
     });
     expect(invalid).toEqual(['notifications.mutedConversationIds', 'closeToTray']);
+    expect(readStoredPreferences({ theme: 'sepia' })).toEqual({ preferences: DEFAULT_PREFERENCES, invalid: ['theme'] });
     expect(readStoredPreferences({ updates: { channel: 'nightly' } })).toEqual({ preferences: DEFAULT_PREFERENCES, invalid: ['updates.channel'] });
     expect(readStoredPreferences({ notifications: [] }).invalid).toEqual(['notifications']);
   });
@@ -46,7 +49,9 @@ describe('preferences schema', () => {
     expect(schema.safeParse({}).success).toBe(true);
     expect(schema.safeParse({ notifications: { enabled: 'no' } }).success).toBe(false);
     expect(schema.safeParse({ notifications: { sound: true } }).success).toBe(false);
-    expect(schema.safeParse({ theme: 'dark' }).success).toBe(false);
+    expect(schema.safeParse({ fontScale: 1.2 }).success).toBe(false);
+    expect(schema.safeParse({ theme: 'dark' }).success).toBe(true);
+    expect(schema.safeParse({ theme: 'sepia' }).success).toBe(false);
     expect(schema.safeParse({ notifications: { mutedConversationIds: [''] } }).success).toBe(false);
     expect(schema.safeParse({ updates: { channel: 'beta' } }).success).toBe(true);
     expect(schema.safeParse({ updates: { channel: 'nightly' } }).success).toBe(false);
@@ -79,7 +84,7 @@ describe('preferences in the core', () => {
     const dataDir = makeTempDir();
     fs.mkdirSync(dataDir, { recursive: true });
     const db = openDatabase(path.join(dataDir, 'nova.db'));
-    setSetting(db, 'preferences', JSON.stringify({ closeToTray: 7, theme: 'dark', notifications: { enabled: false, sound: 'ding' } }));
+    setSetting(db, 'preferences', JSON.stringify({ closeToTray: 7, fontScale: 1.2, notifications: { enabled: false, sound: 'ding' } }));
     db.close();
     const { core, records, cleanup } = makeTestCore({ dataDir });
     cleanups.push(cleanup);
@@ -90,7 +95,8 @@ describe('preferences in the core', () => {
     const reopened = openDatabase(path.join(dataDir, 'nova.db'));
     expect(JSON.parse(getSetting(reopened, 'preferences') ?? '{}')).toEqual({
       closeToTray: true,
-      theme: 'dark',
+      theme: 'system',
+      fontScale: 1.2,
       notifications: { enabled: false, showPreviews: false, doNotDisturb: false, mutedConversationIds: [], sound: 'ding' },
       updates: { channel: 'stable' },
     });

@@ -81,7 +81,7 @@ describe('ConnectionBanner', () => {
 
   it.each([
     [{ state: 'DISCONNECTED', isOsOffline: true }, 'Waiting for network'],
-    [{ state: 'ERROR', reason: 'gave up after 10 attempts' }, 'Server unreachable — retrying every 5 minutes'],
+    [{ state: 'ERROR', reason: 'gave up after 20 attempts' }, 'Server unreachable — retrying every minute'],
     [{ state: 'ERROR', reason: 'update required (4426)' }, 'too old for the server'],
   ] as const)('explains %o as "%s"', (overrides, text) => {
     render(<ConnectionBanner />);

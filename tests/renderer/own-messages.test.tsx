@@ -86,6 +86,7 @@ describe('own messages in the thread', () => {
     render(<MessageRow conversationId="c1" messageKey="k1" />);
     await userEvent.click(screen.getByRole('button', { name: 'Cancel sending' }));
     expect(useAppStore.getState().threads['c1']?.byKey.has('k1')).toBe(true);
+    expect(screen.getByTestId('already-delivered').getAttribute('role')).toBe('status');
     put([message({ key: 'k1', text: 'landed', state: 'sent', seq: 4, serverId: 's4' })]);
     await userEvent.click(screen.getByRole('button', { name: 'Delete message' }));
     expect(scripted.callsTo('messages:delete')).toEqual([{ key: 'k1' }]);
@@ -118,5 +119,24 @@ describe('own messages in the thread', () => {
     );
     await userEvent.click(screen.getByRole('button', { name: 'Send now' }));
     await vi.waitFor(() => expect(screen.getByTestId('toast').getAttribute('data-code')).toBe('RATE_LIMITED'));
+  });
+});
+
+describe('the delivery timeline of a delivered message', () => {
+  it('is fetched from the core once the outbox row is gone, with the error id and the server-named wait', async () => {
+    put([message({ key: 'k1', text: 'went out', state: 'sent', seq: 9, serverId: 's9' })]);
+    scripted.answer('messages:timeline', () =>
+      ok([
+        { at: 1_000, transport: 'ws', outcome: 'retry', error: { code: 'RATE_LIMITED', message: 'Slow down.', id: 'E-1234' }, waitMs: 2_000 },
+        { at: 3_000, transport: 'ws', outcome: 'acked', error: null, waitMs: null },
+      ]),
+    );
+    render(<MessageRow conversationId="c1" messageKey="k1" />);
+    await userEvent.click(screen.getByTestId('message-status'));
+    const timeline = await screen.findByTestId('timeline');
+    await vi.waitFor(() => expect(timeline.textContent).toContain('E-1234'));
+    expect(scripted.callsTo('messages:timeline')).toEqual([{ key: 'k1' }]);
+    expect(timeline.textContent).toContain('the server asked to wait');
+    expect(timeline.textContent).toContain('Acknowledged by the server (socket)');
   });
 });

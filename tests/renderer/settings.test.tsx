@@ -69,6 +69,7 @@ describe('Settings', () => {
       notifications: { enabled: true, showPreviews: false, doNotDisturb: true, mutedConversationIds: ['c-team'] },
       updates: { channel: 'stable' },
       closeToTray: false,
+      theme: 'system',
     });
 
     // Turning notifications off greys out the options that depend on them.

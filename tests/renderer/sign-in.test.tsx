@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { App } from '../../src/renderer/src/App';
 import { normalizeTwoFactorCode } from '../../src/renderer/src/features/sign-in/SignIn';
 import { errorData, ok, setUp, signedIn, tearDown, type ScriptedApi } from './support';
+import { DEMO_PASSWORD } from '../../src/shared/demo';
 
 let scripted: ScriptedApi;
 beforeEach(() => {
@@ -15,7 +16,7 @@ const signedOut = { ...signedIn(), signedIn: false, user: null };
 
 async function enterCredentials(email: string): Promise<void> {
   await userEvent.type(screen.getByLabelText('E-mail'), email);
-  await userEvent.type(screen.getByLabelText('Password'), 'nova-dev-password{Enter}');
+  await userEvent.type(screen.getByLabelText('Password'), `${DEMO_PASSWORD}{Enter}`);
 }
 
 describe('sign in', () => {

@@ -18,6 +18,7 @@ import {
 import type { AppErrorData, ErrorCode } from '../../src/shared/errors';
 import type { IpcResult } from '../../src/shared/result';
 import { connectBridge } from '../../src/renderer/src/bridge';
+import { installShortcuts } from '../../src/renderer/src/keys';
 import { initialAppState, useAppStore } from '../../src/renderer/src/store';
 
 type Answer<C extends InvokeChannel> = (req: Req<C>) => IpcResult<Res<C>> | Promise<IpcResult<Res<C>>>;
@@ -69,13 +70,15 @@ export function scriptedApi(): ScriptedApi {
 }
 
 let disconnect: (() => void) | null = null;
+let uninstallShortcuts: (() => void) | null = null;
 
-/** A fresh store and a bridge to a scripted api; call from beforeEach. */
+/** A fresh store, a bridge to a scripted api and the window's shortcut listener; call from beforeEach. */
 export function setUp(): ScriptedApi {
   tearDown();
   useAppStore.setState(initialAppState, true);
   const scripted = scriptedApi();
   disconnect = connectBridge(scripted.api);
+  uninstallShortcuts = installShortcuts();
   return scripted;
 }
 
@@ -83,6 +86,8 @@ export function tearDown(): void {
   cleanup();
   disconnect?.();
   disconnect = null;
+  uninstallShortcuts?.();
+  uninstallShortcuts = null;
 }
 
 export function message(overrides: Partial<MessageView> & Pick<MessageView, 'key'>): MessageView {

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import type { ServerHandle } from '../../server/index';
 import { TestSocket, api, expectErrorBody, faults, login, openUserSocket, rawRequest, startTestServer } from './helpers';
+import { DEMO_PASSWORD } from '../../src/shared/demo';
 
 describe('faults (control API)', () => {
   let server: ServerHandle;
@@ -155,11 +156,11 @@ describe('faults (control API)', () => {
 
   it('rejectLogins refuses sign-in (503 by default, or a given status) until turned off', async () => {
     server.control.rejectLogins(true);
-    const r = await api(server, 'POST', '/api/v1/auth/login', { body: { email: 'bob@nova.local', password: 'nova-dev-password' } });
+    const r = await api(server, 'POST', '/api/v1/auth/login', { body: { email: 'bob@nova.local', password: DEMO_PASSWORD } });
     expect(r.status).toBe(503);
     expectErrorBody(r.body, 'SERVICE_UNAVAILABLE');
     server.control.rejectLogins(true, { status: 401 });
-    expect((await api(server, 'POST', '/api/v1/auth/login', { body: { email: 'bob@nova.local', password: 'nova-dev-password' } })).status).toBe(401);
+    expect((await api(server, 'POST', '/api/v1/auth/login', { body: { email: 'bob@nova.local', password: DEMO_PASSWORD } })).status).toBe(401);
     server.control.rejectLogins(false);
     await login(server, 'bob@nova.local');
   });

@@ -2,7 +2,7 @@
  * A minimal but real ServerLink for delivery's integration tests: plain `ws` and fetch against
  * the real reference server, signed in over REST. It has none of the connection's healing
  * (heartbeat, backoff, OS events): tests call connect()/disconnect() to drive it. The real
- * connection (issue 5) replaces it in the end-to-end wiring.
+ * connection replaces it in the end-to-end wiring (tests/support/real-core.ts).
  */
 import WebSocket from 'ws';
 import { AppError } from '../../src/shared/errors';

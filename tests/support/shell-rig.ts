@@ -13,7 +13,8 @@ import type { InvokeChannel, Req, Res } from '../../src/shared/contract';
 import type { IpcResult } from '../../src/shared/result';
 import type { ServerHandle } from '../../server/index';
 import { makeTempDir } from './core';
-import { ALICE, PASSWORD, startDemoServer } from './delivery';
+import { DEMO_PASSWORD } from '../../server/index';
+import { ALICE, startDemoServer } from './real-core';
 import { installFakeElectron, uninstallFakeElectron, type FakeElectron, type FakeElectronOptions } from './fake-electron';
 
 export const APP_PAGE = 'app://nova/index.html';
@@ -100,7 +101,7 @@ export async function startShellRig(options: ShellRigOptions = {}): Promise<Shel
     invoke,
     waitConnected,
     async signIn(email = ALICE) {
-      const result = await invoke('auth:login', { email, password: PASSWORD });
+      const result = await invoke('auth:login', { email, password: DEMO_PASSWORD });
       if (result.status !== 'signed_in') throw new Error(`${email} needs a second factor`);
       await waitConnected();
     },

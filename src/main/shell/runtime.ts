@@ -38,7 +38,7 @@ type ElectronExports = typeof Electron.CrossProcessExports;
 /** The Electron modules the running app uses. */
 export type ElectronModules = Pick<
   ElectronExports,
-  'app' | 'dialog' | 'ipcMain' | 'nativeImage' | 'net' | 'powerMonitor' | 'protocol' | 'safeStorage' | 'session' | 'shell' | 'Menu' | 'Notification' | 'Tray'
+  'app' | 'dialog' | 'ipcMain' | 'nativeImage' | 'nativeTheme' | 'net' | 'powerMonitor' | 'protocol' | 'safeStorage' | 'session' | 'shell' | 'Menu' | 'Notification' | 'Tray'
 >;
 
 export type RuntimeDeps = Readonly<{
@@ -90,7 +90,7 @@ function readPackageType(resourcesPath: string | undefined): string | null {
  */
 export async function startRuntime(deps: RuntimeDeps): Promise<Runtime> {
   const { electron, platform, isQuitting, onSystemEnding } = deps;
-  const { app, dialog, ipcMain, nativeImage, net, powerMonitor, protocol, safeStorage, session, shell, Menu, Notification, Tray } = electron;
+  const { app, dialog, ipcMain, nativeImage, nativeTheme, net, powerMonitor, protocol, safeStorage, session, shell, Menu, Notification, Tray } = electron;
   const server = checkServerUrl(process.env[SERVER_URL_SETTING] ?? DEFAULT_SERVER_URL, { isPackaged: app.isPackaged });
   if (!server.ok) throw new Error(server.message);
 
@@ -283,10 +283,15 @@ export async function startRuntime(deps: RuntimeDeps): Promise<Runtime> {
         refreshStatus();
       }
     }),
-    core.events.on('preferences:changed', () => refreshStatus()),
+    core.events.on('preferences:changed', (preferences) => {
+      // The window frame, menus and the page's prefers-color-scheme follow the chosen theme too.
+      nativeTheme.themeSource = preferences.theme;
+      refreshStatus();
+    }),
     core.incoming.on((notice) => notifier.incoming(notice)),
     core.view.on(() => attentionChanged()),
   ];
+  nativeTheme.themeSource = core.preferences.get().theme;
 
   await core.start();
   snapshot = (await core.handlers['connection:get']({})).snapshot;

@@ -1,14 +1,16 @@
 import { useShallow } from 'zustand/react/shallow';
 import { signOut } from './actions';
 import { getApi } from './api';
+import { Announcer } from './features/announcer/Announcer';
 import { ConnectionBanner } from './features/connection-status/ConnectionBanner';
 import { ConnectionIndicator } from './features/connection-status/ConnectionIndicator';
 import { ConversationList } from './features/conversation-list/ConversationList';
 import { HelpPanel } from './features/help';
 import { Toaster } from './features/notifications/Toaster';
-import { OutboxPanel } from './features/outbox-panel/OutboxPanel';
+import { OUTBOX_BUTTON_ID, OutboxPanel } from './features/outbox-panel/OutboxPanel';
 import { SearchButton, SearchPanel } from './features/search/SearchPanel';
 import { NewConversationDialog, useNewConversationShortcut } from './features/people/NewConversation';
+import { ConversationKeys } from './features/quick-switcher/QuickSwitcher';
 import { SettingsButton, SettingsPanel } from './features/settings/Settings';
 import { SignIn } from './features/sign-in/SignIn';
 import { Thread } from './features/thread/Thread';
@@ -59,6 +61,8 @@ function Messenger(): React.JSX.Element {
       ) : (
         <p className="muted empty-thread">Choose a conversation.</p>
       )}
+      <ConversationKeys />
+      <Announcer />
     </div>
   );
 }
@@ -68,8 +72,10 @@ function OutboxButton(): React.JSX.Element {
   const setOpen = useAppStore((s) => s.setOutboxOpen);
   return (
     <button
+      id={OUTBOX_BUTTON_ID}
       type="button"
       className="button button-quiet"
+      aria-haspopup="dialog"
       onClick={() => setOpen(true)}
       aria-keyshortcuts="Control+Shift+O"
       data-testid="outbox-button"

@@ -188,6 +188,7 @@ export async function cancelMessage(key: string, conversationId: string): Promis
   if (!succeeded(result, { messageKey: key })) return null;
   store().dismissToastsFor(key);
   if (result.value.outcome === 'withdrawn') forgetMessage(key, conversationId);
+  else store().setAlreadyDeliveredKey(key);
   return result.value.outcome;
 }
 

@@ -9,7 +9,8 @@ import { Attempt, type AttemptEvents } from '../../../src/main/core/connection/a
 import { createMemoryLogger } from '../../../src/main/core/logging';
 import { Metrics } from '../../../src/main/core/metrics';
 import { RejectedData } from '../../../src/main/core/server-data';
-import { ManualClock } from './manual-clock';
+import { ManualClock } from '../../support/clock';
+import { sampleValue } from '../metrics/exposition';
 
 const HANDSHAKE = {
   type: 'protocol_handshake',
@@ -49,7 +50,7 @@ afterAll(async () => {
 
 type Seen = { event: string; detail?: unknown }[];
 
-function open(clock: ManualClock): { attempt: Attempt; seen: Seen } {
+function open(clock: ManualClock): { attempt: Attempt; seen: Seen; metrics: Metrics } {
   const seen: Seen = [];
   const socket = new WebSocket(url);
   socket.on('error', () => undefined);
@@ -75,12 +76,24 @@ function open(clock: ManualClock): { attempt: Attempt; seen: Seen } {
     stableAfterMs: 10_000,
     events,
   });
-  return { attempt, seen };
+  return { attempt, seen, metrics };
 }
 
 const names = (seen: Seen): string[] => seen.map((entry) => entry.event);
 
 describe('Attempt', () => {
+  it('counts a frame it could not put on a socket that is closing as send_failed, and keeps nothing of it', async () => {
+    greet = (socket) => socket.send(JSON.stringify(HANDSHAKE));
+    const { attempt, seen, metrics } = open(new ManualClock());
+    await vi.waitFor(() => expect(names(seen)).toContain('connected'));
+    const frame = { type: 'typing', conversation_id: 'c', is_typing: true } as const;
+    expect(attempt.send(frame)).toBe(true);
+    expect(sampleValue(await metrics.snapshot(), 'ws_errors_total', { error_type: 'send_failed' })).toBe(0);
+    attempt.socket.close();
+    expect(attempt.send(frame)).toBe(false);
+    expect(sampleValue(await metrics.snapshot(), 'ws_errors_total', { error_type: 'send_failed' })).toBe(1);
+  });
+
   it('reports the handshake, then frames, and proves itself stable after the set time', async () => {
     greet = (socket) => socket.send(JSON.stringify(HANDSHAKE));
     const clock = new ManualClock();

@@ -11,7 +11,7 @@ import { ChangeWindow } from '../../../src/main/core/events';
 import { createMemoryLogger } from '../../../src/main/core/logging';
 import { Metrics } from '../../../src/main/core/metrics';
 import { DEFAULT_TIMING } from '../../../src/main/core/options';
-import { ManualClock } from './manual-clock';
+import { ManualClock } from '../../support/clock';
 
 const BATCH_MS = 16;
 

@@ -16,7 +16,8 @@ import { createMemoryLogger } from '../../../src/main/core/logging';
 import { Metrics } from '../../../src/main/core/metrics';
 import { DEFAULT_TIMING } from '../../../src/main/core/options';
 import { parseExposition } from '../metrics/exposition';
-import { FAST_TIMING, LOADED_TIMEOUT_MS, recordTransitions, type TransitionLog } from './harness';
+import { FAST_TIMING, LOADED_TIMEOUT_MS } from '../../support/timing';
+import { recordTransitions, type TransitionLog } from '../../support/transitions';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };

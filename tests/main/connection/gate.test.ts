@@ -4,14 +4,14 @@
  * the reasons' wording.
  */
 import { describe, expect, it } from 'vitest';
-import type { ConnectionState } from '../../../src/shared/contract';
+import { CloseCode } from '../../../src/shared/protocol';
 import { AppError, type ErrorCode } from '../../../src/shared/errors';
 import { DialGate } from '../../../src/main/core/connection/gate';
 import { ConnectionStateMachine } from '../../../src/main/core/connection';
 import type { LinkAuth } from '../../../src/main/core/connection';
 import { createMemoryLogger } from '../../../src/main/core/logging';
 import { Metrics } from '../../../src/main/core/metrics';
-import { ManualClock } from './manual-clock';
+import { ManualClock } from '../../support/clock';
 
 const TIMING = { backoffBaseMs: 1000, backoffCapMs: 30_000, giveUpAfterFailures: 3, slowRetryMs: 300_000 };
 
@@ -37,8 +37,8 @@ function rig(auth: Partial<LinkAuth> = {}) {
     metrics: new Metrics({ defaultMetrics: false }),
     host: {
       state: () => machine.state,
-      transition: (to: ConnectionState, reason: string) => {
-        machine.transition(to, reason);
+      transition: (to, reason, cause) => {
+        machine.transition(to, reason, cause);
       },
       changed: () => undefined,
       settle: () => undefined,
@@ -67,7 +67,7 @@ function park(gate: DialGate, ticket: number): { token: () => string | null | un
 }
 
 const lost = (countsAsFailure = true) => ({ kind: 'retry' as const, why: 'connect_failed' as const, retryAfterMs: null, countsAsFailure, probeSession: false });
-const ENDED = { token: 'token-1', description: 'closed 1006', wasConnected: false };
+const ENDED = { token: 'token-1', description: 'closed 1006', wasConnected: false, cause: { closeCode: CloseCode.ABNORMAL } };
 
 describe('DialGate', () => {
   it('lets the first dial through at once, then waits the backoff after a failure', async () => {
@@ -77,6 +77,7 @@ describe('DialGate', () => {
     gate.begin();
     gate.afterClose(lost(), ENDED);
     expect(machine.state).toBe('RECONNECTING');
+    expect(machine.history().at(-1)).toMatchObject({ to: 'RECONNECTING', closeCode: CloseCode.ABNORMAL });
     // One dial made: the middle of [1 s, 7 s] (4 s), grown once by 1.3.
     expect(gate.nextAttemptAt).toBe(clock.now() + 5200);
     const turn = park(gate, ticket);
@@ -151,8 +152,9 @@ describe('DialGate', () => {
     const ticket = gate.open();
     await gate.turn(ticket);
     gate.begin();
-    gate.afterClose({ kind: 'update_required' }, ENDED);
+    gate.afterClose({ kind: 'update_required' }, { ...ENDED, cause: { httpStatus: 426 } });
     expect(machine.state).toBe('ERROR');
+    expect(machine.history().at(-1)).toMatchObject({ to: 'ERROR', httpStatus: 426 });
     expect(notices).toEqual(['UPDATE_REQUIRED']);
     const turn = park(gate, ticket);
     await settle();

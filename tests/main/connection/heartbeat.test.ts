@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Heartbeat } from '../../../src/main/core/connection/heartbeat';
-import { ManualClock } from './manual-clock';
+import { ManualClock } from '../../support/clock';
 
 function rig(options: { canSend?: () => boolean } = {}) {
   const clock = new ManualClock();

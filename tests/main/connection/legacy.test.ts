@@ -8,6 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { startServer, type ServerHandle } from '../../../server/index';
+import { CloseCode } from '../../../src/shared/protocol';
 import { systemClock } from '../../../src/main/core/clock';
 import { ConnectionService } from '../../../src/main/core/connection';
 import { ChangeWindow } from '../../../src/main/core/events';
@@ -16,7 +17,9 @@ import { Metrics } from '../../../src/main/core/metrics';
 import { DEFAULT_TIMING } from '../../../src/main/core/options';
 import { startFaultProxy } from '../../support/fault-proxy';
 import { api, login } from '../../server/helpers';
-import { FAST_TIMING, LOADED_TIMEOUT_MS, recordTransitions, startBareLink, type TransitionLog } from './harness';
+import { startBareLink } from './harness';
+import { FAST_TIMING, LOADED_TIMEOUT_MS } from '../../support/timing';
+import { recordTransitions, type TransitionLog } from '../../support/transitions';
 
 const WAIT = { timeout: LOADED_TIMEOUT_MS, interval: 10 };
 
@@ -131,7 +134,7 @@ describe('legacy Nova', () => {
     expect(link.link.getStats().heartbeatTimeouts).toBe(0);
     const mark = link.log.mark();
     proxy.blackhole(true);
-    await link.log.next({ from: 'CONNECTED', reason: 'closed 4008 heartbeat timeout' }, { after: mark });
+    await link.log.next({ from: 'CONNECTED', closeCode: CloseCode.HEARTBEAT_TIMEOUT }, { after: mark });
     proxy.blackhole(false);
     await connected(link.log, mark);
   });

@@ -15,7 +15,8 @@ import { createMemoryLogger } from '../../../src/main/core/logging';
 import { Metrics } from '../../../src/main/core/metrics';
 import { DEFAULT_TIMING } from '../../../src/main/core/options';
 import { parseExposition } from '../metrics/exposition';
-import { FAST_TIMING, recordTransitions } from './harness';
+import { FAST_TIMING } from '../../support/timing';
+import { recordTransitions } from '../../support/transitions';
 
 const USER = randomUUID();
 const cleanups: Array<() => Promise<void> | void> = [];

@@ -4,25 +4,29 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AppNotification } from '../../../src/shared/contract';
+import { CloseCode } from '../../../src/shared/protocol';
 import { SESSION_SECRET_KEY } from '../../../src/main/core/auth';
 import { sampleValue } from '../metrics/exposition';
 import { startServer } from '../../../server/index';
-import { LOADED_TIMEOUT_MS, recordTransitions, startBareLink, startRig, type Rig } from './harness';
+import { startBareLink } from './harness';
+import { startRealCoreRig, type RealCoreRig } from '../../support/real-core';
+import { LOADED_TIMEOUT_MS } from '../../support/timing';
+import { recordTransitions } from '../../support/transitions';
 
 const WAIT = { timeout: LOADED_TIMEOUT_MS, interval: 10 };
 
-let rig: Rig | null = null;
+let rig: RealCoreRig | null = null;
 afterEach(async () => {
   await rig?.cleanup();
   rig = null;
 });
 
-async function sample(r: Rig, name: string, labels: Readonly<Record<string, string>> = {}): Promise<number> {
+async function sample(r: RealCoreRig, name: string, labels: Readonly<Record<string, string>> = {}): Promise<number> {
   return sampleValue(await r.core.metricsSnapshot(), name, labels) ?? 0;
 }
 
 /** Waits until the core has made an upgrade attempt the server holds unanswered (half-open). */
-async function holdNextUpgrade(r: Rig): Promise<void> {
+async function holdNextUpgrade(r: RealCoreRig): Promise<void> {
   r.server.control.halfOpen('upgrades');
   const attempts = r.server.control.connectionAttempts();
   r.server.control.dropAllSockets();
@@ -31,7 +35,7 @@ async function holdNextUpgrade(r: Rig): Promise<void> {
 
 describe('connection metrics', () => {
   it('counts a lost link, its reconnect, the socket lifecycle and the state transitions', async () => {
-    rig = await startRig();
+    rig = await startRealCoreRig();
     await rig.signIn();
     await rig.waitForState('CONNECTED');
     expect(await sample(rig, 'ws_connection_state', { state: 'CONNECTED' })).toBe(1);
@@ -57,7 +61,7 @@ describe('connection metrics', () => {
   });
 
   it('samples the heartbeat round trip, then counts the timeout of a blackholed link', async () => {
-    rig = await startRig({ timing: { heartbeatIntervalMs: 300, heartbeatTimeoutMs: 400 } });
+    rig = await startRealCoreRig({ timing: { heartbeatIntervalMs: 300, heartbeatTimeoutMs: 400 } });
     await rig.signIn();
     await rig.waitForState('CONNECTED');
     const r = rig;
@@ -68,7 +72,7 @@ describe('connection metrics', () => {
 
     const mark = rig.transitions.mark();
     rig.proxy.blackhole(true);
-    await rig.transitions.next({ from: 'CONNECTED', reason: 'closed 4008 heartbeat timeout' }, { after: mark });
+    await rig.transitions.next({ from: 'CONNECTED', closeCode: CloseCode.HEARTBEAT_TIMEOUT }, { after: mark });
     expect(await sample(rig, 'ws_errors_total', { error_type: 'heartbeat_timeout' })).toBe(1);
     expect(await sample(rig, 'ws_reconnections_total', { reason: 'heartbeat_timeout' })).toBe(1);
     rig.proxy.blackhole(false);
@@ -76,7 +80,7 @@ describe('connection metrics', () => {
   });
 
   it('counts sign-in, refresh and sign-out, and every REST call by role with no id in any label', async () => {
-    rig = await startRig({ server: { accessTokenTtlS: 1 }, timing: { tokenRefreshMarginMs: 0 } });
+    rig = await startRealCoreRig({ server: { accessTokenTtlS: 1 }, timing: { tokenRefreshMarginMs: 0 } });
     await rig.signIn();
     await rig.waitForState('CONNECTED');
     expect(await sample(rig, 'auth_events_total', { event: 'login' })).toBe(1);
@@ -108,7 +112,7 @@ describe('connection metrics', () => {
   });
 
   it('counts a refused sign-in and the revoked session', async () => {
-    rig = await startRig();
+    rig = await startRealCoreRig();
     await expect(rig.core.handlers['auth:login']({ email: 'alice@nova.local', password: 'wrong' })).rejects.toMatchObject({
       code: 'INVALID_CREDENTIALS',
     });
@@ -142,7 +146,7 @@ describe('connection metrics', () => {
 describe('REST probe after a handshake that failed without a status (protocol §8.1)', () => {
   it('refreshes an expired token through the probe and dials again with the new one', async () => {
     // The margin keeps the proactive refresh away, so only the probe can find the expired token.
-    rig = await startRig({ server: { accessTokenTtlS: 1 }, timing: { tokenRefreshMarginMs: -60_000 } });
+    rig = await startRealCoreRig({ server: { accessTokenTtlS: 1 }, timing: { tokenRefreshMarginMs: -60_000 } });
     await rig.signIn();
     await rig.waitForState('CONNECTED');
     const signedInToken = (JSON.parse((await rig.secrets.get(SESSION_SECRET_KEY)) ?? '{}') as { accessToken?: string }).accessToken;
@@ -161,13 +165,13 @@ describe('REST probe after a handshake that failed without a status (protocol §
     expect(await sample(rig, 'http_retries_total', { reason: 'auth_refresh' })).toBeGreaterThanOrEqual(1);
     expect(await sample(rig, 'auth_events_total', { event: 'refresh' })).toBeGreaterThanOrEqual(1);
     // The upgrade after the probe used the refreshed token: the server never had to refuse one.
-    expect(rig.transitions.all().slice(mark).some((t) => t.reason.includes('token expired'))).toBe(false);
+    expect(rig.transitions.all().slice(mark).some((t) => t.closeCode === CloseCode.UNAUTHORIZED || t.httpStatus === 401)).toBe(false);
     const current = (JSON.parse((await rig.secrets.get(SESSION_SECRET_KEY)) ?? '{}') as { accessToken?: string }).accessToken;
     expect(current).not.toBe(signedInToken);
   });
 
   it('signs out when the probe finds the session revoked', async () => {
-    rig = await startRig();
+    rig = await startRealCoreRig();
     const notifications: AppNotification[] = [];
     rig.core.events.on('notification', (n) => notifications.push(n));
     await rig.signIn();

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startRig, type Rig } from './harness';
+import { startRealCoreRig, type RealCoreRig } from '../../support/real-core';
 
-let rig: Rig | null = null;
+let rig: RealCoreRig | null = null;
 afterEach(async () => {
   await rig?.cleanup();
   rig = null;
@@ -9,7 +9,7 @@ afterEach(async () => {
 
 describe('connection smoke', () => {
   it('connects after sign-in and reconnects after the server drops it', async () => {
-    rig = await startRig();
+    rig = await startRealCoreRig();
     await rig.signIn();
     await rig.waitForState('CONNECTED');
     expect(rig.server.control.socketCount()).toBe(1);
@@ -21,7 +21,7 @@ describe('connection smoke', () => {
   });
 
   it("passes the server's message size limit from the handshake to delivery", async () => {
-    rig = await startRig({ server: { maxMessageBytes: 1_000 } });
+    rig = await startRealCoreRig({ server: { maxMessageBytes: 1_000 } });
     await rig.signIn();
     await rig.waitForState('CONNECTED');
     expect(rig.core.connection.capabilities()?.maxMessageBytes).toBe(1_000);

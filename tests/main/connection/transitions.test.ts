@@ -11,7 +11,8 @@ import { CONNECTION_TRANSITIONS } from '../../../src/main/core/connection';
 import type { Timing } from '../../../src/main/core/options';
 import type { ConnectionService } from '../../../src/main/core/connection';
 import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy';
-import { recordTransitions, startBareLink, type TransitionLog } from './harness';
+import { startBareLink } from './harness';
+import { recordTransitions, type TransitionLog } from '../../support/transitions';
 
 let server: ServerHandle;
 let proxy: FaultProxy;
@@ -68,7 +69,7 @@ describe('connection state machine', () => {
     await scenario(async (link, log) => {
       proxy.answerNew({ status: 426 });
       link.start();
-      expect((await log.next({ from: 'CONNECTING', to: 'ERROR' })).reason).toBe('update required');
+      expect((await log.next({ from: 'CONNECTING', to: 'ERROR' })).httpStatus).toBe(426);
       proxy.answerNew(null);
       let mark = log.mark();
       link.retryNow();

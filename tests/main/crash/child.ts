@@ -8,6 +8,7 @@
 import { createCore } from '../../../src/main/core';
 import { createMemoryLogger } from '../../../src/main/core/logging';
 import { TestLink } from '../../support/link';
+import { DEMO_PASSWORD } from '../../../src/shared/demo';
 
 const [dataDir = '', url = '', wsUrl = '', conversationA = '', conversationB = '', first = '0', mode = 'compose'] =
   process.argv.slice(2);
@@ -17,7 +18,7 @@ function report(message: Readonly<Record<string, unknown>>): void {
 }
 
 async function main(): Promise<void> {
-  const link = new TestLink({ url, wsUrl, email: 'alice@nova.local', password: 'nova-dev-password' });
+  const link = new TestLink({ url, wsUrl, email: 'alice@nova.local', password: DEMO_PASSWORD });
   await link.signIn();
   const core = createCore({
     dataDir,

@@ -8,7 +8,8 @@ import { NOTIFICATION_HISTORY } from '../../../src/main/core/notifications';
 import type { AppNotification, EventPayload } from '../../../src/shared/contract';
 import { enqueueMessage } from '../../../src/main/core/store/outbox';
 import { makeTempDir } from '../../support/core';
-import { makeDeliveryRig, startDemoServer } from '../../support/delivery';
+import { makeDeliveryRig } from '../../support/delivery';
+import { startDemoServer } from '../../support/real-core';
 import * as s from '../../support/secrets';
 import { readZip } from '../../support/zip';
 

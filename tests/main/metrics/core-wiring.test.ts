@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CORE_INVOKE_CHANNELS, invokeChannels } from '../../../src/shared/contract';
 import { registerIpc } from '../../../src/main/ipc';
-import type { Clock } from '../../../src/main/core/clock';
+import { ManualClock } from '../../support/clock';
 import { makeTestCore } from '../../support/core';
 import { FakeIpcMain, TRUSTED_URL, trustedFrame } from '../../support/ipc';
 import { appHandlers } from '../../support/updates';
@@ -20,16 +20,6 @@ function testCore(overrides: Parameters<typeof makeTestCore>[0] = {}) {
   const test = makeTestCore(overrides);
   cleanups.push(test.cleanup);
   return test;
-}
-
-function steppingClock(startMs: number): Clock & { advance(ms: number): void } {
-  let now = startMs;
-  return {
-    now: () => now,
-    advance: (ms) => (now += ms),
-    setTimeout: (callback, ms) => ({ id: setTimeout(callback, ms) }),
-    clearTimeout: (handle) => clearTimeout(handle.id as ReturnType<typeof setTimeout>),
-  };
 }
 
 describe('metrics moved by the core', () => {
@@ -83,7 +73,7 @@ describe('metrics moved by the core', () => {
   });
 
   it('tracks OS events, start time, uptime, connection state and database size', async () => {
-    const clock = steppingClock(1_750_000_000_000);
+    const clock = new ManualClock({ start: 1_750_000_000_000 });
     const { core } = testCore({ clock, appInfo: { name: 'Nova', version: '0.1.0', electron: null, chrome: null } });
     await core.start();
     clock.advance(30_000);

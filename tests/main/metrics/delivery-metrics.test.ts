@@ -8,7 +8,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ServerHandle } from '../../../server/index';
 import { makeTestCore, makeTempDir } from '../../support/core';
-import { BOB, losingLiveMessages, makeDeliveryRig, startDemoServer, type DeliveryRig } from '../../support/delivery';
+import { losingLiveMessages, makeDeliveryRig, type DeliveryRig } from '../../support/delivery';
+import { BOB, startDemoServer } from '../../support/real-core';
 import { sampleValue } from './exposition';
 
 let server: ServerHandle | null = null;
@@ -83,6 +84,22 @@ describe('delivery metrics move on the real paths', () => {
     await vi.waitFor(async () => expect(await value(rig, 'message_queue_depth', { queue_type: 'failed' })).toBe(1));
     // The oldest-waiting age counts messages still on their way, not failed ones.
     expect(await value(rig, 'outbox_oldest_pending_age_seconds')).toBe(0);
+  });
+
+  it('legacy Nova: a REST send answered 503, then 429, counts an HTTP retry by reason each time', async () => {
+    const { server, rig, seed } = await setup({ legacy: true }, { legacyNova: true });
+    await rig.link.connect();
+    for (const [status, reason] of [
+      [503, 'server_error'],
+      [429, 'rate_limited'],
+    ] as const) {
+      server.control.failNextSends(1, { status });
+      await rig.core.handlers['messages:send']({ conversationId: seed.conversations.team, text: `rest ${status}` });
+      await vi.waitFor(() => expect(rig.core.getPendingCount()).toBe(0), { timeout: 5_000 });
+      expect(await value(rig, 'http_retries_total', { reason })).toBe(1);
+    }
+    expect(await value(rig, 'message_send_attempts_total', { transport: 'rest', outcome: 'retry' })).toBe(2);
+    expect(await value(rig, 'http_retries_total', { reason: 'network' })).toBe(0);
   });
 
   it('a retryable 503 counts a retry attempt and a non-final failure, then the delivery', async () => {

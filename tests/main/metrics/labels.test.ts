@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { Metrics } from '../../../src/main/core/metrics';
 import { makeTestCore } from '../../support/core';
 import { parseExposition } from './exposition';
+import { DEMO_PASSWORD } from '../../../src/shared/demo';
 
 const USER_ID = '3f0b9a52-5f1e-4c39-9d8e-2a7c1b4e6d01';
 const CONVERSATION_ID = '9c1d2e3f-4a5b-4c6d-8e7f-0a1b2c3d4e5f';
@@ -73,7 +74,7 @@ describe('label hygiene', () => {
     try {
       await core.start();
       await core.handlers['messages:send']({ conversationId: CONVERSATION_ID, text: TEXT }).catch(() => undefined);
-      await core.handlers['auth:login']({ email: EMAIL, password: 'nova-dev-password' }).catch(() => undefined);
+      await core.handlers['auth:login']({ email: EMAIL, password: DEMO_PASSWORD }).catch(() => undefined);
       await core.handlers['log:write']({ level: 'info', scope: 'composer', message: `${EMAIL} ${TEXT}` });
       core.log.warn(`user ${USER_ID} in ${CONVERSATION_ID}`);
       core.notifications.raise('MESSAGE_REJECTED', 'message', { message: TEXT, messageKey: USER_ID });

@@ -5,14 +5,14 @@
  * `/metrics` is fetched over HTTP and every application family is checked for a moved value.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { BOB, makeRealCoreRig, type RealCoreRig } from '../../support/delivery';
+import { BOB, startRealCoreRig, type RealCoreRig } from '../../support/real-core';
 import { Metrics } from '../../../src/main/core/metrics';
 import { familyNames, parseExposition, sampleValue, type Sample } from './exposition';
 import { request } from './http';
 
 /**
- * The application families a running core moves without the connection's own wiring (issue 5:
- * ws_* frames, reconnects and heartbeats, auth_events_total, http_*): 25, the issue's bar.
+ * The application families a running core moves without the connection's own wiring (that is:
+ * ws_* frames, reconnects and heartbeats, auth_events_total, http_*): 25 of them.
  */
 const MOVED_BY_DELIVERY_CORE_AND_DIAGNOSTICS = [
   // outbox and delivery
@@ -79,12 +79,12 @@ afterEach(async () => {
 describe('a running core, scraped over HTTP', () => {
   it('shows the application families that moved on /metrics', async () => {
     const appInfo = { name: 'Nova', version: '0.1.0', electron: null, chrome: null };
-    rig = await makeRealCoreRig({ core: { metricsPort: 0, appInfo } });
+    rig = await startRealCoreRig({ core: { metricsPort: 0, appInfo } });
     const { core, server } = rig;
     const seed = server.seed;
     if (!seed) throw new Error('no seed');
     await rig.signIn();
-    await rig.waitConnected();
+    await rig.waitForState('CONNECTED');
     await core.delivery.whenSynced();
 
     for (const text of ['hello team', 'second', 'third']) {

@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Metrics } from '../../../src/main/core/metrics';
+import { ManualClock } from '../../support/clock';
 import { familyNames, parseExposition, sampleValue } from './exposition';
 
 /** A clock the test moves by hand, so ages and uptime are exact. */
-function manualClock(start = 1_700_000_000_000): { now: () => number; advance: (ms: number) => void } {
-  let now = start;
-  return { now: () => now, advance: (ms) => (now += ms) };
-}
+const manualClock = (): ManualClock => new ManualClock({ start: 1_700_000_000_000 });
 
 type Expectation = Readonly<{ sample: string; labels?: Record<string, string>; value: number }>;
 type Case = Readonly<{ family: string; method: string; act: (m: Metrics, clock: ReturnType<typeof manualClock>) => void; expect: Expectation[] }>;

@@ -5,7 +5,8 @@ import { migrate } from '../../../src/main/core/store/database';
 import { MIGRATIONS } from '../../../src/main/core/store/migrations';
 import { completeDelivery, enqueueMessage, recordAttempt, summarizeOutbox } from '../../../src/main/core/store/outbox';
 import { getTimeline, pruneTimelines } from '../../../src/main/core/store/timeline';
-import { makeDeliveryRig, startDemoServer, type DeliveryRig } from '../../support/delivery';
+import { makeDeliveryRig, type DeliveryRig } from '../../support/delivery';
+import { startDemoServer } from '../../support/real-core';
 
 let server: ServerHandle | null = null;
 const rigs: DeliveryRig[] = [];

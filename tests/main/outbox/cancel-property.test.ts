@@ -10,7 +10,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ServerHandle } from '../../../server/index';
 import { makeTempDir } from '../../support/core';
-import { makeDeliveryRig, startDemoServer, type DeliveryRig } from '../../support/delivery';
+import { makeDeliveryRig, type DeliveryRig } from '../../support/delivery';
+import { startDemoServer } from '../../support/real-core';
 
 type Action =
   | { t: 'send'; conversation: 0 | 1 }

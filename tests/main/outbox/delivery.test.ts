@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ServerHandle } from '../../../server/index';
-import { BOB, losingLiveMessages, makeDeliveryRig, startDemoServer, type DeliveryRig } from '../../support/delivery';
+import { losingLiveMessages, makeDeliveryRig, type DeliveryRig } from '../../support/delivery';
+import { BOB, startDemoServer } from '../../support/real-core';
 
 let server: ServerHandle | null = null;
 const rigs: DeliveryRig[] = [];

@@ -2,11 +2,11 @@
  * End to end through the real connection: createCore without a test link, so delivery talks to
  * the real ConnectionService and AuthService, through the TCP fault proxy, to the reference
  * server. These are the "no message lost or duplicated" checks the connection's fault tests
- * (issue 5) rely on: every assertion about delivery is made on the server's own store.
+ * rely on: every assertion about delivery is made on the server's own store.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Message } from '../../../src/shared/protocol';
-import { ALICE, makeRealCoreRig, type RealCoreRig } from '../../support/delivery';
+import { ALICE, startRealCoreRig, type RealCoreRig } from '../../support/real-core';
 
 let rig: RealCoreRig | null = null;
 afterEach(async () => {
@@ -14,13 +14,13 @@ afterEach(async () => {
   rig = null;
 });
 
-async function signedInRig(options: Parameters<typeof makeRealCoreRig>[0] = {}): Promise<RealCoreRig & { direct: string; team: string; alice: string }> {
-  const r = await makeRealCoreRig(options);
+async function signedInRig(options: Parameters<typeof startRealCoreRig>[0] = {}): Promise<RealCoreRig & { direct: string; team: string; alice: string }> {
+  const r = await startRealCoreRig(options);
   rig = r;
   const seed = r.server.seed;
   if (!seed) throw new Error('no seed');
   await r.signIn();
-  await r.waitConnected();
+  await r.waitForState('CONNECTED');
   await r.core.delivery.whenSynced();
   return Object.assign(r, { direct: seed.conversations.direct, team: seed.conversations.team, alice: seed.users.alice });
 }
@@ -154,7 +154,7 @@ describe('delivery through the real connection (no message lost or duplicated)',
     expect(storedWhileOut).toBeLessThan(composed.length);
 
     await r.signIn();
-    await r.waitConnected();
+    await r.waitForState('CONNECTED');
     for (let i = 60; i < 63; i += 1) {
       const text = `revoked ${i}`;
       await r.core.handlers['messages:send']({ conversationId: r.team, text });
@@ -165,12 +165,12 @@ describe('delivery through the real connection (no message lost or duplicated)',
   });
 
   it('against legacy Nova, messages queued in two conversations arrive once each, in order', async () => {
-    const r = await makeRealCoreRig({ server: { legacyNova: true } });
+    const r = await startRealCoreRig({ server: { legacyNova: true } });
     rig = r;
     const seed = r.server.seed;
     if (!seed) throw new Error('no seed');
     await r.signIn();
-    await r.waitConnected(10_000);
+    await r.waitForState('CONNECTED', 10_000);
     expect(r.core.connection.capabilities()?.mode).toBe('legacy');
     // Slow replies and two refusals: the rest queue behind them, one REST POST at a time.
     r.server.control.delayAcks(40);

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ServerHandle } from '../../../server/index';
 import { exceedsLimits, FRAME_ENVELOPE_BYTES, messageLimits } from '../../../src/main/core/outbox/limits';
 import { makeTempDir } from '../../support/core';
-import { makeDeliveryRig, makeRealCoreRig, startDemoServer, type DeliveryRig, type RealCoreRig } from '../../support/delivery';
+import { makeDeliveryRig, type DeliveryRig } from '../../support/delivery';
+import { startDemoServer, startRealCoreRig, type RealCoreRig } from '../../support/real-core';
 
 let server: ServerHandle | null = null;
 let realRig: RealCoreRig | null = null;
@@ -55,10 +56,10 @@ describe('message size cap', () => {
   });
 
   it('through the real connection (no advertised limit reaches delivery yet): 64 KB, which the server accepts', async () => {
-    realRig = await makeRealCoreRig();
+    realRig = await startRealCoreRig();
     const r = realRig;
     await r.signIn();
-    await r.waitConnected();
+    await r.waitForState('CONNECTED');
     await r.core.delivery.whenSynced();
     const team = r.server.seed?.conversations.team ?? '';
     const largest = 'z'.repeat(64 * 1024);

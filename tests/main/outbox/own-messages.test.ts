@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ServerHandle } from '../../../server/index';
 import { setState } from '../../../src/main/core/store/outbox';
-import { makeDeliveryRig, startDemoServer, type DeliveryRig } from '../../support/delivery';
+import { makeDeliveryRig, type DeliveryRig } from '../../support/delivery';
+import { startDemoServer } from '../../support/real-core';
 
 let server: ServerHandle | null = null;
 const rigs: DeliveryRig[] = [];

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ServerHandle } from '../../../server/index';
-import { makeDeliveryRig, startDemoServer, type DeliveryRig } from '../../support/delivery';
+import { makeDeliveryRig, type DeliveryRig } from '../../support/delivery';
+import { startDemoServer } from '../../support/real-core';
 
 let server: ServerHandle | null = null;
 let rig: DeliveryRig | null = null;

@@ -9,8 +9,9 @@ import type { ConversationSummary } from '../../../src/shared/contract';
 import { isLocalConversationId } from '../../../src/shared/people';
 import { createCoreForTests, type TestCore } from '../../../src/main/core/testing';
 import { createMemoryLogger } from '../../../src/main/core/logging';
-import { MemorySecretStore } from '../../../src/main/core/secret-store';
-import { BOB, E2E_TIMING, PASSWORD, makeRealCoreRig, type RealCoreRig } from '../../support/delivery';
+import { DEMO_PASSWORD } from '../../../src/shared/demo';
+import { BOB, startRealCoreRig, type RealCoreRig } from '../../support/real-core';
+import { FAST_TIMING } from '../../support/timing';
 import { TestLink } from '../../support/link';
 
 let rig: RealCoreRig | null = null;
@@ -21,11 +22,11 @@ afterEach(async () => {
   rig = null;
 });
 
-async function signedIn(options: Parameters<typeof makeRealCoreRig>[0] = {}): Promise<RealCoreRig> {
-  const r = await makeRealCoreRig(options);
+async function signedIn(options: Parameters<typeof startRealCoreRig>[0] = {}): Promise<RealCoreRig> {
+  const r = await startRealCoreRig(options);
   rig = r;
   await r.signIn();
-  await r.waitConnected();
+  await r.waitForState('CONNECTED');
   await r.core.delivery.whenSynced();
   return r;
 }
@@ -51,7 +52,7 @@ async function goOffline(r: RealCoreRig): Promise<void> {
 }
 
 async function bobClient(r: RealCoreRig): Promise<TestLink> {
-  const bob = new TestLink({ url: r.server.url, wsUrl: r.server.wsUrl, email: BOB, password: PASSWORD });
+  const bob = new TestLink({ url: r.server.url, wsUrl: r.server.wsUrl, email: BOB, password: DEMO_PASSWORD });
   await bob.connect();
   cleanups.push(() => bob.disconnect());
   return bob;
@@ -112,7 +113,7 @@ describe('new conversations', () => {
       if (e.localId === localId) resolved.push(e.conversationId);
     });
     r.proxy.refuse(false);
-    await r.waitConnected(10_000);
+    await r.waitForState('CONNECTED', 10_000);
     await vi.waitFor(() => expect(r.core.getPendingCount()).toBe(0), { timeout: 10_000 });
     expect(serverConversations(r, 'Lunch crew')).toBe(1);
     expect(resolved).toHaveLength(1);
@@ -134,7 +135,7 @@ describe('new conversations', () => {
     expect(isLocalConversationId(localId)).toBe(true);
     await r.core.handlers['messages:send']({ conversationId: localId, text: 'after the lost answer' });
     r.proxy.dropReplies(false);
-    await r.waitConnected(10_000);
+    await r.waitForState('CONNECTED', 10_000);
     await vi.waitFor(() => expect(r.core.getPendingCount()).toBe(0), { timeout: 10_000 });
     expect(serverConversations(r, 'Lost answer')).toBe(1);
     const serverId = r.server.control.db().prepare("SELECT id FROM conversations WHERE name = 'Lost answer'").pluck().get() as string;
@@ -142,8 +143,8 @@ describe('new conversations', () => {
   });
 
   it('a crash before the answer: the next start replays the creation, one conversation on the server', async () => {
-    const secrets = new MemorySecretStore();
-    const r = await signedIn({ core: { secretStore: secrets } });
+    const r = await signedIn();
+    const secrets = r.secrets;
     const s = seed(r);
     r.proxy.dropReplies(true);
     const people = [{ id: s.users.bob, displayName: 'Bob Chen', username: 'bob', email: null }];
@@ -157,7 +158,7 @@ describe('new conversations', () => {
       logger: createMemoryLogger(),
       secretStore: secrets,
       metricsPort: 'off',
-      timing: E2E_TIMING,
+      timing: FAST_TIMING,
     });
     cleanups.push(() => again.stop());
     await again.start();
@@ -199,7 +200,7 @@ describe('read state and typing with a second client', () => {
     // Bob writes; Alice reads it on her phone (the API as her other device): unread goes to 0 here.
     r.server.control.sendAs(BOB, direct, 'read me elsewhere');
     await vi.waitFor(async () => expect((await summary(r.core, direct))?.unreadCount).toBeGreaterThan(0));
-    const phone = new TestLink({ url: r.server.url, wsUrl: r.server.wsUrl, email: 'alice@nova.local', password: PASSWORD });
+    const phone = new TestLink({ url: r.server.url, wsUrl: r.server.wsUrl, email: 'alice@nova.local', password: DEMO_PASSWORD });
     await phone.signIn();
     await phone.request('POST', `/conversations/${direct}/read`, {});
     await vi.waitFor(async () => expect((await summary(r.core, direct))?.unreadCount).toBe(0));
@@ -232,11 +233,11 @@ describe('read state and typing with a second client', () => {
 
 describe('against legacy Nova (no people extensions)', () => {
   it('search says it is not there; a direct chat by user id is created once, named after the person picked', async () => {
-    const r = await makeRealCoreRig({ server: { legacyNova: true } });
+    const r = await startRealCoreRig({ server: { legacyNova: true } });
     rig = r;
     const s = seed(r);
     await r.signIn();
-    await r.waitConnected(10_000);
+    await r.waitForState('CONNECTED', 10_000);
     expect(r.core.connection.capabilities()?.mode).toBe('legacy');
     await expect(r.core.handlers['people:search']({ query: 'dave' })).rejects.toMatchObject({ code: 'NOT_IMPLEMENTED' });
     const dave = { id: s.users.dave, displayName: 'Dave Okafor', username: '', email: null };
@@ -249,11 +250,11 @@ describe('against legacy Nova (no people extensions)', () => {
   });
 
   it('a creation whose answer was lost is not sent again: the user is told instead of a second conversation', async () => {
-    const r = await makeRealCoreRig({ server: { legacyNova: true } });
+    const r = await startRealCoreRig({ server: { legacyNova: true } });
     rig = r;
     const s = seed(r);
     await r.signIn();
-    await r.waitConnected(10_000);
+    await r.waitForState('CONNECTED', 10_000);
     const before = r.server.control.db().prepare('SELECT COUNT(*) FROM conversations').pluck().get() as number;
     r.proxy.dropReplies(true);
     const people = [{ id: s.users.carol, displayName: 'Carol Diaz', username: '', email: null }];
@@ -262,7 +263,7 @@ describe('against legacy Nova (no people extensions)', () => {
     r.proxy.cutAll();
     const { conversationId } = await created;
     r.proxy.dropReplies(false);
-    await r.waitConnected(10_000);
+    await r.waitForState('CONNECTED', 10_000);
     await vi.waitFor(async () => expect((await summary(r.core, conversationId))?.creation).toBe('failed'), { timeout: 10_000 });
     expect(r.server.control.db().prepare('SELECT COUNT(*) FROM conversations').pluck().get()).toBe(before + 1);
     expect(r.eventsOf('notification').map((n) => n.code)).toContain('UNKNOWN_ERROR');

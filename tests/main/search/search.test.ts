@@ -10,7 +10,8 @@ import { migrate } from '../../../src/main/core/store/database';
 import { upsertIncoming } from '../../../src/main/core/store/messages';
 import { MIGRATIONS } from '../../../src/main/core/store/migrations';
 import { makeTempDir } from '../../support/core';
-import { BOB, makeDeliveryRig, startDemoServer, type DeliveryRig } from '../../support/delivery';
+import { makeDeliveryRig, type DeliveryRig } from '../../support/delivery';
+import { BOB, startDemoServer } from '../../support/real-core';
 import { api, login } from '../../server/helpers';
 
 let server: ServerHandle;

@@ -214,3 +214,16 @@ describe('the end of the OS session', () => {
     expect(r.fake.dialog.boxes).toHaveLength(0);
   });
 });
+
+describe('the theme', () => {
+  it('the native theme follows each change of the theme choice, so the frame and menus match the page', async () => {
+    const r = await started({ platform: 'win32' });
+    expect(r.fake.nativeTheme.themeSource).toBe('system');
+    await r.invoke('preferences:set', { theme: 'dark' });
+    expect(r.fake.nativeTheme.themeSource).toBe('dark');
+    await r.invoke('preferences:set', { theme: 'light' });
+    expect(r.fake.nativeTheme.themeSource).toBe('light');
+    await r.invoke('preferences:set', { theme: 'system' });
+    expect(r.fake.nativeTheme.themeSource).toBe('system');
+  });
+});

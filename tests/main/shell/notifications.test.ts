@@ -3,7 +3,7 @@
  * reference server (Bob writes with the server's own `sendAs`, as a second client would).
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { BOB } from '../../support/delivery';
+import { BOB } from '../../support/real-core';
 import { startShellRig, type ShellRig } from '../../support/shell-rig';
 
 vi.mock('electron', () => import('../../support/fake-electron/module'));

@@ -9,7 +9,7 @@ import {
   previewOf,
   type NotificationContent,
 } from '../../../src/main/shell/notifier';
-import { ManualClock } from '../connection/manual-clock';
+import { ManualClock } from '../../support/clock';
 
 type Shown = NotificationContent & { closed: boolean; at: number };
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryLogger } from '../../../src/main/core/logging';
 import { QuitGuard, SEND_FIRST_WAIT_MS, type QuitChoice, type SendingChoice } from '../../../src/main/shell/quit-guard';
-import { ManualClock } from '../connection/manual-clock';
+import { ManualClock } from '../../support/clock';
 
 type Box<T> = { pending: number; signal: AbortSignal; answer: (choice: T) => void };
 

@@ -1,6 +1,6 @@
 /** Sleep and wake through the real shell: powerMonitor events reach the core, and what they cause. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { BOB } from '../../support/delivery';
+import { BOB } from '../../support/real-core';
 import { startShellRig, type ShellRig } from '../../support/shell-rig';
 
 vi.mock('electron', () => import('../../support/fake-electron/module'));

@@ -20,7 +20,7 @@ import { UpdateController, type UpdateTiming } from '../../../src/main/shell/upd
 import { makeTempDir } from '../../support/core';
 import { installFakeElectron, uninstallFakeElectron, type FakeElectron } from '../../support/fake-electron';
 import { createUpdateFeed, startFeedServer, type FeedServer, type UpdateFeed } from '../../support/update-feed';
-import { ManualClock } from '../connection/manual-clock';
+import { ManualClock } from '../../support/clock';
 import { sampleValue } from '../metrics/exposition';
 
 const STABLE = '0.2.0';

@@ -8,7 +8,8 @@ import { createCoreForTests } from '../../../src/main/core/testing';
 import { listOutbox } from '../../../src/main/core/store/outbox';
 import type { AppNotification } from '../../../src/shared/contract';
 import { makeTempDir } from '../../support/core';
-import { ALICE, PASSWORD, startDemoServer } from '../../support/delivery';
+import { DEMO_PASSWORD } from '../../../server/index';
+import { ALICE, startDemoServer } from '../../support/real-core';
 import { TestLink } from '../../support/link';
 
 let server: ServerHandle | null = null;
@@ -21,7 +22,7 @@ afterEach(async () => {
 
 async function signedInLink(): Promise<TestLink> {
   server = await startDemoServer();
-  const link = new TestLink({ url: server.url, wsUrl: server.wsUrl, email: ALICE, password: PASSWORD });
+  const link = new TestLink({ url: server.url, wsUrl: server.wsUrl, email: ALICE, password: DEMO_PASSWORD });
   await link.signIn();
   return link;
 }

@@ -16,6 +16,7 @@ import type { Resolver } from '../../../src/main/core/doctor';
 import type { DoctorReport, DoctorStepId } from '../../../src/shared/support';
 import { makeTempDir, makeTestCore } from '../../support/core';
 import { startFaultProxy } from '../../support/fault-proxy';
+import { DEMO_PASSWORD } from '../../../src/shared/demo';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -56,7 +57,7 @@ function doctorCore(port: number, options: { dns?: { fails: boolean }; clockAhea
 }
 
 async function signIn(core: Core): Promise<void> {
-  const result = await core.handlers['auth:login']({ email: 'alice@nova.local', password: 'nova-dev-password' });
+  const result = await core.handlers['auth:login']({ email: 'alice@nova.local', password: DEMO_PASSWORD });
   expect(result.status).toBe('signed_in');
 }
 

@@ -16,6 +16,7 @@ import { makeTempDir, makeTestCore } from '../../support/core';
 import { startFaultProxy } from '../../support/fault-proxy';
 import * as s from '../../support/secrets';
 import { readZip } from '../../support/zip';
+import { DEMO_PASSWORD } from '../../../src/shared/demo';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -225,7 +226,7 @@ describe('Send to support', () => {
     proxy.blackhole(true);
     const { core, progress } = supportCore(`${proxy.url}/api/submit`, server.url);
     await core.start();
-    await core.handlers['auth:login']({ email: 'alice@nova.local', password: 'nova-dev-password' });
+    await core.handlers['auth:login']({ email: 'alice@nova.local', password: DEMO_PASSWORD });
     const preview = await core.handlers['diagnostics:collect']({});
 
     const upload = core.handlers['support:send']({ bundleId: preview.bundleId, description: '' });

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ServerHandle } from '../../../server/index';
 import type { SyncStatus } from '../../../src/shared/own-messages';
-import { BOB, makeDeliveryRig, startDemoServer, type DeliveryRig } from '../../support/delivery';
+import { makeDeliveryRig, type DeliveryRig } from '../../support/delivery';
+import { BOB, startDemoServer } from '../../support/real-core';
 import { sampleValue } from '../metrics/exposition';
 
 let server: ServerHandle | null = null;

@@ -7,7 +7,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { MessageView } from '../../../src/shared/contract';
 import type { ServerHandle } from '../../../server/index';
 import { getChangeCursor } from '../../../src/main/core/store/message-changes';
-import { BOB, makeDeliveryRig, startDemoServer, type DeliveryRig } from '../../support/delivery';
+import { makeDeliveryRig, type DeliveryRig } from '../../support/delivery';
+import { BOB, startDemoServer } from '../../support/real-core';
 import { api, login } from '../../server/helpers';
 
 let server: ServerHandle;

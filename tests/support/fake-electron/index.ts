@@ -75,6 +75,8 @@ export type FakeElectronModules = {
     getApplicationMenu(): FakeMenu | null;
   };
   nativeImage: typeof fakeNativeImage;
+  /** Electron's nativeTheme as far as the shell uses it: the theme it asks for. */
+  nativeTheme: { themeSource: 'system' | 'light' | 'dark' };
   dialog: FakeDialog;
   powerMonitor: FakePowerMonitor;
   net: FakeNet;
@@ -199,6 +201,7 @@ export function createFakeElectron(options: FakeElectronOptions): FakeElectron {
     Tray,
     Menu,
     nativeImage: fakeNativeImage,
+    nativeTheme: { themeSource: 'system' },
     dialog: new FakeDialog(),
     powerMonitor: new FakePowerMonitor(),
     net: new FakeNet(() => app.isReady()),

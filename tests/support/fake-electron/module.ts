@@ -40,6 +40,7 @@ export const Notification = forward('Notification');
 export const Tray = forward('Tray');
 export const Menu = forward('Menu');
 export const nativeImage = forward('nativeImage');
+export const nativeTheme = forward('nativeTheme');
 export const dialog = forward('dialog');
 export const powerMonitor = forward('powerMonitor');
 export const net = forward('net');
@@ -57,6 +58,7 @@ const electronModule = {
   Tray,
   Menu,
   nativeImage,
+  nativeTheme,
   dialog,
   powerMonitor,
   net,

@@ -135,7 +135,11 @@ export class Attempt {
   /** Sends a frame on an open socket (legacy Nova: on the socket of the conversation it names). */
   send(frame: ClientFrame): boolean {
     const socket = this.socket;
-    if (socket.readyState !== WebSocket.OPEN) return false;
+    if (socket.readyState !== WebSocket.OPEN) {
+      // Closing, its close not processed yet: the caller keeps the frame (the outbox resends it).
+      this.o.metrics.socketError('send_failed');
+      return false;
+    }
     const data = JSON.stringify(frame);
     if (socket instanceof ConversationSockets) return socket.sendTo('conversation_id' in frame ? frame.conversation_id : null, data);
     socket.send(data);

@@ -79,7 +79,7 @@ type DialerOptions = Readonly<{
 
 /**
  * reconnecting-websocket as a bare dialer: its own delays are zero, its queue is off and it has
- * no retry limit, so it never gives up (issue #165: after maxRetries its connect lock stays held
+ * no retry limit, so it never gives up (its upstream bug #165: after maxRetries its connect lock stays held
  * and reconnect() does nothing). All waiting happens in `nextUrl`, which is our policy.
  */
 function createDialer(options: DialerOptions): ReconnectingWebSocket {

@@ -13,6 +13,7 @@ import type { Logger } from '../logging';
 import type { Metrics, ReconnectReason } from '../metrics';
 import { serverDelayMs, type BackoffPolicy } from './backoff';
 import type { NextStep } from './close-policy';
+import type { TransitionCause } from './states';
 import type { ConnectionTiming, LinkAuth } from './types';
 
 type NextDial = number | 'now' | 'never' | null;
@@ -24,6 +25,7 @@ type Failure = Readonly<{
   retryAfterMs?: number | null;
   dialAtOnce?: boolean;
   serverDirectedDelayMs?: number | null;
+  cause?: TransitionCause;
 }>;
 
 const SESSION_DEAD: ReadonlySet<ErrorCode> = new Set(['TOKEN_REVOKED', 'NOT_SIGNED_IN', 'UNAUTHORIZED']);
@@ -34,7 +36,7 @@ function errorCodeOf(error: unknown): ErrorCode {
 
 export type DialGateHost = Readonly<{
   state: () => ConnectionState;
-  transition: (to: ConnectionState, reason: string) => void;
+  transition: (to: ConnectionState, reason: string, cause?: TransitionCause) => void;
   changed: () => void;
   /** Processes a socket whose close was not processed yet, so its outcome counts before the next dial. */
   settle: () => void;
@@ -223,16 +225,20 @@ export class DialGate {
   }
 
   /** Schedules the dial after a lost link or failed attempt (or none), as the close policy decided. */
-  afterClose(step: NextStep, ended: Readonly<{ token: string | null; description: string; wasConnected: boolean }>): void {
+  afterClose(
+    step: NextStep,
+    ended: Readonly<{ token: string | null; description: string; wasConnected: boolean; cause: TransitionCause }>,
+  ): void {
+    const { cause } = ended;
     switch (step.kind) {
       case 'update_required':
         this.next = 'never';
         this.o.host.notice('UPDATE_REQUIRED');
-        this.o.host.transition('ERROR', 'update required');
+        this.o.host.transition('ERROR', 'update required', cause);
         return;
       case 'protocol_rejected':
         this.next = 'never';
-        this.o.host.transition('ERROR', 'the server rejected the protocol (4000)');
+        this.o.host.transition('ERROR', 'the server rejected the protocol (4000)', cause);
         return;
       case 'refresh':
         // The token the socket used is still the one in hand: it needs a refresh first.
@@ -244,6 +250,7 @@ export class DialGate {
           why: 'auth_refresh',
           reason: `${step.revoked ? 'session revoked' : 'token expired'}; refreshing`,
           dialAtOnce: this.authRetries <= 1,
+          cause,
         });
         return;
       case 'restart': {
@@ -257,6 +264,7 @@ export class DialGate {
           why: 'server_shutdown',
           reason: `server restarting (${ended.description}); back in ${(delayMs / 1000).toFixed(1)} s`,
           serverDirectedDelayMs: delayMs,
+          cause,
         });
         return;
       }
@@ -266,6 +274,7 @@ export class DialGate {
           why: step.why,
           reason: ended.wasConnected ? `link lost (${ended.description})` : `attempt ${this.attemptNumber} failed (${ended.description})`,
           retryAfterMs: step.retryAfterMs,
+          cause,
         });
         if (step.probeSession) this.probeSession(ended.token);
         return;
@@ -276,12 +285,12 @@ export class DialGate {
   private afterFailure(next: Failure): void {
     const { host, clock, timing, metrics, random } = this.o;
     if (host.state() === 'CLOSED') return;
-    const { why, reason, retryAfterMs = null, dialAtOnce = false, serverDirectedDelayMs = null } = next;
+    const { why, reason, retryAfterMs = null, dialAtOnce = false, serverDirectedDelayMs = null, cause } = next;
     const now = clock.now();
     if (this.isOsOffline && !this.isUserForced) {
       // No reconnect is scheduled while offline: the network coming back counts one.
       this.next = 'never';
-      host.transition('DISCONNECTED', 'waiting for network');
+      host.transition('DISCONNECTED', 'waiting for network', cause);
       return;
     }
     let state: ConnectionState = 'RECONNECTING';
@@ -299,7 +308,7 @@ export class DialGate {
       this.next = now + serverDelayMs(this.policy, this.attemptNumber, retryAfterMs, random, this.firstDraw);
     }
     metrics.reconnect(why, this.next === 'now' ? 0 : this.next - now);
-    host.transition(state, shown);
+    host.transition(state, shown, cause);
   }
 
   private waitForTurn(): Promise<void> {

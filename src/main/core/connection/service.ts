@@ -19,7 +19,7 @@ import { ConversationSockets, type LinkSocket } from './legacy';
 import { LegacyDialer } from './legacy-dialer';
 import { Listeners } from './listeners';
 import { Liveness } from './liveness';
-import { ConnectionStateMachine } from './states';
+import { ConnectionStateMachine, type TransitionCause } from './states';
 import type { ConnectionNotice, ConnectionServiceOptions, ConnectionStats } from './types';
 
 export class ConnectionService implements ServerLink {
@@ -64,7 +64,7 @@ export class ConnectionService implements ServerLink {
       metrics,
       host: {
         state: () => this.machine.state,
-        transition: (to, reason) => this.transition(to, reason),
+        transition: (to, reason, cause) => this.transition(to, reason, cause),
         changed: () => this.changed(),
         settle: () => this.settleSocket(),
         endSession: () => this.close('signed out: session revoked'),
@@ -422,14 +422,15 @@ export class ConnectionService implements ServerLink {
     }
     const { errorType, next } = closePolicy(cause, refusal, wasConnected);
     if (errorType !== null) this.options.metrics.socketError(errorType);
-    this.gate.afterClose(next, { token: attempt.token, description, wasConnected });
+    const transitionCause: TransitionCause = refusal ? { httpStatus: refusal.status } : { closeCode: cause.code };
+    this.gate.afterClose(next, { token: attempt.token, description, wasConnected, cause: transitionCause });
   }
 
   // ---- Plumbing ---------------------------------------------------------------------------
 
-  private transition(to: ConnectionState, reason: string): void {
+  private transition(to: ConnectionState, reason: string, cause?: TransitionCause): void {
     const from = this.machine.state;
-    if (!this.machine.transition(to, reason)) {
+    if (!this.machine.transition(to, reason, cause)) {
       this.changed();
       return;
     }

@@ -1,5 +1,8 @@
 /** Nova's six connection states and the only transitions allowed between them; any other is a bug. */
 import type { ConnectionState, ConnectionTransition } from '../../../shared/contract';
+
+/** What ended the socket behind a transition, so the history (and tests) carry codes, not prose. */
+export type TransitionCause = Readonly<{ closeCode: number } | { httpStatus: number }>;
 import { BugError } from '../../../shared/errors';
 
 /**
@@ -63,7 +66,7 @@ export class ConnectionStateMachine {
   }
 
   /** Returns false when already in `to` with a transition that is not allowed to repeat. */
-  transition(to: ConnectionState, reason: string): boolean {
+  transition(to: ConnectionState, reason: string, cause?: TransitionCause): boolean {
     const from = this.current;
     if (from === to && !isAllowedTransition(from, to)) {
       this.currentReason = reason;
@@ -74,7 +77,7 @@ export class ConnectionStateMachine {
     this.current = to;
     this.currentReason = reason;
     if (from !== to) this.currentSince = at;
-    this.ring.push({ at, from, to, reason });
+    this.ring.push({ at, from, to, reason, ...cause });
     if (this.ring.length > this.historyLimit) this.ring.splice(0, this.ring.length - this.historyLimit);
     return true;
   }

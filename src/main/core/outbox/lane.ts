@@ -17,7 +17,7 @@ import type { OutboxState } from '../store/messages';
 import { loadLane, setNextAttemptAt, setState, type OutboxRecord } from '../store/outbox';
 import { withdrawMessage } from '../store/own-messages';
 import type { EngineOptions } from './engine';
-import { isBudgetSpent, retryDelay, type Verdict } from './policy';
+import { httpRetryReason, isBudgetSpent, retryDelay, type Verdict } from './policy';
 import type { AttemptRecords } from './records';
 import { pumpRest } from './lane-rest';
 
@@ -254,6 +254,7 @@ export class Lane {
           return;
         }
         const delay = retryDelay(this.failures, this.o.timing, this.o.random, verdict.retryAfterMs);
+        if (transport === 'rest') this.o.metrics.httpRetry(httpRetryReason(verdict.code));
         this.failures += 1;
         this.serverWaitUntil = verdict.retryAfterMs !== null ? now + verdict.retryAfterMs : null;
         const errorId = newErrorId();

@@ -3,6 +3,7 @@
  * means for a queued message. No I/O, no clocks: the engine passes time and randomness in.
  */
 import type { ErrorCode } from '../../../shared/errors';
+import type { HttpRetryReason } from '../metrics';
 
 export type RetryTiming = Readonly<{ retryBaseMs: number; retryCapMs: number }>;
 
@@ -45,6 +46,14 @@ export function parseRetryAfter(value: string | undefined, now: number): number 
   }
   const date = Date.parse(trimmed);
   return Number.isNaN(date) ? null : Math.max(0, date - now);
+}
+
+/** Why a REST send is retried, as `http_retries_total` names it: the runbooks tell these apart. */
+export function httpRetryReason(code: ErrorCode): HttpRetryReason {
+  if (code === 'NETWORK_ERROR') return 'network';
+  if (code === 'TIMEOUT') return 'timeout';
+  if (code === 'RATE_LIMITED') return 'rate_limited';
+  return 'server_error';
 }
 
 /** REST answers (legacy Nova, and the REST fallback). */

@@ -11,6 +11,9 @@ export type UiSlice = {
   editing: Editing | null;
   setEditing: (editing: Editing | null) => void;
   setEditingText: (text: string) => void;
+  /** A cancel found this message on the server already: its row says so and offers Delete. */
+  alreadyDeliveredKey: string | null;
+  setAlreadyDeliveredKey: (key: string | null) => void;
   /** Conversations whose resync has not succeeded yet: their thread says "catching up…". */
   catchingUp: readonly string[];
   setCatchingUp: (conversationIds: readonly string[]) => void;
@@ -22,6 +25,8 @@ export const createUiSlice: StateCreator<AppState, [], [], UiSlice> = (set) => (
   editing: null,
   setEditing: (editing) => set({ editing }),
   setEditingText: (text) => set((state) => (state.editing ? { editing: { ...state.editing, text } } : state)),
+  alreadyDeliveredKey: null,
+  setAlreadyDeliveredKey: (alreadyDeliveredKey) => set({ alreadyDeliveredKey }),
   catchingUp: [],
   setCatchingUp: (catchingUp) => set({ catchingUp }),
 });

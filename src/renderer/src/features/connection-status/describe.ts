@@ -35,15 +35,14 @@ export function connectionLabel(snapshot: ConnectionSnapshot): string {
   }
 }
 
-/** The minutes between slow retries once the connection has given up fast ones (5 min). */
-const SLOW_RETRY_MINUTES = 5;
 
 /** What the banner says is happening, with the countdown when a retry is scheduled. */
 export function connectionHeadline(snapshot: ConnectionSnapshot, now: number): string {
   if (snapshot.state === 'CLOSED') return 'Signed out';
   if (snapshot.isOsOffline) return 'Waiting for network';
   if (/update/i.test(snapshot.reason)) return 'This version of Nova is too old for the server — please update';
-  if (snapshot.state === 'ERROR') return `Server unreachable — retrying every ${SLOW_RETRY_MINUTES} minutes`;
+  // The core's slow retry once it has given up fast ones (slowRetryMs, one minute).
+  if (snapshot.state === 'ERROR') return 'Server unreachable — retrying every minute';
   if (snapshot.state === 'CONNECTING') return 'Connecting…';
   if (snapshot.nextAttemptAt !== null && snapshot.nextAttemptAt > now) {
     return `Reconnecting in ${formatDuration(snapshot.nextAttemptAt - now)}`;

@@ -9,6 +9,8 @@ import { NewConversationButton } from '../people/NewConversation';
 
 /** Arrow keys move between conversations; Enter or Space opens one (they are buttons). */
 function moveFocus(event: React.KeyboardEvent<HTMLUListElement>): void {
+  // Alt+↑/↓ are the window's next/previous conversation (keys.ts), not a focus move.
+  if (event.altKey || event.ctrlKey || event.metaKey) return;
   if (event.key !== 'ArrowDown' && event.key !== 'ArrowUp' && event.key !== 'Home' && event.key !== 'End') return;
   const buttons = [...event.currentTarget.querySelectorAll<HTMLButtonElement>('button.conversation')];
   const index = buttons.indexOf(document.activeElement as HTMLButtonElement);

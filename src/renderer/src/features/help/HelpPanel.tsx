@@ -4,9 +4,11 @@ import type { IpcResult } from '../../../../shared/result';
 import type { SupportStatus } from '../../../../shared/support';
 import { ConnectionDoctor } from './ConnectionDoctor';
 import { FleetMetrics } from './FleetMetrics';
+import { KeyboardHelp } from './KeyboardHelp';
 import { formatBytes } from './format';
 import { SendToSupport } from './SendToSupport';
 import { UpdatesHelp } from '../updates/UpdatesHelp';
+import { restoreFocus, useShortcut } from '../../keys';
 import './help.css';
 
 /** Words for what the bundle masked; the keys are the main process's mask kinds. */
@@ -31,6 +33,8 @@ const STAGE_LABELS: Readonly<Record<string, string>> = {
   parts: 'Adding app details',
   done: 'Finishing',
 };
+
+const HELP_BUTTON_ID = 'help-button';
 
 type Progress = EventPayload<'diagnostics:progress'>;
 type Failure = Readonly<{ message: string; id: string }>;
@@ -90,8 +94,11 @@ export function HelpPanel({ api }: Readonly<{ api: NovaApi }>): React.JSX.Elemen
   }, [api, collect]);
 
   useEffect(() => {
-    if (isOpen) panelRef.current?.focus();
+    if (!isOpen) return undefined;
+    panelRef.current?.focus();
+    return () => restoreFocus(HELP_BUTTON_ID);
   }, [isOpen]);
+  useShortcut('Escape', () => setOpen(false), { isActive: isOpen });
 
   // Asked each time Help opens: the organisation file is read at start, but this stays cheap.
   useEffect(() => {
@@ -120,8 +127,10 @@ export function HelpPanel({ api }: Readonly<{ api: NovaApi }>): React.JSX.Elemen
   return (
     <div className="help">
       <button
+        id={HELP_BUTTON_ID}
         type="button"
-        className="help-toggle"
+        className="button button-quiet help-toggle"
+        aria-haspopup="dialog"
         aria-expanded={isOpen}
         aria-controls={isOpen ? panelId : undefined}
         onClick={() => setOpen((open) => !open)}
@@ -195,6 +204,7 @@ export function HelpPanel({ api }: Readonly<{ api: NovaApi }>): React.JSX.Elemen
           <ConnectionDoctor api={api} />
           <UpdatesHelp />
           <FleetMetrics api={api} />
+          <KeyboardHelp />
         </section>
       )}
     </div>

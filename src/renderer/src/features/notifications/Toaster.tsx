@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { AppNotification } from '../../../../shared/contract';
 import { discardOutbox, retryConnectionNow, retryOutbox, signOut } from '../../actions';
 import { formatDateTime } from '../../format';
@@ -15,8 +15,18 @@ export function Toaster(): React.JSX.Element {
   const toasts = useAppStore((s) => s.toasts);
   const visible = toasts.slice(-MAX_VISIBLE_TOASTS);
   const hiddenCount = toasts.length - visible.length;
+  const ref = useRef<HTMLElement>(null);
+  const placement = useClearOfTimeline(ref, visible);
   return (
-    <section className="toaster" aria-label="Notifications" data-testid="toaster">
+    // Always in the page (even empty) so screen readers hear toasts that appear in it.
+    <section
+      ref={ref}
+      className={`toaster toaster-${placement}`}
+      aria-label="Notifications"
+      aria-live="polite"
+      data-testid="toaster"
+      data-placement={placement}
+    >
       {hiddenCount > 0 && <p className="toaster-more">{hiddenCount} more…</p>}
       {visible.map((toast) => (
         <ToastCard key={toast.mergeKey} toast={toast} />
@@ -24,6 +34,69 @@ export function Toaster(): React.JSX.Element {
     </section>
   );
 }
+
+type Placement = 'bottom' | 'top';
+
+function overlap(a: DOMRect, b: DOMRect): number {
+  const width = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+  const height = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+  return width > 0 && height > 0 ? width * height : 0;
+}
+
+/**
+ * Toasts sit bottom right, which is where the newest own messages and an open delivery timeline
+ * are, and a toast is usually about that very message. The toaster takes whichever corner
+ * (bottom, or just under the header) covers less of the open timeline card and of the messages
+ * its toasts are about, re-measured as the thread scrolls, grows or resizes.
+ */
+function useClearOfTimeline(ref: React.RefObject<HTMLElement | null>, toasts: readonly Toast[]): Placement {
+  const timelineKey = useAppStore((s) => s.timelineKey);
+  const keys = toasts.map((toast) => toast.notification.messageKey).filter((key): key is string => typeof key === 'string' && key !== '');
+  const keyList = keys.join('\n');
+  const [placement, setPlacement] = useState<Placement>('bottom');
+  useLayoutEffect(() => {
+    const toaster = ref.current;
+    if ((timelineKey === null && keyList === '') || !toaster) {
+      setPlacement('bottom');
+      return undefined;
+    }
+    const messageKeys = keyList === '' ? [] : keyList.split('\n');
+    let frame: number | null = null;
+    const measure = (): void => {
+      frame = null;
+      const avoid = [...document.querySelectorAll<HTMLElement>('[data-testid="timeline"], [data-testid="message"][data-key]')]
+        .filter((element) => element.dataset['testid'] === 'timeline' || messageKeys.includes(element.dataset['key'] ?? ''))
+        .map((element) => element.getBoundingClientRect());
+      const box = toaster.getBoundingClientRect();
+      const header = document.querySelector('.app-header')?.getBoundingClientRect().bottom ?? 0;
+      const atBottom = new DOMRect(box.x, window.innerHeight - BOTTOM_OFFSET - box.height, box.width, box.height);
+      const atTop = new DOMRect(box.x, header + TOP_GAP, box.width, box.height);
+      const covered = (place: DOMRect): number => avoid.reduce((sum, rect) => sum + overlap(place, rect), 0);
+      setPlacement(covered(atBottom) <= covered(atTop) ? 'bottom' : 'top');
+    };
+    const schedule = (): void => {
+      frame ??= requestAnimationFrame(measure);
+    };
+    measure();
+    const resize = typeof ResizeObserver === 'function' ? new ResizeObserver(schedule) : null;
+    resize?.observe(toaster);
+    const canvas = document.querySelector('.message-canvas');
+    if (canvas) resize?.observe(canvas);
+    document.addEventListener('scroll', schedule, true);
+    window.addEventListener('resize', schedule);
+    return () => {
+      if (frame !== null) cancelAnimationFrame(frame);
+      resize?.disconnect();
+      document.removeEventListener('scroll', schedule, true);
+      window.removeEventListener('resize', schedule);
+    };
+  }, [ref, timelineKey, keyList]);
+  return placement;
+}
+
+/** Must match .toaster-bottom and .toaster-top in styles.css. */
+const BOTTOM_OFFSET = 96;
+const TOP_GAP = 8;
 
 const ACTION_LABELS: Record<AppNotification['actions'][number], string> = {
   retry: 'Retry',

@@ -4,9 +4,13 @@ import type { OutboxItem } from '../../../../shared/contract';
 import { cancelMessage, confirmHeld, retryOutbox } from '../../actions';
 import { formatDuration, plural } from '../../format';
 import { useNow } from '../../hooks/useNow';
+import { restoreFocus, useShortcut } from '../../keys';
 import { useAppStore } from '../../store';
 import { conversationTitle } from '../../store/conversations';
 import { MESSAGE_STATE_TEXT } from '../thread/status';
+
+/** The header button that opens the panel; focus returns to it on close. */
+export const OUTBOX_BUTTON_ID = 'outbox-button';
 
 /** Every message still waiting, oldest first, with what happened to it and when it goes next. */
 export function OutboxPanel(): React.JSX.Element | null {
@@ -18,13 +22,10 @@ export function OutboxPanel(): React.JSX.Element | null {
   useEffect(() => {
     if (!isOpen) return undefined;
     closeButton.current?.focus();
-    // Escape closes it wherever focus is, even after the focused row was discarded.
-    const onKeyDown = (event: KeyboardEvent): void => {
-      if (event.key === 'Escape') setOpen(false);
-    };
-    window.addEventListener('keydown', onKeyDown);
-    return () => window.removeEventListener('keydown', onKeyDown);
-  }, [isOpen, setOpen]);
+    return () => restoreFocus(OUTBOX_BUTTON_ID);
+  }, [isOpen]);
+  // Escape closes it wherever focus is, even after the focused row was discarded.
+  useShortcut('Escape', () => setOpen(false), { isActive: isOpen });
   if (!isOpen) return null;
 
   return (

@@ -1,7 +1,8 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { NotificationPreferences, PreferencesPatch, UpdateChannel } from '../../../../shared/preferences';
+import type { NotificationPreferences, PreferencesPatch, ThemePreference, UpdateChannel } from '../../../../shared/preferences';
 import { loadPreferences, updatePreferences } from '../../actions';
+import { restoreFocus, useShortcut } from '../../keys';
 import { useAppStore } from '../../store';
 import { conversationTitle, sortConversations } from '../../store/conversations';
 import './settings.css';
@@ -53,15 +54,9 @@ export function SettingsPanel(): React.JSX.Element | null {
   useEffect(() => {
     if (!isOpen) return undefined;
     closeButton.current?.focus();
-    const onKeyDown = (event: KeyboardEvent): void => {
-      if (event.key === 'Escape') setOpen(false);
-    };
-    window.addEventListener('keydown', onKeyDown);
-    return () => {
-      window.removeEventListener('keydown', onKeyDown);
-      document.getElementById(BUTTON_ID)?.focus();
-    };
-  }, [isOpen, setOpen]);
+    return () => restoreFocus(BUTTON_ID);
+  }, [isOpen]);
+  useShortcut('Escape', () => setOpen(false), { isActive: isOpen });
 
   if (!isOpen) return null;
 
@@ -96,12 +91,45 @@ export function SettingsPanel(): React.JSX.Element | null {
               />
             </section>
           )}
+          <AppearanceSettings theme={preferences.theme} save={save} />
         </>
       )}
       <p className="settings-status muted" role="status" aria-live="polite">
         {status === 'saving' ? 'Saving…' : status === 'saved' ? 'Saved.' : status === 'failed' ? 'Not saved.' : ''}
       </p>
     </aside>
+  );
+}
+
+const THEME_OPTIONS: readonly { theme: ThemePreference; label: string }[] = [
+  { theme: 'system', label: 'System' },
+  { theme: 'light', label: 'Light' },
+  { theme: 'dark', label: 'Dark' },
+];
+
+/** System follows the OS's light or dark setting as it changes; Light and Dark stay put. */
+function AppearanceSettings({ theme, save }: Readonly<{ theme: ThemePreference; save: (patch: PreferencesPatch) => Promise<void> }>): React.JSX.Element {
+  const headingId = useId();
+  return (
+    <section className="settings-section" aria-labelledby={headingId}>
+      <h3 id={headingId}>Appearance</h3>
+      <fieldset className="settings-channel settings-theme">
+        <legend>Theme</legend>
+        {THEME_OPTIONS.map((option) => (
+          <label key={option.theme} className="settings-option">
+            <input
+              type="radio"
+              name="theme"
+              value={option.theme}
+              checked={theme === option.theme}
+              onChange={() => void save({ theme: option.theme })}
+              data-testid={`setting-theme-${option.theme}`}
+            />
+            <span className="settings-label">{option.label}</span>
+          </label>
+        ))}
+      </fieldset>
+    </section>
   );
 }
 

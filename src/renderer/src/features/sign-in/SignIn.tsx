@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { DEMO_PASSWORD } from '../../../../shared/demo';
 import { ERROR_INFO, type AppErrorData } from '../../../../shared/errors';
 import { cancelTwoFactor, signIn, verifyTwoFactor } from '../../actions';
 import { useAppStore } from '../../store';
@@ -8,7 +9,6 @@ const DEMO_ACCOUNTS = [
   { email: 'bob@nova.local', note: '' },
   { email: 'carol@nova.local', note: 'uses two-factor sign-in' },
 ] as const;
-const DEMO_PASSWORD = 'nova-dev-password';
 
 /** The codes a person can fix by retyping get the taxonomy's wording; the rest show what the core said. */
 function errorText(error: AppErrorData): string {
@@ -182,7 +182,7 @@ function TwoFactorForm({ challengeId, email }: Readonly<{ challengeId: string; e
           required
           value={code}
           onChange={(event) => setCode(event.target.value)}
-          aria-describedby="two-factor-hint"
+          aria-describedby={hint ? 'two-factor-hint' : undefined}
         />
       </label>
       {hint && (

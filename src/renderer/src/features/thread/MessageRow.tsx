@@ -25,6 +25,7 @@ export const MessageRow = memo(function MessageRow({
       ? (s.conversations[conversationId]?.members?.find((m) => m.userId === message.senderId)?.displayName ?? shortUserId(message.senderId))
       : null,
   );
+  const wasAlreadyDelivered = useAppStore((s) => s.alreadyDeliveredKey === messageKey);
   if (!message) return null;
   const isDeleted = message.deleted === true;
   return (
@@ -53,6 +54,7 @@ export const MessageRow = memo(function MessageRow({
           <p className="message-text">{message.text}</p>
         )}
         <span className="message-meta">
+          {message.isOwn && !isDeleted && <OwnMessageActions message={message} />}
           <time>{formatTime(message.composedAt)}</time>
           {message.editedAt != null && !isDeleted && (
             <span className="message-edited" data-testid="message-edited" title={`Edited ${formatTime(message.editedAt)}`}>
@@ -61,7 +63,11 @@ export const MessageRow = memo(function MessageRow({
           )}
           {message.isOwn && <MessageStatus message={message} isOpen={isTimelineOpen} readers={readers} isGroup={isGroup} />}
         </span>
-        {message.isOwn && !isDeleted && <OwnMessageActions message={message} />}
+        {wasAlreadyDelivered && !isDeleted && (
+          <p className="message-notice" role="status" data-testid="already-delivered">
+            Too late to cancel: it was already delivered. Delete removes it for everyone.
+          </p>
+        )}
       </div>
       {message.isOwn && isTimelineOpen && <MessageTimeline message={message} />}
     </div>

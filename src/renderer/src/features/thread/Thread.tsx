@@ -232,6 +232,8 @@ function MessageList({ conversationId }: Readonly<{ conversationId: string }>): 
       tabIndex={0}
       role="log"
       aria-label="Messages"
+      // Rows come and go as the list scrolls (it is virtualised): the Announcer speaks new messages.
+      aria-live="off"
       aria-busy={!hasLoaded || isLoadingOlder}
       onKeyDown={onKeyDown}
       data-testid="message-scroll"
