@@ -17,6 +17,7 @@ import {
   SupportSendResultSchema,
   SupportStatusSchema,
 } from './support';
+import { SearchIndexStatusSchema, SearchRequestSchema, SearchResultSchema } from './search';
 import { UpdateStatusSchema } from './updates';
 import { CancelResultSchema, DeleteResultSchema, MessageKeySchema, SyncStatusSchema } from './own-messages';
 
@@ -76,9 +77,9 @@ export const MessageViewSchema = z.object({
   composedAt: z.number(),
   state: MessageStateSchema,
   error: ErrorDataSchema.nullable(),
-  /** When the text was last edited on the server; absent or null when never. */
+  /** When the text was last edited on the server (by its sender); absent or null when never. */
   editedAt: z.number().nullable().optional(),
-  /** Deleted on the server: the text is gone. */
+  /** Deleted on the server by its sender: `text` is empty and the thread shows a placeholder. */
   deleted: z.boolean().optional(),
 });
 export type MessageView = z.infer<typeof MessageViewSchema>;
@@ -317,6 +318,14 @@ export const invokeChannels = {
   /** A message's delivery attempts, kept after delivery. */
   'messages:timeline': { req: z.object({ key: MessageKeySchema }).strict(), res: z.array(AttemptSchema) },
   'sync:status': { req: empty, res: SyncStatusSchema },
+  /** Offline full-text search over the local cache; answers from the cache only. */
+  'search:messages': { req: SearchRequestSchema, res: SearchResultSchema },
+  'search:status': { req: empty, res: SearchIndexStatusSchema },
+  /** The stretch of a conversation around one message (a search result), for jumping to it. */
+  'messages:around': {
+    req: z.object({ conversationId: z.string().min(1).max(200), key: z.string().min(1).max(200) }).strict(),
+    res: MessagePageSchema.extend({ reachesNewest: z.boolean() }),
+  },
   'log:write': {
     req: z
       .object({
@@ -375,6 +384,8 @@ export const eventChannels = {
   /** Conversations still catching up after a failed resync (retried with backoff). */
   'sync:changed': SyncStatusSchema,
   ...peopleEvents,
+  /** The background indexing of an existing cache, after each batch. */
+  'search:progress': SearchIndexStatusSchema,
 } as const satisfies Record<string, z.ZodType>;
 
 export type EventChannel = keyof typeof eventChannels;

@@ -57,7 +57,7 @@ export async function makeDeliveryRig(
     ...options,
     timing: { ...FAST_TIMING, ...options.timing },
   });
-  const { events, eventsOf } = recordEvents(core, ['messages:changed', 'outbox:changed', 'conversations:changed', 'notification']);
+  const { events, eventsOf } = recordEvents(core, ['messages:changed', 'outbox:changed', 'conversations:changed', 'notification', 'search:progress']);
   await core.start();
   return {
     core,

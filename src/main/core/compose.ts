@@ -36,7 +36,9 @@ import { People, isLocalConversationId } from './people';
 import { listConversations } from './store/messages';
 import { getSetting, setSetting } from './store/database';
 import { WriteQueue } from './store/write-queue';
+import { SearchService } from './search';
 import { createSupportServices } from './support';
+import { ChangeFeed } from './sync/change-feed';
 import { Reconciler } from './sync/reconciler';
 
 /** What the shell needs of the core, and nothing more. */
@@ -152,7 +154,7 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
 
   // Tests may hand delivery a link of their own; the app always uses the connection.
   const outbox = composeOutbox(context, options.link ?? link, lifetime, (notice) => attention.received(notice));
-  const { delivery, commands, conversations, own, reconciler, people } = outbox;
+  const { delivery, commands, conversations, own, reconciler, people, search } = outbox;
   link.setPendingCountProvider(() => commands.pendingCountForCurrentUser());
   diagnostics.registerSource('connection-history', () =>
     Promise.resolve({ snapshot: link.snapshot(), history: link.history() }),
@@ -203,6 +205,7 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
       notifications.dismiss(req.id);
       return Promise.resolve(null);
     },
+    ...search.handlers,
     'log:write': (req) => {
       rendererLog.write(req);
       return Promise.resolve(null);
@@ -226,6 +229,7 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
         .catch((error: unknown) => log.warn(`metrics: endpoint not started on port ${metricsPort}`, error));
       delivery.start();
       people.start();
+      search.start();
       support.start();
       // Raised at start, before the window listens: the window asks for it with notifications:list.
       if (store.movedAsideTo !== null) notifications.raise('DB_CORRUPT', 'store');
@@ -375,6 +379,14 @@ function composeOutbox(
     retryDelayMs: (attempt) => Math.min(timing.retryCapMs, timing.retryBaseMs * 2 ** Math.min(attempt, 16)),
   });
   lifetime.add(toDisposable(() => people.stop()));
+  const changeFeed = new ChangeFeed({
+    db,
+    writes,
+    link,
+    log: log.scope('delivery').scope('changes'),
+    messageChanged: (ownerId, key, conversationId) => changes.messageChanged(ownerId, key, conversationId),
+  });
+  lifetime.add(toDisposable(() => changeFeed.disconnected()));
   const delivery = new Delivery({
     db,
     writes,
@@ -383,6 +395,7 @@ function composeOutbox(
     engine,
     reconciler,
     conversations,
+    changeFeed,
     changes,
     serverLimits,
     beforeResync: (ownerId, capabilities) => people.creations.replay(ownerId, capabilities),
@@ -395,7 +408,16 @@ function composeOutbox(
       isStopped = true;
     }),
   );
-  return { delivery, commands, conversations, own, reconciler, people };
+  const search = new SearchService({
+    db,
+    writes,
+    events: context.events,
+    log: log.scope('search'),
+    currentUserId: () => link.currentUserId(),
+    sending: () => engine.sendingKeys(),
+  });
+  lifetime.add(toDisposable(() => search.stop()));
+  return { delivery, commands, conversations, own, reconciler, people, search };
 }
 
 /** This installation's id, sent with pipelined sends so the server numbers each device apart. */

@@ -10,6 +10,7 @@
  */
 import type { z } from 'zod';
 import {
+  ChangesResponseSchema,
   ConversationSchema,
   MessageByKeyResponseSchema,
   CreateConversationResponseSchema,
@@ -17,6 +18,7 @@ import {
   SUPPORTED_EVENTS,
   SendMessageResponseSchema,
   ServerFrameSchema,
+  type ChangesResponse,
   UserSearchResponseSchema,
   type Conversation,
   type CreateConversationResponse,
@@ -113,6 +115,11 @@ export const SERVER_BODIES = {
     endpoint: 'messages_send',
     read: (body) => readWhole(body, SendMessageResponseSchema),
   } satisfies BodyReader<SendMessageResponse>,
+  /** `GET /conversations/:id/changes` (extension, docs/protocol.md §3.7): read whole, a bad item costs the page. */
+  changes: {
+    endpoint: 'messages_changes',
+    read: (body) => readWhole(body, ChangesResponseSchema),
+  } satisfies BodyReader<ChangesResponse>,
   /** `PUT`/`DELETE /conversations/:id/messages/by-key/:key` (extension, protocol §3.8). */
   messageByKey: {
     endpoint: 'message_change',

@@ -8,6 +8,7 @@ import { ConversationList } from './features/conversation-list/ConversationList'
 import { HelpPanel } from './features/help';
 import { Toaster } from './features/notifications/Toaster';
 import { OUTBOX_BUTTON_ID, OutboxPanel } from './features/outbox-panel/OutboxPanel';
+import { SearchButton, SearchPanel } from './features/search/SearchPanel';
 import { NewConversationDialog, useNewConversationShortcut } from './features/people/NewConversation';
 import { ConversationKeys } from './features/quick-switcher/QuickSwitcher';
 import { SettingsButton, SettingsPanel } from './features/settings/Settings';
@@ -23,6 +24,7 @@ export function App(): React.JSX.Element {
       <header className="app-header">
         <h1 className="app-title">Nova</h1>
         <div className="app-header-side">
+          {auth?.signedIn && <SearchButton />}
           {auth?.signedIn && <OutboxButton />}
           <ConnectionIndicator />
           {auth?.signedIn && (
@@ -39,6 +41,7 @@ export function App(): React.JSX.Element {
         {auth === null ? <p className="muted list-note">Loading…</p> : auth.signedIn ? <Messenger /> : <SignIn />}
       </main>
       <OutboxPanel />
+      {auth?.signedIn && <SearchPanel />}
       <SettingsPanel />
       <UpdatePrompt />
       <Toaster />

@@ -54,6 +54,7 @@ export function connectBridge(api: NovaApi): () => void {
     api.onTypingChanged(({ conversationId, userIds }) => store().setTyping(conversationId, userIds)),
     api.onConversationsResolved(({ localId, conversationId }) => void conversationResolved(localId, conversationId)),
     api.onPreferencesChanged((preferences) => store().setPreferences(preferences)),
+    api.onSearchProgress((status) => store().setSearchIndex(status)),
     api.onUpdateStatus((status) => store().setUpdateStatus(status)),
     api.onAppCommand((command) => {
       if (command.command === 'open-outbox') store().setOutboxOpen(true);

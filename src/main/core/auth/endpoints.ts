@@ -7,6 +7,7 @@ const CONVERSATION_ROUTES: ReadonlyArray<Readonly<{ pattern: RegExp; method: str
   { pattern: /^\/conversations\/[^/]+\/messages$/, method: 'GET', role: 'messages_list' },
   { pattern: /^\/conversations\/[^/]+\/messages$/, method: 'POST', role: 'messages_send' },
   { pattern: /^\/conversations\/[^/]+\/messages\/search$/, method: 'GET', role: 'messages_search' },
+  { pattern: /^\/conversations\/[^/]+\/changes$/, method: 'GET', role: 'messages_changes' },
   { pattern: /^\/conversations\/[^/]+\/read$/, method: 'POST', role: 'messages_read' },
   { pattern: /^\/conversations\/[^/]+\/messages\/by-key\/[^/]+$/, method: 'PUT', role: 'message_change' },
   { pattern: /^\/conversations\/[^/]+\/messages\/by-key\/[^/]+$/, method: 'DELETE', role: 'message_change' },

@@ -136,6 +136,7 @@ export const HTTP_ENDPOINTS = [
   'messages_send',
   'messages_read',
   'messages_search',
+  'messages_changes',
   /** Edits and deletes of own messages, by key or by id. */
   'message_change',
   'health',

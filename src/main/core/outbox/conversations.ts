@@ -11,6 +11,7 @@ import { titleFor } from '../../../shared/people';
 import { conversationPeople, saveServerConversation } from '../people/store';
 import { SERVER_BODIES } from '../server-data';
 import type { DB } from '../store/database';
+import { raiseChangesHead } from '../store/message-changes';
 import {
   conversationOverview,
   decodeCursor,
@@ -152,6 +153,7 @@ export class Conversations {
       writes.push(() => {
         for (const c of list) {
           saveServerConversation(db, ownerId, c);
+          if (c.last_updated_seq !== undefined) raiseChangesHead(db, ownerId, c.id, c.last_updated_seq);
           names.delete(c.id);
         }
       });

@@ -13,6 +13,7 @@ import type { DB } from '../store/database';
 import { listConversations } from '../store/messages';
 import { conversationsWithDeliverable, getOutboxItem } from '../store/outbox';
 import type { WriteQueue } from '../store/write-queue';
+import type { ChangeFeed } from '../sync/change-feed';
 import type { Reconciler } from '../sync/reconciler';
 import type { OutboxChanges } from './changes';
 import type { Conversations } from './conversations';
@@ -26,6 +27,7 @@ export type DeliveryOptions = Readonly<{
   log: Logger;
   engine: DeliveryEngine;
   reconciler: Reconciler;
+  changeFeed: ChangeFeed;
   conversations: Conversations;
   changes: OutboxChanges;
   serverLimits: ServerLimits;
@@ -46,7 +48,7 @@ export class Delivery {
   }
 
   start(): void {
-    const { link, log, engine, reconciler } = this.o;
+    const { link, log, engine, reconciler, changeFeed } = this.o;
     this.unsubscribes.push(
       link.onDidConnect((capabilities) => {
         this.synced = this.onConnect(capabilities).catch((error: unknown) => {
@@ -56,6 +58,7 @@ export class Delivery {
       link.onDidDisconnect((reason) => {
         this.connectEpoch += 1;
         reconciler.disconnected();
+        changeFeed.disconnected();
         engine.disconnected(reason);
       }),
       link.onFrame((frame) => {
@@ -71,6 +74,13 @@ export class Delivery {
             return;
           case 'sync_complete':
             reconciler.handleSyncComplete(frame);
+            changeFeed.noteHead(frame.conversation_id, frame.last_updated_seq);
+            return;
+          case 'message_edited':
+            changeFeed.handleEdited(frame);
+            return;
+          case 'message_deleted':
+            changeFeed.handleDeleted(frame);
             return;
           default:
             return;
@@ -87,7 +97,7 @@ export class Delivery {
 
   /** After every (re)connect: conversations, then per conversation a resync, then its outbox lane. */
   private async onConnect(capabilities: ServerCapabilities): Promise<void> {
-    const { db, writes, link, log, engine, reconciler, conversations, changes } = this.o;
+    const { db, writes, link, log, engine, reconciler, changeFeed, conversations, changes } = this.o;
     const ownerId = link.currentUserId();
     if (ownerId === null) return;
     const epoch = ++this.connectEpoch;
@@ -95,6 +105,7 @@ export class Delivery {
     writes.flush();
     const known = new Set([...listConversations(db, ownerId).map((c) => c.id), ...conversationsWithDeliverable(db, ownerId)]);
     reconciler.connected(capabilities, ownerId);
+    changeFeed.connected(capabilities, ownerId);
     const held = engine.connected(capabilities, ownerId, [...known]);
     for (const key of held) {
       const row = getOutboxItem(db, key);
@@ -122,7 +133,10 @@ export class Delivery {
     await Promise.all(
       [...all].map(async (conversationId) => {
         await reconciler.sync(conversationId);
-        if (epoch === this.connectEpoch) engine.release(conversationId);
+        if (epoch !== this.connectEpoch) return;
+        engine.release(conversationId);
+        // Edits and deletes made while we were away, once the messages they change are stored.
+        await changeFeed.catchUp(conversationId);
       }),
     );
     if (epoch === this.connectEpoch) engine.kickAll(conversationsWithDeliverable(db, ownerId));

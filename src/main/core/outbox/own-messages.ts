@@ -98,7 +98,7 @@ export class OwnMessages {
           const message = this.messageOf(answer);
           this.delivered(ownerId, row, message);
           this.o.writes.flush();
-          recordEdit(this.o.db, ownerId, key, text, parseTime(message.edited_at) ?? this.o.clock.now());
+          recordEdit(this.o.db, ownerId, key, text, parseTime(message.edited_at) ?? this.o.clock.now(), message.updated_seq);
           return this.view(ownerId, key, row.conversationId);
         }
         // `pending`: when the send lands, it lands with this text.
@@ -127,8 +127,9 @@ export class OwnMessages {
       }
       const answer = await this.byKey(row.conversationId, key, 'DELETE', null, false);
       if (answer.outcome === 'deleted') {
-        this.delivered(ownerId, row, this.messageOf(answer));
-        this.markDeleted(ownerId, key, row.conversationId);
+        const message = this.messageOf(answer);
+        this.delivered(ownerId, row, message);
+        this.markDeleted(ownerId, key, row.conversationId, message.updated_seq);
         return { outcome: 'deleted' };
       }
       this.withdrawLocally(ownerId, row);
@@ -176,9 +177,9 @@ export class OwnMessages {
     this.o.writes.flush();
   }
 
-  private markDeleted(ownerId: string, key: string, conversationId: string): void {
+  private markDeleted(ownerId: string, key: string, conversationId: string, updatedSeq?: number): void {
     this.o.writes.flush();
-    recordDelete(this.o.db, ownerId, key, this.o.clock.now());
+    recordDelete(this.o.db, ownerId, key, this.o.clock.now(), updatedSeq);
     this.o.changes.messageChanged(ownerId, key, conversationId);
     this.o.changes.conversationChanged(ownerId, conversationId);
   }

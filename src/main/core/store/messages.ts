@@ -3,6 +3,7 @@
  * Plain functions that take `db` first; callers group them into transactions.
  */
 import type { DB } from './database';
+import { applyChangeToRow, type StoredState } from './message-changes';
 import { stmt } from './statements';
 import { keepTimeline } from './timeline';
 
@@ -26,9 +27,9 @@ export type MessageRecord = Readonly<{
   errorCode: string | null;
   errorMessage: string | null;
   errorId: string | null;
-  /** When the server last said the text changed; null when never. */
+  /** When the text last changed on the server (an edit, ours or the sender's); null when never. */
   editedAt?: number | null;
-  /** When it was deleted on the server; null while it stands. */
+  /** When it was deleted on the server: the text is gone, the place in the thread stays; null while it stands. */
   deletedAt?: number | null;
 }>;
 
@@ -289,6 +290,10 @@ export type IncomingMessage = Readonly<{
   text: string | null;
   createdAt: number | null;
   idempotencyKey: string | null;
+  /** Edit and delete state (docs/protocol.md §3.7); absent from servers that do not send it. */
+  editedAt?: number | null | undefined;
+  deletedAt?: number | null | undefined;
+  updatedSeq?: number | undefined;
 }>;
 
 export type UpsertResult = Readonly<{
@@ -310,11 +315,11 @@ export type UpsertResult = Readonly<{
 export function upsertIncoming(db: DB, ownerId: string, input: IncomingMessage, now: number): UpsertResult {
   const byServerId = stmt(
     db,
-    'SELECT key, seq, text FROM messages WHERE owner_id = ? AND server_id = ?',
-  ).get(ownerId, input.serverId) as { key: string; seq: number; text: string } | undefined;
+    'SELECT key, text, edited_at, deleted_at, updated_seq FROM messages WHERE owner_id = ? AND server_id = ?',
+  ).get(ownerId, input.serverId) as StoredState | undefined;
   if (byServerId) {
-    if (input.text !== null && input.text !== byServerId.text) {
-      stmt(db, 'UPDATE messages SET text = ? WHERE owner_id = ? AND key = ?').run(input.text, ownerId, byServerId.key);
+    // A page or frame carries the message's current state: an edit or delete made since it was stored.
+    if (applyChangeToRow(db, ownerId, byServerId, input)) {
       return { changedKey: byServerId.key, delivered: false, outcome: 'matched' };
     }
     return { changedKey: null, delivered: false, outcome: 'duplicate' };
@@ -342,8 +347,9 @@ export function upsertIncoming(db: DB, ownerId: string, input: IncomingMessage, 
   const key = input.senderId === ownerId && input.idempotencyKey !== null ? input.idempotencyKey : input.serverId;
   const inserted = stmt(
     db,
-    `INSERT INTO messages (owner_id, conversation_id, key, server_id, seq, sort_seq, sender_id, text, composed_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+    `INSERT INTO messages (owner_id, conversation_id, key, server_id, seq, sort_seq, sender_id, text, composed_at,
+       edited_at, deleted_at, updated_seq)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
   ).run(
     ownerId,
     input.conversationId,
@@ -352,8 +358,11 @@ export function upsertIncoming(db: DB, ownerId: string, input: IncomingMessage, 
     input.seq,
     input.seq,
     input.senderId,
-    input.text ?? '',
+    input.deletedAt != null ? '' : (input.text ?? ''),
     input.createdAt ?? now,
+    input.editedAt ?? null,
+    input.deletedAt ?? null,
+    input.updatedSeq ?? 0,
   );
   return { changedKey: key, delivered: false, outcome: inserted.changes > 0 ? 'new' : 'duplicate' };
 }

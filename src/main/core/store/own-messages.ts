@@ -3,6 +3,7 @@
  * server never took, change the text of one still queued, and record a server edit or delete.
  */
 import type { DB } from './database';
+import { applyChangeByKey } from './message-changes';
 import { MESSAGE_COLUMNS, toMessageRecord, type MessageRecord, type MessageRow } from './messages';
 import { stmt } from './statements';
 
@@ -38,21 +39,16 @@ export function editQueuedText(db: DB, ownerId: string, key: string, text: strin
   })();
 }
 
-/** The server edited a message (ours, by us): its text is the new one from now on. */
-export function recordEdit(db: DB, ownerId: string, key: string, text: string, editedAt: number | null): void {
-  stmt(db, 'UPDATE messages SET text = ?, edited_at = COALESCE(?, edited_at) WHERE owner_id = ? AND key = ?').run(
-    text,
-    editedAt,
-    ownerId,
-    key,
-  );
+/**
+ * The server edited a message (ours, by us): its text is the new one from now on. Written as any
+ * other edit is (message-changes.ts), so a deleted message stays deleted and a newer change from
+ * elsewhere (higher `updated_seq`) is not overwritten.
+ */
+export function recordEdit(db: DB, ownerId: string, key: string, text: string, editedAt: number | null, updatedSeq?: number): void {
+  applyChangeByKey(db, ownerId, key, { text, editedAt, updatedSeq });
 }
 
 /** The server deleted it for everyone: the text goes, the place in the thread stays. */
-export function recordDelete(db: DB, ownerId: string, key: string, deletedAt: number): void {
-  stmt(db, "UPDATE messages SET text = '', deleted_at = COALESCE(deleted_at, ?) WHERE owner_id = ? AND key = ?").run(
-    deletedAt,
-    ownerId,
-    key,
-  );
+export function recordDelete(db: DB, ownerId: string, key: string, deletedAt: number, updatedSeq?: number): void {
+  applyChangeByKey(db, ownerId, key, { text: null, deletedAt, updatedSeq });
 }

@@ -78,7 +78,17 @@ export function toIncoming(conversationId: string, message: Message): IncomingMe
     text: message.plaintext ?? null,
     createdAt: Number.isNaN(createdAt) ? null : createdAt,
     idempotencyKey: message.idempotency_key ?? null,
+    editedAt: parseTime(message.edited_at),
+    deletedAt: parseTime(message.deleted_at),
+    updatedSeq: message.updated_seq,
   };
+}
+
+/** A timestamp the server may leave out (undefined: not said) or clear (null). */
+export function parseTime(value: string | null | undefined): number | null | undefined {
+  if (value === undefined || value === null) return value;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : at;
 }
 
 /**

@@ -9,6 +9,7 @@ import { createDraftsSlice, type DraftsSlice } from './drafts';
 import { createMessagesSlice, type MessagesSlice } from './messages';
 import { createNotificationsSlice, type NotificationsSlice } from './notifications';
 import { createOutboxSlice, type OutboxSlice } from './outbox';
+import { createSearchSlice, type SearchSlice } from './search';
 import { createPeopleSlice, type PeopleSlice } from './people';
 import { createSessionSlice, type SessionSlice } from './session';
 import { createSettingsSlice, type SettingsSlice } from './settings';
@@ -25,6 +26,7 @@ export type AppState = SessionSlice &
   UiSlice &
   SettingsSlice &
   UpdatesSlice &
+  SearchSlice &
   PeopleSlice;
 
 export const useAppStore = create<AppState>()((...a) => ({
@@ -38,6 +40,7 @@ export const useAppStore = create<AppState>()((...a) => ({
   ...createUiSlice(...a),
   ...createSettingsSlice(...a),
   ...createUpdatesSlice(...a),
+  ...createSearchSlice(...a),
   ...createPeopleSlice(...a),
 }));
 

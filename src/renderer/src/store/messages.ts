@@ -32,6 +32,11 @@ export type MessagesSlice = {
   applyPage: (conversationId: string, page: MessagePage, isFirstPage: boolean) => void;
   setLoadingOlder: (conversationId: string, isLoading: boolean) => void;
   removeMessage: (conversationId: string, key: string) => void;
+  /**
+   * The stretch around a jumped-to message. When it runs up to the newest message it joins the
+   * thread; when it does not, it replaces the thread, so no hole is left between the two.
+   */
+  applyAroundPage: (conversationId: string, page: MessagePage, reachesNewest: boolean) => void;
 };
 
 /** Server order first (seq), then messages the server has not numbered yet, in compose order. */
@@ -164,6 +169,22 @@ export const createMessagesSlice: StateCreator<AppState, [], [], MessagesSlice> 
         [conversationId]: { ...(state.threads[conversationId] ?? emptyThread(conversationId)), isLoadingOlder: isLoading },
       },
     })),
+  applyAroundPage: (conversationId, page, reachesNewest) =>
+    set((state) => {
+      const existing = state.threads[conversationId];
+      const base = reachesNewest && existing ? existing : emptyThread(conversationId);
+      const oldestBefore = base.order[0];
+      const thread = applyToThread(base, page.messages);
+      // Keep the thread's own cursor when it already reaches further back than this page.
+      const olderCursor = oldestBefore !== undefined && thread.order[0] === oldestBefore ? base.olderCursor : page.olderCursor;
+      const lineage = {};
+      return {
+        threads: {
+          ...state.threads,
+          [conversationId]: { ...thread, olderCursor, hasLoadedFirstPage: true, isLoadingOlder: false, lineage },
+        },
+      };
+    }),
   removeMessage: (conversationId, key) =>
     set((state) => {
       const thread = state.threads[conversationId];

@@ -5,9 +5,21 @@ import { migration0004 } from './0004-outbox-stopped';
 import { migration0005 } from './0005-outbox-unsettled';
 import { migration0006 } from './0006-message-changes';
 import { migration0007 } from './0007-people';
+import { migration0008 } from './0008-change-feed';
+import { migration0009 } from './0009-search';
 import type { Migration } from './types';
 
 export type { Migration } from './types';
 
 /** In version order; a migration is never edited once it has shipped. */
-export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005, migration0006, migration0007];
+export const MIGRATIONS: readonly Migration[] = [
+  migration0001,
+  migration0002,
+  migration0003,
+  migration0004,
+  migration0005,
+  migration0006,
+  migration0007,
+  migration0008,
+  migration0009,
+];

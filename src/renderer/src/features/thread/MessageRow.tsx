@@ -13,6 +13,7 @@ export const MessageRow = memo(function MessageRow({
 }: Readonly<{ conversationId: string; messageKey: string }>): React.JSX.Element | null {
   const message = useAppStore((s) => s.threads[conversationId]?.byKey.get(messageKey));
   const isTimelineOpen = useAppStore((s) => s.timelineKey === messageKey);
+  const isJumpTarget = useAppStore((s) => s.jumpTarget?.key === messageKey && s.jumpTarget.conversationId === conversationId);
   const isEditing = useAppStore((s) => s.editing?.key === messageKey);
   const hasDivider = useAppStore((s) => s.unreadDivider[conversationId] === messageKey);
   const isGroup = useAppStore((s) => s.conversations[conversationId]?.type === 'group');
@@ -29,11 +30,13 @@ export const MessageRow = memo(function MessageRow({
   const isDeleted = message.deleted === true;
   return (
     <div
-      className={`message ${message.isOwn ? 'message-own' : 'message-other'}${isEditing ? ' message-editing' : ''}`}
+      className={`message ${message.isOwn ? 'message-own' : 'message-other'}${isEditing ? ' message-editing' : ''}${isJumpTarget ? ' message-jump-target' : ''}`}
+      data-jump-target={isJumpTarget ? 'true' : undefined}
       data-testid="message"
       data-key={message.key}
       data-state={message.state}
       data-deleted={isDeleted ? 'true' : undefined}
+      data-edited={message.editedAt != null && !isDeleted ? 'true' : undefined}
       data-readers={message.isOwn ? readers : undefined}
     >
       {hasDivider && (
@@ -54,7 +57,7 @@ export const MessageRow = memo(function MessageRow({
           {message.isOwn && !isDeleted && <OwnMessageActions message={message} />}
           <time>{formatTime(message.composedAt)}</time>
           {message.editedAt != null && !isDeleted && (
-            <span className="message-edited" data-testid="message-edited">
+            <span className="message-edited" data-testid="message-edited" title={`Edited ${formatTime(message.editedAt)}`}>
               edited
             </span>
           )}

@@ -163,6 +163,24 @@ function MessageList({ conversationId }: Readonly<{ conversationId: string }>): 
     virtualizer.scrollToIndex(rows.length - 1, { align: 'end' });
   }, [rows, virtualizer]);
 
+  // A search result picked: reveal the rows down to it, then bring it to the middle, once per pick.
+  const jump = useAppStore((s) => (s.jumpTarget?.conversationId === conversationId ? s.jumpTarget : null));
+  const handledJump = useRef<object | null>(null);
+  useEffect(() => {
+    if (!jump || handledJump.current === jump || !allRows) return;
+    const index = allRows.findIndex((row) => row.kind === 'message' && row.key === jump.key);
+    if (index < 0) return;
+    const needed = allRows.length - index + 10;
+    if (rowWindow.current.size < needed && rowWindow.current.size < allRows.length) {
+      rowWindow.current = { ...rowWindow.current, size: Math.min(allRows.length, needed) };
+      reveal();
+      return;
+    }
+    handledJump.current = jump;
+    hasScrolledToEnd.current = true;
+    virtualizer.scrollToIndex(index - (allRows.length - rowWindow.current.size), { align: 'center' });
+  }, [jump, allRows, shown.size, virtualizer]);
+
   // Home shows the oldest loaded row: the whole window first, then the scroll.
   const isHomePending = useRef(false);
   useEffect(() => {
