@@ -261,6 +261,18 @@ const SCREENS: ReadonlyArray<Readonly<{ name: string; timing?: Partial<Timing>; 
       await expect(session.page.getByTestId('catching-up')).toBeVisible({ timeout: 10_000 });
     },
   },
+  {
+    name: 'search',
+    reach: async (session) => {
+      const page = session.page;
+      await openDirect(session);
+      await sendSent(page, 'the harbour meeting moved to Friday');
+      await page.getByTestId('search-button').click();
+      await expect(page.getByTestId('search-panel')).toBeVisible();
+      await page.getByTestId('search-input').fill('harb');
+      await expect(page.getByTestId('search-hit').first()).toBeVisible({ timeout: 10_000 });
+    },
+  },
 ];
 
 for (const screen of SCREENS) {
