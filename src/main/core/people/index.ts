@@ -6,32 +6,15 @@
 import type { Res, Unsubscribe } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
 import { isLocalConversationId } from '../../../shared/people';
-import type { Clock } from '../clock';
-import type { CoreEventBus } from '../events';
-import type { ServerLink } from '../link';
-import type { Logger } from '../logging';
-import type { NotificationCenter } from '../notifications';
 import { currentOwner } from '../outbox/conversations';
 import { SERVER_BODIES } from '../server-data';
-import type { DB } from '../store/database';
-import type { WriteQueue } from '../store/write-queue';
-import { Creations } from './creations';
+import { Creations, type CreationsOptions } from './creations';
 import { PeopleLive } from './live';
 
 export { isLocalConversationId };
 
-export type PeopleOptions = Readonly<{
-  db: DB;
-  writes: WriteQueue;
-  link: ServerLink;
-  clock: Clock;
-  log: Logger;
-  events: CoreEventBus;
-  notifications: NotificationCenter;
-  conversationChanged(ownerId: string, conversationId: string): void;
-  adopted(ownerId: string, conversationId: string): void;
-  retryDelayMs(attempt: number): number;
-}>;
+/** People needs what its creations need: the same parts from the composition root. */
+export type PeopleOptions = CreationsOptions;
 
 export class People {
   readonly creations: Creations;
