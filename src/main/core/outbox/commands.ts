@@ -138,9 +138,10 @@ export class OutboxCommands {
       count += 1;
     }
     let serverWaitUntil: number | null = null;
+    // One reading for the lanes and the comparison: a later reading would make "now" look like a server wait.
     const now = clock.now();
     for (const [conversationId, rowsWaiting] of waiting) {
-      const at = engine.sendNow(conversationId);
+      const at = engine.sendNow(conversationId, now);
       if (at === null) continue;
       count += key !== null ? 1 : rowsWaiting;
       if (at > now) serverWaitUntil = Math.max(serverWaitUntil ?? 0, at);

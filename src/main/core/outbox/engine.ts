@@ -139,11 +139,11 @@ export class DeliveryEngine implements LaneHost {
    * "Send now" on a lane waiting out a retry: when it sends next (now, or the server's named
    * wait), or null when the lane was not waiting (offline, or already sending).
    */
-  sendNow(conversationId: string): number | null {
+  sendNow(conversationId: string, now: number): number | null {
     const lane = this.lanes.get(conversationId);
     if (!lane || !this.activeSession) return null;
     const head = lane.queue[0];
-    const at = lane.sendNow(this.options.clock.now());
+    const at = lane.sendNow(now);
     if (at !== null && head) this.options.sink.messageChanged(head.ownerId, head.key, conversationId);
     return at;
   }
