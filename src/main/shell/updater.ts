@@ -284,7 +284,6 @@ export class UpdateController {
     return this.status();
   }
 
-
   private download(found: FoundUpdate): void {
     const { log, metrics, clock } = this.ports;
     const updater = this.getUpdater();
