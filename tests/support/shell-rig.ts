@@ -127,7 +127,9 @@ export async function startShellRig(options: ShellRigOptions = {}): Promise<Shel
           else process.env[key] = value;
         }
         if (!cleanupOptions.keepServer && !options.server) await server.close();
-        if (!cleanupOptions.keepData) fs.rmSync(dataDir, { recursive: true, force: true });
+        // electron-log writes through libuv's thread pool, so a line logged while the app quit can
+        // land in logs/ while the folder is being removed (ENOTEMPTY): Node retries those.
+        if (!cleanupOptions.keepData) fs.rmSync(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
       }
     },
   };
