@@ -8,9 +8,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { EventPayload } from '../../../src/shared/contract';
+import type { ServerHandle } from '../../../server/index';
 import { listIntents } from '../../../src/main/core/store/intents';
+import { setState } from '../../../src/main/core/store/outbox';
+import { makeDeliveryRig, type DeliveryRig } from '../../support/delivery';
 import { makeTempDir, makeTestCore } from '../../support/core';
-import { startRealCoreRig, type RealCoreRig } from '../../support/real-core';
+import { startDemoServer, startRealCoreRig, type RealCoreRig } from '../../support/real-core';
 import { FAST_TIMING, LOADED_TIMEOUT_MS } from '../../support/timing';
 
 const rigs: RealCoreRig[] = [];
@@ -140,7 +143,12 @@ describe('edit saved offline', () => {
     expect(await rig.core.handlers['messages:edit']({ key, text: 'second' })).toMatchObject({ state: 'edit_pending', text: 'second' });
     // Edited again before the connection returns: the last text wins.
     expect(await rig.core.handlers['messages:edit']({ key, text: 'final words' })).toMatchObject({ state: 'edit_pending', text: 'final words' });
+    const later = await rig.core.handlers['messages:send']({ conversationId: direct, text: 'written after it' });
     await backOnline(rig, settled);
+    // Settled before any lane sent: it keeps its place before the message written after it.
+    const seqOf = (k: string) => rig.server.control.listMessages(direct).find((m) => m.idempotency_key === k)?.sequence_number ?? 0;
+    expect(seqOf(key)).toBeGreaterThan(0);
+    expect(seqOf(key)).toBeLessThan(seqOf(later.key));
     expect(settled).toEqual([{ key, conversationId: direct, kind: 'edit', outcome: 'replaced', code: null }]);
     expect(onServer(rig, direct, key)).toEqual([{ text: 'final words', deleted: false, edited: false }]);
     const texts = rig.server.control.listMessages(direct).map((m) => m.plaintext);
@@ -203,3 +211,75 @@ describe('a crash with an intent saved', () => {
     expect(onServer(rig, direct, edited)).toEqual([{ text: 'fixed', deleted: false, edited: true }]);
   });
 });
+
+describe('a settlement the server cannot answer yet', () => {
+  let server: ServerHandle | null = null;
+  let rig: DeliveryRig | null = null;
+  afterEach(async () => {
+    await rig?.cleanup();
+    await server?.close();
+    rig = null;
+    server = null;
+  });
+
+  it('is tried again with backoff while connected (no hot loop), and settles once the server answers', async () => {
+    server = await startDemoServer();
+    const team = server.seed?.conversations.team ?? '';
+    const r = await makeDeliveryRig(server, { timing: { retryBaseMs: 40, retryCapMs: 80 } });
+    rig = r;
+    const settled: Settled[] = [];
+    rig.core.events.on('messages:intentSettled', (payload) => settled.push(payload));
+    const view = await rig.core.handlers['messages:send']({ conversationId: team, text: 'maybe' });
+    // As after a socket that dropped under the send.
+    setState(rig.core.db, view.key, 'confirming');
+    expect(await rig.core.handlers['messages:cancel']({ key: view.key })).toEqual({ outcome: 'requested' });
+    await rig.link.connect();
+    // Every REST answer is 503 for a while: the settlement fails and waits, the row stays parked.
+    server.control.unavailable(600);
+    const ownerId = rig.link.currentUserId() ?? '';
+    await vi.waitFor(() => expect(listIntents(r.core.db, ownerId)[0]?.errorCode).toBe('SERVICE_UNAVAILABLE'), { timeout: LOADED_TIMEOUT_MS, interval: 5 });
+    expect(await stateOfRig(r, view.key)).toBe('cancel_pending');
+    await vi.waitFor(() => expect(settled).toHaveLength(1), { timeout: LOADED_TIMEOUT_MS, interval: 10 });
+    expect(settled[0]).toMatchObject({ key: view.key, kind: 'cancel', outcome: 'withdrawn' });
+    const failures = r.records.filter((record) => record.message.includes('not settled yet')).length;
+    // 600 ms of 503s at a wait of at least 40 ms each: at most 16 tries, however fast the answers come.
+    expect(failures).toBeGreaterThan(0);
+    expect(failures).toBeLessThanOrEqual(16);
+    expect(server.control.listMessages(team).filter((m) => m.idempotency_key === view.key)).toEqual([]);
+    expect(listIntents(r.core.db, ownerId)).toEqual([]);
+  });
+});
+
+describe('a server that cannot settle by key (legacy Nova)', () => {
+  let server: ServerHandle | null = null;
+  let rig: DeliveryRig | null = null;
+  afterEach(async () => {
+    await rig?.cleanup();
+    await server?.close();
+    rig = null;
+    server = null;
+  });
+
+  it('refuses the saved cancel: the message is back as it was, the user is told why, and it is delivered once', async () => {
+    server = await startDemoServer({ legacyNova: true });
+    const team = server.seed?.conversations.team ?? '';
+    const r = await makeDeliveryRig(server, { legacy: true });
+    rig = r;
+    const settled: Settled[] = [];
+    r.core.events.on('messages:intentSettled', (payload) => settled.push(payload));
+    const view = await r.core.handlers['messages:send']({ conversationId: team, text: 'cannot take it back' });
+    setState(r.core.db, view.key, 'confirming');
+    expect(await r.core.handlers['messages:cancel']({ key: view.key })).toEqual({ outcome: 'requested' });
+    await r.link.connect();
+    await vi.waitFor(() => expect(settled).toHaveLength(1), { timeout: LOADED_TIMEOUT_MS, interval: 5 });
+    expect(settled[0]).toMatchObject({ key: view.key, kind: 'cancel', outcome: 'refused', code: 'CONFLICT' });
+    await vi.waitFor(() => expect(r.eventsOf('notification').some((n) => n.code === 'CONFLICT' && n.messageKey === view.key)).toBe(true));
+    await vi.waitFor(() => expect(r.core.getPendingCount()).toBe(0), { timeout: LOADED_TIMEOUT_MS, interval: 5 });
+    expect(server.control.listMessages(team).filter((m) => m.idempotency_key === view.key)).toHaveLength(1);
+    expect(listIntents(r.core.db, r.link.currentUserId() ?? '')).toEqual([]);
+  });
+});
+
+async function stateOfRig(rig: DeliveryRig, key: string): Promise<string | undefined> {
+  return (await rig.core.handlers['outbox:list']({})).find((i) => i.key === key)?.state;
+}
