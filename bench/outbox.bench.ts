@@ -34,14 +34,13 @@ import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
 import { createCore } from '../src/main/core';
 import { createMemoryLogger } from '../src/main/core/logging';
-import { DEFAULT_OUTBOX_LIMITS } from '../src/main/core/options';
 import { offlineLink } from './offline-link';
 import { openDatabase } from '../src/main/core/store/database';
 import { ensureConversation, PENDING_SORT_SEQ } from '../src/main/core/store/messages';
-import { startFaultProxy } from '../tests/support/fault-proxy';
 import { TestLink } from '../tests/support/link';
 import { percentile, recordBenchResults } from './results';
 import { DEMO_PASSWORD } from '../src/shared/demo';
+import { countMessages, round, rttFigures, type Figures, type RttOptions } from './outbox-rtt';
 
 const { values } = parseArgs({
   options: {
@@ -51,6 +50,7 @@ const { values } = parseArgs({
     'cold-start': { type: 'string' },
     quick: { type: 'boolean', default: false },
     'drain-profile': { type: 'string' },
+    'server-profile': { type: 'string' },
     'no-record': { type: 'boolean', default: false },
     /** Round trip added by the fault proxy for the drain over a real round trip. */
     'rtt-ms': { type: 'string', default: '50' },
@@ -120,7 +120,9 @@ function freePort(): Promise<number> {
 
 async function startServerProcess(): Promise<{ url: string; wsUrl: string; port: number; child: ChildProcess }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '../server/cli.ts'), '--port', String(port), '--data', ':memory:', '--seed'], {
+  // --server-profile DIR: the server process writes its own CPU profile there when it exits.
+  const profile = values['server-profile'] ? ['--cpu-prof', '--cpu-prof-dir', values['server-profile']] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', path.join(__dirname, '../server/cli.ts'), '--port', String(port), '--data', ':memory:', '--seed'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
@@ -133,22 +135,6 @@ async function startServerProcess(): Promise<{ url: string; wsUrl: string; port:
   });
   return { url: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}/ws`, port, child };
 }
-
-async function countMessages(link: TestLink, conversationId: string): Promise<number> {
-  let after = 0;
-  let count = 0;
-  for (let page = 0; page < 1_000; page += 1) {
-    const response = await link.request('GET', `/conversations/${conversationId}/messages?after_seq=${after}&limit=200`);
-    const items = response.body as { sequence_number: number }[];
-    count += items.length;
-    const last = items.at(-1);
-    if (!last || items.length < 200) break;
-    after = last.sequence_number;
-  }
-  return count;
-}
-
-type Figures = Record<string, number | boolean | null>;
 
 async function main(): Promise<void> {
   const coldStartDir = values['cold-start'];
@@ -163,130 +149,14 @@ async function main(): Promise<void> {
   if (!values['no-record'] && !values.quick) recordBenchResults(figures);
 }
 
-/**
- * The drain over a real round trip: `messages` queued offline in `conversations`, then the link
- * comes up through the fault proxy adding `rttMs`. Timed from link.connect() (dial, upgrade and
- * handshake included, as a user waits for them) until the outbox is empty. `window` is the
- * pipeline depth per conversation: ours, or 1 (one message in flight per conversation).
- */
-/** CPU time (user + system) a process has used so far, from /proc (Linux), in ms; null elsewhere. */
-function processCpuMs(pid: number | undefined): number | null {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    // utime and stime are fields 14 and 15 of stat, 12 and 13 after the command name, in clock ticks.
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return null;
-  }
-}
-
-async function drainOverRtt(
-  server: { url: string; port: number; child: ChildProcess },
-  window: number,
-  rttMs: number,
-  messages: number,
-  conversationCount: number,
-): Promise<{ ms: number; firstAckMs: number | null; left: number; delivered: number; clientCpuMs: number; serverCpuMs: number | null }> {
-  const proxy = await startFaultProxy(server.port);
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'nova-outbox-rtt-'));
-  try {
-    const link = new TestLink({ url: proxy.url, wsUrl: `ws://127.0.0.1:${proxy.port}/ws`, email: 'alice@nova.local', password: 'nova-dev-password' });
-    await link.signIn();
-    const conversations: string[] = [];
-    for (let i = 0; i < conversationCount; i += 1) {
-      const response = await link.request('POST', '/conversations', {
-        type: 'group',
-        name: `rtt ${window} ${i}`,
-        participant_ids: [link.currentUserId() ?? ''],
-      });
-      conversations.push((response.body as { id: string }).id);
-    }
-    const core = createCore({
-      dataDir: root,
-      serverUrl: proxy.url,
-      logger: createMemoryLogger(),
-      link,
-      outboxLimits: { maxMessages: messages + 1_000, pipelineWindow: window },
-    });
-    await core.start();
-    for (let i = 0; i < messages; i += 1) {
-      await core.handlers['messages:send']({ conversationId: conversations[i % conversationCount] ?? '', text: `rtt message ${i} ${'x'.repeat(40)}` });
-    }
-    proxy.latency(rttMs);
-    const serverCpuBefore = processCpuMs(server.child.pid);
-    const cpuBefore = process.cpuUsage();
-    const started = performance.now();
-    await link.connect();
-    // Polled every 10 ms (each poll commits the pending batch): ±10 ms on drains of 0.3–10 s.
-    const deadline = started + 120_000;
-    // NOVA_BENCH_TRACE=1 prints elapsed:pending at every poll.
-    const trace: string[] = [];
-    let firstAckMs: number | null = null;
-    while (core.getPendingCount() > 0 && performance.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      const pending = core.getPendingCount();
-      if (firstAckMs === null && pending < messages) firstAckMs = performance.now() - started;
-      if (process.env['NOVA_BENCH_TRACE']) trace.push(`${Math.round(performance.now() - started)}:${pending}`);
-    }
-    if (trace.length > 0) out(trace.join(' '));
-    const ms = performance.now() - started;
-    const cpu = process.cpuUsage(cpuBefore);
-    const serverCpuAfter = processCpuMs(server.child.pid);
-    const left = core.getPendingCount();
-    proxy.latency(0);
-    let delivered = 0;
-    for (const id of conversations) delivered += await countMessages(link, id);
-    link.disconnect();
-    await core.stop();
-    return {
-      ms,
-      firstAckMs,
-      left,
-      delivered,
-      clientCpuMs: (cpu.user + cpu.system) / 1000,
-      serverCpuMs: serverCpuBefore === null || serverCpuAfter === null ? null : serverCpuAfter - serverCpuBefore,
-    };
-  } finally {
-    await proxy.close();
-    fs.rmSync(root, { recursive: true, force: true });
-  }
-}
-
-async function rttFigures(server: { url: string; port: number; child: ChildProcess }): Promise<Figures> {
-  const rttMs = Number(values['rtt-ms']);
-  const messages = Number(values['rtt-messages']);
-  const conversationCount = Number(values.conversations);
-  const window = DEFAULT_OUTBOX_LIMITS.pipelineWindow;
-  const ours = await drainOverRtt(server, window, rttMs, messages, conversationCount);
-  out(
-    `drain over ${rttMs} ms RTT, window ${window}: ${ours.ms.toFixed(0)} ms (${ours.left} left, ${ours.delivered} on the server; ` +
-      `CPU client ${ours.clientCpuMs.toFixed(0)} ms incl. proxy, server ${ours.serverCpuMs ?? '?'} ms)`,
-  );
-  const single = await drainOverRtt(server, 1, rttMs, messages, conversationCount);
-  out(`drain over ${rttMs} ms RTT, window 1: ${single.ms.toFixed(0)} ms (${single.left} left, ${single.delivered} on the server)`);
-  // The same drain with no added delay, through the same proxy: what is CPU, not round trips.
-  const direct = await drainOverRtt(server, window, 0, messages, conversationCount);
-  out(`drain through the proxy, no added RTT, window ${window}: ${direct.ms.toFixed(0)} ms (CPU client ${direct.clientCpuMs.toFixed(0)} ms, server ${direct.serverCpuMs ?? '?'} ms)`);
-  const floorMs = rttMs * Math.ceil(messages / conversationCount / window);
-  return {
-    outbox_drain_rtt50_ms: Math.round(ours.ms),
-    outbox_drain_rtt50_single_ms: Math.round(single.ms),
-    outbox_drain_rtt50_floor_ms: floorMs,
-    outbox_drain_rtt50_speedup: round(single.ms / ours.ms),
-    outbox_drain_rtt50_vs_floor: round(ours.ms / floorMs),
-    outbox_drain_rtt0_proxy_ms: Math.round(direct.ms),
-    // Dial, upgrade, handshake and the first send's round trip: round trips no window shortens.
-    outbox_drain_rtt50_first_ack_ms: ours.firstAckMs === null ? null : Math.round(ours.firstAckMs),
-    outbox_drain_rtt50_client_cpu_ms: Math.round(ours.clientCpuMs),
-    outbox_drain_rtt50_server_cpu_ms: ours.serverCpuMs === null ? null : Math.round(ours.serverCpuMs),
-    outbox_drain_rtt50_delivered_ok: ours.left === 0 && single.left === 0 && ours.delivered === messages && single.delivered === messages,
-  };
+function rttOptions(): RttOptions {
+  return { rttMs: Number(values['rtt-ms']), messages: Number(values['rtt-messages']), conversations: Number(values.conversations), out };
 }
 
 async function rttOnly(): Promise<Figures> {
   const server = await startServerProcess();
   try {
-    return await rttFigures(server);
+    return await rttFigures(server, rttOptions());
   } finally {
     server.child.kill();
   }
@@ -444,7 +314,7 @@ async function runOnce(): Promise<Figures> {
     const coldStartMs = percentile(runs.map((r) => r.coldStartMs), 50);
     const rssMb = Math.max(...runs.map((r) => r.rssMb));
     out(`cold start ${coldStartMs.toFixed(1)} ms (pending ${runs[0]?.pending}), rss ${rssMb.toFixed(1)} MB`);
-    const rtt = await rttFigures(server);
+    const rtt = await rttFigures(server, rttOptions());
 
     return {
       outbox_enqueue_p50_ms: round(enqueueP50),
@@ -468,9 +338,6 @@ async function runOnce(): Promise<Figures> {
   }
 }
 
-function round(value: number): number {
-  return Math.round(value * 1000) / 1000;
-}
 
 void main().catch((error: unknown) => {
   process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

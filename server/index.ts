@@ -3,22 +3,21 @@
  * and from the CLI. It never ships inside the desktop app.
  */
 import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import bcrypt from 'bcryptjs';
-import { z } from 'zod';
-import { CloseCode, ErrorCodeSchema, MAX_PLAINTEXT_LENGTH } from '../src/shared/protocol';
-import type { ErrorCode, Message, ServerFrame } from '../src/shared/protocol';
-import { bearerToken } from './auth';
+import { CloseCode, MAX_PLAINTEXT_LENGTH } from '../src/shared/protocol';
+import type { ServerFrame } from '../src/shared/protocol';
 import type { AuthConfig } from './auth';
 import { bumpTokenGeneration, getUserByEmail, listMessages, openDatabase } from './db';
-import type { DB } from './db';
 import { closeAuthSockets, isoNow, newFaultState, performSend, sendFrame, toMessage } from './core';
-import type { FailSpec, FaultState, ServerContext, ServerStats } from './core';
-import { allowedHostNames, guardRequest, isLoopbackName } from './guard';
-import { HttpError, handleHttp, readJson } from './http';
-import { errorMessage, silentLogger } from './logger';
+import type { FailSpec, ServerContext } from './core';
+import { handleAdmin } from './faults-endpoint';
+import { allowedHostNames, isLoopbackName } from './guard';
+import type { HalfOpenMode, RestartOptions, ServerControl, ServerHandle, ServerOptions } from './handle';
+import { handleHttp } from './http';
+import { silentLogger } from './logger';
 import type { Logger } from './logger';
 import { AdmissionSchedule, FixedWindowLimiter } from './rateLimit';
 import { SignInThrottle } from './signin';
@@ -28,59 +27,8 @@ import type { SeedResult } from './seed';
 import { createWss, handleUpgrade } from './ws';
 
 export type { FailSpec, SeedResult, Logger, SignInThrottleOptions };
+export type { HalfOpenMode, RestartOptions, ServerControl, ServerHandle, ServerOptions };
 export { seedDemo, DEMO_EMAILS, DEMO_PASSWORD } from './seed';
-
-export type ServerOptions = Readonly<{
-  /** 0 (default) picks a free port. */
-  port?: number;
-  /** Defaults to 127.0.0.1; nothing here is meant to face a network. */
-  host?: string;
-  /**
-   * Names clients may address this server by (the Host header) besides loopback names and the
-   * bound address: a server behind a proxy or on a LAN name lists that name here.
-   */
-  publicHosts?: ReadonlyArray<string>;
-  /** SQLite file; defaults to an in-memory database. */
-  dataFile?: string;
-  seed?: boolean;
-  legacyNova?: boolean;
-  /**
-   * Mounts the loopback-only admin endpoint /__faults/*, which wants `Authorization: Bearer
-   * <faultsToken>` (random per run; the handle carries it). The in-process control is always there.
-   */
-  faultsEndpoint?: boolean;
-  /** HS256 key; a random one per server by default. */
-  jwtSecret?: string | Uint8Array;
-  accessTokenTtlS?: number;
-  refreshTokenTtlS?: number;
-  twoFactorTtlS?: number;
-  maxPayloadSize?: number;
-  /** Largest plaintext accepted, in UTF-8 bytes; at most (and by default) MAX_PLAINTEXT_LENGTH. */
-  maxMessageBytes?: number;
-  pingIntervalMs?: number;
-  idleTimeoutMs?: number;
-  /** Per user, counting REST requests and WS sends together. Off by default. */
-  rateLimit?: Readonly<{ limit: number; windowMs: number }>;
-  /**
-   * Failed sign-in steps per account and per client address, with lockouts that double (on by
-   * default; `false` only for benchmarks, which sign many users in from one address).
-   */
-  signInThrottle?: boolean | SignInThrottleOptions;
-  /** New sockets per second across the server; excess upgrades get 503 + Retry-After. */
-  admissionPerSecond?: number;
-  /**
-   * bcrypt cost of the secrets this server hashes (seeded ones, and the stand-in an unknown
-   * e-mail is checked against); tests use 4 to keep start-up fast.
-   */
-  bcryptRounds?: number;
-  /** Epoch-ms clock for token lifetimes and timestamps; tests inject one to expire tokens. */
-  clock?: () => number;
-  logger?: Logger;
-}>;
-
-export type HalfOpenMode = 'off' | 'upgrades' | 'freeze';
-
-export type RestartOptions = Readonly<{ downMs?: number; announce?: boolean; crash?: boolean }>;
 
 /** How long a shutdown waits for clients to answer the close handshake. */
 const CLOSE_GRACE_MS = 500;
@@ -88,57 +36,6 @@ const CLOSE_GRACE_MS = 500;
 const DEFAULT_READMIT_PER_SECOND = 500;
 /** The share of the admission rate a `reconnect` hint plans to use. */
 const READMIT_SHARE = 0.8;
-
-export type ServerControl = Readonly<{
-  /** Ends every socket. Without a code the TCP connection is destroyed (client sees 1006). */
-  dropAllSockets: (options?: { code?: number; reason?: string }) => number;
-  /** 'upgrades': new upgrades are never answered. 'freeze': open sockets go mute, unclosed. */
-  halfOpen: (mode: HalfOpenMode) => void;
-  delayAcks: (ms: number) => void;
-  failNextSends: (n: number, spec: FailSpec) => void;
-  /** The next `n` sends (WS or REST) answer 429 RATE_LIMITED naming a wait of `retryAfterMs`. */
-  throttleNextSends: (n: number, retryAfterMs: number) => void;
-  /** REST and upgrades answer 503 for `ms` (0 ends it early). */
-  unavailable: (ms: number) => void;
-  /** Revokes every token of the user; live sockets get an error frame and close 4001. */
-  revokeUser: (email: string) => number;
-  rejectLogins: (on: boolean, options?: { status?: number }) => void;
-  /**
-   * Closes sockets and the listener, reopens the database file, listens again after `downMs`.
-   * Sockets are closed with 1001 by default; `announce` (a planned restart) first sends each
-   * nova-compat socket a `reconnect` frame and closes with 1012; `crash` destroys the TCP
-   * connections with no close frame at all (clients see 1006).
-   */
-  restart: (options?: RestartOptions) => Promise<void>;
-  /** Clears every fault. */
-  reset: () => void;
-  // -- read helpers for tests --
-  listMessages: (conversationId: string) => Message[];
-  socketCount: (email?: string) => number;
-  connectionAttempts: () => number;
-  stats: () => ServerStats & { sockets: number };
-  faultState: () => Readonly<FaultState>;
-  userId: (email: string) => string | undefined;
-  /** Sends as another user, as if from a second client (broadcast included). */
-  sendAs: (email: string, conversationId: string, plaintext: string, idempotencyKey?: string) => Message;
-  db: () => DB;
-}>;
-
-export type ServerHandle = Readonly<{
-  url: string;
-  wsUrl: string;
-  port: number;
-  host: string;
-  control: ServerControl;
-  seed: SeedResult | null;
-  /** The bearer token /__faults wants; null when the endpoint is not mounted. */
-  faultsToken: string | null;
-  close: () => Promise<void>;
-}>;
-
-const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
-/** Fault actions take a handful of small fields. */
-const FAULTS_BODY_MAX_BYTES = 16 * 1024;
 
 export async function startServer(options: ServerOptions = {}): Promise<ServerHandle> {
   const host = options.host ?? '127.0.0.1';
@@ -210,7 +107,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   function createHttpServer(): Server {
     const s = createServer((req, res) => {
       if (faultsToken !== null && (req.url ?? '').startsWith('/__faults')) {
-        void handleAdmin(req, res);
+        void handleAdmin(ctx, control, faultsToken, req, res);
         return;
       }
       void handleHttp(ctx, req, res);
@@ -363,123 +260,6 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     },
     db: () => ctx.db,
   };
-
-  const AdminBody = z.object({
-    mode: z.enum(['off', 'upgrades', 'freeze']).optional(),
-    ms: z.number().int().nonnegative().optional(),
-    n: z.number().int().nonnegative().optional(),
-    status: z.number().int().min(100).max(599).optional(),
-    nack_code: ErrorCodeSchema.optional(),
-    retryable: z.boolean().optional(),
-    email: z.string().optional(),
-    on: z.boolean().optional(),
-    code: z.number().int().optional(),
-    down_ms: z.number().int().nonnegative().optional(),
-    announce: z.boolean().optional(),
-    crash: z.boolean().optional(),
-    retry_after_ms: z.number().int().nonnegative().optional(),
-  });
-
-  /** Whether a request carries this run's faults token (compared in constant time). */
-  function hasFaultsToken(req: IncomingMessage): boolean {
-    const given = Buffer.from(bearerToken(req.headers.authorization) ?? '');
-    const expected = Buffer.from(faultsToken ?? '');
-    return expected.length > 0 && given.length === expected.length && timingSafeEqual(given, expected);
-  }
-
-  /**
-   * Loopback-only JSON wrapper around `control`, for out-of-process tests and demos. Loopback is
-   * not enough on its own (any page in a local browser is on loopback), so it also wants this
-   * run's token, a Host of this machine and no foreign Origin.
-   */
-  async function handleAdmin(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const reply = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
-      const text = JSON.stringify(body);
-      res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
-      res.end(text);
-    };
-    if (!LOOPBACK.has(req.socket.remoteAddress ?? '')) {
-      reply(403, { error: 'Loopback only', details: null, code: 'FORBIDDEN' satisfies ErrorCode });
-      return;
-    }
-    const refusal = guardRequest(ctx.allowedHosts, req);
-    if (refusal) {
-      reply(refusal.status, { error: refusal.message, details: refusal.details, code: refusal.code });
-      return;
-    }
-    if (!hasFaultsToken(req)) {
-      reply(401, {
-        error: 'Faults token required',
-        details: 'send Authorization: Bearer <token>, the token the server printed at start',
-        code: 'UNAUTHORIZED' satisfies ErrorCode,
-      });
-      return;
-    }
-    const action = (req.url ?? '').split('?')[0]?.replace(/^\/__faults\/?/, '') ?? '';
-    try {
-      if (req.method === 'GET' && (action === '' || action === 'state')) {
-        reply(200, { faults: control.faultState(), stats: control.stats() });
-        return;
-      }
-      const b = await readJson(ctx, req, AdminBody, { emptyAs: {}, maxBytes: FAULTS_BODY_MAX_BYTES });
-      let result: unknown = null;
-      switch (action) {
-        case 'drop-sockets':
-          result = control.dropAllSockets(b.code !== undefined ? { code: b.code } : {});
-          break;
-        case 'half-open':
-          control.halfOpen(b.mode ?? 'upgrades');
-          break;
-        case 'delay-acks':
-          control.delayAcks(b.ms ?? 0);
-          break;
-        case 'fail-next-sends': {
-          const extra = {
-            ...(b.retryable !== undefined ? { retryable: b.retryable } : {}),
-            ...(b.retry_after_ms !== undefined ? { retryAfterMs: b.retry_after_ms } : {}),
-          };
-          control.failNextSends(
-            b.n ?? 1,
-            b.nack_code !== undefined ? { nackCode: b.nack_code, ...extra } : { status: b.status ?? 500, ...extra },
-          );
-          break;
-        }
-        case 'throttle-sends':
-          control.throttleNextSends(b.n ?? 1, b.ms ?? 1000);
-          break;
-        case 'unavailable':
-          control.unavailable(b.ms ?? 0);
-          break;
-        case 'revoke-user':
-          result = control.revokeUser(b.email ?? '');
-          break;
-        case 'reject-logins':
-          control.rejectLogins(b.on ?? true, b.status !== undefined ? { status: b.status } : {});
-          break;
-        case 'reset':
-          control.reset();
-          break;
-        case 'restart':
-          reply(202, { ok: true });
-          void control.restart({
-            ...(b.down_ms !== undefined ? { downMs: b.down_ms } : {}),
-            ...(b.announce !== undefined ? { announce: b.announce } : {}),
-            ...(b.crash !== undefined ? { crash: b.crash } : {}),
-          });
-          return;
-        default:
-          reply(404, { error: 'Unknown fault', details: action, code: 'NOT_FOUND' });
-          return;
-      }
-      reply(200, { ok: true, result });
-    } catch (err) {
-      if (err instanceof HttpError) {
-        reply(err.status, { error: err.message, details: err.details, code: err.code }, err.status === 413 || err.status === 415 ? { Connection: 'close' } : {});
-        return;
-      }
-      reply(400, { error: errorMessage(err), details: null, code: 'INVALID_INPUT' });
-    }
-  }
 
   return {
     get url() {

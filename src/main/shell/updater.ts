@@ -10,106 +10,23 @@
  * `nova_update_*_total{result}` and the status Help shows; nothing here opens a dialog or throws
  * into the app.
  */
-import type { AppUpdater, ProgressInfo, UpdateCheckResult as FoundUpdate, UpdateInfo } from 'electron-updater';
-import type { ParsedReq, Res, ShellInvokeChannel, Unsubscribe } from '../../shared/contract';
+import type { AppUpdater, ProgressInfo, UpdateCheckResult as FoundUpdate } from 'electron-updater';
+import type { Unsubscribe } from '../../shared/contract';
 import { AppError } from '../../shared/errors';
-import type { UpdateChannel } from '../../shared/preferences';
-import { UPDATE_SEND_WAIT_MS, type UpdateCheckResult, type UpdateRestartResult, type UpdateStatus } from '../../shared/updates';
-import type { Core } from '../core';
-import type { Clock, TimerHandle } from '../core/clock';
-import type { Logger } from '../core/logging';
-import type { Metrics } from '../core/metrics';
+import type { UpdateCheckResult, UpdateRestartResult, UpdateStatus } from '../../shared/updates';
+import type { TimerHandle } from '../core/clock';
 import { classifyCheckError, classifyDownloadError } from './update-errors';
-import {
-  DEFAULT_CHECK_TIMING,
-  feedChannel,
-  feedHost,
-  firstCheckDelayMs,
-  nextCheckDelayMs,
-  type CheckTiming,
-  type UpdateSetup,
-} from './update-policy';
+import { judgeFound, totalSize } from './update-offer';
+import { feedChannel, feedHost, firstCheckDelayMs, nextCheckDelayMs } from './update-policy';
+import { DEFAULT_UPDATE_TIMING, type UpdateControllerPorts, type UpdateHandlers, type UpdateTiming } from './update-ports';
 
-export type UpdateTiming = CheckTiming &
-  Readonly<{
-    /** A check with no answer by then counts as unreachable (Electron's net has no timeout of its own). */
-    checkTimeoutMs: number;
-    /** A download with no new bytes for this long is given up and tried again at the next check. */
-    downloadStallMs: number;
-    /** "Update after they are sent" restarts anyway after this long. */
-    sendWaitMs: number;
-    /** Quit anyway if the installer has not ended the app by then (it quits by itself when it starts). */
-    installQuitFallbackMs: number;
-  }>;
-
-export const DEFAULT_UPDATE_TIMING: UpdateTiming = {
-  ...DEFAULT_CHECK_TIMING,
-  checkTimeoutMs: 60_000,
-  downloadStallMs: 120_000,
-  sendWaitMs: UPDATE_SEND_WAIT_MS,
-  installQuitFallbackMs: 15_000,
-};
-
-export type UpdateHandlers = { [C in ShellInvokeChannel]: (req: ParsedReq<C>) => Promise<Res<C>> };
-
-export type UpdateControllerPorts = Readonly<{
-  setup: UpdateSetup;
-  currentVersion: string;
-  /** electron-updater's updater for this kind of install; built once, and only when updates are active. */
-  createUpdater(): AppUpdater;
-  channel(): UpdateChannel;
-  onChannelChange(listener: () => void): Unsubscribe;
-  /** Messages the server has not acknowledged yet, and a way to hear every outbox change. */
-  pendingCount(): number;
-  onOutboxChange(listener: () => void): Unsubscribe;
-  /** Quits through the shell's ordered shutdown; the shell then calls `installAndQuit`. */
-  restart(): void;
-  emit(status: UpdateStatus): void;
-  metrics: Pick<Metrics, 'updateStep'>;
-  clock: Clock;
-  random: () => number;
-  log: Logger;
-  timing?: Partial<UpdateTiming>;
-}>;
-
-type CorePorts = Pick<UpdateControllerPorts, 'channel' | 'onChannelChange' | 'pendingCount' | 'onOutboxChange' | 'metrics'>;
-
-/** The core's side of the ports: the channel preference, the outbox, the metrics service. */
-export function corePorts(core: Pick<Core, 'preferences' | 'events' | 'getPendingCount' | 'metrics'>): CorePorts {
-  return {
-    channel: () => core.preferences.get().updates.channel,
-    onChannelChange: (listener) => {
-      let channel = core.preferences.get().updates.channel;
-      return core.events.on('preferences:changed', (next) => {
-        if (next.updates.channel === channel) return;
-        channel = next.updates.channel;
-        listener();
-      });
-    },
-    pendingCount: () => core.getPendingCount(),
-    onOutboxChange: (listener) => core.events.on('outbox:changed', listener),
-    metrics: core.metrics,
-  };
-}
+export { DEFAULT_UPDATE_TIMING, corePorts } from './update-ports';
+export type { UpdateControllerPorts, UpdateHandlers, UpdateTiming } from './update-ports';
 
 type Trigger = 'start' | 'schedule' | 'user' | 'channel';
 
 function plural(count: number, one: string, many = `${one}s`): string {
   return `${count} ${count === 1 ? one : many}`;
-}
-
-/** Every file electron-updater may pick must carry a sha512, or there is nothing to verify the download against. */
-function missingChecksum(info: UpdateInfo): string | null {
-  const listed = Array.isArray(info.files) ? info.files : [];
-  const files = listed.length > 0 ? listed : info.path ? [{ url: info.path, sha512: info.sha512 }] : [];
-  if (files.length === 0) return 'The update feed lists no file to download.';
-  const bad = files.find((file) => typeof file.url !== 'string' || typeof file.sha512 !== 'string' || file.sha512.length < 64);
-  return bad ? `The update feed gives no sha512 for ${typeof bad.url === 'string' ? bad.url : 'a file'}.` : null;
-}
-
-function totalSize(info: UpdateInfo): number | null {
-  const sizes = (Array.isArray(info.files) ? info.files : []).map((file) => file.size).filter((size): size is number => typeof size === 'number');
-  return sizes.length > 0 ? Math.max(...sizes) : null;
 }
 
 export class UpdateController {
@@ -348,7 +265,7 @@ export class UpdateController {
         return this.status();
       } else {
         found = answer;
-        ({ result, message } = this.judge(answer));
+        ({ result, message } = judgeFound(answer, this.updater, this.ports.currentVersion));
       }
     } catch (error) {
       ({ result, message } = classifyCheckError(error));
@@ -365,32 +282,6 @@ export class UpdateController {
     if (result === 'available' && found !== null) this.download(found);
     else this.publish();
     return this.status();
-  }
-
-  private judge(found: FoundUpdate): { result: UpdateCheckResult; message: string } {
-    const info = found.updateInfo;
-    const current = this.ports.currentVersion;
-    if (!found.isUpdateAvailable) {
-      const updater = this.updater;
-      const isOlder = updater !== null && updater.currentVersion.compare(info.version) > 0;
-      if (isOlder) {
-        return {
-          result: 'downgrade_refused',
-          message: `The feed offers ${info.version}, older than ${current}; your organisation does not allow going back.`,
-        };
-      }
-      const isNewer = updater !== null && updater.currentVersion.compare(info.version) < 0;
-      if (isNewer) {
-        return {
-          result: 'up_to_date',
-          message: `Nova ${info.version} is on the feed but not for this computer yet (a gradual rollout, or it needs a newer operating system).`,
-        };
-      }
-      return { result: 'up_to_date', message: `Nova ${current} is the latest version.` };
-    }
-    const problem = missingChecksum(info);
-    if (problem !== null) return { result: 'malformed', message: problem };
-    return { result: 'available', message: `Nova ${info.version} is available (${current} is running).` };
   }
 
   private download(found: FoundUpdate): void {

@@ -5,7 +5,7 @@
 import type { DB } from './database';
 import { applyChangeToRow, type StoredState } from './message-changes';
 import { stmt } from './statements';
-import { keepTimeline } from './timeline';
+import { timelineOf } from './timeline';
 
 /** `sort_seq` of a message the server has not numbered yet: after every real sequence number. */
 export const PENDING_SORT_SEQ = Number.MAX_SAFE_INTEGER;
@@ -273,12 +273,18 @@ export function recordServerIdentity(
   key: string,
   serverId: string,
   seq: number,
+  timeline: string | null = null,
 ): boolean {
   stmt(db, 'DELETE FROM messages WHERE owner_id = ? AND server_id = ? AND key <> ?').run(ownerId, serverId, key);
+  return setIdentity(db, ownerId, key, serverId, seq, timeline);
+}
+
+/** The server's id and number on an own row, and its delivery timeline when one is given: one row write. */
+function setIdentity(db: DB, ownerId: string, key: string, serverId: string, seq: number, timeline: string | null): boolean {
   const result = stmt(
     db,
-    'UPDATE messages SET server_id = ?, seq = ?, sort_seq = ? WHERE owner_id = ? AND key = ?',
-  ).run(serverId, seq, seq, ownerId, key);
+    'UPDATE messages SET server_id = ?, seq = ?, sort_seq = ?, timeline = COALESCE(?, timeline) WHERE owner_id = ? AND key = ?',
+  ).run(serverId, seq, seq, timeline, ownerId, key);
   return result.changes > 0;
 }
 
@@ -328,20 +334,15 @@ export function upsertIncoming(db: DB, ownerId: string, input: IncomingMessage, 
   if (input.idempotencyKey !== null && input.senderId === ownerId) {
     // No row holds this server id (looked up above), so there is no broadcast copy to fold in:
     // the own row takes the identity directly (the echo of every message we send comes here).
-    const own = stmt(db, 'UPDATE messages SET server_id = ?, seq = ?, sort_seq = ? WHERE owner_id = ? AND key = ?').run(
-      input.serverId,
-      input.seq,
-      input.seq,
-      ownerId,
-      input.idempotencyKey,
-    );
-    if (own.changes > 0) {
-      const history = stmt(db, 'DELETE FROM outbox WHERE key = ? AND owner_id = ? RETURNING history')
-        .pluck()
-        .get(input.idempotencyKey, ownerId) as string | undefined;
-      // The echo came before the ack: it is the server's word that it has the message.
-      if (history !== undefined) keepTimeline(db, ownerId, input.idempotencyKey, history, { at: now, transport: 'ws', outcome: 'acked', code: null });
-      return { changedKey: input.idempotencyKey, delivered: history !== undefined, outcome: 'matched' };
+    const key = input.idempotencyKey;
+    const history = stmt(db, 'SELECT history FROM outbox WHERE key = ? AND owner_id = ?').pluck().get(key, ownerId) as
+      | string
+      | undefined;
+    // The echo came before the ack: it is the server's word that it has the message.
+    const timeline = history === undefined ? null : timelineOf(history, { at: now, transport: 'ws', outcome: 'acked', code: null });
+    if (setIdentity(db, ownerId, key, input.serverId, input.seq, timeline)) {
+      if (history !== undefined) stmt(db, 'DELETE FROM outbox WHERE key = ? AND owner_id = ?').run(key, ownerId);
+      return { changedKey: key, delivered: history !== undefined, outcome: 'matched' };
     }
   }
   ensureConversation(db, ownerId, input.conversationId);

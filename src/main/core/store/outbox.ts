@@ -11,7 +11,7 @@ import {
   type OutboxState,
 } from './messages';
 import { stmt } from './statements';
-import { TIMELINE_KEPT, keepTimeline } from './timeline';
+import { TIMELINE_KEPT, timelineOf } from './timeline';
 
 export type AttemptRecord = Readonly<{
   at: number;
@@ -273,8 +273,7 @@ export function completeDelivery(
     | undefined;
   // Gone already: the echo or an earlier ack recorded the same id and number with it.
   if (history === undefined) return false;
-  recordServerIdentity(db, ownerId, key, serverId, seq);
-  keepTimeline(db, ownerId, key, history, ack);
+  recordServerIdentity(db, ownerId, key, serverId, seq, timelineOf(history, ack));
   return true;
 }
 

@@ -11,15 +11,16 @@ export const TIMELINE_KEPT = 20;
 /** Timelines older than this (by compose time) are dropped at start-up. */
 export const TIMELINE_MAX_AGE_MS = 30 * 24 * 60 * 60 * 1000;
 
-export function keepTimeline(db: DB, ownerId: string, key: string, history: string, ack: AttemptRecord | null): void {
+/**
+ * The timeline a delivered message keeps: its outbox history (JSON) with the ack at the end,
+ * bounded; null when there is nothing to keep. Most messages are delivered at the first try,
+ * so an empty history is not parsed.
+ */
+export function timelineOf(history: string, ack: AttemptRecord | null): string | null {
+  if (history === '[]') return ack ? JSON.stringify([ack]) : null;
   const attempts = JSON.parse(history) as AttemptRecord[];
   if (ack) attempts.push(ack);
-  if (attempts.length === 0) return;
-  stmt(db, 'UPDATE messages SET timeline = ? WHERE owner_id = ? AND key = ?').run(
-    JSON.stringify(attempts.slice(-TIMELINE_KEPT)),
-    ownerId,
-    key,
-  );
+  return attempts.length === 0 ? null : JSON.stringify(attempts.slice(-TIMELINE_KEPT));
 }
 
 /** A delivered message's timeline; empty when it has none (never queued here, or pruned). */
