@@ -19,7 +19,7 @@ import {
 } from './support';
 import { SearchIndexStatusSchema, SearchRequestSchema, SearchResultSchema } from './search';
 import { UpdateStatusSchema } from './updates';
-import { CancelResultSchema, DeleteResultSchema, MessageKeySchema, SyncStatusSchema } from './own-messages';
+import { CancelResultSchema, DeleteResultSchema, IntentSettledSchema, MessageKeySchema, SyncStatusSchema } from './own-messages';
 
 // ---- Data shapes ---------------------------------------------------------------------------
 
@@ -53,6 +53,10 @@ export const MESSAGE_STATES = [
   'failed',
   'expired',
   'held',
+  /** Cancelled offline while it may be on the server: never sent meanwhile, settled at the next connect. */
+  'cancel_pending',
+  /** Edited offline while it may be on the server: the new text is applied at the next connect. */
+  'edit_pending',
 ] as const;
 export const MessageStateSchema = z.enum(MESSAGE_STATES);
 /** Where an own message is on its way to the server; messages from others are always `sent`. */
@@ -336,6 +340,9 @@ export const invokeChannels = {
       .strict(),
     res: nothing,
   },
+  // ---- cancels and edits saved offline (shared/own-messages.ts) ----
+  /** Takes back a cancel or edit saved offline and not settled yet: the message is as it was. */
+  'messages:undoIntent': { req: z.object({ key: MessageKeySchema }).strict(), res: MessageViewSchema },
   ...peopleChannels,
 } as const satisfies Record<`${string}:${string}`, { req: z.ZodType; res: z.ZodType }>;
 
@@ -386,6 +393,8 @@ export const eventChannels = {
   ...peopleEvents,
   /** The background indexing of an existing cache, after each batch. */
   'search:progress': SearchIndexStatusSchema,
+  /** A cancel or edit saved offline was settled with the server (or refused by it). */
+  'messages:intentSettled': IntentSettledSchema,
 } as const satisfies Record<string, z.ZodType>;
 
 export type EventChannel = keyof typeof eventChannels;

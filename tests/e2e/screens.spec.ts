@@ -262,6 +262,31 @@ const SCREENS: ReadonlyArray<Readonly<{ name: string; timing?: Partial<Timing>; 
     },
   },
   {
+    name: 'cancel-and-edit-saved-offline',
+    reach: async (session) => {
+      const page = session.page;
+      await openDirect(session);
+      // One acked first, so both below are in flight together; then the server stores them but goes mute, then away.
+      await sendSent(page, 'warm-up');
+      session.server.control.halfOpen('freeze');
+      const composer = page.getByTestId('composer-input');
+      for (const text of ['cancel me offline', 'edit me offline']) {
+        await composer.fill(text);
+        await composer.press('Enter');
+        await expect(page.getByTestId('message').filter({ hasText: text })).toHaveAttribute('data-state', 'sending', { timeout: 10_000 });
+      }
+      await session.server.close();
+      const cancelled = page.getByTestId('message').filter({ hasText: 'cancel me offline' });
+      await expect(cancelled).toHaveAttribute('data-state', 'confirming', { timeout: 15_000 });
+      await cancelled.getByRole('button', { name: 'Cancel sending' }).click();
+      await expect(cancelled).toHaveAttribute('data-state', 'cancel_pending');
+      await page.getByTestId('message').filter({ hasText: 'edit me offline' }).getByRole('button', { name: 'Edit message' }).click();
+      await composer.fill('edited while offline');
+      await composer.press('Enter');
+      await expect(page.getByTestId('message').filter({ hasText: 'edited while offline' })).toHaveAttribute('data-state', 'edit_pending');
+    },
+  },
+  {
     name: 'search',
     reach: async (session) => {
       const page = session.page;

@@ -24,6 +24,8 @@ const LABELS: Record<MessageState, string> = {
   failed: 'Not sent',
   expired: 'Expired',
   held: 'Held',
+  cancel_pending: 'Cancel requested',
+  edit_pending: 'Edit saved',
 };
 
 const rejected = { code: 'BAD_REQUEST', message: 'The server rejected the request as invalid.', id: 'e-400' } as const;

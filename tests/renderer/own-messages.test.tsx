@@ -140,3 +140,48 @@ describe('the delivery timeline of a delivered message', () => {
     expect(timeline.textContent).toContain('Acknowledged by the server (socket)');
   });
 });
+
+describe('cancels and edits saved offline', () => {
+  it('a cancel requested offline offers only Undo, which puts the message back', async () => {
+    put([message({ key: 'k1', text: 'maybe landed', state: 'cancel_pending' })]);
+    scripted.answer('messages:undoIntent', (req) => ok(message({ key: req.key, text: 'maybe landed', state: 'confirming' })));
+    render(<MessageRow conversationId="c1" messageKey="k1" />);
+    expect(screen.queryByRole('button', { name: 'Edit message' })).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Cancel sending' })).toBeNull();
+    await userEvent.click(screen.getByRole('button', { name: 'Undo cancel' }));
+    expect(scripted.callsTo('messages:undoIntent')).toEqual([{ key: 'k1' }]);
+    expect(screen.getByTestId('message').getAttribute('data-state')).toBe('confirming');
+  });
+
+  it('an edit saved offline can be edited again, cancelled or undone', async () => {
+    put([message({ key: 'k1', text: 'new text', state: 'edit_pending' })]);
+    scripted.answer('messages:cancel', () => ok({ outcome: 'requested' }));
+    render(<MessageRow conversationId="c1" messageKey="k1" />);
+    expect(screen.getByRole('button', { name: 'Edit message' })).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Undo edit' })).toBeTruthy();
+    await userEvent.click(screen.getByRole('button', { name: 'Cancel sending' }));
+    expect(scripted.callsTo('messages:cancel')).toEqual([{ key: 'k1' }]);
+    // Still shown until the core's change says it is a cancel now.
+    expect(screen.getByTestId('message')).toBeTruthy();
+  });
+
+  it('settled at a connect: withdrawn leaves the thread; too late says so and offers Delete', async () => {
+    put([
+      message({ key: 'gone', text: 'withdrawn', state: 'cancel_pending' }),
+      message({ key: 'kept', text: 'delivered', state: 'cancel_pending' }),
+    ]);
+    render(
+      <>
+        <MessageRow conversationId="c1" messageKey="gone" />
+        <MessageRow conversationId="c1" messageKey="kept" />
+      </>,
+    );
+    act(() => scripted.emit('messages:intentSettled', { key: 'gone', conversationId: 'c1', kind: 'cancel', outcome: 'withdrawn', code: null }));
+    act(() => scripted.emit('messages:intentSettled', { key: 'kept', conversationId: 'c1', kind: 'cancel', outcome: 'delivered', code: null }));
+    put([message({ key: 'kept', text: 'delivered', state: 'sent', seq: 4, serverId: 's4' })]);
+    const rows = screen.getAllByTestId('message');
+    expect(rows.map((r) => r.getAttribute('data-key'))).toEqual(['kept']);
+    expect(within(rows[0] as HTMLElement).getByTestId('already-delivered')).toBeTruthy();
+    expect(within(rows[0] as HTMLElement).getByRole('button', { name: 'Delete message' })).toBeTruthy();
+  });
+});

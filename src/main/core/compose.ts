@@ -186,6 +186,7 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
     'messages:edit': (req) => own.edit(req.key, req.text),
     'messages:delete': (req) => own.delete(req.key),
     'messages:timeline': async (req) => own.timeline(req.key),
+    'messages:undoIntent': async (req) => own.undoIntent(req.key),
     'sync:status': async () => reconciler.status(),
     'people:search': (req) => people.search(req.query),
     'conversations:create': (req) => people.creations.create(req),
@@ -350,7 +351,8 @@ function composeOutbox(
     changes,
   });
   const commands = new OutboxCommands({ db, writes, link, clock, metrics, limits, serverLimits, engine, names, changes });
-  const own = new OwnMessages({ db, writes, link, clock, log: log.scope('delivery').scope('outbox'), engine, serverLimits, changes });
+  const own = new OwnMessages({ db, writes, link, clock, log: log.scope('delivery').scope('outbox'), engine, serverLimits, changes, events: context.events, random: context.random, retry: timing });
+  lifetime.add(toDisposable(() => own.intents.stop()));
   const people = new People({
     db,
     writes,
@@ -398,7 +400,11 @@ function composeOutbox(
     changeFeed,
     changes,
     serverLimits,
-    beforeResync: (ownerId, capabilities) => people.creations.replay(ownerId, capabilities),
+    // Creations first, then cancels and edits saved offline: both before any lane sends.
+    beforeResync: async (ownerId, capabilities) => {
+      await people.creations.replay(ownerId, capabilities);
+      await own.intents.settleAll(ownerId);
+    },
   });
   lifetime.add(toDisposable(() => delivery.stop()));
   // Disposed first of delivery's parts: nothing started before the stop opens a lane after it.

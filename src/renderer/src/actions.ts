@@ -6,6 +6,7 @@
 import type { MessageView } from '../../shared/contract';
 import { describeError, type AppErrorData } from '../../shared/errors';
 import { buildNotification } from '../../shared/notifications';
+import type { IntentSettled } from '../../shared/own-messages';
 import type { PreferencesPatch } from '../../shared/preferences';
 import type { IpcResult } from '../../shared/result';
 import { getApi } from './api';
@@ -181,15 +182,30 @@ export async function discardOutbox(key: string, conversationId: string): Promis
 
 /**
  * Withdraws a message not sent yet. `delivered`: the server had it already, so it stays (as sent)
- * and the user may delete it instead.
+ * and the user may delete it instead. `requested`: offline, saved until the server can be asked
+ * (the row says so through messages:changed; the outcome comes on messages:intentSettled).
  */
-export async function cancelMessage(key: string, conversationId: string): Promise<'withdrawn' | 'delivered' | null> {
+export async function cancelMessage(key: string, conversationId: string): Promise<'withdrawn' | 'delivered' | 'requested' | null> {
   const result = await getApi().messagesCancel({ key });
   if (!succeeded(result, { messageKey: key })) return null;
   store().dismissToastsFor(key);
   if (result.value.outcome === 'withdrawn') forgetMessage(key, conversationId);
-  else store().setAlreadyDeliveredKey(key);
+  else if (result.value.outcome === 'delivered') store().setAlreadyDeliveredKey(key);
   return result.value.outcome;
+}
+
+/** Takes back a cancel or edit saved offline, before the server was asked. */
+export async function undoIntent(key: string): Promise<boolean> {
+  const result = await getApi().messagesUndoIntent({ key });
+  if (!succeeded(result, { messageKey: key })) return false;
+  store().upsertMessages([result.value]);
+  return true;
+}
+
+/** A cancel or edit saved offline, settled at a connect: a withdrawn message leaves the thread. */
+export function intentSettled(settled: IntentSettled): void {
+  if (settled.kind === 'cancel' && settled.outcome === 'withdrawn') forgetMessage(settled.key, settled.conversationId);
+  if (settled.kind === 'cancel' && settled.outcome === 'delivered') store().setAlreadyDeliveredKey(settled.key);
 }
 
 export async function editOwnMessage(key: string, text: string): Promise<boolean> {

@@ -4,7 +4,7 @@
  * in `api.ts` for the actions, so nothing else reaches for `window.api`.
  */
 import type { MessageView, NovaApi } from '../../shared/contract';
-import { loadConversations, loadOutbox, loadPreferences, loadSyncStatus, loadUpdateStatus, markReadIfReading, openConversation, refreshOpenThread } from './actions';
+import { intentSettled, loadConversations, loadOutbox, loadPreferences, loadSyncStatus, loadUpdateStatus, markReadIfReading, openConversation, refreshOpenThread } from './actions';
 import { setApi } from './api';
 import { conversationResolved } from './people-actions';
 import { useAppStore } from './store';
@@ -55,6 +55,7 @@ export function connectBridge(api: NovaApi): () => void {
     api.onConversationsResolved(({ localId, conversationId }) => void conversationResolved(localId, conversationId)),
     api.onPreferencesChanged((preferences) => store().setPreferences(preferences)),
     api.onSearchProgress((status) => store().setSearchIndex(status)),
+    api.onMessagesIntentSettled((settled) => intentSettled(settled)),
     api.onUpdateStatus((status) => store().setUpdateStatus(status)),
     api.onAppCommand((command) => {
       if (command.command === 'open-outbox') store().setOutboxOpen(true);

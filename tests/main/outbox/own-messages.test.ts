@@ -84,14 +84,18 @@ describe('cancel', () => {
     expect(listed?.lastMessage).toMatchObject({ preview: '', isOwn: true, deleted: true });
   });
 
-  it('a confirming message the server does not have is withdrawn by key, never delivered; offline it is refused and kept', async () => {
+  it('a confirming message the server does not have is withdrawn by key, never delivered; offline the cancel is saved and can be undone', async () => {
     const { server, rig, seed } = await setup({ timing: { retryBaseMs: 60_000, retryCapMs: 60_000 }, random: () => 0.99 });
     const view = await rig.core.handlers['messages:send']({ conversationId: seed.conversations.team, text: 'maybe' });
     const after = await rig.core.handlers['messages:send']({ conversationId: seed.conversations.team, text: 'after' });
     // As after a socket that dropped under the send: stored as confirming.
     setState(rig.core.db, view.key, 'confirming');
-    await expect(rig.core.handlers['messages:cancel']({ key: view.key })).rejects.toMatchObject({ code: 'OFFLINE' });
-    expect((await rig.core.handlers['outbox:list']({})).map((i) => i.key)).toEqual([view.key, after.key]);
+    expect(await rig.core.handlers['messages:cancel']({ key: view.key })).toEqual({ outcome: 'requested' });
+    expect((await rig.core.handlers['outbox:list']({})).map((i) => [i.key, i.state])).toEqual([[view.key, 'cancel_pending'], [after.key, 'saved']]);
+    // Undone while still offline: as it was, and it goes out again at the next connect.
+    expect(await rig.core.handlers['messages:undoIntent']({ key: view.key })).toMatchObject({ key: view.key, state: 'confirming', text: 'maybe' });
+    await expect(rig.core.handlers['messages:undoIntent']({ key: view.key })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect((await rig.core.handlers['outbox:list']({})).map((i) => [i.key, i.state])).toEqual([[view.key, 'confirming'], [after.key, 'saved']]);
     // Connected, its resend is refused (503) and it waits a minute, still confirming.
     server.control.failNextSends(1, { status: 503 });
     await rig.link.connect();

@@ -6,16 +6,19 @@
  * with a refusal) is changed or withdrawn here, at once. One that may have reached it (in flight,
  * "confirming", or an attempt whose answer was lost) is settled with the server by its key first
  * (protocol §3.8), and the row changes only after the server has said what happened: one
- * message results, never both texts, and a withdrawn one is never delivered.
+ * message results, never both texts, and a withdrawn one is never delivered. Offline, such a
+ * cancel or edit is saved and settled at the next connect through the same calls (intents.ts).
  */
 import type { Attempt, MessageView } from '../../../shared/contract';
-import { AppError, classifyHttpStatus } from '../../../shared/errors';
+import { AppError, classifyHttpStatus, type ErrorCode } from '../../../shared/errors';
 import type { CancelResult, DeleteResult } from '../../../shared/own-messages';
 import type { Message, MessageByKeyResponse } from '../../../shared/protocol';
 import type { Clock } from '../clock';
+import type { CoreEventBus } from '../events';
 import type { ServerLink } from '../link';
 import type { Logger } from '../logging';
 import type { DB } from '../store/database';
+import { dropIntent, isIntentState } from '../store/intents';
 import { getOutboxItem, type OutboxRecord } from '../store/outbox';
 import { editQueuedText, getOwnMessage, recordDelete, recordEdit, withdrawMessage } from '../store/own-messages';
 import { getTimeline } from '../store/timeline';
@@ -23,7 +26,9 @@ import type { WriteQueue } from '../store/write-queue';
 import { SERVER_BODIES } from '../server-data';
 import { currentOwner } from './conversations';
 import type { DeliveryEngine } from './engine';
+import { Intents, type IntentSettler, type KeyTarget } from './intents';
 import { exceedsLimits, type ServerLimits } from './limits';
+import type { RetryTiming } from './policy';
 import { toAttemptView, toMessageView } from './views';
 
 export type OwnMessagesOptions = Readonly<{
@@ -34,9 +39,14 @@ export type OwnMessagesOptions = Readonly<{
   log: Logger;
   engine: DeliveryEngine;
   serverLimits: ServerLimits;
+  events: CoreEventBus;
+  random: () => number;
+  /** How settling a saved intent backs off after a failure: the lanes' retry timing. */
+  retry: RetryTiming;
   changes: Readonly<{
     messageChanged(ownerId: string, key: string, conversationId: string): void;
     conversationChanged(ownerId: string, conversationId: string): void;
+    notify(code: ErrorCode, options: Readonly<{ messageKey?: string }>): void;
   }>;
 }>;
 
@@ -45,11 +55,16 @@ type KeyAnswer = MessageByKeyResponse | Readonly<{ outcome: 'gone' }>;
 
 /** True when a send of this row may have reached the server, so only the server can say what it holds. */
 export function mayBeOnServer(row: OutboxRecord, sending: boolean): boolean {
-  return sending || row.state === 'confirming' || row.history.some((a) => a.outcome === 'lost' || a.mayHaveLanded === true);
+  return sending || row.state === 'confirming' || isIntentState(row.state) || row.history.some((a) => a.outcome === 'lost' || a.mayHaveLanded === true);
 }
 
-export class OwnMessages {
-  constructor(private readonly o: OwnMessagesOptions) {}
+export class OwnMessages implements IntentSettler {
+  /** Cancels and edits saved offline, settled with the server at the next connect. */
+  readonly intents: Intents;
+
+  constructor(private readonly o: OwnMessagesOptions) {
+    this.intents = new Intents({ ...o, timing: o.retry }, this);
+  }
 
   timeline(key: string): Attempt[] {
     const { db, writes, link } = this.o;
@@ -63,23 +78,27 @@ export class OwnMessages {
   async cancel(key: string): Promise<CancelResult> {
     const { ownerId, row } = this.queued(key);
     if (!row) throw new AppError('NOT_FOUND', 'That message is no longer waiting: it was sent or withdrawn already.');
+    if (isIntentState(row.state) || (this.o.link.capabilities() === null && mayBeOnServer(row, false))) {
+      this.intents.request(ownerId, row, 'cancel', null);
+      return { outcome: 'requested' };
+    }
     if (!mayBeOnServer(row, this.o.engine.isSending(key))) {
       this.withdrawLocally(ownerId, row);
       return { outcome: 'withdrawn' };
     }
-    const answer = await this.byKey(row.conversationId, key, 'DELETE', null, true);
-    switch (answer.outcome) {
-      case 'present':
-        this.delivered(ownerId, row, this.messageOf(answer));
-        return { outcome: 'delivered' };
-      case 'withdrawn':
-        this.withdrawLocally(ownerId, row);
-        return { outcome: 'withdrawn' };
-      default:
-        // 410: withdrawn before (a cancel whose answer was lost), or deleted: either way it is not there.
-        this.withdrawLocally(ownerId, row);
-        return { outcome: 'withdrawn' };
+    return this.cancelByKey(ownerId, row);
+  }
+
+  /** `DELETE …/by-key/:key?if=absent`: withdrawn if nothing landed, else shown as delivered. */
+  async cancelByKey(ownerId: string, target: KeyTarget): Promise<CancelResult> {
+    const answer = await this.byKey(target.conversationId, target.key, 'DELETE', null, true);
+    if (answer.outcome === 'present') {
+      this.delivered(ownerId, target, this.messageOf(answer));
+      return { outcome: 'delivered' };
     }
+    // `withdrawn`, or 410: withdrawn before (a cancel whose answer was lost), or deleted: either way it is not there.
+    this.withdrawLocally(ownerId, target);
+    return { outcome: 'withdrawn' };
   }
 
   async edit(key: string, text: string): Promise<MessageView> {
@@ -90,19 +109,14 @@ export class OwnMessages {
     }
     const { ownerId, row } = this.queued(key);
     if (row) {
-      if (mayBeOnServer(row, this.o.engine.isSending(key))) {
-        const answer = await this.byKey(row.conversationId, key, 'PUT', text, false);
-        if (answer.outcome === 'gone') throw new AppError('CONFLICT', 'This message was withdrawn or deleted, so it cannot be edited.');
-        if (answer.outcome === 'edited') {
-          // It had landed with the old text (and was delivered): now it is an ordinary edit.
-          const message = this.messageOf(answer);
-          this.delivered(ownerId, row, message);
-          this.o.writes.flush();
-          recordEdit(this.o.db, ownerId, key, text, parseTime(message.edited_at) ?? this.o.clock.now(), message.updated_seq);
-          return this.view(ownerId, key, row.conversationId);
-        }
-        // `pending`: when the send lands, it lands with this text.
+      if (isIntentState(row.state) || (this.o.link.capabilities() === null && mayBeOnServer(row, false))) {
+        this.intents.request(ownerId, row, 'edit', text);
+        return this.view(ownerId, key, row.conversationId);
       }
+      if (mayBeOnServer(row, this.o.engine.isSending(key)) && (await this.editByKey(ownerId, row, text)) === 'edited') {
+        return this.view(ownerId, key, row.conversationId);
+      }
+      // Never handed to the network, or `pending`: when the send lands, it lands with this text.
       this.o.writes.flush();
       // Acked while the server recorded the `pending` text: it landed with this text, unedited.
       if (!editQueuedText(this.o.db, ownerId, key, text, sizeBytes)) recordEdit(this.o.db, ownerId, key, text, null);
@@ -118,6 +132,28 @@ export class OwnMessages {
     return this.view(ownerId, key, message.conversationId);
   }
 
+  /**
+   * `PUT …/by-key/:key`: `edited` when the old text had landed (now delivered and edited, as any
+   * edit), `pending` when not (the server keeps this text for it). Gone (410): refused.
+   */
+  async editByKey(ownerId: string, target: KeyTarget, text: string): Promise<'edited' | 'pending'> {
+    const answer = await this.byKey(target.conversationId, target.key, 'PUT', text, false);
+    if (answer.outcome === 'gone') throw new AppError('CONFLICT', 'This message was withdrawn or deleted, so it cannot be edited.');
+    if (answer.outcome !== 'edited') return 'pending';
+    const message = this.messageOf(answer);
+    this.delivered(ownerId, target, message);
+    this.o.writes.flush();
+    recordEdit(this.o.db, ownerId, target.key, text, parseTime(message.edited_at) ?? this.o.clock.now(), message.updated_seq);
+    return 'edited';
+  }
+
+  /** Takes back a cancel or edit saved offline: the message is as it was. */
+  undoIntent(key: string): MessageView {
+    const ownerId = currentOwner(this.o.link);
+    const target = this.intents.undo(ownerId, key);
+    return this.view(ownerId, key, target.conversationId);
+  }
+
   async delete(key: string): Promise<DeleteResult> {
     const { ownerId, row } = this.queued(key);
     if (row) {
@@ -126,6 +162,9 @@ export class OwnMessages {
         return { outcome: 'withdrawn' };
       }
       const answer = await this.byKey(row.conversationId, key, 'DELETE', null, false);
+      // Deleting for everyone supersedes a cancel or edit saved earlier.
+      this.o.writes.flush();
+      dropIntent(this.o.db, ownerId, key);
       if (answer.outcome === 'deleted') {
         const message = this.messageOf(answer);
         this.delivered(ownerId, row, message);
@@ -160,7 +199,7 @@ export class OwnMessages {
     return { serverId: message.serverId, conversationId: message.conversationId };
   }
 
-  private withdrawLocally(ownerId: string, row: OutboxRecord): void {
+  private withdrawLocally(ownerId: string, row: KeyTarget): void {
     const { db, writes, engine, changes, log } = this.o;
     writes.flush();
     withdrawMessage(db, ownerId, row.key);
@@ -171,7 +210,7 @@ export class OwnMessages {
   }
 
   /** The server has it: the row ends as any delivered message does. */
-  private delivered(ownerId: string, row: OutboxRecord, message: Message): void {
+  private delivered(ownerId: string, row: KeyTarget, message: Message): void {
     const { engine } = this.o;
     engine.acknowledge(ownerId, engine.currentLane(row.conversationId), row.key, row.conversationId, message.id, message.sequence_number, null, 'rest', true);
     this.o.writes.flush();

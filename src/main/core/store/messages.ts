@@ -10,7 +10,8 @@ import { timelineOf } from './timeline';
 /** `sort_seq` of a message the server has not numbered yet: after every real sequence number. */
 export const PENDING_SORT_SEQ = Number.MAX_SAFE_INTEGER;
 
-export type OutboxState = 'saved' | 'confirming' | 'failed' | 'expired' | 'held';
+/** `cancel_pending`, `edit_pending`: asked offline of a message that may be on the server; never sent meanwhile (store/intents.ts). */
+export type OutboxState = 'saved' | 'confirming' | 'failed' | 'expired' | 'held' | 'cancel_pending' | 'edit_pending';
 
 export type MessageRecord = Readonly<{
   id: number;

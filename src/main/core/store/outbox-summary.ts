@@ -93,7 +93,7 @@ export type OutboxDepth = Readonly<{
  */
 export function outboxDepth(db: DB): OutboxDepth {
   const total = stmt(db, 'SELECT COUNT(*) FROM outbox').pluck().get() as number;
-  const byState: Record<OutboxState, number> = { saved: 0, confirming: 0, failed: 0, expired: 0, held: 0 };
+  const byState: Record<OutboxState, number> = { saved: 0, confirming: 0, failed: 0, expired: 0, held: 0, cancel_pending: 0, edit_pending: 0 };
   let unsettled = 0;
   const rows = stmt(db, "SELECT state, COUNT(*) FROM outbox WHERE state <> 'saved' GROUP BY state").raw(true).all() as [OutboxState, number][];
   for (const [state, count] of rows) {

@@ -7,6 +7,7 @@ import { migration0006 } from './0006-message-changes';
 import { migration0007 } from './0007-people';
 import { migration0008 } from './0008-change-feed';
 import { migration0009 } from './0009-search';
+import { migration0010 } from './0010-message-intents';
 import type { Migration } from './types';
 
 export type { Migration } from './types';
@@ -22,4 +23,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration0007,
   migration0008,
   migration0009,
+  migration0010,
 ];

@@ -102,7 +102,7 @@ function OutboxRow({ item, now }: Readonly<{ item: OutboxItem; now: number }>): 
           <button type="button" className="button button-small button-primary" onClick={() => void confirmHeld(item.key, item.conversationId, true)}>
             Send anyway
           </button>
-        ) : (
+        ) : item.state === 'cancel_pending' || item.state === 'edit_pending' ? null : (
           <button type="button" className="button button-small" onClick={() => void retryOutbox(item.key)}>
             Send now
           </button>

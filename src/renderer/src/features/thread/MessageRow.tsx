@@ -1,6 +1,6 @@
 import { memo } from 'react';
 import type { MessageView } from '../../../../shared/contract';
-import { cancelMessage, deleteOwnMessage } from '../../actions';
+import { cancelMessage, deleteOwnMessage, undoIntent } from '../../actions';
 import { formatTime } from '../../format';
 import { readersOf, shortUserId } from '../../../../shared/people';
 import { useAppStore } from '../../store';
@@ -106,32 +106,50 @@ function MessageStatus({
   );
 }
 
-/** Edit, and Cancel (not sent yet) or Delete (sent): the user's own messages only. */
+/**
+ * Edit, and Cancel (not sent yet) or Delete (sent): the user's own messages only. A cancel saved
+ * offline offers only Undo; an edit saved offline can be edited again, cancelled or undone.
+ */
 function OwnMessageActions({ message }: Readonly<{ message: MessageView }>): React.JSX.Element {
   const setEditing = useAppStore((s) => s.setEditing);
   const isSent = message.state === 'sent';
+  const isCancelPending = message.state === 'cancel_pending';
   return (
     <span className="message-actions">
-      <button
-        type="button"
-        className="message-action"
-        aria-label="Edit message"
-        onClick={() => setEditing({ conversationId: message.conversationId, key: message.key, text: message.text })}
-      >
-        Edit
-      </button>
+      {!isCancelPending && (
+        <button
+          type="button"
+          className="message-action"
+          aria-label="Edit message"
+          onClick={() => setEditing({ conversationId: message.conversationId, key: message.key, text: message.text })}
+        >
+          Edit
+        </button>
+      )}
       {isSent ? (
         <button type="button" className="message-action" aria-label="Delete message" onClick={() => void deleteOwnMessage(message)}>
           Delete
         </button>
       ) : (
+        !isCancelPending && (
+          <button
+            type="button"
+            className="message-action"
+            aria-label="Cancel sending"
+            onClick={() => void cancelMessage(message.key, message.conversationId)}
+          >
+            Cancel
+          </button>
+        )
+      )}
+      {(isCancelPending || message.state === 'edit_pending') && (
         <button
           type="button"
           className="message-action"
-          aria-label="Cancel sending"
-          onClick={() => void cancelMessage(message.key, message.conversationId)}
+          aria-label={isCancelPending ? 'Undo cancel' : 'Undo edit'}
+          onClick={() => void undoIntent(message.key)}
         >
-          Cancel
+          Undo
         </button>
       )}
     </span>
