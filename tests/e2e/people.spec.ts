@@ -163,3 +163,43 @@ test('offline: a new group and its message wait, then the group is created once 
     expect(rig.server.control.listMessages(id).map((m) => m.plaintext)).toEqual(['planned while offline']);
   });
 });
+
+test('New conversation keeps Tab and Shift+Tab inside while open; Esc closes it and gives the focus back to its button', async ({ page }) => {
+  await asAlice(page, {}, async () => {
+    const button = page.getByTestId('new-conversation-button');
+    await button.focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'New conversation' });
+    await expect(dialog.getByTestId('people-search')).toBeFocused();
+    await dialog.getByRole('radio', { name: 'Group' }).check();
+    await expect(dialog.getByTestId('person')).toHaveCount(2);
+    const focusInDialog = (): Promise<string | null> =>
+      page.evaluate(() => {
+        const active = document.activeElement as HTMLElement | null;
+        if (active?.closest('[data-testid="new-conversation"]') == null) return null;
+        return active.getAttribute('aria-label') ?? active.getAttribute('data-testid') ?? active.textContent?.trim() ?? active.tagName;
+      });
+    // Twice round in each direction: every stop is inside, and the walk wraps at both ends.
+    for (const key of ['Tab', 'Shift+Tab']) {
+      const seen: string[] = [];
+      for (let press = 0; press < 20; press += 1) {
+        await page.keyboard.press(key);
+        const at = await focusInDialog();
+        expect(at, `${key} #${press + 1} left the dialog`).not.toBeNull();
+        seen.push(at ?? '');
+      }
+      expect(new Set(seen).size).toBeLessThan(seen.length);
+    }
+    const close = dialog.getByRole('button', { name: 'Close' });
+    await close.focus();
+    await page.keyboard.press('Shift+Tab');
+    await expect(dialog.getByTestId('person').last()).toBeFocused();
+    await page.keyboard.press('Tab');
+    await expect(close).toBeFocused();
+    await page.screenshot({ path: screenshotPath('people-07-dialog-focus-trap') });
+
+    await page.keyboard.press('Escape');
+    await expect(dialog).toHaveCount(0);
+    await expect(button).toBeFocused();
+  });
+});
