@@ -109,6 +109,10 @@ test('a sent message is edited, then deleted, on the server', async ({ page }) =
     await edited.getByRole('button', { name: 'Delete message' }).click();
     const row = page.locator(`[data-testid="message"][data-key="${key}"]`);
     await expect(row.getByTestId('message-deleted')).toBeVisible();
+    // Only the placeholder: no delivery mark, no actions.
+    await expect(row).toHaveAttribute('data-deleted', 'true');
+    await expect(row.getByTestId('message-status')).toHaveCount(0);
+    await expect(row.getByRole('button')).toHaveCount(0);
     expect(aliceOnServer(rig).at(-1)).toEqual({ text: '', deleted: true });
     await page.screenshot({ path: screenshotPath('own-05-deleted') });
   });
