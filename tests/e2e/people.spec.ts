@@ -6,8 +6,8 @@
  * device) acts through the server's own API.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { screenshotPath } from './harness';
-import { conversationRow, fillNewGroup, withSession, type Session, type SessionOptions } from './session';
+import { APP_LIKE_ORIGIN, screenshotPath } from './harness';
+import { conversationRow, fillNewGroup, refusedGroup, withSession, type Session, type SessionOptions } from './session';
 
 /** Alice, signed in and connected through the fault proxy. */
 function asAlice(page: Page, options: SessionOptions, body: (session: Session) => Promise<void>): Promise<void> {
@@ -201,5 +201,41 @@ test('New conversation keeps Tab and Shift+Tab inside while open; Esc closes it 
     await page.keyboard.press('Escape');
     await expect(dialog).toHaveCount(0);
     await expect(button).toBeFocused();
+  });
+});
+
+test('a group the server refused is discarded after a confirm: gone with its queued messages, their text offered to copy', async ({ page }) => {
+  await asAlice(page, {}, async (rig) => {
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: APP_LIKE_ORIGIN });
+    await refusedGroup(rig, 'Gone plans', ['keep this thought', 'and this one']);
+    expect(rig.core.getPendingCount()).toBe(2);
+
+    // Keep changes nothing and gives the focus back to Discard….
+    const discard = page.getByTestId('discard-creation');
+    await discard.click();
+    const confirm = page.getByTestId('discard-creation-confirm');
+    await expect(confirm.getByRole('button', { name: 'Keep' })).toBeFocused();
+    await page.screenshot({ path: screenshotPath('people-08-discard-confirm') });
+    await confirm.getByRole('button', { name: 'Keep' }).click();
+    await expect(discard).toBeFocused();
+    expect(rig.core.getPendingCount()).toBe(2);
+
+    await discard.click();
+    await confirm.getByRole('button', { name: 'Discard', exact: true }).click();
+    const notice = page.getByTestId('discarded-notice');
+    await expect(notice).toHaveAttribute('data-unsent', '2');
+    await expect(notice.getByRole('heading')).toBeFocused();
+    await expect(page.getByTestId('discarded-text')).toHaveValue('keep this thought\n\nand this one');
+    await expect(conversationRow(page, 'Gone plans')).toHaveCount(0);
+    expect(rig.core.getPendingCount()).toBe(0);
+    expect(await rig.core.handlers['outbox:list']({})).toEqual([]);
+    expect(serverConversationsNamed(rig, 'Gone plans')).toBe(0);
+
+    await notice.getByTestId('copy-discarded').click();
+    await expect(notice.locator('[data-copied]')).toHaveAttribute('data-copied', 'true');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe('keep this thought\n\nand this one');
+    await page.screenshot({ path: screenshotPath('people-09-discarded') });
+    await notice.getByRole('button', { name: 'Close' }).click();
+    await expect(notice).toHaveCount(0);
   });
 });

@@ -8,7 +8,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import type { Timing } from '../../src/main/core';
 import { lookAtBothThemes } from './look';
-import { conversationRow, expectConnected, fillNewGroup, fillSignIn, openConversation, startSession, type Session } from './session';
+import { conversationRow, expectConnected, fillNewGroup, fillSignIn, refusedGroup, openConversation, startSession, type Session } from './session';
 
 async function openTeam({ page }: Session): Promise<void> {
   await fillSignIn(page, 'alice');
@@ -45,8 +45,11 @@ async function sendSent(page: Page, text: string): Promise<void> {
   await expect(page.getByTestId('message').filter({ hasText: text })).toHaveAttribute('data-state', 'sent', { timeout: 10_000 });
 }
 
-/** `timing`: core timing for screens that need a state the defaults never reach in a test's time. */
-const SCREENS: ReadonlyArray<Readonly<{ name: string; timing?: Partial<Timing>; reach: (session: Session) => Promise<void> }>> = [
+/**
+ * `timing`: core timing for screens that need a state the defaults never reach in a test's time;
+ * `proxy`: through the fault proxy, for screens that take this client offline while the server stays up.
+ */
+const SCREENS: ReadonlyArray<Readonly<{ name: string; timing?: Partial<Timing>; proxy?: boolean; reach: (session: Session) => Promise<void> }>> = [
   { name: 'sign-in', reach: async ({ page }) => void (await expect(page.getByTestId('demo-accounts')).toBeVisible()) },
   {
     name: 'two-factor',
@@ -222,6 +225,27 @@ const SCREENS: ReadonlyArray<Readonly<{ name: string; timing?: Partial<Timing>; 
     },
   },
   {
+    name: 'refused-creation-confirm',
+    proxy: true,
+    reach: async (session) => {
+      await openTeam(session);
+      await refusedGroup(session, 'Gone plans', ['keep this thought']);
+      await session.page.getByTestId('discard-creation').click();
+      await expect(session.page.getByTestId('discard-creation-confirm')).toBeVisible();
+    },
+  },
+  {
+    name: 'discarded-conversation',
+    proxy: true,
+    reach: async (session) => {
+      await openTeam(session);
+      await refusedGroup(session, 'Gone plans', ['keep this thought', 'and this one']);
+      await session.page.getByTestId('discard-creation').click();
+      await session.page.getByTestId('discard-creation-confirm').getByRole('button', { name: 'Discard', exact: true }).click();
+      await expect(session.page.getByTestId('discarded-notice')).toHaveAttribute('data-unsent', '2');
+    },
+  },
+  {
     name: 'catching-up',
     // Every resync times out before the server can answer, and the next try is a minute away.
     timing: { syncTimeoutMs: 1, retryBaseMs: 60_000, retryCapMs: 60_000 },
@@ -248,7 +272,7 @@ const SCREENS: ReadonlyArray<Readonly<{ name: string; timing?: Partial<Timing>; 
 for (const screen of SCREENS) {
   test(`screen "${screen.name}": no serious or critical accessibility findings in either theme`, async ({ page }) => {
     test.setTimeout(60_000);
-    const session = await startSession(page, { signInAs: null, ...(screen.timing ? { timing: screen.timing } : {}) });
+    const session = await startSession(page, { signInAs: null, proxy: screen.proxy === true, ...(screen.timing ? { timing: screen.timing } : {}) });
     try {
       await screen.reach(session);
       expect(await lookAtBothThemes(page, `screen-${screen.name}`)).toEqual([]);

@@ -248,3 +248,29 @@ export async function fillNewGroup(page: Page, name: string, people: ReadonlyArr
   }
   return dialog;
 }
+
+/**
+ * A group created offline with Carol, with messages written to it, that the server then refuses:
+ * Carol left the organisation meanwhile, so the server answers her as unknown. Ends connected,
+ * in the refused conversation. Needs a session through the proxy: the server stays up to be changed.
+ */
+export async function refusedGroup(session: Session, name: string, texts: readonly string[]): Promise<void> {
+  const { page } = session;
+  if (session.proxy === null) throw new Error('refusedGroup needs startSession(page, { proxy: true })');
+  await session.goOffline();
+  const dialog = await fillNewGroup(page, name, [['car', 'Carol Diaz']]);
+  await dialog.getByTestId('create-group').click();
+  await expect(page.getByTestId('creation-note')).toHaveAttribute('data-creation', 'pending');
+  const composer = page.getByTestId('composer-input');
+  for (const text of texts) {
+    await composer.fill(text);
+    await composer.press('Enter');
+    await expect(page.getByTestId('message').filter({ hasText: text })).toHaveAttribute('data-state', 'saved');
+  }
+  const carol = session.server.seed?.users.carol ?? '';
+  const db = session.server.control.db();
+  db.prepare("UPDATE users SET org_id = 'partner' WHERE id = ?").run(carol);
+  db.prepare('DELETE FROM members WHERE user_id = ?').run(carol);
+  await session.goOnline();
+  await expect(page.getByTestId('creation-note')).toHaveAttribute('data-creation', 'failed', { timeout: 10_000 });
+}
