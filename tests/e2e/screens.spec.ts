@@ -1,13 +1,14 @@
 /**
  * Every screen, reached the way a user reaches it against a real core and the reference server,
- * checked by axe-core in the light and the dark theme (0 serious or critical findings) and
- * photographed in both: test-results/screen-<name>-light.png and -dark.png.
+ * checked by axe-core in the light and the dark theme (0 serious or critical findings), every
+ * clickable target measured at 24×24 CSS px or more, and photographed in both:
+ * test-results/screen-<name>-light.png and -dark.png.
  *
  * To add a screen: one row in SCREENS (its name and how to get there from a fresh window).
  */
 import { expect, test, type Page } from '@playwright/test';
 import type { Timing } from '../../src/main/core';
-import { lookAtBothThemes } from './look';
+import { lookAtBothThemes, smallTargets } from './look';
 import { conversationRow, expectConnected, fillNewGroup, fillSignIn, refusedGroup, openConversation, startSession, type Session } from './session';
 
 async function openTeam({ page }: Session): Promise<void> {
@@ -276,6 +277,7 @@ for (const screen of SCREENS) {
     try {
       await screen.reach(session);
       expect(await lookAtBothThemes(page, `screen-${screen.name}`)).toEqual([]);
+      expect(await smallTargets(page), 'targets under 24×24 px').toEqual([]);
     } finally {
       await session.close();
     }
