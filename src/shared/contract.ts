@@ -179,6 +179,9 @@ export const ConnectionSnapshotSchema = z.object({
   isOsOffline: z.boolean(),
   /** Messages waiting in the outbox, so the banner can say they are safe. */
   pendingCount: z.number().int(),
+  /** What ended the socket that led to this state, as in the transition (the window decides by these, not by `reason`). */
+  closeCode: z.number().int().optional(),
+  httpStatus: z.number().int().optional(),
 });
 export type ConnectionSnapshot = z.infer<typeof ConnectionSnapshotSchema>;
 

@@ -70,6 +70,14 @@ export const peopleChannels = {
     req: z.object({ conversationId: z.string().min(1).max(200) }).strict(),
     res: z.object({ conversationId: z.string() }),
   },
+  /**
+   * A refused creation the user gives up on: the local conversation and the messages written to it
+   * are removed; their text comes back (oldest first) so nothing is lost without the user seeing it.
+   */
+  'conversations:discardCreation': {
+    req: z.object({ conversationId: z.string().min(1).max(200) }).strict(),
+    res: z.object({ messages: z.array(z.object({ key: z.string(), text: z.string(), composedAt: z.number() })) }),
+  },
   /** The user types in (true) or left (false) a conversation's composer; the core paces what it sends. */
   'conversations:typing': {
     req: z.object({ conversationId: z.string().min(1).max(200), isTyping: z.boolean() }).strict(),

@@ -6,36 +6,16 @@
  * label whole at any width, the Help button like its neighbours).
  */
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { startServer, type ServerHandle } from '../../server/index';
-import { DEMO_PASSWORD } from '../../server/seed';
-import type { Core } from '../../src/main/core';
-import { makeTestCore } from '../support/core';
-import { attachCore, screenshotPath, serveRenderer } from './harness';
+import { screenshotPath } from './harness';
 import { shotBothThemes, useSystemTheme } from './look';
+import { withSession, type Session } from './session';
 
-type Session = Readonly<{ page: Page; server: ServerHandle; core: Core }>;
-
-async function withSignedIn(page: Page, body: (session: Session) => Promise<void>): Promise<void> {
-  const server = await startServer({ seed: true, bcryptRounds: 4 });
-  const { core, cleanup } = makeTestCore({ serverUrl: server.url, isDemoServer: true });
-  await core.start();
-  const site = await serveRenderer();
-  const bridge = await attachCore(page, core, site.url);
-  try {
-    await page.setViewportSize({ width: 1100, height: 720 });
-    await page.goto(site.url);
-    await page.getByLabel('E-mail').fill('alice@nova.local');
-    await page.getByLabel('Password').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+/** Alice, signed in and connected, her two conversations listed. */
+function withSignedIn(page: Page, body: (session: Session) => Promise<void>): Promise<void> {
+  return withSession(page, {}, async (session) => {
     await expect(page.getByTestId('conversation')).toHaveCount(2, { timeout: 10_000 });
-    await expect(page.getByTestId('connection-indicator')).toHaveAttribute('data-state', 'CONNECTED', { timeout: 10_000 });
-    await body({ page, server, core });
-  } finally {
-    bridge.dispose();
-    await site.close();
-    await cleanup();
-    await server.close();
-  }
+    await body(session);
+  });
 }
 
 const background = (page: Page): Promise<string> => page.evaluate(() => getComputedStyle(document.body).backgroundColor);

@@ -50,3 +50,35 @@ export async function lookAtBothThemes(page: Page, name: string): Promise<A11yVi
   }
   return found;
 }
+
+export type SmallTarget = Readonly<{ target: string; width: number; height: number }>;
+
+/**
+ * Every clickable target on the page smaller than 24×24 CSS px (WCAG 2.2 target size, 2.5.8),
+ * measured rather than left to axe's spacing allowance. A checkbox or radio counts by its label
+ * when it has one (the label is what takes the click); a link inside a sentence is exempt, as in
+ * WCAG. Targets not rendered (display none, zero size) are skipped.
+ */
+export async function smallTargets(page: Page): Promise<SmallTarget[]> {
+  return page.evaluate((min) => {
+    const found: Array<{ target: string; width: number; height: number }> = [];
+    const seen = new Set<Element>();
+    const clickable = 'button, a[href], input:not([type="hidden"]), select, textarea, summary, [role="button"], [role="option"], [role="tab"]';
+    for (const element of document.querySelectorAll(clickable)) {
+      const isToggle = element instanceof HTMLInputElement && (element.type === 'checkbox' || element.type === 'radio');
+      const target = isToggle ? (element.closest('label') ?? element) : element;
+      if (seen.has(target)) continue;
+      seen.add(target);
+      const style = getComputedStyle(target);
+      const rect = target.getBoundingClientRect();
+      if (style.visibility === 'hidden' || style.display === 'none' || rect.width === 0 || rect.height === 0) continue;
+      const isInlineLink = target.tagName === 'A' && style.display === 'inline' && (target.parentElement?.textContent?.trim().length ?? 0) > (target.textContent?.trim().length ?? 0);
+      if (isInlineLink) continue;
+      if (rect.width + 0.01 < min || rect.height + 0.01 < min) {
+        const name = target.getAttribute('aria-label') ?? target.getAttribute('data-testid') ?? target.textContent?.trim().slice(0, 30) ?? '';
+        found.push({ target: `${target.tagName.toLowerCase()}${target.className ? `.${String(target.className).split(' ').join('.')}` : ''} "${name}"`, width: Math.round(rect.width * 10) / 10, height: Math.round(rect.height * 10) / 10 });
+      }
+    }
+    return found;
+  }, 24);
+}

@@ -3,70 +3,28 @@
  * (SQLite with its full-text index) reaching the reference server through a fault proxy, so
  * the test can take this client offline while Bob, on the server directly, edits and deletes.
  */
-import fs from 'node:fs';
-import { expect, test, type Browser, type Locator, type Page } from '@playwright/test';
-import { startServer, type ServerHandle } from '../../server/index';
+import { expect, test, type Locator, type Page } from '@playwright/test';
 import { DEMO_PASSWORD } from '../../server/seed';
-import type { Core, Timing } from '../../src/main/core';
-import { MemorySecretStore } from '../../src/main/core/secret-store';
-import { makeTempDir, makeTestCore } from '../support/core';
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { api, login } from '../server/helpers';
-import { attachCore, screenshotPath, serveRenderer } from './harness';
+import { screenshotPath } from './harness';
+import { conversationRow, startSession, type Session } from './session';
 
-const TIMING: Partial<Timing> = {
-  backoffBaseMs: 100,
-  backoffCapMs: 400,
-  giveUpAfterFailures: 1_000,
-  heartbeatIntervalMs: 1_000,
-  heartbeatTimeoutMs: 1_000,
-  handshakeWaitMs: 500,
-  connectTimeoutMs: 2_000,
-  retryBaseMs: 100,
-  retryCapMs: 500,
-};
+type Rig = Session & Readonly<{ bob: string; direct: string }>;
 
-type Rig = Readonly<{
-  core: Core;
-  page: Page;
-  server: ServerHandle;
-  proxy: FaultProxy;
-  bob: string;
-  direct: string;
-  close: () => Promise<void>;
-}>;
-
-async function open(browser: Browser): Promise<Rig> {
-  const work = makeTempDir('nova-e2e-search-');
-  const server = await startServer({ seed: true, bcryptRounds: 4 });
-  const proxy = await startFaultProxy(server.port);
-  const site = await serveRenderer();
-  const { core } = makeTestCore({ dataDir: `${work}/app`, serverUrl: proxy.url, secretStore: new MemorySecretStore(), isDemoServer: true, timing: TIMING });
-  await core.start();
-  const signedIn = await core.handlers['auth:login']({ email: 'alice@nova.local', password: DEMO_PASSWORD });
-  expect(signedIn.status).toBe('signed_in');
-  const context = await browser.newContext({ viewport: { width: 1100, height: 720 } });
-  const page = await context.newPage();
-  const bridge = await attachCore(page, core, site.url);
-  await page.goto(site.url);
-  await expect(page.getByTestId('connection-indicator')).toHaveAttribute('data-state', 'CONNECTED', { timeout: 10_000 });
-  return {
-    core,
-    page,
-    server,
-    proxy,
-    bob: (await login(server, 'bob@nova.local')).access_token,
-    direct: server.seed?.conversations.direct ?? '',
-    close: async () => {
-      bridge.dispose();
-      await context.close();
-      await core.stop();
-      await proxy.close();
-      await site.close();
-      await server.close();
-      fs.rmSync(work, { recursive: true, force: true });
-    },
-  };
+/** Alice through the fault proxy, signed in by the core before the page opens. */
+async function open(page: Page): Promise<Rig> {
+  const session = await startSession(page, { proxy: true, signInAs: null });
+  try {
+    const signedIn = await session.core.handlers['auth:login']({ email: 'alice@nova.local', password: DEMO_PASSWORD });
+    expect(signedIn.status).toBe('signed_in');
+    await expect(page.getByTestId('connection-indicator')).toHaveAttribute('data-state', 'CONNECTED', { timeout: 10_000 });
+    // Through the proxy the server never restarts, so its handle can be copied.
+    const bob = (await login(session.server, 'bob@nova.local')).access_token;
+    return { ...session, bob, direct: session.server.seed?.conversations.direct ?? '' };
+  } catch (error) {
+    await session.close();
+    throw error;
+  }
 }
 
 async function bobSends(rig: Rig, text: string): Promise<string> {
@@ -83,30 +41,17 @@ async function bobDeletes(rig: Rig, id: string): Promise<void> {
   expect((await api(rig.server, 'DELETE', `/messages/${id}`, { token: rig.bob })).status).toBe(204);
 }
 
-/** Cuts this client off: the connection drops and new attempts are refused. */
-async function goOffline(rig: Rig): Promise<void> {
-  rig.proxy.refuse(true);
-  rig.proxy.cutAll();
-  await expect(rig.page.getByTestId('connection-indicator')).not.toHaveAttribute('data-state', 'CONNECTED', { timeout: 10_000 });
-}
-
-async function goOnline(rig: Rig): Promise<void> {
-  rig.proxy.refuse(false);
-  await expect(rig.page.getByTestId('connection-indicator')).toHaveAttribute('data-state', 'CONNECTED', { timeout: 15_000 });
-}
-
 /** The direct conversation with Bob, by its name (a group's preview may name him too). */
 function directRow(page: Page): Locator {
-  return page.getByTestId('conversation').filter({ has: page.locator('.conversation-name', { hasText: /^Bob Chen$/ }) });
+  return conversationRow(page, 'Bob Chen');
 }
 
 function message(page: Page, serverId: string) {
   return page.locator(`[data-testid="message"][data-key="${serverId}"]`);
 }
 
-test('a remote edit and a remote delete show in the thread, live and after being offline', async ({ browser }) => {
-  const rig = await open(browser);
-  const { page } = rig;
+test('a remote edit and a remote delete show in the thread, live and after being offline', async ({ page }) => {
+  const rig = await open(page);
   try {
     const live = await bobSends(rig, 'Are we meeting at 10?');
     const liveGone = await bobSends(rig, 'Bring the slides');
@@ -124,11 +69,11 @@ test('a remote edit and a remote delete show in the thread, live and after being
     await expect(message(page, liveGone)).not.toContainText('slides');
 
     // Offline: Bob edits and deletes while we are away; the reconnect brings both.
-    await goOffline(rig);
+    await rig.goOffline();
     await bobEdits(rig, away, 'Room 5 is booked');
     await bobDeletes(rig, awayGone);
     await expect(message(page, away)).toContainText('Room 4 is booked');
-    await goOnline(rig);
+    await rig.goOnline();
     await expect(message(page, away)).toContainText('Room 5 is booked', { timeout: 10_000 });
     await expect(message(page, away).getByTestId('message-edited')).toBeVisible();
     await expect(message(page, awayGone).getByTestId('message-deleted')).toBeVisible();
@@ -139,9 +84,8 @@ test('a remote edit and a remote delete show in the thread, live and after being
   }
 });
 
-test('search offline across conversations, highlighted, and jump to an old message in its thread', async ({ browser }) => {
-  const rig = await open(browser);
-  const { page } = rig;
+test('search offline across conversations, highlighted, and jump to an old message in its thread', async ({ page }) => {
+  const rig = await open(page);
   try {
     // A long thread: the match is far above the newest page the thread loads first.
     const target = await bobSends(rig, 'The invoice for the harbour project is attached');
@@ -154,7 +98,7 @@ test('search offline across conversations, highlighted, and jump to an old messa
     await expect(page.getByTestId('message').filter({ hasText: /filler message \d+/ }).first()).toBeVisible({ timeout: 10_000 });
     await expect(message(page, target)).toHaveCount(0);
 
-    await goOffline(rig);
+    await rig.goOffline();
     await page.keyboard.press('Control+f');
     const panel = page.getByTestId('search-panel');
     await expect(panel).toBeVisible();

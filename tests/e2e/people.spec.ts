@@ -6,73 +6,20 @@
  * device) acts through the server's own API.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { startServer, type ServerHandle } from '../../server/index';
-import { DEMO_PASSWORD } from '../../server/seed';
-import type { Timing } from '../../src/main/core';
-import { MemorySecretStore } from '../../src/main/core/secret-store';
-import { makeTestCore } from '../support/core';
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
-import { TestLink } from '../support/link';
-import { attachCore, screenshotPath, serveRenderer } from './harness';
+import { APP_LIKE_ORIGIN, screenshotPath } from './harness';
+import { conversationRow, fillNewGroup, refusedGroup, withSession, type Session, type SessionOptions } from './session';
 
-const TIMING: Partial<Timing> = {
-  backoffBaseMs: 200,
-  backoffCapMs: 1_000,
-  giveUpAfterFailures: 1_000,
-  heartbeatIntervalMs: 2_000,
-  heartbeatTimeoutMs: 1_000,
-  handshakeWaitMs: 500,
-  connectTimeoutMs: 2_000,
-  retryBaseMs: 200,
-  retryCapMs: 1_000,
-};
-
-type Rig = Readonly<{ server: ServerHandle; proxy: FaultProxy; page: Page; close: () => Promise<void> }>;
-
-async function openApp(page: Page): Promise<Rig> {
-  const server = await startServer({ seed: true, bcryptRounds: 4 });
-  const proxy = await startFaultProxy(server.port);
-  const { core, cleanup } = makeTestCore({ serverUrl: proxy.url, isDemoServer: true, secretStore: new MemorySecretStore(), timing: TIMING });
-  await core.start();
-  const site = await serveRenderer();
-  const bridge = await attachCore(page, core, site.url);
-  await page.setViewportSize({ width: 1100, height: 720 });
-  await page.goto(site.url);
-  await page.getByLabel('E-mail').fill('alice@nova.local');
-  await page.getByLabel('Password').fill(DEMO_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await expect(page.getByTestId('connection-indicator')).toHaveAttribute('data-state', 'CONNECTED', { timeout: 10_000 });
-  return {
-    server,
-    proxy,
-    page,
-    close: async () => {
-      bridge.dispose();
-      await cleanup();
-      await site.close();
-      await proxy.close();
-      await server.close();
-    },
-  };
+/** Alice, signed in and connected through the fault proxy. */
+function asAlice(page: Page, options: SessionOptions, body: (session: Session) => Promise<void>): Promise<void> {
+  return withSession(page, { proxy: true, ...options }, body);
 }
 
-async function client(rig: Rig, email: string): Promise<TestLink> {
-  const link = new TestLink({ url: rig.server.url, wsUrl: rig.server.wsUrl, email, password: DEMO_PASSWORD });
-  await link.connect();
-  return link;
-}
-
-function conversationRow(page: Page, name: string) {
-  return page.getByTestId('conversation').filter({ hasText: name });
-}
-
-function serverConversationsNamed(rig: Rig, name: string): number {
+function serverConversationsNamed(rig: Session, name: string): number {
   return rig.server.control.db().prepare('SELECT COUNT(*) FROM conversations WHERE name = ?').pluck().get(name) as number;
 }
 
 test('start a direct chat by name (Ctrl+N), and a new group from the button', async ({ page }) => {
-  const rig = await openApp(page);
-  try {
+  await asAlice(page, {}, async (rig) => {
     // The seeded direct conversation is named after Bob, with his initials.
     const bobRow = conversationRow(page, 'Bob Chen');
     await expect(bobRow.getByTestId('avatar')).toHaveText('BC');
@@ -106,28 +53,22 @@ test('start a direct chat by name (Ctrl+N), and a new group from the button', as
     expect(rig.server.control.listMessages(withDave[0] ?? '').map((m) => m.plaintext)).toEqual(['Hi Dave']);
 
     // A group: name and two people, from the list's button.
-    await page.getByTestId('new-conversation-button').click();
-    await dialog.getByRole('radio', { name: 'Group' }).check();
-    await dialog.getByTestId('group-name').fill('Design sync');
-    await dialog.getByTestId('people-search').fill('bob');
-    await dialog.getByTestId('person').filter({ hasText: 'Bob Chen' }).click();
-    await dialog.getByTestId('people-search').fill('car');
-    await dialog.getByTestId('person').filter({ hasText: 'Carol Diaz' }).click();
+    await fillNewGroup(page, 'Design sync', [
+      ['bob', 'Bob Chen'],
+      ['car', 'Carol Diaz'],
+    ]);
     await expect(dialog.getByRole('button', { name: 'Remove Bob Chen' })).toBeVisible();
     await page.screenshot({ path: screenshotPath('people-02-new-group') });
     await dialog.getByTestId('create-group').click();
     await expect(page.getByTestId('thread-title')).toHaveText('Design sync');
     await expect(page.getByTestId('thread-members')).toHaveText('3 members');
     expect(serverConversationsNamed(rig, 'Design sync')).toBe(1);
-  } finally {
-    await rig.close();
-  }
+  });
 });
 
 test('typing: "Bob is typing…" while Bob types, and ours reaches Bob until we leave the composer', async ({ page }) => {
-  const rig = await openApp(page);
-  const bob = await client(rig, 'bob@nova.local');
-  try {
+  await asAlice(page, {}, async (rig) => {
+    const bob = await rig.connectAs('bob');
     const direct = rig.server.seed?.conversations.direct ?? '';
     await conversationRow(page, 'Bob Chen').click();
     const atBob: Array<boolean | undefined> = [];
@@ -144,16 +85,12 @@ test('typing: "Bob is typing…" while Bob types, and ours reaches Bob until we 
     await expect.poll(() => atBob).toEqual([true]);
     await page.getByTestId('message-scroll').click();
     await expect.poll(() => atBob).toEqual([true, false]);
-  } finally {
-    bob.disconnect();
-    await rig.close();
-  }
+  });
 });
 
 test('read state: "Seen" when Bob reads, unread counts follow another device, "New messages" and jump to latest', async ({ page }) => {
-  const rig = await openApp(page);
-  const bob = await client(rig, 'bob@nova.local');
-  try {
+  await asAlice(page, {}, async (rig) => {
+    const bob = await rig.connectAs('bob');
     const seed = rig.server.seed;
     const direct = seed?.conversations.direct ?? '';
     const team = seed?.conversations.team ?? '';
@@ -171,7 +108,7 @@ test('read state: "Seen" when Bob reads, unread counts follow another device, "N
 
     // Alice's phone reads Team (the seed left some unread): the count here goes with it. Then Bob
     // writes there while she reads the direct chat: Team counts them; her phone reads them.
-    const phone = await client(rig, 'alice@nova.local');
+    const phone = await rig.connectAs('alice');
     await expect(conversationRow(page, 'Team').getByTestId('unread-count')).toBeVisible();
     await phone.request('POST', `/conversations/${team}/read`, {});
     await expect(conversationRow(page, 'Team').getByTestId('unread-count')).toHaveCount(0);
@@ -193,18 +130,12 @@ test('read state: "Seen" when Bob reads, unread counts follow another device, "N
     await jump.click();
     await expect(page.getByTestId('message').filter({ hasText: 'backlog 40' })).toBeInViewport();
     await expect(jump).toBeHidden();
-  } finally {
-    bob.disconnect();
-    await rig.close();
-  }
+  });
 });
 
 test('offline: a new group and its message wait, then the group is created once and the message follows', async ({ page }) => {
-  const rig = await openApp(page);
-  try {
-    rig.proxy.refuse(true);
-    rig.proxy.cutAll();
-    await expect(page.getByTestId('connection-indicator')).not.toHaveAttribute('data-state', 'CONNECTED', { timeout: 10_000 });
+  await asAlice(page, {}, async (rig) => {
+    await rig.goOffline();
     await page.getByTestId('new-conversation-button').click();
     const dialog = page.getByRole('dialog', { name: 'New conversation' });
     await dialog.getByRole('radio', { name: 'Group' }).check();
@@ -223,17 +154,88 @@ test('offline: a new group and its message wait, then the group is created once 
     await page.screenshot({ path: screenshotPath('people-06-queued-creation') });
     expect(serverConversationsNamed(rig, 'Offline plans')).toBe(0);
 
-    rig.proxy.refuse(false);
-    const retry = page.getByRole('button', { name: 'Retry now' });
-    if (await retry.isVisible()) await retry.click();
-    await expect(page.getByTestId('connection-indicator')).toHaveAttribute('data-state', 'CONNECTED', { timeout: 15_000 });
+    await rig.goOnline();
     await expect(message).toHaveAttribute('data-state', 'sent', { timeout: 10_000 });
     await expect(page.getByTestId('creation-note')).toHaveCount(0);
     await expect(page.getByTestId('thread-title')).toHaveText('Offline plans');
     expect(serverConversationsNamed(rig, 'Offline plans')).toBe(1);
     const id = rig.server.control.db().prepare("SELECT id FROM conversations WHERE name = 'Offline plans'").pluck().get() as string;
     expect(rig.server.control.listMessages(id).map((m) => m.plaintext)).toEqual(['planned while offline']);
-  } finally {
-    await rig.close();
-  }
+  });
+});
+
+test('New conversation keeps Tab and Shift+Tab inside while open; Esc closes it and gives the focus back to its button', async ({ page }) => {
+  await asAlice(page, {}, async () => {
+    const button = page.getByTestId('new-conversation-button');
+    await button.focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'New conversation' });
+    await expect(dialog.getByTestId('people-search')).toBeFocused();
+    await dialog.getByRole('radio', { name: 'Group' }).check();
+    await expect(dialog.getByTestId('person')).toHaveCount(2);
+    const focusInDialog = (): Promise<string | null> =>
+      page.evaluate(() => {
+        const active = document.activeElement as HTMLElement | null;
+        if (active?.closest('[data-testid="new-conversation"]') == null) return null;
+        return active.getAttribute('aria-label') ?? active.getAttribute('data-testid') ?? active.textContent?.trim() ?? active.tagName;
+      });
+    // Twice round in each direction: every stop is inside, and the walk wraps at both ends.
+    for (const key of ['Tab', 'Shift+Tab']) {
+      const seen: string[] = [];
+      for (let press = 0; press < 20; press += 1) {
+        await page.keyboard.press(key);
+        const at = await focusInDialog();
+        expect(at, `${key} #${press + 1} left the dialog`).not.toBeNull();
+        seen.push(at ?? '');
+      }
+      expect(new Set(seen).size).toBeLessThan(seen.length);
+    }
+    const close = dialog.getByRole('button', { name: 'Close' });
+    await close.focus();
+    await page.keyboard.press('Shift+Tab');
+    await expect(dialog.getByTestId('person').last()).toBeFocused();
+    await page.keyboard.press('Tab');
+    await expect(close).toBeFocused();
+    await page.screenshot({ path: screenshotPath('people-07-dialog-focus-trap') });
+
+    await page.keyboard.press('Escape');
+    await expect(dialog).toHaveCount(0);
+    await expect(button).toBeFocused();
+  });
+});
+
+test('a group the server refused is discarded after a confirm: gone with its queued messages, their text offered to copy', async ({ page }) => {
+  await asAlice(page, {}, async (rig) => {
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: APP_LIKE_ORIGIN });
+    await refusedGroup(rig, 'Gone plans', ['keep this thought', 'and this one']);
+    expect(rig.core.getPendingCount()).toBe(2);
+
+    // Keep changes nothing and gives the focus back to Discard….
+    const discard = page.getByTestId('discard-creation');
+    await discard.click();
+    const confirm = page.getByTestId('discard-creation-confirm');
+    await expect(confirm.getByRole('button', { name: 'Keep' })).toBeFocused();
+    await page.screenshot({ path: screenshotPath('people-08-discard-confirm') });
+    await confirm.getByRole('button', { name: 'Keep' }).click();
+    await expect(discard).toBeFocused();
+    expect(rig.core.getPendingCount()).toBe(2);
+
+    await discard.click();
+    await confirm.getByRole('button', { name: 'Discard', exact: true }).click();
+    const notice = page.getByTestId('discarded-notice');
+    await expect(notice).toHaveAttribute('data-unsent', '2');
+    await expect(notice.getByRole('heading')).toBeFocused();
+    await expect(page.getByTestId('discarded-text')).toHaveValue('keep this thought\n\nand this one');
+    await expect(conversationRow(page, 'Gone plans')).toHaveCount(0);
+    expect(rig.core.getPendingCount()).toBe(0);
+    expect(await rig.core.handlers['outbox:list']({})).toEqual([]);
+    expect(serverConversationsNamed(rig, 'Gone plans')).toBe(0);
+
+    await notice.getByTestId('copy-discarded').click();
+    await expect(notice.locator('[data-copied]')).toHaveAttribute('data-copied', 'true');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe('keep this thought\n\nand this one');
+    await page.screenshot({ path: screenshotPath('people-09-discarded') });
+    await notice.getByRole('button', { name: 'Close' }).click();
+    await expect(notice).toHaveCount(0);
+  });
 });

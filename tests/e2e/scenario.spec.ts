@@ -5,35 +5,19 @@
  */
 import fs from 'node:fs';
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { startServer, type ServerHandle } from '../../server/index';
-import { DEMO_PASSWORD } from '../../server/seed';
-import type { Core, Timing } from '../../src/main/core';
+import type { Core } from '../../src/main/core';
 import { MemorySecretStore } from '../../src/main/core/secret-store';
 import { makeTempDir, makeTestCore } from '../support/core';
 import { attachCore, screenshotPath, serveRenderer } from './harness';
-
-/** Reconnects fast enough for a test, and never gives up while the server is away. */
-const TIMING: Partial<Timing> = {
-  backoffBaseMs: 300,
-  backoffCapMs: 1_500,
-  giveUpAfterFailures: 1_000,
-  heartbeatIntervalMs: 2_000,
-  heartbeatTimeoutMs: 1_000,
-  handshakeWaitMs: 500,
-  connectTimeoutMs: 2_000,
-  retryBaseMs: 200,
-  retryCapMs: 1_000,
-};
-
-const JWT_SECRET = 'e2e-scenario-secret-with-enough-bytes';
+import { E2E_TIMING, VIEWPORT, expectConnected, fillSignIn, openConversation, reconnect, startDemoServer } from './session';
 
 type App = Readonly<{ core: Core; page: Page; close: () => Promise<void> }>;
 
 /** Starts a core on `dataDir` and opens the renderer on it, as launching the app would. */
 async function launch(browser: Browser, site: string, dataDir: string, serverUrl: string, secrets: MemorySecretStore): Promise<App> {
-  const { core, cleanup } = makeTestCore({ dataDir, serverUrl, secretStore: secrets, isDemoServer: true, timing: TIMING });
+  const { core, cleanup } = makeTestCore({ dataDir, serverUrl, secretStore: secrets, isDemoServer: true, timing: E2E_TIMING });
   await core.start();
-  const context = await browser.newContext({ viewport: { width: 1100, height: 720 } });
+  const context = await browser.newContext({ viewport: VIEWPORT });
   const page = await context.newPage();
   const bridge = await attachCore(page, core, site);
   await page.goto(site);
@@ -50,21 +34,15 @@ async function launch(browser: Browser, site: string, dataDir: string, serverUrl
   };
 }
 
-async function startReferenceServer(dataFile: string, port = 0): Promise<ServerHandle> {
-  return startServer({ seed: true, bcryptRounds: 4, dataFile, jwtSecret: JWT_SECRET, port });
-}
-
 function messages(page: Page) {
   return page.getByTestId('message');
 }
 
 test('sign in, send, lose the server, compose offline, restart, deliver in order, fail, get signed out', async ({ browser }) => {
   test.setTimeout(120_000);
-  const work = makeTempDir('nova-e2e-');
-  const dataDir = `${work}/app`;
-  const serverFile = `${work}/server.db`;
-  let server = await startReferenceServer(serverFile);
-  const port = server.port;
+  const dataDir = makeTempDir('nova-e2e-');
+  const demo = await startDemoServer();
+  let server = demo.handle;
   const site = await serveRenderer();
   const secrets = new MemorySecretStore();
   let app = await launch(browser, site.url, dataDir, server.url, secrets);
@@ -74,15 +52,12 @@ test('sign in, send, lose the server, compose offline, restart, deliver in order
     await expect(page.getByTestId('server-url')).toHaveText(server.url);
     await expect(page.getByTestId('demo-accounts')).toContainText('alice@nova.local');
     await page.screenshot({ path: screenshotPath('scenario-01-sign-in') });
-    await page.getByLabel('E-mail').fill('alice@nova.local');
-    await page.getByLabel('Password').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await fillSignIn(page, 'alice');
     const indicator = page.getByTestId('connection-indicator');
-    await expect(indicator).toHaveAttribute('data-state', 'CONNECTED', { timeout: 10_000 });
+    await expectConnected(page, 10_000);
 
     // 2. Send: the message goes from saved to sent.
-    await page.getByTestId('conversation').filter({ hasText: 'Bob Chen' }).first().click();
-    await expect(page.getByTestId('thread')).toBeVisible();
+    await openConversation(page, 'Bob Chen');
     let composer = page.getByTestId('composer-input');
     await composer.fill('Hello Bob, online');
     await composer.press('Enter');
@@ -91,7 +66,7 @@ test('sign in, send, lose the server, compose offline, restart, deliver in order
     await page.screenshot({ path: screenshotPath('scenario-02-sent') });
 
     // 3. The server goes away: the indicator says so at once, the banner after 5 s.
-    await server.close();
+    await demo.stop();
     await expect(indicator).not.toHaveAttribute('data-state', 'CONNECTED', { timeout: 10_000 });
     const banner = page.getByTestId('connection-banner');
     await expect(banner).toBeVisible({ timeout: 10_000 });
@@ -112,7 +87,7 @@ test('sign in, send, lose the server, compose offline, restart, deliver in order
     app = await launch(browser, site.url, dataDir, server.url, secrets);
     page = app.page;
     composer = page.getByTestId('composer-input');
-    await page.getByTestId('conversation').filter({ hasText: 'Bob Chen' }).first().click();
+    await openConversation(page, 'Bob Chen');
     for (const text of ['offline one', 'offline two', 'offline three']) {
       await expect(messages(page).filter({ hasText: text })).toHaveAttribute('data-state', 'saved');
     }
@@ -122,10 +97,8 @@ test('sign in, send, lose the server, compose offline, restart, deliver in order
     await page.getByRole('button', { name: 'Close' }).click();
 
     // 6. The server returns: "Retry now" reconnects at once, and they arrive in order.
-    server = await startReferenceServer(serverFile, port);
-    const retry = page.getByRole('button', { name: 'Retry now' });
-    if (await retry.isVisible()) await retry.click();
-    await expect(page.getByTestId('connection-indicator')).toHaveAttribute('data-state', 'CONNECTED', { timeout: 15_000 });
+    server = await demo.restart();
+    await reconnect(page);
     for (const text of ['offline one', 'offline two', 'offline three']) {
       await expect(messages(page).filter({ hasText: text })).toHaveAttribute('data-state', 'sent', { timeout: 10_000 });
     }
@@ -159,7 +132,7 @@ test('sign in, send, lose the server, compose offline, restart, deliver in order
   } finally {
     await app.close();
     await site.close();
-    await server.close();
-    fs.rmSync(work, { recursive: true, force: true });
+    await demo.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
   }
 });

@@ -1,33 +1,21 @@
 /**
  * Every screen, reached the way a user reaches it against a real core and the reference server,
- * checked by axe-core in the light and the dark theme (0 serious or critical findings) and
- * photographed in both: test-results/screen-<name>-light.png and -dark.png.
+ * checked by axe-core in the light and the dark theme (0 serious or critical findings), every
+ * clickable target measured at 24×24 CSS px or more, and photographed in both:
+ * test-results/screen-<name>-light.png and -dark.png.
  *
  * To add a screen: one row in SCREENS (its name and how to get there from a fresh window).
  */
 import { expect, test, type Page } from '@playwright/test';
-import { startServer, type ServerHandle } from '../../server/index';
-import { DEMO_PASSWORD } from '../../server/seed';
-import type { Core, Timing } from '../../src/main/core';
-import { makeTestCore } from '../support/core';
-import { TestLink } from '../support/link';
-import { testUpdates, type TestUpdates } from '../support/updates';
-import { attachCore, serveRenderer } from './harness';
-import { lookAtBothThemes } from './look';
-
-type Session = Readonly<{ page: Page; server: ServerHandle; core: Core; updates: TestUpdates }>;
-
-async function signIn(page: Page, email = 'alice@nova.local'): Promise<void> {
-  await page.getByLabel('E-mail').fill(email);
-  await page.getByLabel('Password').fill(DEMO_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-}
+import type { Timing } from '../../src/main/core';
+import { lookAtBothThemes, smallTargets } from './look';
+import { conversationRow, expectConnected, fillNewGroup, fillSignIn, refusedGroup, openConversation, startSession, type Session } from './session';
 
 async function openTeam({ page }: Session): Promise<void> {
-  await signIn(page);
+  await fillSignIn(page, 'alice');
   await page.getByTestId('conversation').filter({ hasText: 'Team' }).first().click();
   await expect(page.getByTestId('message').first()).toBeVisible({ timeout: 10_000 });
-  await expect(page.getByTestId('connection-indicator')).toHaveAttribute('data-state', 'CONNECTED', { timeout: 10_000 });
+  await expectConnected(page, 10_000);
 }
 
 /** A message the server refuses: failed in the thread, a toast about it, its timeline open. */
@@ -44,23 +32,11 @@ async function refusedMessage(session: Session): Promise<void> {
   await expect(session.page.getByTestId('timeline')).toBeVisible();
 }
 
-function conversationRow(page: Page, name: string) {
-  return page.getByTestId('conversation').filter({ hasText: name }).first();
-}
-
-/** Bob, acting through the server's own API as a second client. */
-async function asBob(session: Session): Promise<TestLink> {
-  const link = new TestLink({ url: session.server.url, wsUrl: session.server.wsUrl, email: 'bob@nova.local', password: DEMO_PASSWORD });
-  await link.connect();
-  return link;
-}
-
 /** Alice in her direct chat with Bob, connected. */
-async function openDirect(session: Session): Promise<void> {
-  await signIn(session.page);
-  await expect(session.page.getByTestId('connection-indicator')).toHaveAttribute('data-state', 'CONNECTED', { timeout: 10_000 });
-  await conversationRow(session.page, 'Bob Chen').click();
-  await expect(session.page.getByTestId('thread')).toBeVisible();
+async function openDirect({ page }: Session): Promise<void> {
+  await fillSignIn(page, 'alice');
+  await expectConnected(page, 10_000);
+  await openConversation(page, 'Bob Chen');
 }
 
 async function sendSent(page: Page, text: string): Promise<void> {
@@ -70,13 +46,16 @@ async function sendSent(page: Page, text: string): Promise<void> {
   await expect(page.getByTestId('message').filter({ hasText: text })).toHaveAttribute('data-state', 'sent', { timeout: 10_000 });
 }
 
-/** `timing`: core timing for screens that need a state the defaults never reach in a test's time. */
-const SCREENS: ReadonlyArray<Readonly<{ name: string; timing?: Partial<Timing>; reach: (session: Session) => Promise<void> }>> = [
+/**
+ * `timing`: core timing for screens that need a state the defaults never reach in a test's time;
+ * `proxy`: through the fault proxy, for screens that take this client offline while the server stays up.
+ */
+const SCREENS: ReadonlyArray<Readonly<{ name: string; timing?: Partial<Timing>; proxy?: boolean; reach: (session: Session) => Promise<void> }>> = [
   { name: 'sign-in', reach: async ({ page }) => void (await expect(page.getByTestId('demo-accounts')).toBeVisible()) },
   {
     name: 'two-factor',
     reach: async ({ page }) => {
-      await signIn(page, 'carol@nova.local');
+      await fillSignIn(page, 'carol');
       await expect(page.getByLabel('Code')).toBeFocused({ timeout: 10_000 });
     },
   },
@@ -94,7 +73,7 @@ const SCREENS: ReadonlyArray<Readonly<{ name: string; timing?: Partial<Timing>; 
     name: 'offline-banner',
     reach: async (session) => {
       await openTeam(session);
-      await session.server.close();
+      await session.goOffline();
       await expect(session.page.getByTestId('connection-banner')).toBeVisible({ timeout: 15_000 });
     },
   },
@@ -160,15 +139,10 @@ const SCREENS: ReadonlyArray<Readonly<{ name: string; timing?: Partial<Timing>; 
     name: 'new-conversation-group',
     reach: async (session) => {
       await openTeam(session);
-      const page = session.page;
-      await page.getByTestId('new-conversation-button').click();
-      const dialog = page.getByRole('dialog', { name: 'New conversation' });
-      await dialog.getByRole('radio', { name: 'Group' }).check();
-      await dialog.getByTestId('group-name').fill('Design sync');
-      await dialog.getByTestId('people-search').fill('bob');
-      await dialog.getByTestId('person').filter({ hasText: 'Bob Chen' }).click();
-      await dialog.getByTestId('people-search').fill('car');
-      await dialog.getByTestId('person').filter({ hasText: 'Carol Diaz' }).click();
+      const dialog = await fillNewGroup(session.page, 'Design sync', [
+        ['bob', 'Bob Chen'],
+        ['car', 'Carol Diaz'],
+      ]);
       await expect(dialog.getByRole('button', { name: 'Remove Carol Diaz' })).toBeVisible();
     },
   },
@@ -187,7 +161,7 @@ const SCREENS: ReadonlyArray<Readonly<{ name: string; timing?: Partial<Timing>; 
     name: 'typing-indicator',
     reach: async (session) => {
       await openDirect(session);
-      const bob = await asBob(session);
+      const bob = await session.connectAs('bob');
       bob.sendFrame({ type: 'typing', conversation_id: session.server.seed?.conversations.direct ?? '', is_typing: true });
       await expect(session.page.getByTestId('typing-indicator')).toHaveText('Bob is typing…');
     },
@@ -198,7 +172,7 @@ const SCREENS: ReadonlyArray<Readonly<{ name: string; timing?: Partial<Timing>; 
       const page = session.page;
       await openDirect(session);
       await sendSent(page, 'Did you read this?');
-      const bob = await asBob(session);
+      const bob = await session.connectAs('bob');
       await bob.request('POST', `/conversations/${session.server.seed?.conversations.direct ?? ''}/read`, {});
       await expect(page.getByTestId('message').filter({ hasText: 'Did you read this?' }).getByTestId('message-status')).toContainText('Seen');
       bob.disconnect();
@@ -252,11 +226,32 @@ const SCREENS: ReadonlyArray<Readonly<{ name: string; timing?: Partial<Timing>; 
     },
   },
   {
+    name: 'refused-creation-confirm',
+    proxy: true,
+    reach: async (session) => {
+      await openTeam(session);
+      await refusedGroup(session, 'Gone plans', ['keep this thought']);
+      await session.page.getByTestId('discard-creation').click();
+      await expect(session.page.getByTestId('discard-creation-confirm')).toBeVisible();
+    },
+  },
+  {
+    name: 'discarded-conversation',
+    proxy: true,
+    reach: async (session) => {
+      await openTeam(session);
+      await refusedGroup(session, 'Gone plans', ['keep this thought', 'and this one']);
+      await session.page.getByTestId('discard-creation').click();
+      await session.page.getByTestId('discard-creation-confirm').getByRole('button', { name: 'Discard', exact: true }).click();
+      await expect(session.page.getByTestId('discarded-notice')).toHaveAttribute('data-unsent', '2');
+    },
+  },
+  {
     name: 'catching-up',
     // Every resync times out before the server can answer, and the next try is a minute away.
     timing: { syncTimeoutMs: 1, retryBaseMs: 60_000, retryCapMs: 60_000 },
     reach: async (session) => {
-      await signIn(session.page);
+      await fillSignIn(session.page, 'alice');
       await conversationRow(session.page, 'Team').click();
       await expect(session.page.getByTestId('catching-up')).toBeVisible({ timeout: 10_000 });
     },
@@ -303,22 +298,13 @@ const SCREENS: ReadonlyArray<Readonly<{ name: string; timing?: Partial<Timing>; 
 for (const screen of SCREENS) {
   test(`screen "${screen.name}": no serious or critical accessibility findings in either theme`, async ({ page }) => {
     test.setTimeout(60_000);
-    const server = await startServer({ seed: true, bcryptRounds: 4 });
-    const { core, cleanup } = makeTestCore({ serverUrl: server.url, isDemoServer: true, ...(screen.timing ? { timing: screen.timing } : {}) });
-    await core.start();
-    const updates = testUpdates(core);
-    const site = await serveRenderer();
-    const bridge = await attachCore(page, core, site.url, updates);
+    const session = await startSession(page, { signInAs: null, proxy: screen.proxy === true, ...(screen.timing ? { timing: screen.timing } : {}) });
     try {
-      await page.setViewportSize({ width: 1100, height: 720 });
-      await page.goto(site.url);
-      await screen.reach({ page, server, core, updates });
+      await screen.reach(session);
       expect(await lookAtBothThemes(page, `screen-${screen.name}`)).toEqual([]);
+      expect(await smallTargets(page), 'targets under 24×24 px').toEqual([]);
     } finally {
-      bridge.dispose();
-      await site.close();
-      await cleanup();
-      await server.close();
+      await session.close();
     }
   });
 }

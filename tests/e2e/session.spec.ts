@@ -2,30 +2,16 @@
  * Sign-in, the two-factor step and a revoked session, against the reference server through a
  * real core (auth and connection).
  */
-import { expect, test, type Page } from '@playwright/test';
-import { startServer } from '../../server/index';
-import { DEMO_PASSWORD } from '../../server/seed';
+import { expect, test } from '@playwright/test';
 import { SESSION_SECRET_KEY } from '../../src/main/core/auth';
 import { MemorySecretStore } from '../../src/main/core/secret-store';
-import { makeTestCore } from '../support/core';
-import { attachCore, screenshotPath, serveRenderer } from './harness';
-
-async function signIn(page: Page, email: string): Promise<void> {
-  await page.getByLabel('E-mail').fill(email);
-  await page.getByLabel('Password').fill(DEMO_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-}
+import { screenshotPath } from './harness';
+import { fillSignIn as signIn, startSession } from './session';
 
 test('two-factor sign-in with clear errors, then a revoked token shows "Signed out"', async ({ page }) => {
-  const server = await startServer({ seed: true, bcryptRounds: 4 });
-  const { core, cleanup } = makeTestCore({ serverUrl: server.url, isDemoServer: true });
-  await core.start();
-  const site = await serveRenderer();
-  const bridge = await attachCore(page, core, site.url);
+  const { server, close } = await startSession(page, { signInAs: null });
   const backupCode = server.seed?.carol.backupCodes[0] ?? '';
   try {
-    await page.setViewportSize({ width: 1100, height: 720 });
-    await page.goto(site.url);
 
     // A wrong code, then a backup code: signed in and connected.
     await signIn(page, 'carol@nova.local');
@@ -58,23 +44,14 @@ test('two-factor sign-in with clear errors, then a revoked token shows "Signed o
     await expect(page.getByRole('button', { name: 'Sign in', exact: true })).toBeVisible();
     await page.screenshot({ path: screenshotPath('session-04-signed-out') });
   } finally {
-    bridge.dispose();
-    await site.close();
-    await cleanup();
-    await server.close();
+    await close();
   }
 });
 
 test('a locked-out sign-in says when to try again; a reused refresh token signs out "for your safety"', async ({ page }) => {
-  const server = await startServer({ seed: true, bcryptRounds: 4 });
   const secrets = new MemorySecretStore();
-  const { core, cleanup } = makeTestCore({ serverUrl: server.url, isDemoServer: true, secretStore: secrets });
-  await core.start();
-  const site = await serveRenderer();
-  const bridge = await attachCore(page, core, site.url);
+  const { server, close } = await startSession(page, { signInAs: null, core: { secretStore: secrets } });
   try {
-    await page.setViewportSize({ width: 1100, height: 720 });
-    await page.goto(site.url);
 
     // Five wrong passwords for bob: the fifth answer is the lockout, with its wait.
     await page.getByLabel('E-mail').fill('bob@nova.local');
@@ -105,9 +82,6 @@ test('a locked-out sign-in says when to try again; a reused refresh token signs 
     await expect(page.getByRole('button', { name: 'Sign in', exact: true })).toBeVisible();
     await page.screenshot({ path: screenshotPath('session-06-signed-out-for-safety') });
   } finally {
-    bridge.dispose();
-    await site.close();
-    await cleanup();
-    await server.close();
+    await close();
   }
 });

@@ -4,11 +4,10 @@
  * and the reference server.
  */
 import { expect, test } from '@playwright/test';
-import { startServer } from '../../server/index';
-import { DEMO_PASSWORD } from '../../server/seed';
 import { CONTENT_SECURITY_POLICY } from '../../src/main/shell/window';
 import { makeTestCore } from '../support/core';
 import { APP_LIKE_ORIGIN, attachCore, screenshotPath, serveRenderer } from './harness';
+import { startSession } from './session';
 
 test('the page runs under the app policy: no connections, no inline script, nothing from elsewhere', async ({ page }) => {
   const { core, cleanup } = makeTestCore();
@@ -56,17 +55,8 @@ test('the page runs under the app policy: no connections, no inline script, noth
 });
 
 test('notification settings: reachable from the header, changed by keyboard, stored by the core', async ({ page }) => {
-  const server = await startServer({ seed: true, bcryptRounds: 4 });
-  const { core, cleanup } = makeTestCore({ serverUrl: server.url, isDemoServer: true });
-  await core.start();
-  const site = await serveRenderer();
-  const bridge = await attachCore(page, core, site.url);
+  const { core, server, close } = await startSession(page);
   try {
-    await page.setViewportSize({ width: 1100, height: 720 });
-    await page.goto(site.url);
-    await page.getByLabel('E-mail').fill('alice@nova.local');
-    await page.getByLabel('Password').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await expect(page.getByTestId('conversation')).toHaveCount(2, { timeout: 10_000 });
 
     // Keyboard only: focus the header button, open, move through the options.
@@ -97,9 +87,6 @@ test('notification settings: reachable from the header, changed by keyboard, sto
     await expect(panel).toHaveCount(0);
     await expect(page.getByTestId('settings-button')).toBeFocused();
   } finally {
-    bridge.dispose();
-    await site.close();
-    await cleanup();
-    await server.close();
+    await close();
   }
 });

@@ -10,14 +10,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { AppImageUpdater } from 'electron-updater';
-import { startServer } from '../../server/index';
-import { DEMO_PASSWORD } from '../../server/seed';
 import { resolveUpdateSetup } from '../../src/main/shell/update-policy';
-import { makeTempDir, makeTestCore } from '../support/core';
+import { makeTempDir } from '../support/core';
 import { installFakeElectron, uninstallFakeElectron } from '../support/fake-electron';
 import { createUpdateFeed, startFeedServer } from '../support/update-feed';
 import { testUpdates } from '../support/updates';
-import { attachCore, screenshotPath, serveRenderer } from './harness';
+import { screenshotPath } from './harness';
+import { startSession } from './session';
 
 test('update prompt: messages waiting, "Update after they are sent", restart once the outbox is empty', async ({ page }) => {
   test.setTimeout(90_000);
@@ -35,28 +34,24 @@ test('update prompt: messages waiting, "Update after they are sent", restart onc
   const fake = installFakeElectron({ platform: 'linux', isPackaged: true, userData: path.join(install, 'data'), version: '0.1.0', resourcesPath: resources });
   fake.app.emitReady();
 
-  const server = await startServer({ seed: true, bcryptRounds: 4 });
-  const { core, cleanup } = makeTestCore({ serverUrl: server.url, isDemoServer: true });
-  await core.start();
-  const updates = testUpdates(core, {
-    setup: resolveUpdateSetup({
-      config: { url: feedServer.url, allowDowngrade: false, checkIntervalHours: 4 },
-      isPackaged: true,
-      platform: 'linux',
-      packageType: null,
-      env: process.env,
-    }),
-    createUpdater: () => new AppImageUpdater(),
+  // The app's own timing: the server freezes the link below, and the outbox must stay stuck on
+  // it rather than end it with the e2e table's short pong deadline.
+  const { core, server, updates, close } = await startSession(page, {
+    appTiming: true,
+    open: 'Team',
+    updates: (core) =>
+      testUpdates(core, {
+        setup: resolveUpdateSetup({
+          config: { url: feedServer.url, allowDowngrade: false, checkIntervalHours: 4 },
+          isPackaged: true,
+          platform: 'linux',
+          packageType: null,
+          env: process.env,
+        }),
+        createUpdater: () => new AppImageUpdater(),
+      }),
   });
-  const site = await serveRenderer();
-  const bridge = await attachCore(page, core, site.url, updates);
   try {
-    await page.setViewportSize({ width: 1100, height: 720 });
-    await page.goto(site.url);
-    await page.getByLabel('E-mail').fill('alice@nova.local');
-    await page.getByLabel('Password').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    await page.getByTestId('conversation').filter({ hasText: 'Team' }).first().click();
 
     // Two messages the server does not take yet.
     server.control.halfOpen('freeze');
@@ -100,10 +95,7 @@ test('update prompt: messages waiting, "Update after they are sent", restart onc
       expect.arrayContaining(['Sending this before the update', 'And this one too']),
     );
   } finally {
-    bridge.dispose();
-    await site.close();
-    await cleanup();
-    await server.close();
+    await close();
     uninstallFakeElectron();
     for (const [key, value] of Object.entries(savedEnv)) {
       if (value === undefined) delete process.env[key];

@@ -79,10 +79,13 @@ describe('ConnectionBanner', () => {
     expect(screen.queryByTestId('connection-banner')).toBeNull();
   });
 
+  // Decided by state, the OS flag and the close code or upgrade status, never by the core's reason text.
   it.each([
     [{ state: 'DISCONNECTED', isOsOffline: true }, 'Waiting for network'],
-    [{ state: 'ERROR', reason: 'gave up after 20 attempts' }, 'Server unreachable — retrying every minute'],
-    [{ state: 'ERROR', reason: 'update required (4426)' }, 'too old for the server'],
+    [{ state: 'ERROR', reason: '' }, 'Server unreachable — retrying every minute'],
+    [{ state: 'ERROR', reason: 'update required', closeCode: 1006 }, 'Server unreachable — retrying every minute'],
+    [{ state: 'ERROR', reason: '', closeCode: 4426 }, 'too old for the server'],
+    [{ state: 'ERROR', reason: '', httpStatus: 426 }, 'too old for the server'],
   ] as const)('explains %o as "%s"', (overrides, text) => {
     render(<ConnectionBanner />);
     act(() => scripted.emit('connection:changed', snapshot({ ...overrides, since: Date.now() - 6_000, pendingCount: 1 })));

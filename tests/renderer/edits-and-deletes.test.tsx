@@ -39,6 +39,16 @@ describe('edited and deleted messages in the thread', () => {
     expect(screen.getByTestId('message').textContent).not.toContain('secret');
   });
 
+  it('an own sent message, once deleted, is only the placeholder: no delivery mark, no actions', async () => {
+    render(<MessageRow conversationId="c1" messageKey="o4" />);
+    await emit(message({ key: 'o4', isOwn: true, state: 'sent', seq: 4, text: 'mine' }));
+    expect(screen.getByTestId('message-status').classList.contains('status-sent')).toBe(true);
+    await emit(message({ key: 'o4', isOwn: true, state: 'sent', seq: 4, text: '', deleted: true }));
+    expect(screen.getByTestId('message-deleted')).toBeTruthy();
+    expect(screen.queryByTestId('message-status')).toBeNull();
+    expect(screen.queryAllByRole('button')).toHaveLength(0);
+  });
+
   it('a view without the optional fields (an older core) shows plain text', async () => {
     render(<MessageRow conversationId="c1" messageKey="o3" />);
     await emit(message({ key: 'o3', isOwn: false, state: 'sent', seq: 3, text: 'plain' }));

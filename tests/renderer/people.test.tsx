@@ -204,4 +204,39 @@ describe('a conversation the server did not create', () => {
     expect(scripted.callsTo('conversations:retryCreation')).toEqual([{ conversationId: 'local:9' }]);
     await vi.waitFor(() => expect(useAppStore.getState().selectedConversationId).toBe('g-9'));
   });
+
+  it('Discard asks first; confirmed, the conversation leaves the window and its unsent text and draft stay to copy', async () => {
+    emitConversations([conversation({ id: 'local:8', type: 'group', name: 'Refused', creation: 'failed', pendingCount: 1 })]);
+    act(() => {
+      useAppStore.getState().selectConversation('local:8');
+      useAppStore.getState().setDraft('local:8', 'half a thought');
+    });
+    useAppStore.getState().ensureThread('local:8');
+    scripted.answer('conversations:discardCreation', () => ok({ messages: [{ key: 'k1', text: 'queued words', composedAt: 1 }] }));
+    scripted.answer('messages:list', () => ok({ messages: [], olderCursor: null }));
+    render(<Thread conversationId="local:8" />);
+    await userEvent.click(screen.getByTestId('discard-creation'));
+    expect(scripted.callsTo('conversations:discardCreation')).toEqual([]);
+    await userEvent.click(screen.getByRole('button', { name: 'Discard' }));
+    expect(scripted.callsTo('conversations:discardCreation')).toEqual([{ conversationId: 'local:8' }]);
+    await vi.waitFor(() => expect(useAppStore.getState().selectedConversationId).toBeNull());
+    const state = useAppStore.getState();
+    expect(state.conversations['local:8']).toBeUndefined();
+    expect(state.drafts['local:8']).toBeUndefined();
+    expect(state.discarded).toEqual({ name: 'Refused', texts: ['queued words', 'half a thought'] });
+  });
+
+  it('a refused Discard leaves everything as it was', async () => {
+    emitConversations([conversation({ id: 'local:7', type: 'group', name: 'Refused', creation: 'failed' })]);
+    act(() => useAppStore.getState().selectConversation('local:7'));
+    useAppStore.getState().ensureThread('local:7');
+    scripted.answer('conversations:discardCreation', () => ({ ok: false, error: errorData('CONFLICT') }));
+    scripted.answer('messages:list', () => ok({ messages: [], olderCursor: null }));
+    render(<Thread conversationId="local:7" />);
+    await userEvent.click(screen.getByTestId('discard-creation'));
+    await userEvent.click(screen.getByRole('button', { name: 'Discard' }));
+    await vi.waitFor(() => expect(useAppStore.getState().toasts.map((t) => t.notification.code)).toContain('CONFLICT'));
+    expect(useAppStore.getState().selectedConversationId).toBe('local:7');
+    expect(useAppStore.getState().discarded).toBeNull();
+  });
 });

@@ -191,6 +191,7 @@ export function composeCore(options: CoreOptions): { core: Core; internals: Core
     'people:search': (req) => people.search(req.query),
     'conversations:create': (req) => people.creations.create(req),
     'conversations:retryCreation': (req) => people.creations.retry(req.conversationId),
+    'conversations:discardCreation': async (req) => people.creations.discard(req.conversationId),
     'conversations:typing': async (req) => {
       people.live.setTyping(req.conversationId, req.isTyping);
       return null;
@@ -364,6 +365,12 @@ function composeOutbox(
     conversationChanged: (ownerId, conversationId) => {
       names.delete(conversationId);
       changes.conversationChanged(ownerId, conversationId);
+    },
+    messagesRemoved: (ownerId, conversationId, keys) => {
+      for (const key of keys) {
+        engine.dropQueued(conversationId, key);
+        changes.messageChanged(ownerId, key, conversationId);
+      }
     },
     // Created (or found) on the server: its history first, then the messages queued for it.
     adopted: (ownerId, conversationId) => {

@@ -14,6 +14,7 @@ import { ConversationKeys } from './features/quick-switcher/QuickSwitcher';
 import { SettingsButton, SettingsPanel } from './features/settings/Settings';
 import { SignIn } from './features/sign-in/SignIn';
 import { Thread } from './features/thread/Thread';
+import { NoConversationOpen } from './features/people/Discarded';
 import { UpdatePrompt } from './features/updates/UpdatePrompt';
 import { useAppStore } from './store';
 
@@ -56,11 +57,7 @@ function Messenger(): React.JSX.Element {
     <div className="messenger">
       <NewConversationDialog />
       <ConversationList />
-      {selected ? (
-        <Thread key={selected} conversationId={selected} />
-      ) : (
-        <p className="muted empty-thread">Choose a conversation.</p>
-      )}
+      {selected ? <Thread key={selected} conversationId={selected} /> : <NoConversationOpen />}
       <ConversationKeys />
       <Announcer />
     </div>

@@ -8,6 +8,7 @@ import type { PeopleSearchResult } from '../../shared/people';
 import { loadConversations, notifyError, openConversation } from './actions';
 import { getApi } from './api';
 import { useAppStore } from './store';
+import { conversationTitle } from './store/conversations';
 
 const store = useAppStore.getState;
 
@@ -45,4 +46,21 @@ export async function retryCreation(conversationId: string): Promise<void> {
     return;
   }
   if (result.value.conversationId !== conversationId) await conversationResolved(conversationId, result.value.conversationId);
+}
+
+/**
+ * Gives up on a refused conversation: the core removes it and the messages written to it and
+ * answers their text, which the window keeps on screen (with the unsent draft) for the user to copy.
+ */
+export async function discardCreation(conversationId: string): Promise<boolean> {
+  const name = conversationTitle(store().conversations[conversationId]);
+  const draft = store().drafts[conversationId]?.trim() ?? '';
+  const result = await getApi().conversationsDiscardCreation({ conversationId });
+  if (!result.ok) {
+    notifyError(result.error);
+    return false;
+  }
+  const texts = [...result.value.messages.map((m) => m.text), ...(draft !== '' ? [draft] : [])];
+  store().discardConversation(conversationId, { name, texts });
+  return true;
 }

@@ -70,6 +70,8 @@ describe('connection state machine', () => {
       proxy.answerNew({ status: 426 });
       link.start();
       expect((await log.next({ from: 'CONNECTING', to: 'ERROR' })).httpStatus).toBe(426);
+      // The snapshot the window reads carries the same cause.
+      expect(link.snapshot()).toMatchObject({ state: 'ERROR', httpStatus: 426 });
       proxy.answerNew(null);
       let mark = log.mark();
       link.retryNow();
@@ -77,6 +79,8 @@ describe('connection state machine', () => {
       mark = log.mark();
       server.control.dropAllSockets({ code: 4426, reason: 'unsupported' });
       await log.next({ from: 'CONNECTED', to: 'ERROR' }, { after: mark });
+      expect(link.snapshot()).toMatchObject({ state: 'ERROR', closeCode: 4426 });
+      expect(link.snapshot().httpStatus).toBeUndefined();
       link.close('test');
     });
     // Refused from the start until we give up; offline/online in ERROR; a probe failing offline.

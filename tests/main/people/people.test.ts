@@ -45,6 +45,13 @@ function serverConversations(r: RealCoreRig, name: string): number {
   return r.server.control.db().prepare('SELECT COUNT(*) FROM conversations WHERE name = ?').pluck().get(name) as number;
 }
 
+/** The user leaves Alice's organisation and her conversations: the server answers her as unknown. */
+function hideFromAlice(r: RealCoreRig, userId: string): void {
+  const db = r.server.control.db();
+  db.prepare("UPDATE users SET org_id = 'partner' WHERE id = ?").run(userId);
+  db.prepare('DELETE FROM members WHERE user_id = ?').run(userId);
+}
+
 async function goOffline(r: RealCoreRig): Promise<void> {
   r.proxy.refuse(true);
   r.proxy.cutAll();
@@ -121,6 +128,34 @@ describe('new conversations', () => {
     expect(r.server.control.listMessages(serverId).map((m) => m.plaintext)).toEqual(['first', 'second']);
     expect(await summary(r.core, localId)).toBeUndefined();
     expect(await summary(r.core, serverId)).toMatchObject({ name: 'Lunch crew', creation: null, pendingCount: 0 });
+  });
+
+  it('a refused creation is discarded with its queued messages, whose text comes back; only a refused one can be', async () => {
+    const r = await signedIn();
+    const s = seed(r);
+    await goOffline(r);
+    const carol = { id: s.users.carol, displayName: 'Carol Diaz', username: 'carol', email: null };
+    const { conversationId: localId } = await r.core.handlers['conversations:create']({ type: 'group', name: 'Gone plans', people: [carol] });
+    for (const text of ['first', 'second']) await r.core.handlers['messages:send']({ conversationId: localId, text });
+    await expect(r.core.handlers['conversations:discardCreation']({ conversationId: localId })).rejects.toMatchObject({ code: 'CONFLICT' });
+    // Carol left the organisation meanwhile: the server no longer knows her to Alice.
+    hideFromAlice(r, s.users.carol);
+    r.proxy.refuse(false);
+    await r.waitForState('CONNECTED', 10_000);
+    await vi.waitFor(async () => expect((await summary(r.core, localId))?.creation).toBe('failed'), { timeout: 10_000 });
+    expect(r.core.getPendingCount()).toBe(2);
+
+    const discarded = await r.core.handlers['conversations:discardCreation']({ conversationId: localId });
+    expect(discarded.messages.map((m) => m.text)).toEqual(['first', 'second']);
+    expect(await summary(r.core, localId)).toBeUndefined();
+    expect(r.core.getPendingCount()).toBe(0);
+    expect(await r.core.handlers['outbox:list']({})).toEqual([]);
+    expect((await r.core.handlers['messages:list']({ conversationId: localId, limit: 50 })).messages).toEqual([]);
+    await vi.waitFor(() =>
+      expect(r.eventsOf('outbox:changed').flatMap((e) => e.items).filter((i) => discarded.messages.some((m) => m.key === i.key))).toHaveLength(2),
+    );
+    await expect(r.core.handlers['conversations:discardCreation']({ conversationId: localId })).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(serverConversations(r, 'Gone plans')).toBe(0);
   });
 
   it('a lost answer: the creation is replayed with its key and the server still has one conversation', async () => {

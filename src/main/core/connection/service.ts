@@ -108,6 +108,7 @@ export class ConnectionService implements ServerLink {
       lastRttMs: this.liveness.lastRttMs,
       isOsOffline: this.gate.isOffline,
       pendingCount: this.pendingCount(),
+      ...this.machine.cause,
     };
   }
 

@@ -85,4 +85,11 @@ export class ConnectionStateMachine {
   history(): ConnectionTransition[] {
     return [...this.ring];
   }
+
+  /** The close code or refused upgrade's status that led to the current state, when a socket's end did. */
+  get cause(): Readonly<{ closeCode?: number; httpStatus?: number }> {
+    const last = this.ring.at(-1);
+    if (last === undefined) return {};
+    return { ...(last.closeCode !== undefined ? { closeCode: last.closeCode } : {}), ...(last.httpStatus !== undefined ? { httpStatus: last.httpStatus } : {}) };
+  }
 }

@@ -21,6 +21,7 @@ import { SERVER_BODIES } from '../server-data';
 import type { DB } from '../store/database';
 import type { WriteQueue } from '../store/write-queue';
 import {
+  discardFailedCreation,
   failCreation,
   findDirectWith,
   getCreation,
@@ -43,6 +44,8 @@ export type CreationsOptions = Readonly<{
   conversationChanged(ownerId: string, conversationId: string): void;
   /** The conversation exists on the server now: resync it and open its lane. */
   adopted(ownerId: string, conversationId: string): void;
+  /** Messages of a discarded creation left the store: the outbox and the thread drop them. */
+  messagesRemoved(ownerId: string, conversationId: string, keys: readonly string[]): void;
   /** Wait before trying again after the server said "later" (429, 5xx) while connected. */
   retryDelayMs(attempt: number): number;
 }>;
@@ -95,6 +98,25 @@ export class Creations {
     const capabilities = this.o.link.capabilities();
     if (capabilities !== null) await this.attempt(ownerId, localId, capabilities);
     return { conversationId: this.resolvedIds.get(localId) ?? localId };
+  }
+
+  /**
+   * A refused creation the user gives up on: the conversation and the messages written to it are
+   * removed, and their text is answered so the window can hand it back rather than lose it.
+   */
+  discard(localId: string): { messages: Array<{ key: string; text: string; composedAt: number }> } {
+    const ownerId = currentOwner(this.o.link);
+    this.o.writes.flush();
+    const messages = this.running.has(localId) ? null : discardFailedCreation(this.o.db, ownerId, localId);
+    if (messages === null) throw new AppError('CONFLICT', 'Only a conversation the server refused to create can be discarded.');
+    this.o.log.info(`people: refused creation discarded with ${messages.length} unsent messages`);
+    this.o.messagesRemoved(
+      ownerId,
+      localId,
+      messages.map((m) => m.key),
+    );
+    this.o.conversationChanged(ownerId, localId);
+    return { messages: messages.map((m) => ({ ...m })) };
   }
 
   /** At every connect, before any conversation resyncs: the creations go out first, oldest first. */

@@ -199,6 +199,33 @@ export function restartCreation(db: DB, ownerId: string, localId: string): boole
   );
 }
 
+export type DiscardedMessage = Readonly<{ key: string; text: string; composedAt: number }>;
+
+/**
+ * The user gives up on a refused creation: the local conversation, its people and every message
+ * written to it go in one transaction. Answers those messages (oldest first) so their text can be
+ * handed back, or null when the creation is not a refused one of this user.
+ */
+export function discardFailedCreation(db: DB, ownerId: string, localId: string): DiscardedMessage[] | null {
+  return db.transaction(() => {
+    const state = stmt(db, 'SELECT state FROM conversation_creations WHERE owner_id = ? AND local_id = ?').pluck().get(ownerId, localId) as
+      | string
+      | undefined;
+    if (state !== 'failed') return null;
+    const messages = stmt(
+      db,
+      'SELECT key, text, composed_at AS composedAt FROM messages WHERE owner_id = ? AND conversation_id = ? ORDER BY sort_seq, id',
+    ).all(ownerId, localId) as DiscardedMessage[];
+    stmt(db, 'DELETE FROM outbox WHERE owner_id = ? AND conversation_id = ?').run(ownerId, localId);
+    stmt(db, 'DELETE FROM messages WHERE owner_id = ? AND conversation_id = ?').run(ownerId, localId);
+    stmt(db, 'DELETE FROM client_seqs WHERE owner_id = ? AND conversation_id = ?').run(ownerId, localId);
+    stmt(db, 'DELETE FROM conversation_members WHERE owner_id = ? AND conversation_id = ?').run(ownerId, localId);
+    stmt(db, 'DELETE FROM conversations WHERE owner_id = ? AND id = ?').run(ownerId, localId);
+    stmt(db, 'DELETE FROM conversation_creations WHERE owner_id = ? AND local_id = ?').run(ownerId, localId);
+    return messages;
+  })();
+}
+
 export function failCreation(db: DB, ownerId: string, localId: string, code: string): void {
   stmt(db, "UPDATE conversation_creations SET state = 'failed', error_code = ? WHERE owner_id = ? AND local_id = ?").run(
     code,

@@ -16,7 +16,14 @@ export type PeopleSlice = {
   setUnreadDivider: (conversationId: string, key: string | null) => void;
   /** A conversation made here got its server id: selection, draft and list follow it. */
   resolveConversation: (localId: string, conversationId: string) => void;
+  /** What a discarded conversation left behind: its name and the text that was never sent, until dismissed. */
+  discarded: DiscardedConversation | null;
+  /** A refused conversation the user discarded: gone from the list, its unsent text kept in `discarded`. */
+  discardConversation: (localId: string, discarded: DiscardedConversation) => void;
+  dismissDiscarded: () => void;
 };
+
+export type DiscardedConversation = Readonly<{ name: string; texts: readonly string[] }>;
 
 export const createPeopleSlice: StateCreator<AppState, [], [], PeopleSlice> = (set) => ({
   typing: {},
@@ -31,6 +38,24 @@ export const createPeopleSlice: StateCreator<AppState, [], [], PeopleSlice> = (s
     }),
   setNewConversationOpen: (isNewConversationOpen) => set({ isNewConversationOpen }),
   setUnreadDivider: (conversationId, key) => set((state) => ({ unreadDivider: { ...state.unreadDivider, [conversationId]: key } })),
+  discarded: null,
+  discardConversation: (localId, discarded) =>
+    set((state) => {
+      const conversations = { ...state.conversations };
+      delete conversations[localId];
+      const drafts = { ...state.drafts };
+      delete drafts[localId];
+      const threads = { ...state.threads };
+      delete threads[localId];
+      return {
+        conversations,
+        drafts,
+        threads,
+        discarded,
+        selectedConversationId: state.selectedConversationId === localId ? null : state.selectedConversationId,
+      };
+    }),
+  dismissDiscarded: () => set({ discarded: null }),
   resolveConversation: (localId, conversationId) =>
     set((state) => {
       const conversations = { ...state.conversations };

@@ -1,4 +1,5 @@
 import type { ConnectionSnapshot, ConnectionState } from '../../../../shared/contract';
+import { CloseCode } from '../../../../shared/protocol-errors';
 import { formatDuration, plural } from '../../format';
 
 export type Tone = 'ok' | 'busy' | 'down' | 'error' | 'idle';
@@ -36,11 +37,16 @@ export function connectionLabel(snapshot: ConnectionSnapshot): string {
 }
 
 
+/** The server refused this version: close code 4426 on the socket, or 426 on the upgrade. */
+export function isUpdateRequired(snapshot: ConnectionSnapshot): boolean {
+  return snapshot.state === 'ERROR' && (snapshot.closeCode === CloseCode.UNSUPPORTED_VERSION || snapshot.httpStatus === 426);
+}
+
 /** What the banner says is happening, with the countdown when a retry is scheduled. */
 export function connectionHeadline(snapshot: ConnectionSnapshot, now: number): string {
   if (snapshot.state === 'CLOSED') return 'Signed out';
   if (snapshot.isOsOffline) return 'Waiting for network';
-  if (/update/i.test(snapshot.reason)) return 'This version of Nova is too old for the server — please update';
+  if (isUpdateRequired(snapshot)) return 'This version of Nova is too old for the server — please update';
   // The core's slow retry once it has given up fast ones (slowRetryMs, one minute).
   if (snapshot.state === 'ERROR') return 'Server unreachable — retrying every minute';
   if (snapshot.state === 'CONNECTING') return 'Connecting…';

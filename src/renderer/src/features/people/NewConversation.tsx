@@ -2,6 +2,7 @@ import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { AppErrorData } from '../../../../shared/errors';
 import { GROUP_NAME_MAX, PERSON_QUERY_MAX, shortUserId, type Person } from '../../../../shared/people';
+import { useFocusTrap } from '../../hooks/useFocusTrap';
 import { searchPeople, startConversation } from '../../people-actions';
 import { useAppStore } from '../../store';
 import { Avatar } from './Avatar';
@@ -108,8 +109,12 @@ function Dialog(): React.JSX.Element {
   const search = usePeopleSearch(query, known);
   const titleId = useId();
   const searchInput = useRef<HTMLInputElement>(null);
+  const dialog = useRef<HTMLElement>(null);
+  useFocusTrap(dialog);
 
   useEffect(() => {
+    // What opened the dialog: the button, or whatever had the focus when Ctrl+N was pressed.
+    const opener = document.activeElement;
     searchInput.current?.focus();
     const onKeyDown = (event: KeyboardEvent): void => {
       if (event.key === 'Escape') setOpen(false);
@@ -117,10 +122,11 @@ function Dialog(): React.JSX.Element {
     window.addEventListener('keydown', onKeyDown);
     return () => {
       window.removeEventListener('keydown', onKeyDown);
-      // Closed without opening a conversation (whose composer takes the focus): back to the button.
+      // Closed without opening a conversation (whose composer takes the focus): back to the opener.
       const active = document.activeElement;
       if (active === null || active === document.body || active.closest('[data-testid="new-conversation"]') !== null) {
-        document.getElementById(BUTTON_ID)?.focus();
+        const back = opener instanceof HTMLElement && opener.isConnected && opener !== document.body ? opener : document.getElementById(BUTTON_ID);
+        back?.focus();
       }
     };
   }, [setOpen]);
@@ -139,7 +145,7 @@ function Dialog(): React.JSX.Element {
 
   return (
     <div className="dialog-backdrop" onMouseDown={(event) => event.target === event.currentTarget && setOpen(false)}>
-      <section className="dialog new-conversation" role="dialog" aria-modal="true" aria-labelledby={titleId} data-testid="new-conversation">
+      <section ref={dialog} className="dialog new-conversation" role="dialog" aria-modal="true" aria-labelledby={titleId} data-testid="new-conversation">
         <header className="dialog-header">
           <h2 id={titleId}>New conversation</h2>
           <button type="button" className="button button-quiet" onClick={() => setOpen(false)}>

@@ -61,7 +61,8 @@ export const MessageRow = memo(function MessageRow({
               edited
             </span>
           )}
-          {message.isOwn && <MessageStatus message={message} isOpen={isTimelineOpen} readers={readers} isGroup={isGroup} />}
+          {/* A deleted message is only its placeholder: how it was once delivered no longer applies. */}
+          {message.isOwn && !isDeleted && <MessageStatus message={message} isOpen={isTimelineOpen} readers={readers} isGroup={isGroup} />}
         </span>
         {wasAlreadyDelivered && !isDeleted && (
           <p className="message-notice" role="status" data-testid="already-delivered">
@@ -69,7 +70,7 @@ export const MessageRow = memo(function MessageRow({
           </p>
         )}
       </div>
-      {message.isOwn && isTimelineOpen && <MessageTimeline message={message} />}
+      {message.isOwn && isTimelineOpen && !isDeleted && <MessageTimeline message={message} />}
     </div>
   );
 });

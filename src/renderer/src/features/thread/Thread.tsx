@@ -7,7 +7,7 @@ import { conversationTitle } from '../../store/conversations';
 import { Composer } from '../composer/Composer';
 import { Avatar } from '../people/Avatar';
 import { TypingIndicator } from '../people/Typing';
-import { retryCreation } from '../../people-actions';
+import { RefusedCreationActions } from '../people/Discarded';
 import { MessageRow } from './MessageRow';
 import { buildRows, type BuiltRows } from './rows';
 
@@ -69,11 +69,7 @@ export function Thread({ conversationId }: Readonly<{ conversationId: string }>)
           {creation === 'pending'
             ? 'This conversation will be created when the connection returns; what you write here waits for it.'
             : 'The server did not create this conversation, so its messages were not sent.'}
-          {creation === 'failed' && (
-            <button type="button" className="button button-small" onClick={() => void retryCreation(conversationId)}>
-              Try again
-            </button>
-          )}
+          {creation === 'failed' && <RefusedCreationActions conversationId={conversationId} />}
         </p>
       )}
       <MessageList conversationId={conversationId} />
