@@ -23,6 +23,7 @@ describe('core import boundaries (eslint rule nova/core-boundaries)', () => {
     expect(await violations('src/main/core/outbox/bad.ts', "import type { Core } from '..';\nexport type X = Core;\n")).toEqual(['root']);
     expect(await violations('src/main/core/bad.ts', "export { createCore } from './index';\n")).toEqual(['root']);
     expect(await violations('src/main/core/bad.ts', "export * from './compose';\n")).toEqual(['root']);
+    expect(await violations('src/main/core/outbox/bad.ts', "import { composeOutbox } from '../compose-delivery';\nexport const x = composeOutbox;\n")).toEqual(['root']);
     expect(await violations('src/main/core/sync/deep/bad.ts', "export type X = import('../../index').Core;\n")).toEqual(['root']);
   });
 
@@ -42,6 +43,7 @@ describe('core import boundaries (eslint rule nova/core-boundaries)', () => {
     expect(await violations('src/main/core/outbox/ok.ts', "import type { CoreContext } from '../context';\nimport type { DB } from '../store/database';\nexport type X = [CoreContext, DB];\n")).toEqual([]);
     expect(await violations('src/main/core/outbox/ok.ts', "export * from './index';\n")).toEqual([]);
     expect(await violations('src/main/core/index.ts', "export * from './compose';\n")).toEqual([]);
+    expect(await violations('src/main/core/compose.ts', "import { composeOutbox } from './compose-delivery';\nexport const x = composeOutbox;\n")).toEqual([]);
     expect(await violations('src/main/ipc.ts', "import type { Handlers } from './core';\nexport type X = Handlers;\n")).toEqual([]);
     expect(await violations('src/main/shell/runtime.ts', "import { createCore } from '../core';\nexport const x = createCore;\n")).toEqual([]);
   });
