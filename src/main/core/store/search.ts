@@ -53,10 +53,33 @@ export type SearchRow = Readonly<{
 const SEARCH_COLUMNS = `m.id, m.key, m.conversation_id, m.server_id, m.sender_id, m.seq, m.composed_at,
   snippet(messages_fts, 0, char(57344), char(57345), '…', 16) AS snippet`;
 
+/** `newest`: the newest matches first; `best`: the best matches first, the newer of two alike first. */
+export type SearchOrder = 'best' | 'newest';
+
 /**
- * The newest matches first (by row id: the order they were stored in, which FTS5 walks without
- * sorting). Deleted messages have no text and so never match. Within one conversation (its
- * scope token intersected with the words) or across all the user's.
+ * How many of the newest matches `best` ranks. A word in most messages would otherwise cost a
+ * score for every one of them; beyond this many, the older matches of such a word are the
+ * ones a user is least likely to look for (see docs/decisions.md).
+ */
+export const RANKED_MATCHES = 1_000;
+
+/**
+ * Two scores in the same band (within ~15 % of each other) count as alike, and the newer
+ * message goes first: short chat messages differ in length and repeats more than in meaning.
+ */
+const BAND_STEP = Math.log(1.15);
+
+/** bm25 (lower is better, negative) → a band, higher is better. */
+export function scoreBand(score: number): number {
+  return Math.floor(Math.log(Math.max(-score, 1e-9)) / BAND_STEP);
+}
+
+/**
+ * Matches in the user's messages, `limit` of them: newest first (by row id, the order they were
+ * stored in, which FTS5 walks without sorting), or best first (bm25 over the text column, in
+ * bands, the newer first within one, over the newest RANKED_MATCHES matches). Deleted messages
+ * have no text and so never match. Within one conversation (its scope token intersected with
+ * the words) or across all the user's.
  */
 export function searchMessages(
   db: DB,
@@ -64,19 +87,37 @@ export function searchMessages(
   query: string,
   conversationId: string | null,
   limit: number,
+  order: SearchOrder = 'newest',
 ): SearchRow[] {
-  if (conversationId === null) {
+  const match = conversationId === null ? query : `${query} AND ${scopeTerm(conversationId)}`;
+  const scope = conversationId === null ? '' : 'AND m.conversation_id = @conversation';
+  const params = { match, owner: ownerId, conversation: conversationId ?? '', limit };
+  if (order === 'newest') {
     return stmt(
       db,
       `SELECT ${SEARCH_COLUMNS} FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
-       WHERE messages_fts MATCH ? AND m.owner_id = ? ORDER BY messages_fts.rowid DESC LIMIT ?`,
-    ).all(query, ownerId, limit) as SearchRow[];
+       WHERE messages_fts MATCH @match AND m.owner_id = @owner ${scope} ORDER BY messages_fts.rowid DESC LIMIT @limit`,
+    ).all(params) as SearchRow[];
   }
-  return stmt(
+  // Scores first (cheap), snippets then for the rows shown only (each costs a pass over its text).
+  const scored = stmt(
+    db,
+    `SELECT m.id, bm25(messages_fts, 1.0, 0.0) FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
+     WHERE messages_fts MATCH @match AND m.owner_id = @owner ${scope} ORDER BY messages_fts.rowid DESC LIMIT @ranked`,
+  )
+    .raw()
+    .all({ ...params, ranked: Math.max(RANKED_MATCHES, limit) }) as Array<[number, number]>;
+  const ranked = scored
+    .map(([id, score]) => ({ id, band: scoreBand(score) }))
+    .sort((a, b) => b.band - a.band || b.id - a.id)
+    .slice(0, limit);
+  const rows = stmt(
     db,
     `SELECT ${SEARCH_COLUMNS} FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
-     WHERE messages_fts MATCH ? AND m.owner_id = ? AND m.conversation_id = ? ORDER BY messages_fts.rowid DESC LIMIT ?`,
-  ).all(`${query} AND ${scopeTerm(conversationId)}`, ownerId, conversationId, limit) as SearchRow[];
+     WHERE messages_fts MATCH ? AND messages_fts.rowid IN (SELECT value FROM json_each(?))`,
+  ).all(match, JSON.stringify(ranked.map((r) => r.id))) as SearchRow[];
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return ranked.map((r) => byId.get(r.id)).filter((row): row is SearchRow => row !== undefined);
 }
 
 /**
