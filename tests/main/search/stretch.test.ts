@@ -128,7 +128,7 @@ describe('the order of search results', () => {
     const texts = [
       'harbour', // 1: the whole message is the word: the best match, although the oldest
       'harbour news today', // 2: alike with 4 …
-      'lunch at noon',
+      'lunch at the Café',
       'harbour news today', // 4: … and newer, so before 2
       'we talked about many things on the phone and somewhere in between the harbour came up once', // 5: weakest, newest
     ];
@@ -142,5 +142,11 @@ describe('the order of search results', () => {
     const scoped = await r.core.handlers['search:messages']({ query: 'harb', conversationId: direct, limit: 2 });
     expect(scoped.hits.map((h) => h.key)).toEqual([keyOf(1), keyOf(4)]);
     expect(scoped.hasMore).toBe(true);
+    // Snippets mark the words in the text as written; a long message is cut around its hit.
+    const long = best.hits.find((h) => h.key === keyOf(5));
+    expect(long?.snippet.filter((part) => part.hit).map((part) => part.text)).toEqual(['harbour']);
+    expect(long?.snippet.map((part) => part.text).join('')).toMatch(/^….*harbour came up once$/);
+    const cafe = await r.core.handlers['search:messages']({ query: 'cafe' });
+    expect(cafe.hits[0]?.snippet).toEqual([{ text: 'lunch at the ', hit: false }, { text: 'Café', hit: true }]);
   });
 });

@@ -57,29 +57,57 @@ const SEARCH_COLUMNS = `m.id, m.key, m.conversation_id, m.server_id, m.sender_id
 export type SearchOrder = 'best' | 'newest';
 
 /**
- * How many of the newest matches `best` ranks. A word in most messages would otherwise cost a
- * score for every one of them; beyond this many, the older matches of such a word are the
- * ones a user is least likely to look for (see docs/decisions.md).
+ * How many of the newest matches `best` ranks. Ranking more costs more than the search budget
+ * (docs/decisions.md); beyond this many, the older matches of a common word are the ones a user
+ * is least likely to be looking for.
  */
-export const RANKED_MATCHES = 1_000;
+export const RANKED_MATCHES = 100;
 
-/**
- * Two scores in the same band (within ~15 % of each other) count as alike, and the newer
- * message goes first: short chat messages differ in length and repeats more than in meaning.
- */
+/** Two densities within ~15 % of each other count as alike, and the newer message goes first. */
 const BAND_STEP = Math.log(1.15);
 
-/** bm25 (lower is better, negative) → a band, higher is better. */
-export function scoreBand(score: number): number {
-  return Math.floor(Math.log(Math.max(-score, 1e-9)) / BAND_STEP);
+const WORD = /[\p{L}\p{N}\p{M}]+/gu;
+const ASCII = /^[\x20-\x7e]*$/;
+
+/** A word as the index compares it: diacritics removed, case folded (the common ASCII case cheaply). */
+function fold(word: string): string {
+  return ASCII.test(word) ? word.toLowerCase() : word.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+}
+
+/** The words of a text as the index's tokenizer sees them (unicode61, diacritics removed, folded). */
+function tokens(text: string): string[] {
+  return (text.match(WORD) ?? []).map(fold).filter((token) => token.length > 0);
+}
+
+/** The terms of a query toFtsQuery built (its text part, without the scope): each quoted string, and whether it is a prefix. */
+function ftsTerms(query: string): Array<Readonly<{ words: string[]; isPrefix: boolean }>> {
+  return [...query.matchAll(/"((?:[^"]|"")*)"(\*?)/g)]
+    .map((match) => ({ words: tokens((match[1] ?? '').replaceAll('""', '"')), isPrefix: match[2] === '*' }));
+}
+
+/**
+ * How much of a message the query's words make up (0–1]: what bm25 weighs for one query, without
+ * the pass over every match that bm25 makes to weigh the words against each other.
+ */
+export function matchDensity(text: string, terms: ReturnType<typeof ftsTerms>): number {
+  const words = tokens(text);
+  if (words.length === 0) return 0;
+  let hits = 0;
+  for (const word of words) if (isHitWord(word, terms)) hits += 1;
+  return hits / words.length;
+}
+
+/** A density → its band, higher is better. */
+export function densityBand(density: number): number {
+  return Math.floor(Math.log(Math.max(density, 1e-9)) / BAND_STEP);
 }
 
 /**
  * Matches in the user's messages, `limit` of them: newest first (by row id, the order they were
- * stored in, which FTS5 walks without sorting), or best first (bm25 over the text column, in
- * bands, the newer first within one, over the newest RANKED_MATCHES matches). Deleted messages
- * have no text and so never match. Within one conversation (its scope token intersected with
- * the words) or across all the user's.
+ * stored in, which FTS5 walks without sorting), or best first (by how much of the message the
+ * words make up, in bands, the newer first within one, over the newest RANKED_MATCHES matches).
+ * Deleted messages have no text and so never match. Within one conversation (its scope token
+ * intersected with the words) or across all the user's.
  */
 export function searchMessages(
   db: DB,
@@ -99,26 +127,71 @@ export function searchMessages(
        WHERE messages_fts MATCH @match AND m.owner_id = @owner ${scope} ORDER BY messages_fts.rowid DESC LIMIT @limit`,
     ).all(params) as SearchRow[];
   }
-  // Scores first (cheap), snippets then for the rows shown only (each costs a pass over its text).
-  const scored = stmt(
+  // One walk: the texts, scored and cut into snippets here. FTS5's bm25() and snippet() each cost
+  // a pass the budget has no room for (bm25 counts every match of every word first).
+  const candidates = stmt(
     db,
-    `SELECT m.id, bm25(messages_fts, 1.0, 0.0) FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
+    `SELECT m.id, m.key, m.conversation_id, m.server_id, m.sender_id, m.seq, m.composed_at, m.text
+     FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
      WHERE messages_fts MATCH @match AND m.owner_id = @owner ${scope} ORDER BY messages_fts.rowid DESC LIMIT @ranked`,
-  )
-    .raw()
-    .all({ ...params, ranked: Math.max(RANKED_MATCHES, limit) }) as Array<[number, number]>;
-  const ranked = scored
-    .map(([id, score]) => ({ id, band: scoreBand(score) }))
-    .sort((a, b) => b.band - a.band || b.id - a.id)
-    .slice(0, limit);
-  const rows = stmt(
-    db,
-    `SELECT ${SEARCH_COLUMNS} FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
-     WHERE messages_fts MATCH ? AND messages_fts.rowid IN (SELECT value FROM json_each(?))`,
-  ).all(match, JSON.stringify(ranked.map((r) => r.id))) as SearchRow[];
-  const byId = new Map(rows.map((row) => [row.id, row]));
-  return ranked.map((r) => byId.get(r.id)).filter((row): row is SearchRow => row !== undefined);
+  ).all({ ...params, ranked: Math.max(RANKED_MATCHES, limit) }) as Array<Omit<SearchRow, 'snippet'> & { text: string }>;
+  const terms = ftsTerms(query);
+  return candidates
+    .map((row) => ({ row, band: densityBand(matchDensity(row.text, terms)) }))
+    .sort((a, b) => b.band - a.band || b.row.id - a.row.id)
+    .slice(0, limit)
+    .map(({ row: { text, ...row } }) => ({ ...row, snippet: snippetOf(text, terms) }));
 }
+
+const SNIPPET_TOKENS = 16;
+
+/** The words of a text where they stand in it, for marking hits in the original text. */
+function tokenSpans(text: string): Array<Readonly<{ start: number; end: number; folded: string }>> {
+  const spans: Array<Readonly<{ start: number; end: number; folded: string }>> = [];
+  for (const match of text.matchAll(WORD)) spans.push({ start: match.index, end: match.index + match[0].length, folded: fold(match[0]) });
+  return spans;
+}
+
+function isHitWord(word: string, terms: ReturnType<typeof ftsTerms>): boolean {
+  return terms.some((term) => term.words.some((w, i) => (term.isPrefix && i === term.words.length - 1 ? word.startsWith(w) : word === w)));
+}
+
+/**
+ * As FTS5's snippet(): the stretch of at most 16 words with the most hits, each hit between
+ * HIT_START and HIT_END, '…' where the text goes on.
+ */
+export function snippetOf(text: string, terms: ReturnType<typeof ftsTerms>): string {
+  const spans = tokenSpans(text).map((span) => ({ ...span, hit: isHitWord(span.folded, terms) }));
+  let from = 0;
+  if (spans.length > SNIPPET_TOKENS) {
+    let hits = spans.slice(0, SNIPPET_TOKENS).filter((span) => span.hit).length;
+    let best = hits;
+    for (let start = 1; start + SNIPPET_TOKENS <= spans.length; start += 1) {
+      hits += (spans[start + SNIPPET_TOKENS - 1]?.hit ? 1 : 0) - (spans[start - 1]?.hit ? 1 : 0);
+      if (hits >= best) {
+        best = hits;
+        from = start;
+      }
+    }
+    // The last stretch with the most hits (a hit near the end then shows what led to it), and a
+    // word or two before the first hit when it would open the snippet.
+    const firstHit = spans.slice(from, from + SNIPPET_TOKENS).findIndex((span) => span.hit);
+    if (firstHit === 0) from = Math.max(0, from - 2);
+  }
+  const shown = spans.slice(from, from + SNIPPET_TOKENS);
+  const first = shown[0];
+  const last = shown[shown.length - 1];
+  if (!first || !last) return text;
+  let out = from > 0 ? '…' : text.slice(0, first.start);
+  let at = first.start;
+  for (const span of shown) {
+    out += text.slice(at, span.start);
+    out += span.hit ? `${HIT_START}${text.slice(span.start, span.end)}${HIT_END}` : text.slice(span.start, span.end);
+    at = span.end;
+  }
+  return out + (from + SNIPPET_TOKENS < spans.length ? '…' : text.slice(at));
+}
+
 
 /**
  * Indexes rows written since the last call (they wait in `search_pending`), up to `batch` of
