@@ -145,10 +145,15 @@ export function searchMessages(
 
 const SNIPPET_TOKENS = 16;
 
-/** The words of a text where they stand in it, for marking hits in the original text. */
-function tokenSpans(text: string): Array<Readonly<{ start: number; end: number; folded: string }>> {
-  const spans: Array<Readonly<{ start: number; end: number; folded: string }>> = [];
-  for (const match of text.matchAll(WORD)) spans.push({ start: match.index, end: match.index + match[0].length, folded: fold(match[0]) });
+type Span = { start: number; end: number; hit: boolean };
+
+/** The words of a text where they stand in it, each marked when the query matches it. */
+function hitSpans(text: string, terms: ReturnType<typeof ftsTerms>): Span[] {
+  const spans: Span[] = [];
+  const word = new RegExp(WORD.source, 'gu');
+  for (let match = word.exec(text); match !== null; match = word.exec(text)) {
+    spans.push({ start: match.index, end: word.lastIndex, hit: isHitWord(fold(match[0]), terms) });
+  }
   return spans;
 }
 
@@ -161,10 +166,11 @@ function isHitWord(word: string, terms: ReturnType<typeof ftsTerms>): boolean {
  * HIT_START and HIT_END, '…' where the text goes on.
  */
 export function snippetOf(text: string, terms: ReturnType<typeof ftsTerms>): string {
-  const spans = tokenSpans(text).map((span) => ({ ...span, hit: isHitWord(span.folded, terms) }));
+  const spans = hitSpans(text, terms);
   let from = 0;
   if (spans.length > SNIPPET_TOKENS) {
-    let hits = spans.slice(0, SNIPPET_TOKENS).filter((span) => span.hit).length;
+    let hits = 0;
+    for (let i = 0; i < SNIPPET_TOKENS; i += 1) if (spans[i]?.hit) hits += 1;
     let best = hits;
     for (let start = 1; start + SNIPPET_TOKENS <= spans.length; start += 1) {
       hits += (spans[start + SNIPPET_TOKENS - 1]?.hit ? 1 : 0) - (spans[start - 1]?.hit ? 1 : 0);
@@ -180,15 +186,17 @@ export function snippetOf(text: string, terms: ReturnType<typeof ftsTerms>): str
   }
   const shown = spans.slice(from, from + SNIPPET_TOKENS);
   const first = shown[0];
-  const last = shown[shown.length - 1];
-  if (!first || !last) return text;
+  if (!first) return text;
   let out = from > 0 ? '…' : text.slice(0, first.start);
   let at = first.start;
   for (const span of shown) {
-    out += text.slice(at, span.start);
-    out += span.hit ? `${HIT_START}${text.slice(span.start, span.end)}${HIT_END}` : text.slice(span.start, span.end);
+    if (!span.hit) continue;
+    out += `${text.slice(at, span.start)}${HIT_START}${text.slice(span.start, span.end)}${HIT_END}`;
     at = span.end;
   }
+  const end = shown[shown.length - 1]?.end ?? at;
+  out += text.slice(at, end);
+  at = end;
   return out + (from + SNIPPET_TOKENS < spans.length ? '…' : text.slice(at));
 }
 
