@@ -122,6 +122,14 @@ export const MessagePageSchema = z.object({
 });
 export type MessagePage = z.infer<typeof MessagePageSchema>;
 
+/** A stretch of a thread that need not reach the newest message: it pages on both ways. */
+export const AroundPageSchema = MessagePageSchema.extend({
+  /** Opaque cursor for the next newer page; null when the stretch reaches the newest message. */
+  newerCursor: z.string().nullable(),
+  reachesNewest: z.boolean(),
+});
+export type AroundPage = z.infer<typeof AroundPageSchema>;
+
 export const AttemptSchema = z.object({
   at: z.number(),
   transport: z.enum(['ws', 'rest']),
@@ -331,7 +339,19 @@ export const invokeChannels = {
   /** The stretch of a conversation around one message (a search result), for jumping to it. */
   'messages:around': {
     req: z.object({ conversationId: z.string().min(1).max(200), key: z.string().min(1).max(200) }).strict(),
-    res: MessagePageSchema.extend({ reachesNewest: z.boolean() }),
+    res: AroundPageSchema,
+  },
+  /** The stretch around the first message from others after the read marker `afterSeq` ("New messages"). */
+  'messages:unread': {
+    req: z.object({ conversationId: z.string().min(1).max(200), afterSeq: z.number().int().nonnegative() }).strict(),
+    res: AroundPageSchema.extend({ firstUnreadKey: z.string().nullable() }),
+  },
+  /** The page after a jumped-to stretch, towards the newest message. */
+  'messages:newer': {
+    req: z
+      .object({ conversationId: z.string().min(1).max(200), newerCursor: z.string().max(200), limit: z.number().int().positive().max(500).optional() })
+      .strict(),
+    res: z.object({ messages: z.array(MessageViewSchema), newerCursor: z.string().nullable() }),
   },
   'log:write': {
     req: z

@@ -13,6 +13,8 @@ export const SearchRequestSchema = z
     /** Null or absent: every conversation. */
     conversationId: z.string().min(1).max(200).nullable().optional(),
     limit: z.number().int().positive().max(SEARCH_LIMIT_MAX).optional(),
+    /** `best` (the default): the best matches first, the newer of two alike first; `newest`: by time. */
+    order: z.enum(['best', 'newest']).optional(),
   })
   .strict();
 

@@ -93,8 +93,10 @@ test('search offline across conversations, highlighted, and jump to an old messa
     const team = rig.server.seed?.conversations.team ?? '';
     const other = await api(rig.server, 'POST', `/conversations/${team}/messages`, { token: rig.bob, body: { plaintext: 'Harbour meeting moved to Monday' } });
     expect(other.status).toBe(200);
+    // Read on another device: the thread opens at its newest page (fillers 51–150), well below the target.
+    await rig.core.handlers['messages:markRead']({ conversationId: rig.direct });
+    await expect(directRow(page).getByTestId('unread-count')).toHaveCount(0);
     await directRow(page).click();
-    // The thread opens at its first unread message (filler 51), well below the target.
     await expect(page.getByTestId('message').filter({ hasText: /filler message \d+/ }).first()).toBeVisible({ timeout: 10_000 });
     await expect(message(page, target)).toHaveCount(0);
 

@@ -58,10 +58,12 @@ describe('search panel', () => {
     expect(within(first).getByText('noon').tagName).toBe('MARK');
     expect(first.textContent).toContain('Bob');
     expect(screen.getAllByTestId('search-hit')[1]?.textContent).toContain('Team');
-    expect(scripted.callsTo('search:messages').at(-1)).toEqual({ query: 'noo', conversationId: null });
+    expect(scripted.callsTo('search:messages').at(-1)).toEqual({ query: 'noo', conversationId: null, order: 'best' });
     await userEvent.click(screen.getByTestId('search-scope'));
     await vi.waitFor(() => expect(screen.getAllByTestId('search-hit')).toHaveLength(1));
-    expect(scripted.callsTo('search:messages').at(-1)).toEqual({ query: 'noo', conversationId: 'c1' });
+    expect(scripted.callsTo('search:messages').at(-1)).toEqual({ query: 'noo', conversationId: 'c1', order: 'best' });
+    await userEvent.selectOptions(screen.getByTestId('search-order'), 'newest');
+    await vi.waitFor(() => expect(scripted.callsTo('search:messages').at(-1)).toEqual({ query: 'noo', conversationId: 'c1', order: 'newest' }));
   });
 
   it('says when nothing matches, and while older messages are still being indexed', async () => {
@@ -84,6 +86,7 @@ describe('search panel', () => {
       ok({
         messages: [message({ key: 'k6', conversationId: 'c2', seq: 6, state: 'sent' }), message({ key: 'k7', conversationId: 'c2', seq: 7, state: 'sent', isOwn: false })],
         olderCursor: 'older',
+        newerCursor: 'newer',
         reachesNewest: false,
       }),
     );
@@ -98,6 +101,7 @@ describe('search panel', () => {
     expect(state.jumpTarget).toMatchObject({ conversationId: 'c2', key: 'k7' });
     expect(state.threads['c2']?.order).toEqual(['k6', 'k7']);
     expect(state.threads['c2']?.olderCursor).toBe('older');
+    expect(state.threads['c2']?.newerCursor).toBe('newer');
     expect(state.threads['c2']?.hasLoadedFirstPage).toBe(true);
   });
 });

@@ -55,6 +55,31 @@ describe('messages slice', () => {
     expect(state().threads['c1']?.order).toEqual(['a', 'b', 'c', 'd']);
     expect(state().threads['c1']?.lineage).not.toBe(lineage);
   });
+
+  it('a stretch far back leaves live messages after it to its newer pages, then is live again, with no hole or repeat', () => {
+    state().ensureThread('c1');
+    state().applyPage('c1', { messages: [message({ key: 'n1', seq: 900 })], olderCursor: 'cur-900' }, true);
+    state().applyAroundPage('c1', { messages: [message({ key: 'a', seq: 10 }), message({ key: 'b', seq: 12 })], olderCursor: 'cur-10', newerCursor: 'after-12', reachesNewest: false });
+    expect(state().threads['c1']?.order).toEqual(['a', 'b']);
+    // A live message beyond the stretch waits; one inside it (a late fill) and changes to loaded ones apply.
+    state().upsertMessages([message({ key: 'live', seq: 901 }), message({ key: 'fill', seq: 11 }), message({ key: 'a', seq: 10, text: 'edited' })]);
+    expect(state().threads['c1']?.order).toEqual(['a', 'fill', 'b']);
+    expect(state().threads['c1']?.byKey.get('a')?.text).toBe('edited');
+    // The newest page (a reconnect's refresh) would open a hole: it is left to the newer pages.
+    state().applyPage('c1', { messages: [message({ key: 'live', seq: 901 })], olderCursor: 'cur-901' }, true);
+    expect(state().threads['c1']?.order).toEqual(['a', 'fill', 'b']);
+    state().applyNewerPage('c1', { messages: [message({ key: 'c', seq: 13 })], newerCursor: 'after-13' });
+    state().applyNewerPage('c1', { messages: [message({ key: 'n1', seq: 900 }), message({ key: 'live', seq: 901 })], newerCursor: null });
+    expect(state().threads['c1']?.order).toEqual(['a', 'fill', 'b', 'c', 'n1', 'live']);
+    expect(state().threads['c1']?.newerCursor).toBeNull();
+    expect(state().threads['c1']?.olderCursor).toBe('cur-10');
+    // Live again: what comes next is appended.
+    state().upsertMessages([message({ key: 'next', seq: 902 })]);
+    expect(state().threads['c1']?.order.at(-1)).toBe('next');
+    // A late page for a stretch no longer shown changes nothing.
+    state().applyNewerPage('c1', { messages: [message({ key: 'stale', seq: 2 })], newerCursor: 'x' });
+    expect(state().threads['c1']?.byKey.has('stale')).toBe(false);
+  });
 });
 
 describe('outbox slice', () => {

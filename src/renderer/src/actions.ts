@@ -88,6 +88,8 @@ export async function loadOutbox(): Promise<void> {
 export async function openConversation(conversationId: string): Promise<void> {
   store().selectConversation(conversationId);
   store().setTimelineKey(null);
+  // A stretch far back (a jump) is not where the conversation opens the next time.
+  if ((store().threads[conversationId]?.newerCursor ?? null) !== null) store().dropThread(conversationId);
   store().ensureThread(conversationId);
   const thread = store().threads[conversationId];
   const summary = store().conversations[conversationId];
@@ -102,10 +104,48 @@ export async function openConversation(conversationId: string): Promise<void> {
 async function loadNewestPage(conversationId: string, unreadAfterSeq: number | null = null): Promise<void> {
   const result = await getApi().messagesList({ conversationId, limit: PAGE_SIZE });
   if (!result.ok) return;
+  const page = result.value;
   if (unreadAfterSeq !== null) {
-    const first = result.value.messages.find((m) => !m.isOwn && m.seq !== null && m.seq > unreadAfterSeq);
+    // The page holds the first unread message only when it reaches back to a read one (or to the
+    // start); otherwise the thread opens at the stretch around it and pages on both ways.
+    const reachesRead = page.olderCursor === null || page.messages.some((m) => m.seq !== null && m.seq <= unreadAfterSeq);
+    if (!reachesRead && (await openAtFirstUnread(conversationId, unreadAfterSeq))) return;
+    const first = page.messages.find((m) => !m.isOwn && m.seq !== null && m.seq > unreadAfterSeq);
     store().setUnreadDivider(conversationId, first?.key ?? null);
   }
+  store().applyPage(conversationId, page, true);
+}
+
+async function openAtFirstUnread(conversationId: string, afterSeq: number): Promise<boolean> {
+  const result = await getApi().messagesUnread({ conversationId, afterSeq });
+  if (!result.ok || result.value.firstUnreadKey === null) return false;
+  store().setUnreadDivider(conversationId, result.value.firstUnreadKey);
+  store().applyAroundPage(conversationId, result.value);
+  return true;
+}
+
+/** The next newer page of a stretch far back, until the thread meets the newest message. */
+export async function loadNewer(conversationId: string): Promise<void> {
+  const thread = store().threads[conversationId];
+  const cursor = thread?.newerCursor ?? null;
+  if (!thread || thread.isLoadingNewer || cursor === null) return;
+  store().setLoadingNewer(conversationId, true);
+  const result = await getApi().messagesNewer({ conversationId, newerCursor: cursor, limit: PAGE_SIZE });
+  // A page for a stretch the thread no longer shows is dropped.
+  if (store().threads[conversationId]?.newerCursor !== cursor) return;
+  if (result.ok) store().applyNewerPage(conversationId, result.value);
+  else {
+    store().setLoadingNewer(conversationId, false);
+    notifyError(result.error);
+  }
+}
+
+/** Leaves a stretch far back for the newest page, in one store update (no empty thread between). */
+export async function showLatest(conversationId: string): Promise<void> {
+  const result = await getApi().messagesList({ conversationId, limit: PAGE_SIZE });
+  if (!succeeded(result)) return;
+  store().dropThread(conversationId);
+  store().ensureThread(conversationId);
   store().applyPage(conversationId, result.value, true);
 }
 
@@ -142,6 +182,8 @@ export async function sendMessage(conversationId: string, text: string): Promise
   const result = await getApi().messagesSend({ conversationId, text });
   if (!succeeded(result)) return null;
   store().upsertMessages([result.value]);
+  // Writing while reading far back: the thread goes to the present, where the message is.
+  if ((store().threads[conversationId]?.newerCursor ?? null) !== null) await showLatest(conversationId);
   // The outbox panel and badge count the new item at once; a parked (offline) item may not
   // produce an outbox event until it is tried.
   void loadOutbox();

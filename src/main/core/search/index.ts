@@ -8,10 +8,10 @@ import { AppError } from '../../../shared/errors';
 import type { SearchHit, SearchIndexStatus, SnippetPart } from '../../../shared/search';
 import type { CoreEventBus } from '../events';
 import type { Logger } from '../logging';
-import { messagesAround } from '../store/around';
+import { firstUnreadKey, messagesAround, newerRows, type AroundPage } from '../store/around';
 import type { DB } from '../store/database';
-import { encodeCursor } from '../store/messages';
-import { HIT_END, HIT_START, hasPending, indexNextBatch, indexPending, indexProgress, searchMessages, toFtsQuery } from '../store/search';
+import { decodeCursor, encodeCursor } from '../store/messages';
+import { HIT_END, HIT_START, hasPending, indexNextBatch, indexPending, indexProgress, searchMessages, toFtsQuery, type SearchOrder } from '../store/search';
 import type { WriteQueue } from '../store/write-queue';
 import { toMessageView } from '../outbox/views';
 
@@ -31,9 +31,13 @@ const DEFAULT_LIMIT = 50;
 const DEFAULT_INDEX_BATCH = 2_000;
 /** New messages wait at most this long to be indexed (a search indexes them first anyway). */
 const PENDING_INTERVAL_MS = 1_000;
-/** Messages shown before a jumped-to one, and at most after it (up to the newest). */
+/**
+ * Messages shown before a jumped-to one, and at most after it (up to the newest). The thread
+ * pages on both ways from there, so this is one page, not the whole way to the present.
+ */
 const AROUND_BEFORE = 25;
-const AROUND_MAX_AFTER = 2_000;
+const AROUND_MAX_AFTER = 100;
+const NEWER_PAGE = 100;
 
 /** `snippet()` output with its hit marks → parts the window highlights without parsing. */
 export function toSnippetParts(snippet: string): SnippetPart[] {
@@ -122,7 +126,7 @@ export class SearchService {
     });
   }
 
-  search(query: string, conversationId: string | null, limit = DEFAULT_LIMIT): Res<'search:messages'> {
+  search(query: string, conversationId: string | null, limit = DEFAULT_LIMIT, order: SearchOrder = 'best'): Res<'search:messages'> {
     const ownerId = this.o.currentUserId();
     if (ownerId === null) throw new AppError('NOT_SIGNED_IN');
     const fts = toFtsQuery(query);
@@ -130,7 +134,7 @@ export class SearchService {
     if (fts === null) return { hits: [], hasMore: false, index };
     // Reads see the messages still waiting in the write batch, and the rows not indexed yet.
     this.indexWaiting();
-    const rows = searchMessages(this.o.db, ownerId, fts, conversationId, limit + 1);
+    const rows = searchMessages(this.o.db, ownerId, fts, conversationId, limit + 1, order);
     const hits: SearchHit[] = rows.slice(0, limit).map((row) => ({
       key: row.key,
       conversationId: row.conversation_id,
@@ -144,23 +148,59 @@ export class SearchService {
   }
 
   around(conversationId: string, key: string): Res<'messages:around'> {
+    const ownerId = this.owner();
+    const page = messagesAround(this.o.db, ownerId, conversationId, key, AROUND_BEFORE, AROUND_MAX_AFTER);
+    if (!page) throw new AppError('NOT_FOUND', 'That message is no longer in this conversation.');
+    return this.aroundView(ownerId, page);
+  }
+
+  /** The stretch around the first message from others after the read marker, when there is one. */
+  unread(conversationId: string, afterSeq: number): Res<'messages:unread'> {
+    const ownerId = this.owner();
+    const key = firstUnreadKey(this.o.db, ownerId, conversationId, afterSeq);
+    const page = key === null ? null : messagesAround(this.o.db, ownerId, conversationId, key, AROUND_BEFORE, AROUND_MAX_AFTER);
+    if (key === null || page === null) return { firstUnreadKey: null, messages: [], olderCursor: null, newerCursor: null, reachesNewest: true };
+    return { firstUnreadKey: key, ...this.aroundView(ownerId, page) };
+  }
+
+  /** The page after a jumped-to stretch; `newerCursor` null once it reaches the newest message. */
+  newer(conversationId: string, cursorText: string, limit = NEWER_PAGE): Res<'messages:newer'> {
+    const ownerId = this.owner();
+    const cursor = decodeCursor(cursorText);
+    if (!cursor) throw new AppError('INVALID_REQUEST', 'That page cursor is not valid.');
+    const page = newerRows(this.o.db, ownerId, conversationId, cursor, limit);
+    const sending = this.o.sending();
+    return {
+      messages: page.messages.map((record) => toMessageView(ownerId, record, sending)),
+      newerCursor: page.newer ? encodeCursor(page.newer) : null,
+    };
+  }
+
+  private owner(): string {
     const ownerId = this.o.currentUserId();
     if (ownerId === null) throw new AppError('NOT_SIGNED_IN');
     this.o.writes.flush();
-    const page = messagesAround(this.o.db, ownerId, conversationId, key, AROUND_BEFORE, AROUND_MAX_AFTER);
-    if (!page) throw new AppError('NOT_FOUND', 'That message is no longer in this conversation.');
+    return ownerId;
+  }
+
+  private aroundView(ownerId: string, page: AroundPage): Res<'messages:around'> {
     const sending = this.o.sending();
     return {
       messages: page.messages.map((record) => toMessageView(ownerId, record, sending)),
       olderCursor: page.older ? encodeCursor(page.older) : null,
+      newerCursor: page.newer ? encodeCursor(page.newer) : null,
       reachesNewest: page.reachesNewest,
     };
   }
 
   readonly handlers = {
-    'search:messages': (req: Readonly<{ query: string; conversationId?: string | null | undefined; limit?: number | undefined }>) =>
-      Promise.resolve(this.search(req.query, req.conversationId ?? null, req.limit)),
+    'search:messages': (
+      req: Readonly<{ query: string; conversationId?: string | null | undefined; limit?: number | undefined; order?: SearchOrder | undefined }>,
+    ) => Promise.resolve(this.search(req.query, req.conversationId ?? null, req.limit, req.order)),
     'search:status': () => Promise.resolve(this.status()),
     'messages:around': (req: Readonly<{ conversationId: string; key: string }>) => Promise.resolve(this.around(req.conversationId, req.key)),
+    'messages:unread': (req: Readonly<{ conversationId: string; afterSeq: number }>) => Promise.resolve(this.unread(req.conversationId, req.afterSeq)),
+    'messages:newer': (req: Readonly<{ conversationId: string; newerCursor: string; limit?: number | undefined }>) =>
+      Promise.resolve(this.newer(req.conversationId, req.newerCursor, req.limit)),
   };
 }

@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand';
-import type { MessagePage, MessageView } from '../../../shared/contract';
+import type { AroundPage, MessagePage, MessageView } from '../../../shared/contract';
 import type { AppState } from './index';
 
 /**
@@ -13,8 +13,15 @@ export type ThreadState = Readonly<{
   /** Message keys, oldest first. */
   order: readonly string[];
   olderCursor: string | null;
+  /**
+   * Where the next newer page starts while the thread shows a stretch that does not reach the
+   * newest message (a jump far back); null when it reaches it. While it is set, messages that
+   * would sort after the loaded stretch are left to the newer pages, so no hole opens.
+   */
+  newerCursor: string | null;
   hasLoadedFirstPage: boolean;
   isLoadingOlder: boolean;
+  isLoadingNewer: boolean;
   version: number;
   /**
    * Replaced whenever `order` changes other than by keys appended at its end. While it stays the
@@ -36,7 +43,12 @@ export type MessagesSlice = {
    * The stretch around a jumped-to message. When it runs up to the newest message it joins the
    * thread; when it does not, it replaces the thread, so no hole is left between the two.
    */
-  applyAroundPage: (conversationId: string, page: MessagePage, reachesNewest: boolean) => void;
+  applyAroundPage: (conversationId: string, page: AroundPage) => void;
+  /** The next newer page of a stretch; the thread is live again when its cursor is null. */
+  applyNewerPage: (conversationId: string, page: Readonly<{ messages: readonly MessageView[]; newerCursor: string | null }>) => void;
+  setLoadingNewer: (conversationId: string, isLoading: boolean) => void;
+  /** Forgets a loaded thread (a stretch far back), so it opens at its newest page again. */
+  dropThread: (conversationId: string) => void;
 };
 
 /** Server order first (seq), then messages the server has not numbered yet, in compose order. */
@@ -53,8 +65,10 @@ function emptyThread(conversationId: string): ThreadState {
     byKey: new Map(),
     order: [],
     olderCursor: null,
+    newerCursor: null,
     hasLoadedFirstPage: false,
     isLoadingOlder: false,
+    isLoadingNewer: false,
     version: 0,
     lineage: {},
   };
@@ -101,13 +115,22 @@ function mergeOrder(
   return { order: merged, isAppend: false };
 }
 
-function applyToThread(thread: ThreadState, messages: readonly MessageView[]): ThreadState {
+/** While a stretch does not reach the newest message, what sorts after it waits for the newer pages. */
+function isBeyondStretch(thread: ThreadState, message: MessageView): boolean {
+  if (thread.newerCursor === null) return false;
+  const last = thread.order[thread.order.length - 1];
+  const newest = last === undefined ? undefined : thread.byKey.get(last);
+  return newest === undefined || compareMessages(message, newest) > 0;
+}
+
+function applyToThread(thread: ThreadState, messages: readonly MessageView[], isLive = false): ThreadState {
   const { byKey } = thread;
   const added: string[] = [];
   const moved = new Set<string>();
   for (const message of messages) {
     const before = byKey.get(message.key);
     if (before === message) continue;
+    if (isLive && !before && isBeyondStretch(thread, message)) continue;
     byKey.set(message.key, message);
     if (!before) added.push(message.key);
     else if (sortKeyChanged(before, message)) moved.add(message.key);
@@ -137,7 +160,7 @@ export const createMessagesSlice: StateCreator<AppState, [], [], MessagesSlice> 
       if (byConversation.size === 0) return state;
       const threads = { ...state.threads };
       for (const [conversationId, list] of byConversation) {
-        threads[conversationId] = applyToThread(threads[conversationId] as ThreadState, list);
+        threads[conversationId] = applyToThread(threads[conversationId] as ThreadState, list, true);
       }
       return { threads };
     }),
@@ -147,6 +170,8 @@ export const createMessagesSlice: StateCreator<AppState, [], [], MessagesSlice> 
     ),
   applyPage: (conversationId, page, isFirstPage) =>
     set((state) => {
+      // The newest page would leave a hole after a stretch far back; its newer pages reach it.
+      if (isFirstPage && (state.threads[conversationId]?.newerCursor ?? null) !== null) return state;
       const thread = applyToThread(state.threads[conversationId] ?? emptyThread(conversationId), page.messages);
       // Reloading the newest page (after a reconnect) must not forget how far back the user paged.
       const olderCursor = isFirstPage && thread.hasLoadedFirstPage ? thread.olderCursor : page.olderCursor;
@@ -169,10 +194,12 @@ export const createMessagesSlice: StateCreator<AppState, [], [], MessagesSlice> 
         [conversationId]: { ...(state.threads[conversationId] ?? emptyThread(conversationId)), isLoadingOlder: isLoading },
       },
     })),
-  applyAroundPage: (conversationId, page, reachesNewest) =>
+  applyAroundPage: (conversationId, page) =>
     set((state) => {
       const existing = state.threads[conversationId];
-      const base = reachesNewest && existing ? existing : emptyThread(conversationId);
+      // A stretch that reaches the newest message joins a live thread; any other replaces the
+      // thread and pages on both ways from there.
+      const base = page.reachesNewest && existing && existing.newerCursor === null ? existing : emptyThread(conversationId);
       const oldestBefore = base.order[0];
       const thread = applyToThread(base, page.messages);
       // Keep the thread's own cursor when it already reaches further back than this page.
@@ -181,9 +208,37 @@ export const createMessagesSlice: StateCreator<AppState, [], [], MessagesSlice> 
       return {
         threads: {
           ...state.threads,
-          [conversationId]: { ...thread, olderCursor, hasLoadedFirstPage: true, isLoadingOlder: false, lineage },
+          [conversationId]: {
+            ...thread,
+            olderCursor,
+            newerCursor: page.reachesNewest ? null : page.newerCursor,
+            hasLoadedFirstPage: true,
+            isLoadingOlder: false,
+            isLoadingNewer: false,
+            lineage,
+          },
         },
       };
+    }),
+  applyNewerPage: (conversationId, page) =>
+    set((state) => {
+      const existing = state.threads[conversationId];
+      // A page for a stretch the thread no longer shows (replaced meanwhile) is dropped.
+      if (!existing || existing.newerCursor === null) return state;
+      const thread = applyToThread(existing, page.messages);
+      return { threads: { ...state.threads, [conversationId]: { ...thread, newerCursor: page.newerCursor, isLoadingNewer: false } } };
+    }),
+  setLoadingNewer: (conversationId, isLoading) =>
+    set((state) => {
+      const existing = state.threads[conversationId];
+      return existing ? { threads: { ...state.threads, [conversationId]: { ...existing, isLoadingNewer: isLoading } } } : state;
+    }),
+  dropThread: (conversationId) =>
+    set((state) => {
+      if (!state.threads[conversationId]) return state;
+      const threads = { ...state.threads };
+      delete threads[conversationId];
+      return { threads };
     }),
   removeMessage: (conversationId, key) =>
     set((state) => {

@@ -3,7 +3,7 @@ import type { SearchHit, SearchResult } from '../../../../shared/search';
 import { formatDateTime, plural } from '../../format';
 import { useAppStore } from '../../store';
 import { conversationTitle } from '../../store/conversations';
-import { jumpToMessage, loadSearchStatus, runSearch } from './actions';
+import { jumpToMessage, loadSearchStatus, runSearch, type SearchOrder } from './actions';
 
 /** Typing pauses this long before the query runs: one search per word, not per key. */
 const TYPING_PAUSE_MS = 150;
@@ -45,13 +45,14 @@ function OpenSearchPanel(): React.JSX.Element {
   const index = useAppStore((s) => s.searchIndex);
   const [query, setQuery] = useState('');
   const [isThisConversation, setThisConversation] = useState(false);
-  const [answer, setAnswer] = useState<Readonly<{ query: string; scope: string | null; result: SearchResult | null }> | null>(null);
+  const [order, setOrder] = useState<SearchOrder>('best');
+  const [answer, setAnswer] = useState<Readonly<{ query: string; scope: string | null; order: SearchOrder; result: SearchResult | null }> | null>(null);
   const input = useRef<HTMLInputElement>(null);
   const scope = isThisConversation && selected ? selected : null;
   const isEmpty = query.trim() === '';
   // The last answer stays on screen while the next one is on its way.
   const result = isEmpty ? null : (answer?.result ?? null);
-  const isSearching = !isEmpty && (answer === null || answer.query !== query || answer.scope !== scope);
+  const isSearching = !isEmpty && (answer === null || answer.query !== query || answer.scope !== scope || answer.order !== order);
 
   useEffect(() => {
     input.current?.focus();
@@ -69,15 +70,15 @@ function OpenSearchPanel(): React.JSX.Element {
     if (isEmpty) return undefined;
     let isCurrent = true;
     const timer = setTimeout(() => {
-      void runSearch(query, scope).then((found) => {
-        if (isCurrent) setAnswer({ query, scope, result: found });
+      void runSearch(query, scope, order).then((found) => {
+        if (isCurrent) setAnswer({ query, scope, order, result: found });
       });
     }, TYPING_PAUSE_MS);
     return () => {
       isCurrent = false;
       clearTimeout(timer);
     };
-  }, [query, scope, isEmpty]);
+  }, [query, scope, order, isEmpty]);
 
   const onPick = (hit: SearchHit): void => {
     void jumpToMessage(hit.conversationId, hit.key).then((jumped) => {
@@ -111,6 +112,13 @@ function OpenSearchPanel(): React.JSX.Element {
             Only in {selectedName}
           </label>
         )}
+        <label className="search-order">
+          Sort by{' '}
+          <select value={order} onChange={(event) => setOrder(event.target.value === 'newest' ? 'newest' : 'best')} data-testid="search-order">
+            <option value="best">Best match</option>
+            <option value="newest">Newest</option>
+          </select>
+        </label>
         {index && !index.done && <IndexProgress indexed={index.indexed} total={index.total} />}
       </header>
       <div className="search-results" aria-live="polite" aria-busy={isSearching}>
@@ -121,7 +129,9 @@ function OpenSearchPanel(): React.JSX.Element {
         )}
         {result && result.hits.length > 0 && (
           <p className="muted search-count" data-testid="search-count">
-            {result.hasMore ? `The newest ${result.hits.length} matches` : plural(result.hits.length, 'match', 'matches')}
+            {result.hasMore
+              ? `The ${order === 'best' ? 'best' : 'newest'} ${result.hits.length} matches`
+              : plural(result.hits.length, 'match', 'matches')}
           </p>
         )}
         <ul className="search-list">

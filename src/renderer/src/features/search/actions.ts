@@ -9,8 +9,10 @@ import { useAppStore } from '../../store';
 
 const store = useAppStore.getState;
 
-export async function runSearch(query: string, conversationId: string | null): Promise<SearchResult | null> {
-  const result = await getApi().searchMessages({ query, conversationId });
+export type SearchOrder = 'best' | 'newest';
+
+export async function runSearch(query: string, conversationId: string | null, order: SearchOrder = 'best'): Promise<SearchResult | null> {
+  const result = await getApi().searchMessages({ query, conversationId, order });
   if (!result.ok) {
     notifyError(result.error);
     return null;
@@ -35,7 +37,7 @@ export async function jumpToMessage(conversationId: string, key: string): Promis
     s.setTimelineKey(null);
     s.selectConversation(conversationId);
   }
-  s.applyAroundPage(conversationId, result.value, result.value.reachesNewest);
+  s.applyAroundPage(conversationId, result.value);
   s.setJumpTarget({ conversationId, key, at: Date.now() });
   return true;
 }

@@ -1,6 +1,6 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef } from 'react';
-import { loadOlder } from '../../actions';
+import { loadNewer, loadOlder, showLatest } from '../../actions';
 import { formatDay, plural } from '../../format';
 import { useAppStore } from '../../store';
 import { conversationTitle } from '../../store/conversations';
@@ -11,7 +11,7 @@ import { RefusedCreationActions } from '../people/Discarded';
 import { MessageRow } from './MessageRow';
 import { buildRows, type BuiltRows } from './rows';
 
-/** Start loading the next older page when the first rendered row is this close to the top. */
+/** Start loading the next older (newer) page when the first (last) rendered row is this close to the top (end). */
 const LOAD_OLDER_WITHIN_ROWS = 20;
 /**
  * While the user follows the newest messages, the virtualizer sees only this many of the newest
@@ -85,6 +85,10 @@ function MessageList({ conversationId }: Readonly<{ conversationId: string }>): 
   const isLoadingOlder = useAppStore((s) => s.threads[conversationId]?.isLoadingOlder === true);
   const hasOlder = useAppStore((s) => (s.threads[conversationId]?.olderCursor ?? null) !== null);
   const lineage = useAppStore((s) => s.threads[conversationId]?.lineage);
+  // A stretch far back: newer pages load as the user reaches its end; nothing follows the end.
+  const hasNewer = useAppStore((s) => (s.threads[conversationId]?.newerCursor ?? null) !== null);
+  const isLoadingNewer = useAppStore((s) => s.threads[conversationId]?.isLoadingNewer === true);
+  const wasDetached = useRef(hasNewer);
   const built = useRef<BuiltRows | undefined>(undefined);
   const current = useMemo(() => {
     const thread = useAppStore.getState().threads[conversationId];
@@ -105,13 +109,17 @@ function MessageList({ conversationId }: Readonly<{ conversationId: string }>): 
   const isTrimPending = useRef(false);
   if (current && rowWindow.current.built !== current) {
     const previous = rowWindow.current;
-    const isFollowing = current.appended !== null && (virtualizerRef.current?.isAtEnd(SCROLL_END_THRESHOLD_PX) ?? true);
+    // Rows a newer page added below a stretch are read, not followed (and not trimmed away).
+    const isFollowing = current.appended !== null && !wasDetached.current && (virtualizerRef.current?.isAtEnd(SCROLL_END_THRESHOLD_PX) ?? true);
     const size = nextWindowSize(previous, current, isFollowing);
     if (isFollowing && current.appended !== null && (size < previous.size || current.appended >= size)) {
       isTrimPending.current = true;
     }
     rowWindow.current = { built: current, size };
   }
+  // The render that appends a stretch's last newer page does not follow it either.
+  const isDetached = hasNewer || wasDetached.current;
+  wasDetached.current = hasNewer;
   const shown = rowWindow.current;
   const allRows = current?.rows;
   const rows = useMemo(
@@ -137,7 +145,7 @@ function MessageList({ conversationId }: Readonly<{ conversationId: string }>): 
     // A chat: older pages arrive above without moving what the user reads, new messages follow
     // the bottom while the user is there.
     anchorTo: 'end',
-    followOnAppend: true,
+    followOnAppend: !isDetached,
     scrollEndThreshold: SCROLL_END_THRESHOLD_PX,
   });
   virtualizerRef.current = virtualizer;
@@ -199,6 +207,28 @@ function MessageList({ conversationId }: Readonly<{ conversationId: string }>): 
     }
   }, [firstIndex, hiddenAbove, hasLoaded, hasOlder, isLoadingOlder, conversationId]);
 
+  const lastIndex = items[items.length - 1]?.index ?? 0;
+  useEffect(() => {
+    if (!hasScrolledToEnd.current || !hasNewer || isLoadingNewer || lastIndex < rows.length - LOAD_OLDER_WITHIN_ROWS) return;
+    void loadNewer(conversationId);
+  }, [lastIndex, rows.length, hasNewer, isLoadingNewer, conversationId]);
+
+  // "Jump to latest" from a stretch far back loads the newest page, then shows its end.
+  const isLatestPending = useRef(false);
+  useEffect(() => {
+    if (!isLatestPending.current || hasNewer || rows.length === 0) return;
+    isLatestPending.current = false;
+    virtualizer.scrollToIndex(rows.length - 1, { align: 'end' });
+  }, [hasNewer, rows, virtualizer]);
+  const jumpToLatest = useCallback(() => {
+    if (!hasNewer) {
+      virtualizer.scrollToIndex(rows.length - 1, { align: 'end' });
+      return;
+    }
+    isLatestPending.current = true;
+    void showLatest(conversationId);
+  }, [hasNewer, rows.length, virtualizer, conversationId]);
+
   const onKeyDown = useCallback(
     (event: React.KeyboardEvent<HTMLDivElement>) => {
       if (event.target !== event.currentTarget) return;
@@ -219,7 +249,7 @@ function MessageList({ conversationId }: Readonly<{ conversationId: string }>): 
   );
 
   const now = Date.now();
-  const isAwayFromEnd = rows.length > 0 && hasScrolledToEnd.current && !virtualizer.isAtEnd(SCROLL_END_THRESHOLD_PX);
+  const isAwayFromEnd = rows.length > 0 && hasScrolledToEnd.current && (hasNewer || !virtualizer.isAtEnd(SCROLL_END_THRESHOLD_PX));
   return (
     <div className="message-area">
     <div
@@ -230,7 +260,7 @@ function MessageList({ conversationId }: Readonly<{ conversationId: string }>): 
       aria-label="Messages"
       // Rows come and go as the list scrolls (it is virtualised): the Announcer speaks new messages.
       aria-live="off"
-      aria-busy={!hasLoaded || isLoadingOlder}
+      aria-busy={!hasLoaded || isLoadingOlder || isLoadingNewer}
       onKeyDown={onKeyDown}
       data-testid="message-scroll"
     >
@@ -260,12 +290,13 @@ function MessageList({ conversationId }: Readonly<{ conversationId: string }>): 
         })}
       </div>
       {isLoadingOlder && <p className="loading-older">Loading older messages…</p>}
+      {isLoadingNewer && <p className="loading-older">Loading newer messages…</p>}
     </div>
       {isAwayFromEnd && (
         <button
           type="button"
           className="button button-small jump-latest"
-          onClick={() => virtualizer.scrollToIndex(rows.length - 1, { align: 'end' })}
+          onClick={jumpToLatest}
           data-testid="jump-latest"
         >
           Jump to latest ↓
