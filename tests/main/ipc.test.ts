@@ -34,8 +34,10 @@ describe('registerIpc', () => {
   it('answers a malformed payload with INVALID_REQUEST, logs it, and keeps working', async () => {
     const bad = await ipc.invoke('log:write', { level: 'shout', scope: 'x', message: 1 }, trustedFrame);
     expect(bad).toMatchObject({ ok: false, error: { code: 'INVALID_REQUEST' } });
-    expect((bad as { error: { id: string } }).error.id).toMatch(/^E-[0-9A-F]{8}$/);
-    expect(records.some((r) => r.level === 'warn' && r.message.includes('INVALID_REQUEST'))).toBe(true);
+    const badId = (bad as { error: { id: string } }).error.id;
+    expect(badId).toMatch(/^E-[0-9A-F]{8}$/);
+    // The id the user is shown is in the log line support will search for.
+    expect(records.some((r) => r.level === 'warn' && r.message.includes(badId))).toBe(true);
     expect(await ipc.invoke('auth:status', undefined, trustedFrame)).toMatchObject({ ok: false, error: { code: 'INVALID_REQUEST' } });
 
     const good = await ipc.invoke('auth:status', {}, trustedFrame);

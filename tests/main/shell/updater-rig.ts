@@ -176,7 +176,3 @@ export async function untilSettled(r: Rig): Promise<UpdateStatus> {
   await vi.waitFor(() => expect(['ready', 'idle']).toContain(r.controller.status().state), { timeout: 15_000, interval: 10 });
   return r.controller.status();
 }
-
-export function lines(r: Rig): string[] {
-  return r.records.filter((record) => record.level !== 'debug').map((record) => `${record.level} ${record.message}`);
-}

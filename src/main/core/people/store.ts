@@ -219,11 +219,16 @@ export function discardFailedCreation(db: DB, ownerId: string, localId: string):
     stmt(db, 'DELETE FROM outbox WHERE owner_id = ? AND conversation_id = ?').run(ownerId, localId);
     stmt(db, 'DELETE FROM messages WHERE owner_id = ? AND conversation_id = ?').run(ownerId, localId);
     stmt(db, 'DELETE FROM client_seqs WHERE owner_id = ? AND conversation_id = ?').run(ownerId, localId);
-    stmt(db, 'DELETE FROM conversation_members WHERE owner_id = ? AND conversation_id = ?').run(ownerId, localId);
-    stmt(db, 'DELETE FROM conversations WHERE owner_id = ? AND id = ?').run(ownerId, localId);
-    stmt(db, 'DELETE FROM conversation_creations WHERE owner_id = ? AND local_id = ?').run(ownerId, localId);
+    dropLocalConversation(db, ownerId, localId);
     return messages;
   })();
+}
+
+/** The local conversation's row, its people and its creation: what both a discard and a resolve end with. */
+function dropLocalConversation(db: DB, ownerId: string, localId: string): void {
+  stmt(db, 'DELETE FROM conversation_members WHERE owner_id = ? AND conversation_id = ?').run(ownerId, localId);
+  stmt(db, 'DELETE FROM conversations WHERE owner_id = ? AND id = ?').run(ownerId, localId);
+  stmt(db, 'DELETE FROM conversation_creations WHERE owner_id = ? AND local_id = ?').run(ownerId, localId);
 }
 
 export function failCreation(db: DB, ownerId: string, localId: string, code: string): void {
@@ -254,9 +259,7 @@ export function resolveCreation(db: DB, ownerId: string, localId: string, conver
         localId,
       );
     }
-    stmt(db, 'DELETE FROM conversation_members WHERE owner_id = ? AND conversation_id = ?').run(ownerId, localId);
-    stmt(db, 'DELETE FROM conversations WHERE owner_id = ? AND id = ?').run(ownerId, localId);
-    stmt(db, 'DELETE FROM conversation_creations WHERE owner_id = ? AND local_id = ?').run(ownerId, localId);
+    dropLocalConversation(db, ownerId, localId);
     // Legacy Nova's answer has no type or name: what the user chose stands.
     saveServerConversation(db, ownerId, {
       ...(local ? { type: local.type, name: local.name } : {}),
