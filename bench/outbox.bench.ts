@@ -15,11 +15,12 @@
  *   core_rss_mb_100k, both measured in a fresh child process.
  *
  *   npx tsx bench/outbox.bench.ts [--messages 10000] [--conversations 10] [--cached 100000]
- *     [--quick] [--drain-profile out.cpuprofile] [--no-record]
+ *     [--quick] [--drain-profile out.cpuprofile] [--server-profile dir] [--no-record]
  *
  * `npm run bench -- outbox --runs 3` records the median of 3 runs per figure. `--quick` runs
  * enqueue and drain only and records nothing (for profiling); `--drain-profile` writes a
- * CPU profile of the drain alone (open it in Chrome DevTools); `--no-record` leaves latest.json.
+ * CPU profile of the drain alone (open it in Chrome DevTools), `--server-profile` the server
+ * process's whole run into a folder; `--no-record` leaves latest.json.
  *
  * The reference server runs in its own process (as it would: a peer on loopback), so the two
  * cores are shared as client and server would share them.
