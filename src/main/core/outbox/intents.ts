@@ -30,6 +30,13 @@ export interface IntentSettler {
   editByKey(ownerId: string, target: KeyTarget, text: string): Promise<'edited' | 'pending'>;
 }
 
+/** Where own-message actions and their settlements report what changed. */
+export type OwnChanges = Readonly<{
+  messageChanged(ownerId: string, key: string, conversationId: string): void;
+  conversationChanged(ownerId: string, conversationId: string): void;
+  notify(code: ErrorCode, options: Readonly<{ messageKey?: string }>): void;
+}>;
+
 export type IntentsOptions = Readonly<{
   db: DB;
   writes: WriteQueue;
@@ -40,11 +47,7 @@ export type IntentsOptions = Readonly<{
   log: Logger;
   engine: DeliveryEngine;
   events: CoreEventBus;
-  changes: Readonly<{
-    messageChanged(ownerId: string, key: string, conversationId: string): void;
-    conversationChanged(ownerId: string, conversationId: string): void;
-    notify(code: ErrorCode, options: Readonly<{ messageKey?: string }>): void;
-  }>;
+  changes: OwnChanges;
 }>;
 
 /** Codes after which the server is asked again later; any other refuses the intent. */

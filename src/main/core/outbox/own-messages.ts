@@ -10,7 +10,7 @@
  * cancel or edit is saved and settled at the next connect through the same calls (intents.ts).
  */
 import type { Attempt, MessageView } from '../../../shared/contract';
-import { AppError, classifyHttpStatus, type ErrorCode } from '../../../shared/errors';
+import { AppError, classifyHttpStatus } from '../../../shared/errors';
 import type { CancelResult, DeleteResult } from '../../../shared/own-messages';
 import type { Message, MessageByKeyResponse } from '../../../shared/protocol';
 import type { Clock } from '../clock';
@@ -26,7 +26,7 @@ import type { WriteQueue } from '../store/write-queue';
 import { SERVER_BODIES } from '../server-data';
 import { currentOwner } from './conversations';
 import type { DeliveryEngine } from './engine';
-import { Intents, type IntentSettler, type KeyTarget } from './intents';
+import { Intents, type IntentSettler, type KeyTarget, type OwnChanges } from './intents';
 import { exceedsLimits, type ServerLimits } from './limits';
 import type { RetryTiming } from './policy';
 import { toAttemptView, toMessageView } from './views';
@@ -43,11 +43,7 @@ export type OwnMessagesOptions = Readonly<{
   random: () => number;
   /** How settling a saved intent backs off after a failure: the lanes' retry timing. */
   retry: RetryTiming;
-  changes: Readonly<{
-    messageChanged(ownerId: string, key: string, conversationId: string): void;
-    conversationChanged(ownerId: string, conversationId: string): void;
-    notify(code: ErrorCode, options: Readonly<{ messageKey?: string }>): void;
-  }>;
+  changes: OwnChanges;
 }>;
 
 /** What the server said of a key: its answer, or `gone` (410: deleted, or withdrawn before). */
