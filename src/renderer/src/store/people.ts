@@ -25,6 +25,17 @@ export type PeopleSlice = {
 
 export type DiscardedConversation = Readonly<{ name: string; texts: readonly string[] }>;
 
+/** The state without a local (not yet created) conversation: its summary, draft and thread. */
+function withoutLocal(state: AppState, localId: string): Pick<AppState, 'conversations' | 'drafts' | 'threads'> {
+  const conversations = { ...state.conversations };
+  delete conversations[localId];
+  const drafts = { ...state.drafts };
+  delete drafts[localId];
+  const threads = { ...state.threads };
+  delete threads[localId];
+  return { conversations, drafts, threads };
+}
+
 export const createPeopleSlice: StateCreator<AppState, [], [], PeopleSlice> = (set) => ({
   typing: {},
   isNewConversationOpen: false,
@@ -40,36 +51,21 @@ export const createPeopleSlice: StateCreator<AppState, [], [], PeopleSlice> = (s
   setUnreadDivider: (conversationId, key) => set((state) => ({ unreadDivider: { ...state.unreadDivider, [conversationId]: key } })),
   discarded: null,
   discardConversation: (localId, discarded) =>
-    set((state) => {
-      const conversations = { ...state.conversations };
-      delete conversations[localId];
-      const drafts = { ...state.drafts };
-      delete drafts[localId];
-      const threads = { ...state.threads };
-      delete threads[localId];
-      return {
-        conversations,
-        drafts,
-        threads,
-        discarded,
-        selectedConversationId: state.selectedConversationId === localId ? null : state.selectedConversationId,
-      };
-    }),
+    set((state) => ({
+      ...withoutLocal(state, localId),
+      discarded,
+      selectedConversationId: state.selectedConversationId === localId ? null : state.selectedConversationId,
+    })),
   dismissDiscarded: () => set({ discarded: null }),
   resolveConversation: (localId, conversationId) =>
     set((state) => {
-      const conversations = { ...state.conversations };
-      delete conversations[localId];
-      const drafts = { ...state.drafts };
-      const draft = drafts[localId];
-      delete drafts[localId];
-      if (draft !== undefined && drafts[conversationId] === undefined) drafts[conversationId] = draft;
-      const threads = { ...state.threads };
-      delete threads[localId];
+      const left = withoutLocal(state, localId);
+      const draft = state.drafts[localId];
+      // The draft written while the conversation was queued follows it to its server id.
+      const drafts = draft !== undefined && left.drafts[conversationId] === undefined ? { ...left.drafts, [conversationId]: draft } : left.drafts;
       return {
-        conversations,
+        ...left,
         drafts,
-        threads,
         selectedConversationId: state.selectedConversationId === localId ? conversationId : state.selectedConversationId,
       };
     }),
