@@ -38,6 +38,18 @@ export function nextWindowSize(previous: RowWindow, built: BuiltRows, isFollowin
   return Math.min(total, isFollowing ? Math.min(grown, FOLLOW_WINDOW_ROWS) : grown);
 }
 
+/**
+ * A scroll command the thread issued (opening at the end or at "New messages", a jump, "Jump to
+ * latest") is still steering: the virtualizer keeps moving to the row it was given by index until
+ * the list has settled there, frames later. Rows added above meanwhile (an older page, rows revealed
+ * above the window) shift every index, and the command lands on another row, up to a page away
+ * from the one asked for. So nothing is added above until it has landed. The virtualizer keeps
+ * this state to itself; it is null when no command is under way.
+ */
+function isSteering(virtualizer: object): boolean {
+  return ((virtualizer as { scrollState?: unknown }).scrollState ?? null) !== null;
+}
+
 export function Thread({ conversationId }: Readonly<{ conversationId: string }>): React.JSX.Element {
   const name = useAppStore((s) => conversationTitle(s.conversations[conversationId]));
   const isCatchingUp = useAppStore((s) => s.catchingUp.includes(conversationId));
@@ -193,10 +205,20 @@ function MessageList({ conversationId }: Readonly<{ conversationId: string }>): 
     virtualizer.scrollToIndex(0, { align: 'start' });
   }, [hiddenAbove, virtualizer]);
 
+  // "Jump to latest" from a stretch far back loads the newest page, then shows its end. Declared
+  // before the paging effects: in the commit that shows the newest page the list still sits where
+  // the stretch was read, and the command must be under way before they look (see isSteering).
+  const isLatestPending = useRef(false);
+  useEffect(() => {
+    if (!isLatestPending.current || hasNewer || rows.length === 0) return;
+    isLatestPending.current = false;
+    virtualizer.scrollToEnd();
+  }, [hasNewer, rows, virtualizer]);
+
   const items = virtualizer.getVirtualItems();
   const firstIndex = items[0]?.index ?? 0;
   useEffect(() => {
-    if (!hasScrolledToEnd.current || firstIndex >= LOAD_OLDER_WITHIN_ROWS) return;
+    if (!hasScrolledToEnd.current || firstIndex >= LOAD_OLDER_WITHIN_ROWS || isSteering(virtualizer)) return;
     if (hiddenAbove > 0) {
       // Loaded rows above the window come first; the virtualizer keeps the reader's row in place.
       const w = rowWindow.current;
@@ -205,7 +227,8 @@ function MessageList({ conversationId }: Readonly<{ conversationId: string }>): 
     } else if (hasLoaded && hasOlder && !isLoadingOlder) {
       void loadOlder(conversationId);
     }
-  }, [firstIndex, hiddenAbove, hasLoaded, hasOlder, isLoadingOlder, conversationId]);
+    // isScrolling: looked at again once a scroll command has landed and the list is still.
+  }, [firstIndex, hiddenAbove, hasLoaded, hasOlder, isLoadingOlder, conversationId, virtualizer, virtualizer.isScrolling]);
 
   const lastIndex = items[items.length - 1]?.index ?? 0;
   useEffect(() => {
@@ -213,21 +236,14 @@ function MessageList({ conversationId }: Readonly<{ conversationId: string }>): 
     void loadNewer(conversationId);
   }, [lastIndex, rows.length, hasNewer, isLoadingNewer, conversationId]);
 
-  // "Jump to latest" from a stretch far back loads the newest page, then shows its end.
-  const isLatestPending = useRef(false);
-  useEffect(() => {
-    if (!isLatestPending.current || hasNewer || rows.length === 0) return;
-    isLatestPending.current = false;
-    virtualizer.scrollToIndex(rows.length - 1, { align: 'end' });
-  }, [hasNewer, rows, virtualizer]);
   const jumpToLatest = useCallback(() => {
     if (!hasNewer) {
-      virtualizer.scrollToIndex(rows.length - 1, { align: 'end' });
+      virtualizer.scrollToEnd();
       return;
     }
     isLatestPending.current = true;
     void showLatest(conversationId);
-  }, [hasNewer, rows.length, virtualizer, conversationId]);
+  }, [hasNewer, virtualizer, conversationId]);
 
   const onKeyDown = useCallback(
     (event: React.KeyboardEvent<HTMLDivElement>) => {
