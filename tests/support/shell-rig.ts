@@ -127,9 +127,11 @@ export async function startShellRig(options: ShellRigOptions = {}): Promise<Shel
           else process.env[key] = value;
         }
         if (!cleanupOptions.keepServer && !options.server) await server.close();
-        // electron-log writes through libuv's thread pool, so a line logged while the app quit can
-        // land in logs/ while the folder is being removed (ENOTEMPTY): Node retries those.
-        if (!cleanupOptions.keepData) fs.rmSync(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+        // An app that quits at once (OS session end) leaves file writes in flight whose next step
+        // runs on the event loop and can land in the folder while it is being removed (ENOTEMPTY,
+        // seen in CI): the asynchronous rm lets them finish between its retries; a synchronous one
+        // would block them.
+        if (!cleanupOptions.keepData) await fs.promises.rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
       }
     },
   };
