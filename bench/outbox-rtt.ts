@@ -5,7 +5,6 @@
  * the wait before the first send (resync, gates), and sending (first send until the outbox is
  * empty), which is what the round-trip floor bounds.
  */
-import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,10 +14,10 @@ import { DEFAULT_OUTBOX_LIMITS } from '../src/main/core/options';
 import { DEMO_PASSWORD } from '../src/shared/demo';
 import { startFaultProxy } from '../tests/support/fault-proxy';
 import { TestLink } from '../tests/support/link';
+import type { ServerProcess } from './server-process';
 
 export type Figures = Record<string, number | boolean | null>;
 export type RttOptions = Readonly<{ rttMs: number; messages: number; conversations: number; out: (line: string) => void }>;
-type ServerProcess = Readonly<{ url: string; port: number; child: ChildProcess }>;
 
 export function round(value: number): number {
   return Math.round(value * 1000) / 1000;

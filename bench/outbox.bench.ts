@@ -25,8 +25,7 @@
  * The reference server runs in its own process (as it would: a peer on loopback), so the two
  * cores are shared as client and server would share them.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -41,6 +40,7 @@ import { ensureConversation, PENDING_SORT_SEQ } from '../src/main/core/store/mes
 import { TestLink } from '../tests/support/link';
 import { percentile, recordBenchResults } from './results';
 import { DEMO_PASSWORD } from '../src/shared/demo';
+import { startServerProcess as startServer, type ServerProcess } from './server-process';
 import { countMessages, round, rttFigures, type Figures, type RttOptions } from './outbox-rtt';
 
 const { values } = parseArgs({
@@ -107,36 +107,10 @@ function fsyncProbe(dir: string, samples: number): { sample: () => void; p50: ()
   };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-async function startServerProcess(): Promise<{ url: string; wsUrl: string; port: number; child: ChildProcess }> {
-  const port = await freePort();
+function startServerProcess(): Promise<ServerProcess> {
   // --server-profile DIR: the server process writes its own CPU profile there when it exits.
-  const profile = values['server-profile'] ? ['--cpu-prof', '--cpu-prof-dir', values['server-profile']] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', path.join(__dirname, '../server/cli.ts'), '--port', String(port), '--data', ':memory:', '--seed'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    let text = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      text += String(chunk);
-      if (text.includes('websocket:')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`server exited ${code}`)));
-  });
-  return { url: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}/ws`, port, child };
+  return startServer(values['server-profile'] ? ['--cpu-prof', '--cpu-prof-dir', values['server-profile']] : []);
 }
-
 async function main(): Promise<void> {
   const coldStartDir = values['cold-start'];
   if (coldStartDir) {

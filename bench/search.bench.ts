@@ -18,9 +18,7 @@
  *
  * Texts come from a seeded generator (Zipf-distributed words), so every run searches the same data.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -31,6 +29,7 @@ import { openDatabase, type DB } from '../src/main/core/store/database';
 import { upsertIncoming } from '../src/main/core/store/messages';
 import { MIGRATIONS } from '../src/main/core/store/migrations';
 import { indexNextBatch, indexProgress } from '../src/main/core/store/search';
+import { startServerProcess } from './server-process';
 import { TestLink } from '../tests/support/link';
 import { offlineLink } from './offline-link';
 import { percentile, recordBenchResults, round } from './results';
@@ -190,34 +189,6 @@ async function searchFigures(root: string): Promise<Record<string, number>> {
 }
 
 // ---- enqueue and drain with the index on and off -----------------------------------------------
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-async function startServerProcess(): Promise<{ url: string; wsUrl: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '../server/cli.ts'), '--port', String(port), '--data', ':memory:', '--seed'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    let text = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      text += String(chunk);
-      if (text.includes('websocket:')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`server exited ${code}`)));
-  });
-  return { url: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}/ws`, child };
-}
 
 async function outboxRun(root: string, indexOn: boolean, messages: number): Promise<{ enqueueP50: number; drainRate: number }> {
   const server = await startServerProcess();

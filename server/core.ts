@@ -17,7 +17,7 @@ import {
   sendMessageLegacy,
   unreadCount,
 } from './db';
-import type { ConversationRow, DB, MessageRow } from './db';
+import type { ConversationRow, DB, MessageRow, SendInput } from './db';
 import type { Logger } from './logger';
 import type { AdmissionSchedule, FixedWindowLimiter } from './rateLimit';
 import type { SignInThrottle } from './signin';
@@ -248,14 +248,8 @@ export function closeAuth(ctx: ServerContext, conn: Conn, code: AuthCloseCode): 
 // ---------------------------------------------------------------------------------------
 // Sending
 // ---------------------------------------------------------------------------------------
-export type SendRequest = Readonly<{
-  conversationId: string;
-  senderId: string;
-  plaintext: string;
-  idempotencyKey: string | null;
-  clientSeq: number | null;
-  deviceId: string | null;
-}>;
+/** A send as a transport hands it over; the database adds the time it is stored. */
+export type SendRequest = Omit<SendInput, 'now'>;
 
 export type SendResult =
   | { ok: true; duplicate: boolean; message: MessageRow }
